@@ -1,0 +1,159 @@
+/**
+ * The contract between the engine's runtime and its callers: the weft command line, the local stack, the
+ * Lambda entry points and the HTTP API. Implemented in src/runtime/.
+ */
+import type { Plan } from '../workflow/plan.ts';
+
+/** JSON values, as handlers receive and return them. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** What a task handler receives. */
+export interface TaskEvent {
+  /** The run's input. */
+  readonly input: Json;
+  /** The output of each dependency, by task id. */
+  readonly deps: Readonly<Record<string, Json>>;
+  readonly runId: string;
+  readonly taskId: string;
+  /** 1 for the first attempt. */
+  readonly attempt: number;
+}
+
+/** What a task handler can use besides its event. */
+export interface TaskContext {
+  /** Fires when the attempt times out, its lease is lost, or the process shuts down. */
+  readonly signal: AbortSignal;
+  /** Tells the engine the attempt is alive (extends its lease); resolves once recorded. */
+  heartbeat(): Promise<void>;
+  /** The same for every attempt of one task in one run: make side effects idempotent with it. */
+  readonly idempotencyKey: string;
+}
+
+/** What a compensation handler receives. */
+export interface CompensationEvent {
+  readonly input: Json;
+  readonly deps: Readonly<Record<string, Json>>;
+  /** The output of the task being undone. */
+  readonly output: Json;
+  readonly runId: string;
+  readonly taskId: string;
+  readonly attempt: number;
+}
+
+/** A task handler: its return value is the task's checkpoint; a throw is a failed attempt. */
+export type TaskHandler = (event: TaskEvent, ctx: TaskContext) => unknown;
+export type CompensationHandler = (event: CompensationEvent, ctx: TaskContext) => unknown;
+
+/** Handlers by export name. */
+export type HandlerRegistry = Readonly<Record<string, TaskHandler | CompensationHandler>>;
+
+export type TaskStatus =
+  | 'pending'
+  | 'ready'
+  | 'running'
+  | 'succeeded'
+  | 'failed'
+  | 'skipped'
+  | 'compensated'
+  | 'compensation_failed'
+  | 'cancelled';
+
+export type RunStatus = 'running' | 'compensating' | 'succeeded' | 'failed' | 'cancelled';
+export type RollbackStatus = 'none' | 'running' | 'completed' | 'incomplete';
+
+export interface TaskErrorView {
+  readonly name: string;
+  readonly message: string;
+}
+
+export interface TaskView {
+  readonly status: TaskStatus;
+  readonly attempts: number;
+  readonly output?: Json;
+  readonly error?: TaskErrorView;
+}
+
+export interface CompensationView {
+  readonly task: string;
+  readonly handler: string;
+  readonly status: 'succeeded' | 'failed';
+  readonly attempts: number;
+}
+
+/**
+ * A run as `weft run` prints it and `GET /runs/{id}` returns it. While the run is in progress `status` is
+ * `running` or `compensating`; once it is final it is one of `succeeded`, `failed`, `cancelled`.
+ */
+export interface RunView {
+  readonly runId: string;
+  readonly workflow: string;
+  readonly planVersion: string;
+  readonly status: RunStatus;
+  readonly rollback: RollbackStatus;
+  readonly input: Json;
+  readonly tasks: Readonly<Record<string, TaskView>>;
+  /** Compensations in the order they finished. */
+  readonly compensations: readonly CompensationView[];
+  readonly error?: TaskErrorView;
+}
+
+/** One state change of a run, as `weft history` prints it. */
+export interface HistoryEvent {
+  /** Lamport timestamp from the run's logical clock. */
+  readonly lamport: number;
+  /** Wall-clock time of the write, for people; ordering uses `lamport` (then `taskId`). */
+  readonly at: string;
+  /** `run.submitted`, `task.claimed`, `task.succeeded`, `task.failed`, `task.retrying`, ... */
+  readonly type: string;
+  readonly taskId?: string;
+  readonly attempt?: number;
+  readonly detail?: Readonly<Record<string, Json>>;
+}
+
+export interface SubmitRequest {
+  /** Workflow name (a plan the runtime knows). */
+  readonly workflow: string;
+  readonly input: Json;
+  /** Chosen by the caller for idempotent submission; generated when absent. */
+  readonly runId?: string;
+  /** Another way to make submission idempotent: the same key always maps to the same run. */
+  readonly idempotencyKey?: string;
+}
+
+export interface SubmitResult {
+  readonly runId: string;
+  /** False when the run already existed (a duplicate submission): nothing new was started. */
+  readonly created: boolean;
+}
+
+export interface RecoveryReport {
+  /** Active runs examined. */
+  readonly runs: number;
+  /** Task and compensation dispatches rebuilt from DynamoDB. */
+  readonly redispatched: number;
+  /** Attempts whose lease had expired (zombies) and were taken over. */
+  readonly expiredLeases: number;
+  /** Runs finalised (their last write was lost before the run was marked done). */
+  readonly finalised: number;
+}
+
+/** Where plans come from: the ones compiled into this deployment, and those pinned by older runs. */
+export interface PlanCatalog {
+  /** The current plan of a workflow, by name. */
+  byName(name: string): Plan | undefined;
+  /** Every current workflow. */
+  list(): readonly Plan[];
+}
+
+/** The use cases every entry point calls. */
+export interface Runtime {
+  submit(request: SubmitRequest): Promise<SubmitResult>;
+  /** Processes one task-queue message body; a throw leaves the message for redelivery. */
+  handleMessage(body: string): Promise<void>;
+  /** The recovery pass (the reaper): rebuilds lost dispatches and takes over expired leases. */
+  recover(): Promise<RecoveryReport>;
+  /** Requests cancellation; returns the run as it is afterwards, or undefined for an unknown run. */
+  cancel(runId: string): Promise<RunView | undefined>;
+  getRun(runId: string): Promise<RunView | undefined>;
+  history(runId: string): Promise<readonly HistoryEvent[] | undefined>;
+}

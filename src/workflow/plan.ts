@@ -1,0 +1,85 @@
+/**
+ * The compiled, executable form of a workflow: what the compiler produces and what the engine, the
+ * deployment and the exporters consume. JSON-serialisable; durations are milliseconds.
+ */
+
+/** How failed attempts are retried. */
+export interface RetryPolicy {
+  /** Attempts in all, the first included; at least 1. */
+  readonly maxAttempts: number;
+  /** Delay before the second attempt. */
+  readonly backoffMs: number;
+  /** Each further delay is the previous one times this rate. */
+  readonly backoffRate: number;
+  /** Upper bound of any one delay; absent means unbounded. */
+  readonly maxBackoffMs?: number;
+  /** `full`: each delay is drawn uniformly from [0, delay]; `none`: the delay itself. */
+  readonly jitter: 'full' | 'none';
+  /** Error names that are retried; absent means every error. */
+  readonly retryOn?: readonly string[];
+}
+
+/** The handler that undoes a succeeded task, and how it is retried. */
+export interface PlannedCompensation {
+  readonly handler: string;
+  /** The task's own policy, or 3 attempts when the task declares none. */
+  readonly retry: RetryPolicy;
+}
+
+export interface PlannedTask {
+  readonly id: string;
+  /** Position in the file, from 0. */
+  readonly index: number;
+  /** Export of the handlers module that runs it (defaults to the id). */
+  readonly handler: string;
+  /** Existing Lambda function (name or ARN) the worker invokes instead of a bundled handler. */
+  readonly lambda?: string;
+  /** Direct dependencies, in file order. */
+  readonly deps: readonly string[];
+  /** Tasks that list this one in their deps, in file order. */
+  readonly dependents: readonly string[];
+  /** Length of the longest dependency chain leading to this task; roots are level 0. */
+  readonly level: number;
+  readonly retry: RetryPolicy;
+  /** Longest duration of one attempt. */
+  readonly timeoutMs?: number;
+  /** Longest silence of a running attempt before it is treated as lost. */
+  readonly heartbeatMs?: number;
+  readonly compensation?: PlannedCompensation;
+}
+
+/** An EventBridge event pattern that starts a run, and how the event becomes the run's input. */
+export interface PlannedTrigger {
+  /** EventBridge event pattern, as written. */
+  readonly pattern: Readonly<Record<string, unknown>>;
+  /**
+   * Run input built from the event: each value is a JSONPath into the event (`$.detail.user`), or a
+   * literal. Absent: the input is the event's `detail`.
+   */
+  readonly input?: Readonly<Record<string, unknown>>;
+}
+
+export interface Plan {
+  readonly name: string;
+  readonly description?: string;
+  /** Content hash (sha256, hex) of the normalised definition: a run pins the exact plan it started with. */
+  readonly version: string;
+  /** Longest duration of a whole run. */
+  readonly timeoutMs?: number;
+  /** Every task by id, in file order. */
+  readonly tasks: Readonly<Record<string, PlannedTask>>;
+  /** Tasks without deps, in file order. */
+  readonly roots: readonly string[];
+  /** Tasks without dependents, in file order. */
+  readonly sinks: readonly string[];
+  /** Topological order (Kahn's algorithm, ties broken by file order). */
+  readonly order: readonly string[];
+  /** Tasks grouped by level. */
+  readonly levels: readonly (readonly string[])[];
+  /** The longest dependency chain, root first. */
+  readonly criticalPath: readonly string[];
+  /** Events that start runs (`on:`). */
+  readonly triggers: readonly PlannedTrigger[];
+  /** `rate(...)` or `cron(...)` expressions that start runs (`schedule:`). */
+  readonly schedules: readonly string[];
+}
