@@ -1,12 +1,21 @@
-import { CreateTableCommand, DynamoDBClient, PutItemCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateQueueCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { describe, expect, inject, it } from 'vitest';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 describe('embedded emulators', () => {
   it('serves DynamoDB on loopback', async () => {
-    const client = new DynamoDBClient({ endpoint: inject('dynamodbEndpoint'), region: 'us-east-1', credentials });
+    const client = new DynamoDBClient({
+      endpoint: inject('dynamodbEndpoint'),
+      region: 'us-east-1',
+      credentials,
+    });
     expect(inject('dynamodbEndpoint')).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     await client.send(
       new CreateTableCommand({
@@ -16,8 +25,12 @@ describe('embedded emulators', () => {
         KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
       }),
     );
-    await client.send(new PutItemCommand({ TableName: 'emulator-smoke', Item: { pk: { S: 'a' }, n: { N: '1' } } }));
-    const got = await client.send(new GetItemCommand({ TableName: 'emulator-smoke', Key: { pk: { S: 'a' } } }));
+    await client.send(
+      new PutItemCommand({ TableName: 'emulator-smoke', Item: { pk: { S: 'a' }, n: { N: '1' } } }),
+    );
+    const got = await client.send(
+      new GetItemCommand({ TableName: 'emulator-smoke', Key: { pk: { S: 'a' } } }),
+    );
     expect(got.Item?.n).toEqual({ N: '1' });
   });
 
