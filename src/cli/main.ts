@@ -1,16 +1,28 @@
 import { Command, CommanderError } from 'commander';
+import { UserInputError } from '../errors.ts';
+import { commands } from './commands/index.ts';
+import { type CliIo, processIo } from './io.ts';
 
-/** Runs the weft command line; resolves to the process exit code. */
-export async function main(argv: readonly string[]): Promise<number> {
+/**
+ * Runs the weft command line and resolves to the process exit status. A user's mistake (a `UserInputError`,
+ * an unknown flag or command) prints its message, never a stack trace, and yields 1.
+ */
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   const program = new Command('weft')
-    .description('weft: durable workflow DAGs on DynamoDB and SQS')
+    .description('weft: durable workflow DAGs on DynamoDB and SQS, with Saga rollback')
     .showHelpAfterError()
+    .configureOutput({ writeOut: (text) => io.out(text), writeErr: (text) => io.err(text) })
     .exitOverride();
+  for (const register of commands) register(program, io);
   try {
     await program.parseAsync(argv as string[]);
-    return 0;
+    return io.exitCode;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 1;
+    if (error instanceof UserInputError) {
+      io.err(`weft: ${error.message}\n`);
+      return 1;
+    }
     throw error;
   }
 }

@@ -1,0 +1,8 @@
+import type { Command } from 'commander';
+import type { CliIo } from '../io.ts';
+
+/** Adds one subcommand (its options, help and action) to the program. */
+export type RegisterCommand = (program: Command, io: CliIo) => void;
+
+/** Every subcommand, in the order `weft --help` lists them. One module per command. */
+export const commands: readonly RegisterCommand[] = [];
