@@ -1,0 +1,168 @@
+import { UserInputError, WeftError } from '../errors.ts';
+import type { PlanCatalog, Runtime } from '../runtime/types.ts';
+import type { Plan } from '../workflow/plan.ts';
+import { type ApiEvent, type ApiResult, errorResult, header, json } from './http.ts';
+import {
+  isValidId,
+  type Parsed,
+  parseIdempotencyKey,
+  parseJsonBody,
+  parseSubmitBody,
+  type RequestProblem,
+} from './request.ts';
+import { matchRoute, type Route } from './routes.ts';
+
+/** Where the API handler reports what it could not answer (a 500). */
+export interface ApiLogger {
+  error(message: string, fields: Record<string, unknown>): void;
+}
+
+export interface ApiHandlerDeps {
+  readonly runtime: Runtime;
+  readonly plans: PlanCatalog;
+  /** Receives unexpected failures; silent by default. */
+  readonly logger?: ApiLogger;
+}
+
+/** An API Gateway HTTP API (payload v2) handler. */
+export type ApiHandler = (event: ApiEvent) => Promise<ApiResult>;
+
+/**
+ * Builds the weft HTTP API: `POST /runs`, `GET /runs/{id}`, `GET /runs/{id}/history`,
+ * `POST /runs/{id}/cancel`, `GET /workflows`. Client mistakes are 4xx with a JSON body naming the problem;
+ * only a failure of weft itself is a 500.
+ *
+ * @example
+ * export const handler = createApiHandler({ runtime, plans });
+ * await handler({ rawPath: '/workflows', requestContext: { http: { method: 'GET' } } });
+ */
+export function createApiHandler(deps: ApiHandlerDeps): ApiHandler {
+  return async (event) => {
+    const match = matchRoute(event.requestContext.http.method, event.rawPath);
+    if (match.kind === 'notFound') {
+      return errorResult(
+        404,
+        'route.notFound',
+        `no route for ${event.requestContext.http.method} ${event.rawPath}`,
+      );
+    }
+    if (match.kind === 'methodNotAllowed') {
+      return errorResult(
+        405,
+        'route.methodNotAllowed',
+        `${event.requestContext.http.method} is not allowed on ${event.rawPath}; use ${match.allow.join(' or ')}`,
+        { headers: { allow: match.allow.join(', ') } },
+      );
+    }
+    try {
+      return await answer(deps, match.route, event);
+    } catch (error) {
+      return fromError(deps, error, event);
+    }
+  };
+}
+
+async function answer(deps: ApiHandlerDeps, route: Route, event: ApiEvent): Promise<ApiResult> {
+  switch (route.name) {
+    case 'listWorkflows':
+      return json(200, { workflows: deps.plans.list().map(describePlan) });
+    case 'submit':
+      return submit(deps, event);
+    case 'getRun': {
+      const run = isValidId(route.runId) ? await deps.runtime.getRun(route.runId) : undefined;
+      return run ? json(200, run) : runNotFound(route.runId);
+    }
+    case 'history': {
+      const events = isValidId(route.runId) ? await deps.runtime.history(route.runId) : undefined;
+      return events ? json(200, { runId: route.runId, events }) : runNotFound(route.runId);
+    }
+    case 'cancel': {
+      const run = isValidId(route.runId) ? await deps.runtime.cancel(route.runId) : undefined;
+      return run ? json(200, run) : runNotFound(route.runId);
+    }
+  }
+}
+
+async function submit(deps: ApiHandlerDeps, event: ApiEvent): Promise<ApiResult> {
+  const body = chain(parseJsonBody(event), parseSubmitBody);
+  if (!body.ok) return problem(body.problem);
+  const key = parseIdempotencyKey(header(event, 'idempotency-key'));
+  if (!key.ok) return problem(key.problem);
+  const { workflow, input, runId } = body.value;
+  if (runId !== undefined && key.value !== undefined) {
+    return errorResult(
+      400,
+      'request.invalid',
+      "give either 'runId' in the body or an 'Idempotency-Key' header, not both: each alone makes the submission idempotent",
+      { field: 'runId' },
+    );
+  }
+  if (deps.plans.byName(workflow) === undefined) return unknownWorkflow(deps, workflow);
+  const result = await deps.runtime.submit({
+    workflow,
+    input,
+    ...(runId === undefined ? {} : { runId }),
+    ...(key.value === undefined ? {} : { idempotencyKey: key.value }),
+  });
+  return json(
+    result.created ? 201 : 200,
+    { runId: result.runId, workflow, created: result.created },
+    { location: `/runs/${encodeURIComponent(result.runId)}` },
+  );
+}
+
+function describePlan(plan: Plan): Record<string, unknown> {
+  return {
+    name: plan.name,
+    ...(plan.description === undefined ? {} : { description: plan.description }),
+    version: plan.version,
+    tasks: plan.order,
+    triggers: plan.triggers.length,
+    schedules: plan.schedules,
+  };
+}
+
+function chain<A, B>(first: Parsed<A>, next: (value: A) => Parsed<B>): Parsed<B> {
+  return first.ok ? next(first.value) : first;
+}
+
+function problem(p: RequestProblem): ApiResult {
+  return errorResult(p.status, p.code, p.message, p.field === undefined ? {} : { field: p.field });
+}
+
+function runNotFound(runId: string): ApiResult {
+  return errorResult(404, 'run.notFound', `no run with id ${JSON.stringify(runId)}`);
+}
+
+function unknownWorkflow(deps: ApiHandlerDeps, workflow: string): ApiResult {
+  const known = deps.plans.list().map((plan) => plan.name);
+  const hint = known.length > 0 ? `; known workflows: ${known.join(', ')}` : '; no workflow is deployed';
+  return errorResult(404, 'workflow.unknown', `no workflow named ${JSON.stringify(workflow)}${hint}`, {
+    field: 'workflow',
+  });
+}
+
+/** Maps the runtime's typed errors to client answers; anything else is weft's own failure. */
+function fromError(deps: ApiHandlerDeps, error: unknown, event: ApiEvent): ApiResult {
+  if (error instanceof WeftError) {
+    if (error.code === 'run.conflict') return errorResult(409, error.code, error.message);
+    if (error.code === 'workflow.unknown')
+      return errorResult(404, error.code, error.message, { field: 'workflow' });
+    if (error instanceof UserInputError) return errorResult(400, error.code, error.message);
+  }
+  const requestId = event.requestContext.requestId;
+  deps.logger?.error('API request failed', {
+    error:
+      error instanceof Error
+        ? { name: error.name, message: error.message, stack: error.stack }
+        : String(error),
+    method: event.requestContext.http.method,
+    path: event.rawPath,
+    requestId,
+  });
+  return errorResult(
+    500,
+    'internal',
+    `weft failed to handle the request${requestId ? ` (request id ${requestId})` : ''}; it was logged`,
+  );
+}

@@ -1,0 +1,256 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { type ApiEvent, type ApiResult, createApiHandler, MAX_BODY_BYTES } from '../../../src/api/index.ts';
+import { WeftError } from '../../../src/errors.ts';
+import { catalogOf, chainPlan, FakeRuntime } from '../../support/fake-runtime.ts';
+
+const plans = catalogOf([chainPlan('loan_approval', ['credit_check', 'fraud_detection', 'final_decision'])]);
+
+function request(
+  method: string,
+  rawPath: string,
+  body?: string,
+  headers: Record<string, string> = {},
+): ApiEvent {
+  return {
+    rawPath,
+    headers,
+    ...(body === undefined ? {} : { body }),
+    isBase64Encoded: false,
+    requestContext: { http: { method }, requestId: 'req-1' },
+  };
+}
+
+function bodyOf(result: ApiResult): Record<string, unknown> {
+  expect(result.headers['content-type']).toMatch(/^application\/json/);
+  return JSON.parse(result.body) as Record<string, unknown>;
+}
+
+function errorOf(result: ApiResult): { code: string; message: string; field?: string } {
+  return bodyOf(result).error as { code: string; message: string; field?: string };
+}
+
+describe('createApiHandler', () => {
+  let runtime: FakeRuntime;
+  let handle: ReturnType<typeof createApiHandler>;
+
+  beforeEach(() => {
+    runtime = new FakeRuntime(plans);
+    handle = createApiHandler({ runtime, plans });
+  });
+
+  it('submits a run and answers 201 with its id and location', async () => {
+    const result = await handle(
+      request('POST', '/runs', JSON.stringify({ workflow: 'loan_approval', input: { a: 1 } })),
+    );
+    expect(result.statusCode).toBe(201);
+    const body = bodyOf(result);
+    expect(body).toMatchObject({ workflow: 'loan_approval', created: true });
+    expect(result.headers.location).toBe(`/runs/${String(body.runId)}`);
+    expect(runtime.submissions).toEqual([{ workflow: 'loan_approval', input: { a: 1 } }]);
+  });
+
+  it('defaults the input to an empty object', async () => {
+    await handle(request('POST', '/runs', JSON.stringify({ workflow: 'loan_approval' })));
+    expect(runtime.submissions[0]?.input).toEqual({});
+  });
+
+  it('passes the Idempotency-Key header and answers 200 for the same key twice', async () => {
+    const send = () =>
+      handle(
+        request('POST', '/runs', JSON.stringify({ workflow: 'loan_approval', input: {} }), {
+          'Idempotency-Key': 'k1',
+        }),
+      );
+    const first = await send();
+    const second = await send();
+    expect(first.statusCode).toBe(201);
+    expect(second.statusCode).toBe(200);
+    expect(bodyOf(second).runId).toBe(bodyOf(first).runId);
+    expect(bodyOf(second).created).toBe(false);
+    expect(runtime.submissions[0]?.idempotencyKey).toBe('k1');
+  });
+
+  it('passes a caller-chosen runId', async () => {
+    const result = await handle(
+      request('POST', '/runs', JSON.stringify({ workflow: 'loan_approval', runId: 'r-42' })),
+    );
+    expect(bodyOf(result).runId).toBe('r-42');
+  });
+
+  it('rejects malformed JSON with 400', async () => {
+    const result = await handle(request('POST', '/runs', '{"workflow":'));
+    expect(result.statusCode).toBe(400);
+    expect(errorOf(result).code).toBe('request.malformedJson');
+  });
+
+  it('rejects an empty body with 400', async () => {
+    const result = await handle(request('POST', '/runs'));
+    expect(result.statusCode).toBe(400);
+  });
+
+  it('rejects a body that is not an object with 400', async () => {
+    const result = await handle(request('POST', '/runs', '[1,2]'));
+    expect(result.statusCode).toBe(400);
+    expect(errorOf(result).message).toMatch(/JSON object/);
+  });
+
+  it('rejects a missing workflow naming the field', async () => {
+    const result = await handle(request('POST', '/runs', JSON.stringify({ input: {} })));
+    expect(result.statusCode).toBe(400);
+    expect(errorOf(result)).toMatchObject({ code: 'request.invalid', field: 'workflow' });
+  });
+
+  it('rejects a wrongly typed runId naming the field', async () => {
+    const result = await handle(
+      request('POST', '/runs', JSON.stringify({ workflow: 'loan_approval', runId: 'a b' })),
+    );
+    expect(result.statusCode).toBe(400);
+    expect(errorOf(result).field).toBe('runId');
+  });
+
+  it('rejects an unknown field such as a typo, naming it', async () => {
+    const result = await handle(
+      request('POST', '/runs', JSON.stringify({ workflow: 'loan_approval', inptu: {} })),
+    );
+    expect(result.statusCode).toBe(400);
+    expect(errorOf(result)).toMatchObject({ field: 'inptu' });
+    expect(errorOf(result).message).toMatch(/unknown field 'inptu'/);
+  });
+
+  it('rejects both a runId and an Idempotency-Key', async () => {
+    const result = await handle(
+      request('POST', '/runs', JSON.stringify({ workflow: 'loan_approval', runId: 'r1' }), {
+        'idempotency-key': 'k',
+      }),
+    );
+    expect(result.statusCode).toBe(400);
+    expect(runtime.submissions).toEqual([]);
+  });
+
+  it('rejects an Idempotency-Key with control characters', async () => {
+    const result = await handle(
+      request('POST', '/runs', JSON.stringify({ workflow: 'loan_approval' }), { 'idempotency-key': 'a\tb' }),
+    );
+    expect(result.statusCode).toBe(400);
+    expect(errorOf(result).field).toBe('Idempotency-Key');
+  });
+
+  it('rejects a body over 256 KB with 413', async () => {
+    const big = JSON.stringify({ workflow: 'loan_approval', input: { blob: 'x'.repeat(MAX_BODY_BYTES) } });
+    const result = await handle(request('POST', '/runs', big));
+    expect(result.statusCode).toBe(413);
+    expect(errorOf(result).code).toBe('request.tooLarge');
+  });
+
+  it('measures the size of a base64 body once decoded', async () => {
+    const body = Buffer.from(JSON.stringify({ workflow: 'loan_approval', input: { n: 1 } })).toString(
+      'base64',
+    );
+    const result = await handle({ ...request('POST', '/runs', body), isBase64Encoded: true });
+    expect(result.statusCode).toBe(201);
+  });
+
+  it('answers 404 for an unknown workflow, listing the known ones', async () => {
+    const result = await handle(request('POST', '/runs', JSON.stringify({ workflow: 'nope' })));
+    expect(result.statusCode).toBe(404);
+    expect(errorOf(result)).toMatchObject({ code: 'workflow.unknown', field: 'workflow' });
+    expect(errorOf(result).message).toMatch(/loan_approval/);
+  });
+
+  it('answers 409 when the same key comes with a different input', async () => {
+    const send = (input: unknown) =>
+      handle(
+        request('POST', '/runs', JSON.stringify({ workflow: 'loan_approval', input }), {
+          'idempotency-key': 'k',
+        }),
+      );
+    await send({ a: 1 });
+    const result = await send({ a: 2 });
+    expect(result.statusCode).toBe(409);
+    expect(errorOf(result).code).toBe('run.conflict');
+  });
+
+  it('returns a run, its history, and cancels it', async () => {
+    const { runId } = bodyOf(
+      await handle(request('POST', '/runs', JSON.stringify({ workflow: 'loan_approval' }))),
+    );
+    const run = await handle(request('GET', `/runs/${String(runId)}`));
+    expect(run.statusCode).toBe(200);
+    expect(bodyOf(run)).toMatchObject({ runId, workflow: 'loan_approval', status: 'running' });
+    const history = await handle(request('GET', `/runs/${String(runId)}/history`));
+    expect(bodyOf(history)).toMatchObject({ runId, events: [{ lamport: 1, type: 'run.submitted' }] });
+    const cancelled = await handle(request('POST', `/runs/${String(runId)}/cancel`));
+    expect(cancelled.statusCode).toBe(200);
+    expect(bodyOf(cancelled).status).toBe('cancelled');
+  });
+
+  it.each([
+    ['GET', '/runs/missing'],
+    ['GET', '/runs/missing/history'],
+    ['POST', '/runs/missing/cancel'],
+    ['GET', '/runs/%E0%A4%A'],
+    ['GET', '/runs/has%20space'],
+  ])('answers 404 for %s %s', async (method, path) => {
+    const result = await handle(request(method, path));
+    expect(result.statusCode).toBe(404);
+  });
+
+  it('lists the workflows', async () => {
+    const result = await handle(request('GET', '/workflows'));
+    expect(result.statusCode).toBe(200);
+    expect(bodyOf(result)).toEqual({
+      workflows: [
+        {
+          name: 'loan_approval',
+          version: 'v-loan_approval',
+          tasks: ['credit_check', 'fraud_detection', 'final_decision'],
+          triggers: 0,
+          schedules: [],
+        },
+      ],
+    });
+  });
+
+  it('answers 405 with Allow for a known path and the wrong method', async () => {
+    const result = await handle(request('DELETE', '/runs'));
+    expect(result.statusCode).toBe(405);
+    expect(result.headers.allow).toBe('POST');
+  });
+
+  it('answers 404 for an unknown route', async () => {
+    expect((await handle(request('GET', '/nothing'))).statusCode).toBe(404);
+  });
+
+  it('answers 500 without details for a failure of its own, and logs it', async () => {
+    const logged: Record<string, unknown>[] = [];
+    const failing = createApiHandler({
+      runtime: Object.assign(new FakeRuntime(plans), {
+        getRun: async () => {
+          throw new Error('dynamodb unreachable');
+        },
+      }),
+      plans,
+      logger: { error: (_message, fields) => logged.push(fields) },
+    });
+    const result = await failing(request('GET', '/runs/r1'));
+    expect(result.statusCode).toBe(500);
+    expect(result.body).not.toMatch(/unreachable/);
+    expect(errorOf(result).message).toMatch(/req-1/);
+    expect(logged).toHaveLength(1);
+  });
+
+  it('maps a runtime conflict raised as a WeftError to 409', async () => {
+    const conflicting = createApiHandler({
+      runtime: Object.assign(new FakeRuntime(plans), {
+        submit: async () => {
+          throw new WeftError('run.conflict', 'run r1 exists with another input');
+        },
+      }),
+      plans,
+    });
+    const result = await conflicting(
+      request('POST', '/runs', JSON.stringify({ workflow: 'loan_approval', runId: 'r1' })),
+    );
+    expect(result.statusCode).toBe(409);
+  });
+});
