@@ -1,0 +1,54 @@
+import type { CompensationView, RunView, TaskView } from '../runtime/types.ts';
+
+/** What `weft run`, `weft resume` and `weft status` print on stdout: one JSON document. */
+export interface RunResult {
+  readonly runId: string;
+  readonly status: RunView['status'];
+  readonly rollback: RunView['rollback'];
+  readonly tasks: Readonly<Record<string, TaskView>>;
+  /** In the order they finished. */
+  readonly compensations: readonly CompensationView[];
+}
+
+/** Exit status of a finished run: 0 succeeded; 2 failed or cancelled and rolled back; 3 rollback incomplete. */
+export const EXIT = { succeeded: 0, usage: 1, rolledBack: 2, rollbackIncomplete: 3 } as const;
+
+/** The run as the command line reports it (the view without the input and plan details). */
+export function toRunResult(view: RunView): RunResult {
+  const tasks: Record<string, TaskView> = {};
+  for (const [id, task] of Object.entries(view.tasks)) {
+    tasks[id] = {
+      status: task.status,
+      attempts: task.attempts,
+      ...(task.output === undefined ? {} : { output: task.output }),
+      ...(task.error === undefined ? {} : { error: { name: task.error.name, message: task.error.message } }),
+    };
+  }
+  return {
+    runId: view.runId,
+    status: view.status,
+    rollback: view.rollback,
+    tasks,
+    compensations: view.compensations.map(({ task, handler, status, attempts }) => ({
+      task,
+      handler,
+      status,
+      attempts,
+    })),
+  };
+}
+
+/** Whether the run has reached a final state (its rollback, if any, included). */
+export function isFinished(view: RunView): boolean {
+  return (
+    (view.status === 'succeeded' || view.status === 'failed' || view.status === 'cancelled') &&
+    view.rollback !== 'running'
+  );
+}
+
+/** The exit status for a finished run. */
+export function exitCodeFor(view: RunView): number {
+  if (view.status === 'succeeded') return EXIT.succeeded;
+  if (view.rollback === 'incomplete') return EXIT.rollbackIncomplete;
+  return EXIT.rolledBack;
+}

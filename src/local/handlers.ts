@@ -1,0 +1,77 @@
+import { access } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { UserInputError } from '../errors.ts';
+import type { HandlerRegistry, TaskHandler } from '../runtime/types.ts';
+import type { Plan } from '../workflow/plan.ts';
+
+/**
+ * Imports a handlers module and returns its function exports by name. The path is resolved against the
+ * current directory; `.ts` modules load without a build step because `bin/weft.js` registers tsx.
+ *
+ * @example
+ * const handlers = await loadHandlers('examples/loan_approval/handlers.ts');
+ * // { credit_check: [Function], fraud_detection: [Function], ... }
+ * @throws UserInputError when the file is missing or fails to load (its message says why).
+ */
+export async function loadHandlers(modulePath: string): Promise<HandlerRegistry> {
+  const absolute = resolve(modulePath);
+  try {
+    await access(absolute);
+  } catch {
+    throw new UserInputError(
+      'handlers.notFound',
+      `handlers module '${modulePath}' not found (looked for ${absolute})`,
+    );
+  }
+  let exports: Record<string, unknown>;
+  try {
+    exports = (await import(pathToFileURL(absolute).href)) as Record<string, unknown>;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new UserInputError(
+      'handlers.loadFailed',
+      `handlers module '${modulePath}' failed to load: ${reason}`,
+      { cause: error },
+    );
+  }
+  const registry: Record<string, TaskHandler> = {};
+  for (const [name, value] of Object.entries(exports)) {
+    if (typeof value === 'function') registry[name] = value as TaskHandler;
+  }
+  return registry;
+}
+
+/**
+ * Every handler the plans need that the registry lacks: task handlers (tasks that do not run a `lambda:`)
+ * and compensations, each name once, in plan and file order. Empty when nothing is missing.
+ */
+export function missingHandlers(plans: readonly Plan[], registry: HandlerRegistry): string[] {
+  const missing = new Set<string>();
+  const need = (name: string): void => {
+    if (typeof registry[name] !== 'function') missing.add(name);
+  };
+  for (const plan of plans) {
+    for (const task of Object.values(plan.tasks).sort((a, b) => a.index - b.index)) {
+      if (task.lambda === undefined) need(task.handler);
+      if (task.compensation !== undefined) need(task.compensation.handler);
+    }
+  }
+  return [...missing];
+}
+
+/**
+ * Throws one error naming every missing handler, before anything runs.
+ *
+ * @throws UserInputError listing the missing export names and the module they were looked for in.
+ */
+export function assertHandlers(plans: readonly Plan[], registry: HandlerRegistry, modulePath: string): void {
+  const missing = missingHandlers(plans, registry);
+  if (missing.length === 0) return;
+  const names = missing.map((name) => `'${name}'`).join(', ');
+  const noun = missing.length === 1 ? 'handler' : 'handlers';
+  throw new UserInputError(
+    'handlers.missing',
+    `missing ${noun} ${names}: export ${missing.length === 1 ? 'it' : 'them'} from '${modulePath}'`,
+  );
+}
