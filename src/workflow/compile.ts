@@ -1,0 +1,177 @@
+import { createHash } from 'node:crypto';
+import { type Diagnostic, sortDiagnostics, WorkflowError } from './diagnostic.ts';
+import { parseDuration } from './duration.ts';
+import { checkGraph } from './graph-checks.ts';
+import type { Plan, PlannedTask, PlannedTrigger, RetryPolicy } from './plan.ts';
+import {
+  type Definition,
+  definitionSchema,
+  type RetryPolicyDefinition,
+  type TaskDefinition,
+} from './schema.ts';
+import { schemaDiagnostics } from './schema-issues.ts';
+import { parseSource } from './source.ts';
+import { computeLevels, criticalPath, type IndexedGraph, topologicalOrder } from './topology.ts';
+
+/** A compiled plan, or every mistake found in the file. */
+export type CompileResult = { ok: true; plan: Plan } | { ok: false; diagnostics: readonly Diagnostic[] };
+
+/** Defaults of the language, documented in docs/workflow-language.md. */
+export const DEFAULT_BACKOFF_MS = 1000;
+export const DEFAULT_BACKOFF_RATE = 2;
+/** Attempts of a compensation when its task declares no retry policy. */
+export const DEFAULT_COMPENSATION_ATTEMPTS = 3;
+
+/**
+ * Parses, validates and compiles a workflow file's text. Pure: the file name only labels diagnostics and
+ * picks the parser (`.json` skips the YAML parser).
+ *
+ * @example
+ * const result = compileSource(text, 'workflows/loan.yaml');
+ * if (!result.ok) for (const d of result.diagnostics) console.error(formatDiagnostic(d));
+ */
+export function compileSource(text: string, file: string): CompileResult {
+  const parsed = parseSource(text, file);
+  if (!parsed.ok) return { ok: false, diagnostics: sortDiagnostics(parsed.diagnostics) };
+  const { source } = parsed;
+  const checked = definitionSchema.safeParse(source.value);
+  const { diagnostics, graph } = checkGraph(source, file);
+  if (!checked.success) diagnostics.push(...schemaDiagnostics(checked.error.issues, source, file));
+  if (diagnostics.length > 0 || !checked.success)
+    return { ok: false, diagnostics: sortDiagnostics(diagnostics) };
+  return { ok: true, plan: buildPlan(checked.data, graph) };
+}
+
+/**
+ * Like `compileSource`, but returns the plan or throws a `WorkflowError` carrying every diagnostic.
+ *
+ * @example
+ * const plan = loadPlan(await readFile(path, 'utf8'), path);
+ */
+export function loadPlan(text: string, file: string): Plan {
+  const result = compileSource(text, file);
+  if (!result.ok) throw new WorkflowError(result.diagnostics);
+  return result.plan;
+}
+
+/** Compiles a definition that passed the schema and the graph checks. */
+export function buildPlan(definition: Definition, graph: IndexedGraph): Plan {
+  const { workflow } = definition;
+  const ids = workflow.tasks.map((task) => task.id);
+  const { order } = topologicalOrder(graph);
+  const levels = computeLevels(graph, order);
+  const names = (indices: readonly number[]) => indices.map((index) => ids[index] ?? '');
+  const tasks: Record<string, PlannedTask> = {};
+  workflow.tasks.forEach((task, index) => {
+    tasks[task.id] = planTask(
+      task,
+      index,
+      names(graph.deps[index] ?? []),
+      names(graph.dependents[index] ?? []),
+      levels[index] ?? 0,
+    );
+  });
+  const byLevel: string[][] = Array.from({ length: Math.max(-1, ...levels) + 1 }, () => []);
+  levels.forEach((level, index) => {
+    byLevel[level]?.push(ids[index] ?? '');
+  });
+  const triggers: PlannedTrigger[] = (workflow.on ?? []).map((trigger) =>
+    trigger.input === undefined
+      ? { pattern: trigger.pattern }
+      : { pattern: trigger.pattern, input: trigger.input },
+  );
+  const schedules = workflow.schedule === undefined ? [] : [workflow.schedule].flat();
+  const body = {
+    name: workflow.name,
+    ...(workflow.description === undefined ? {} : { description: workflow.description }),
+    ...msField('timeoutMs', workflow.timeout),
+  };
+  const version = contentHash({
+    ...body,
+    tasks: Object.values(tasks).map(definitionPart),
+    triggers,
+    schedules,
+  });
+  return {
+    ...body,
+    version,
+    tasks,
+    roots: ids.filter((_, index) => (graph.deps[index] ?? []).length === 0),
+    sinks: ids.filter((_, index) => (graph.dependents[index] ?? []).length === 0),
+    order: names(order),
+    levels: byLevel,
+    criticalPath: names(criticalPath(graph, levels)),
+    triggers,
+    schedules,
+  };
+}
+
+function planTask(
+  task: TaskDefinition,
+  index: number,
+  deps: string[],
+  dependents: string[],
+  level: number,
+): PlannedTask {
+  const retry = retryPolicy(task.retry_policy, 1);
+  return {
+    id: task.id,
+    index,
+    handler: task.handler ?? task.id,
+    ...(task.lambda === undefined ? {} : { lambda: task.lambda }),
+    deps,
+    dependents,
+    level,
+    retry,
+    ...msField('timeoutMs', task.timeout),
+    ...msField('heartbeatMs', task.heartbeat),
+    ...(task.compensation === undefined
+      ? {}
+      : {
+          compensation: {
+            handler: task.compensation,
+            retry:
+              task.retry_policy === undefined ? retryPolicy(undefined, DEFAULT_COMPENSATION_ATTEMPTS) : retry,
+          },
+        }),
+  };
+}
+
+function retryPolicy(policy: RetryPolicyDefinition | undefined, defaultAttempts: number): RetryPolicy {
+  const maxBackoffMs = policy?.max_backoff === undefined ? undefined : parseDuration(policy.max_backoff);
+  return {
+    maxAttempts: policy?.max_attempts ?? defaultAttempts,
+    backoffMs: policy?.backoff === undefined ? DEFAULT_BACKOFF_MS : (parseDuration(policy.backoff) ?? 0),
+    backoffRate: policy?.backoff_rate ?? DEFAULT_BACKOFF_RATE,
+    ...(maxBackoffMs === undefined ? {} : { maxBackoffMs }),
+    jitter: policy?.jitter ?? 'full',
+    ...(policy?.retry_on === undefined ? {} : { retryOn: policy.retry_on }),
+  };
+}
+
+function msField<K extends string>(key: K, text: string | undefined): { [P in K]?: number } {
+  const ms = text === undefined ? undefined : parseDuration(text);
+  return (ms === undefined ? {} : { [key]: ms }) as { [P in K]?: number };
+}
+
+/** A task as written (normalised), without what the compiler derives from the graph. */
+function definitionPart(task: PlannedTask): Omit<PlannedTask, 'index' | 'dependents' | 'level'> {
+  const { index: _index, dependents: _dependents, level: _level, ...rest } = task;
+  return rest;
+}
+
+/** sha256 of canonical JSON (keys sorted at every depth), so formatting and key order do not matter. */
+function contentHash(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value)
+      .filter(([, item]) => item !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

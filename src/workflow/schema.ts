@@ -1,0 +1,181 @@
+import { z } from 'zod';
+import { DURATION_EXAMPLES, parseDuration } from './duration.ts';
+import { scheduleProblem } from './schedule.ts';
+import { checkEventPattern, checkInputMapping } from './triggers.ts';
+
+/**
+ * The workflow language as written, checked field by field. Each schema's `error` is the phrase that
+ * completes "<field> must be ...": the issue mapper adds the field's name and the value found.
+ */
+
+/** Task ids become storage keys and Step Functions state names: hence the alphabet and the 80 limit. */
+export const ID_PATTERN = /^[A-Za-z0-9_-]{1,80}$/;
+const ID_RULE = 'letters, digits, _ and -, 1 to 80 characters';
+/** Function name, name:qualifier, partial or full ARN: AWS's own pattern for `Invoke`'s FunctionName. */
+const LAMBDA_PATTERN =
+  /^(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?([a-zA-Z0-9-_]{1,64})(:(\$LATEST|[a-zA-Z0-9-_]+))?$/;
+
+const taskId = z
+  .string({ error: `a task id (${ID_RULE})` })
+  .regex(ID_PATTERN, { error: `a task id (${ID_RULE})` });
+const handlerName = z
+  .string({ error: 'the name of a handler export' })
+  .regex(/^[^\s]{1,200}$/, { error: 'the name of a handler export (no spaces, up to 200 characters)' });
+
+/** A duration of at least `minMs` milliseconds. */
+function duration(minMs: number) {
+  const phrase = `a ${minMs > 0 ? 'positive ' : ''}duration such as ${DURATION_EXAMPLES}`;
+  return z.string({ error: phrase }).refine(
+    (text) => {
+      const ms = parseDuration(text);
+      return ms !== undefined && ms >= minMs;
+    },
+    { error: phrase },
+  );
+}
+
+export const RETRY_KEYS = [
+  'max_attempts',
+  'backoff',
+  'backoff_rate',
+  'max_backoff',
+  'jitter',
+  'retry_on',
+] as const;
+const retryPolicy = z
+  .strictObject(
+    {
+      max_attempts: z
+        .number({ error: 'an integer of at least 1' })
+        .int({ error: 'an integer of at least 1' })
+        .min(1, { error: 'an integer of at least 1' })
+        .optional(),
+      backoff: duration(0).optional(),
+      backoff_rate: z
+        .number({ error: 'a number of at least 1' })
+        .min(1, { error: 'a number of at least 1' })
+        .max(1000, { error: 'a number of at least 1 and at most 1000' })
+        .optional(),
+      max_backoff: duration(1).optional(),
+      jitter: z.enum(['full', 'none'], { error: "'full' or 'none'" }).optional(),
+      retry_on: z
+        .array(z.string({ error: 'an error name' }).min(1, { error: 'an error name' }), {
+          error: 'a list of error names',
+        })
+        .optional(),
+    },
+    { error: 'a mapping of retry settings' },
+  )
+  .superRefine((policy, ctx) => {
+    const backoff = policy.backoff === undefined ? 1000 : (parseDuration(policy.backoff) ?? 0);
+    const max = policy.max_backoff === undefined ? undefined : parseDuration(policy.max_backoff);
+    if (max !== undefined && max < backoff) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['max_backoff'],
+        message: `at least the backoff (${policy.backoff ?? '1s'})`,
+      });
+    }
+  });
+
+export const TASK_KEYS = [
+  'id',
+  'deps',
+  'handler',
+  'lambda',
+  'retry_policy',
+  'timeout',
+  'heartbeat',
+  'compensation',
+] as const;
+const task = z
+  .strictObject(
+    {
+      id: taskId,
+      deps: z.array(taskId, { error: 'a list of task ids' }).optional(),
+      handler: handlerName.optional(),
+      lambda: z
+        .string({ error: 'a Lambda function name or ARN' })
+        .regex(LAMBDA_PATTERN, { error: 'a Lambda function name or ARN' })
+        .optional(),
+      retry_policy: retryPolicy.optional(),
+      timeout: duration(1).optional(),
+      heartbeat: duration(1).optional(),
+      compensation: handlerName.optional(),
+    },
+    { error: 'a task mapping (id, deps, ...)' },
+  )
+  .superRefine((value, ctx) => {
+    if (value.handler !== undefined && value.lambda !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['lambda'],
+        message: "absent when 'handler' is given (a task runs a handler or a Lambda function, not both)",
+      });
+    }
+    const timeout = value.timeout === undefined ? undefined : parseDuration(value.timeout);
+    const heartbeat = value.heartbeat === undefined ? undefined : parseDuration(value.heartbeat);
+    if (timeout !== undefined && heartbeat !== undefined && heartbeat >= timeout) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['heartbeat'],
+        message: `shorter than the timeout (${value.timeout})`,
+      });
+    }
+  });
+
+export const TRIGGER_KEYS = ['pattern', 'input'] as const;
+const trigger = z.strictObject(
+  {
+    pattern: z
+      .record(z.string(), z.unknown(), { error: 'an EventBridge event pattern (a mapping)' })
+      .superRefine((pattern, ctx) => {
+        for (const problem of checkEventPattern(pattern)) ctx.addIssue({ code: 'custom', ...problem });
+      }),
+    input: z
+      .record(z.string(), z.unknown(), { error: "a mapping from input keys to '$.paths' or literals" })
+      .superRefine((input, ctx) => {
+        for (const problem of checkInputMapping(input)) ctx.addIssue({ code: 'custom', ...problem });
+      })
+      .optional(),
+  },
+  { error: 'a trigger mapping (pattern, input)' },
+);
+
+const scheduleExpression = z.string({ error: "'rate(...)' or 'cron(...)'" }).superRefine((text, ctx) => {
+  const problem = scheduleProblem(text);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+export const WORKFLOW_KEYS = ['name', 'description', 'timeout', 'tasks', 'on', 'schedule'] as const;
+const workflow = z.strictObject(
+  {
+    name: z
+      .string({ error: `a workflow name (${ID_RULE})` })
+      .regex(ID_PATTERN, { error: `a workflow name (${ID_RULE})` }),
+    description: z.string({ error: 'text' }).optional(),
+    timeout: duration(1).optional(),
+    tasks: z
+      .array(task, { error: 'a list of tasks' })
+      .min(1, { error: 'a list of at least one task (the list is empty)' }),
+    on: z.array(trigger, { error: 'a list of triggers ({ pattern, input? })' }).optional(),
+    schedule: z
+      .union([scheduleExpression, z.array(scheduleExpression)], {
+        error: "a schedule expression ('rate(5 minutes)', 'cron(0 12 * * ? *)') or a list of them",
+      })
+      .optional(),
+  },
+  { error: 'a mapping (name, tasks, ...)' },
+);
+
+export const ROOT_KEYS = ['workflow'] as const;
+/** The whole file: `workflow:` and nothing else. */
+export const definitionSchema = z.strictObject(
+  { workflow },
+  { error: 'a mapping with a `workflow:` key (name, tasks, ...)' },
+);
+
+/** A definition that passed the schema. */
+export type Definition = z.infer<typeof definitionSchema>;
+export type TaskDefinition = z.infer<typeof task>;
+export type RetryPolicyDefinition = z.infer<typeof retryPolicy>;
