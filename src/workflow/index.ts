@@ -5,3 +5,4 @@ export { type CompileResult, compileSource, loadPlan } from './compile.ts';
 export { type Diagnostic, formatDiagnostic, WorkflowError } from './diagnostic.ts';
 export { formatDuration, parseDuration } from './duration.ts';
 export type { Plan, PlannedCompensation, PlannedTask, PlannedTrigger, RetryPolicy } from './plan.ts';
+export { renderDot, renderMermaid } from './render.ts';
