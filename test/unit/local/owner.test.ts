@@ -17,21 +17,21 @@ describe('isLocalOwnerAlive', () => {
   });
 
   it('treats this process as alive', () => {
-    expect(isLocalOwnerAlive(self, self)).toBe(true);
+    expect(isLocalOwnerAlive(self)).toBe(true);
   });
 
   it('treats an exited process on this host as dead', () => {
     const pid = deadPid();
     expect(pidAlive(pid)).toBe(false);
-    expect(isLocalOwnerAlive(`${hostname()}/${pid}/abcd`, self)).toBe(false);
+    expect(isLocalOwnerAlive(`${hostname()}/${pid}/abcd`)).toBe(false);
   });
 
-  it('treats an earlier process with our pid (another nonce) as dead', () => {
-    expect(isLocalOwnerAlive(`${hostname()}/${process.pid}/other`, self)).toBe(false);
+  it('treats another stack of this process as alive', () => {
+    expect(isLocalOwnerAlive(`${hostname()}/${process.pid}/other`)).toBe(true);
   });
 
   it('presumes owners on other hosts, or in unknown shapes, alive', () => {
-    expect(isLocalOwnerAlive(`elsewhere.example/${deadPid()}/abcd`, self)).toBe(true);
-    expect(isLocalOwnerAlive('lambda:request-123', self)).toBe(true);
+    expect(isLocalOwnerAlive(`elsewhere.example/${deadPid()}/abcd`)).toBe(true);
+    expect(isLocalOwnerAlive('lambda:request-123')).toBe(true);
   });
 });
