@@ -54,13 +54,13 @@ function rateProblem(text: string): string | undefined {
 function cronProblem(body: string): string | undefined {
   const parts = body.trim().split(/\s+/);
   if (parts.length !== 6) {
-    return `a cron expression with 6 fields (minutes hours day-of-month month day-of-week year), found ${parts.length}`;
+    return 'a cron expression with 6 fields (minutes hours day-of-month month day-of-week year)';
   }
   for (const [index, field] of FIELDS.entries()) {
     const part = parts[index] ?? '';
     if (part === '?' && (field.name === 'day-of-month' || field.name === 'day-of-week')) continue;
     if (!part.split(',').every((item) => cronItemValid(item, field))) {
-      return `a cron expression whose ${field.name} field is valid (${field.min}-${field.max}${field.names ? ` or ${field.names[0]}-${field.names[field.names.length - 1]}` : ''}, *, ranges a-b, steps /n, lists a,b), found '${part}'`;
+      return `a cron expression with a valid ${field.name} field (${field.min}-${field.max}${field.names ? ` or ${field.names[0]}-${field.names[field.names.length - 1]}` : ''}, *, ranges a-b, steps /n, lists a,b)`;
     }
   }
   const dayOfMonth = parts[2];

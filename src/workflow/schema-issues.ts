@@ -35,7 +35,7 @@ export function schemaDiagnostics(
       ? `${describe(path.slice(0, -1), source.value)} is missing '${String(path[path.length - 1])}'`
       : path.length === 0 && (value === null || value === undefined)
         ? 'the file is empty: it must hold `workflow:` with a name and tasks'
-        : `${describe(path, source.value)} must be ${issue.message}, got ${show(value)}`;
+        : `${describe(path, source.value)} must be ${issue.message}, got ${show(value)}${unitHint(issue, value)}`;
     diagnostics.push({
       file,
       ...source.locate(path),
@@ -97,7 +97,12 @@ function unknownKeyHint(path: readonly PathSegment[], key: string): string {
 function show(value: unknown): string {
   if (value === null || value === undefined) return 'nothing';
   if (typeof value === 'string') return `'${value.length > 40 ? `${value.slice(0, 37)}...` : value}'`;
-  if (Array.isArray(value)) return 'a list';
+  if (Array.isArray(value)) return value.length === 0 ? 'an empty list' : 'a list';
   if (typeof value === 'object') return 'a mapping';
   return String(value);
+}
+
+/** A bare number where a duration belongs is most likely missing its unit. */
+function unitHint(issue: Issue, value: unknown): string {
+  return typeof value === 'number' && issue.message.includes('duration') ? ` (add a unit: '${value}s')` : '';
 }

@@ -155,9 +155,7 @@ const workflow = z.strictObject(
       .regex(ID_PATTERN, { error: `a workflow name (${ID_RULE})` }),
     description: z.string({ error: 'text' }).optional(),
     timeout: duration(1).optional(),
-    tasks: z
-      .array(task, { error: 'a list of tasks' })
-      .min(1, { error: 'a list of at least one task (the list is empty)' }),
+    tasks: z.array(task, { error: 'a list of tasks' }).min(1, { error: 'a list of at least one task' }),
     on: z.array(trigger, { error: 'a list of triggers ({ pattern, input? })' }).optional(),
     schedule: z
       .union([scheduleExpression, z.array(scheduleExpression)], {

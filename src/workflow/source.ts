@@ -1,6 +1,7 @@
 import { isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import type { Diagnostic } from './diagnostic.ts';
 import { jsonOffsets } from './json-offsets.ts';
+import { jsonSyntaxError } from './json-syntax.ts';
 
 /** A step into a parsed document: a mapping key or a list index. */
 export type PathSegment = string | number;
@@ -80,17 +81,17 @@ function parseJson(text: string, file: string): ParseResult {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const at = /position (\d+)/.exec(message);
-    const offset = at?.[1] === undefined ? 0 : Number(at[1]);
-    const clean = message.replace(/\s*(in JSON )?at position \d+.*$/, '').replace(/^JSON\.parse: /, '');
+    const found = jsonSyntaxError(text) ?? {
+      offset: 0,
+      message: error instanceof Error ? error.message : String(error),
+    };
     return {
       ok: false,
       diagnostics: [
         {
           file,
-          ...offsetToPosition(text, offset),
-          message: `JSON syntax error: ${clean}`,
+          ...offsetToPosition(text, found.offset),
+          message: `JSON syntax error: ${found.message}`,
           code: 'workflow.syntax',
         },
       ],

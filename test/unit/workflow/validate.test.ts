@@ -95,7 +95,7 @@ describe('validation', () => {
 
   it('rejects an empty task list', () => {
     expect(errors('workflow:\n  name: w\n  tasks: []\n')).toEqual([
-      'flow.yaml:3:10: workflow.tasks must be a list of at least one task (the list is empty), got a list',
+      'flow.yaml:3:10: workflow.tasks must be a list of at least one task, got an empty list',
     ]);
   });
 
@@ -149,7 +149,7 @@ describe('triggers and schedules', () => {
     ['schedule: rate(1 minutes)', "'rate(1 minute)' (singular for 1)"],
     ['schedule: rate(5 minute)', "'rate(5 minutes)' (plural above 1)"],
     ['schedule: every day', "'rate(<n> minutes|hours|days)'"],
-    ['schedule: cron(0 12 * * *)', 'found 5'],
+    ['schedule: cron(0 12 * * *)', 'with 6 fields'],
     ['schedule: cron(0 12 * * * *)', "'?' in exactly one of"],
     ['schedule: cron(61 12 * * ? *)', 'minutes field'],
     ['on: [{pattern: {source: shop}}]', 'EventBridge matches lists'],
