@@ -1,0 +1,134 @@
+import type { Plan } from '../workflow/plan.ts';
+import type { RunRecord, TaskRecord } from './types.ts';
+
+/** One repair the recovery pass makes for a run, rebuilt from DynamoDB alone. */
+export type RecoveryCommand =
+  /** (Re)send the dispatch of a claimable task or compensation; `dueAt` delays it. */
+  | {
+      readonly kind: 'dispatch';
+      readonly taskId: string;
+      readonly compensation: boolean;
+      readonly dueAt?: number;
+    }
+  /** Take a lost attempt (dead owner or expired lease) back to `ready`, fenced on its owner and attempt. */
+  | {
+      readonly kind: 'release';
+      readonly taskId: string;
+      readonly compensation: boolean;
+      readonly owner: string;
+      readonly attempt: number;
+      readonly reason: 'ownerDead' | 'leaseExpired';
+    }
+  /** Copy a succeeded task's output onto a dependent that has not counted it. */
+  | { readonly kind: 'edge'; readonly from: string; readonly to: string }
+  /** Count a succeeded sink on the run. */
+  | { readonly kind: 'sink'; readonly taskId: string }
+  /** Every sink is counted but the run is not marked succeeded. */
+  | { readonly kind: 'finalise' }
+  /** The run outlived its workflow timeout. */
+  | { readonly kind: 'timeout' }
+  /** The run is rolling back: drive the Saga one step. */
+  | { readonly kind: 'rollback' };
+
+export interface RecoveryInput {
+  readonly plan: Plan;
+  readonly run: RunRecord;
+  readonly tasks: ReadonlyMap<string, TaskRecord>;
+  readonly now: number;
+  /** Owners known to be dead (a local process that exited); others are judged by their lease. */
+  readonly deadOwners: ReadonlySet<string>;
+}
+
+/**
+ * What the recovery pass must do for one active run, from its records alone: resend every dispatch that
+ * may have been lost (SQS held nothing durable), take over lost attempts, redo edges whose write may have
+ * been lost, and finish what was finished but not recorded.
+ *
+ * @example
+ * for (const command of decideRecovery({ plan, run, tasks, now, deadOwners })) await apply(command);
+ */
+export function decideRecovery(input: RecoveryInput): RecoveryCommand[] {
+  const { plan, run, tasks } = input;
+  const commands: RecoveryCommand[] = [];
+  const stopping = run.status === 'compensating';
+  if (run.status !== 'running' && !stopping) return commands;
+  for (const taskId of plan.order) {
+    const planned = plan.tasks[taskId];
+    if (!planned) continue;
+    const record = tasks.get(taskId);
+    const lost = lostAttempt(input, record);
+    if (lost) commands.push({ kind: 'release', taskId, compensation: false, ...lost });
+    if (record?.compensation) {
+      const comp = record.compensation;
+      const compLost =
+        comp.status === 'running' && comp.owner !== undefined
+          ? lostOwner(input, comp.owner, comp.leaseUntil)
+          : undefined;
+      if (compLost && comp.owner !== undefined) {
+        commands.push({
+          kind: 'release',
+          taskId,
+          compensation: true,
+          owner: comp.owner,
+          attempt: comp.attempt,
+          reason: compLost,
+        });
+      } else if (comp.status === 'ready') {
+        commands.push({ kind: 'dispatch', taskId, compensation: true, ...due(comp.dueAt) });
+      }
+    }
+    if (stopping) continue;
+    const depsComplete = (record?.depsDone.length ?? 0) >= planned.deps.length;
+    if (!record && planned.deps.length === 0) {
+      commands.push({ kind: 'dispatch', taskId, compensation: false });
+    } else if (record?.status === 'pending' && depsComplete) {
+      commands.push({ kind: 'dispatch', taskId, compensation: false });
+    } else if (record?.status === 'ready') {
+      commands.push({ kind: 'dispatch', taskId, compensation: false, ...due(record.dueAt) });
+    } else if (record?.status === 'succeeded') {
+      for (const dependent of planned.dependents) {
+        if (!tasks.get(dependent)?.depsDone.includes(taskId)) {
+          commands.push({ kind: 'edge', from: taskId, to: dependent });
+        }
+      }
+      if (planned.dependents.length === 0 && !run.sinksDone.includes(taskId)) {
+        commands.push({ kind: 'sink', taskId });
+      }
+    }
+  }
+  if (stopping) {
+    commands.push({ kind: 'rollback' });
+    return commands;
+  }
+  if (plan.timeoutMs !== undefined && input.now - run.createdAt > plan.timeoutMs) {
+    return [{ kind: 'timeout' }];
+  }
+  const sinksCounted = plan.sinks.every(
+    (sink) => run.sinksDone.includes(sink) || commands.some((c) => c.kind === 'sink' && c.taskId === sink),
+  );
+  if (sinksCounted) commands.push({ kind: 'finalise' });
+  return commands;
+}
+
+function due(dueAt: number | undefined): { dueAt?: number } {
+  return dueAt === undefined ? {} : { dueAt };
+}
+
+function lostAttempt(
+  input: RecoveryInput,
+  record: TaskRecord | undefined,
+): { owner: string; attempt: number; reason: 'ownerDead' | 'leaseExpired' } | undefined {
+  if (record?.status !== 'running' || record.owner === undefined) return undefined;
+  const reason = lostOwner(input, record.owner, record.leaseUntil);
+  return reason ? { owner: record.owner, attempt: record.attempt, reason } : undefined;
+}
+
+function lostOwner(
+  input: RecoveryInput,
+  owner: string,
+  leaseUntil: number | undefined,
+): 'ownerDead' | 'leaseExpired' | undefined {
+  if (input.deadOwners.has(owner)) return 'ownerDead';
+  if (leaseUntil !== undefined && leaseUntil < input.now) return 'leaseExpired';
+  return undefined;
+}

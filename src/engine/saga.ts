@@ -1,0 +1,72 @@
+import type { RollbackStatus } from '../runtime/types.ts';
+import type { Plan } from '../workflow/plan.ts';
+import type { TaskRecord } from './types.ts';
+
+/** What the rollback must do next, given every task of a stopping run. */
+export interface RollbackStep {
+  /** Tasks never started: mark them `skipped` (conditional on their being still unstarted). */
+  readonly skip: readonly string[];
+  /** Running tasks not yet told: flag them so their end wakes the rollback up. */
+  readonly flag: readonly string[];
+  /** Succeeded tasks whose compensation may start now. */
+  readonly compensate: readonly string[];
+  /** Every task is settled: the run can be finalised with this rollback outcome. */
+  readonly finished?: Exclude<RollbackStatus, 'running'>;
+}
+
+const SETTLED = new Set(['skipped', 'failed', 'cancelled', 'compensated', 'compensation_failed']);
+const UNSTARTED = new Set(['pending', 'ready']);
+
+/**
+ * The Saga, as a pure decision over the run's task records: a succeeded task's compensation starts once
+ * every dependent is settled (never started, failed, or itself rolled back), so compensations run in
+ * reverse dependency order and independent branches in parallel. A succeeded task without a compensation
+ * is transparent: it is rolled back as soon as its dependents are. Running tasks are waited for.
+ *
+ * @example
+ * const step = decideRollback(plan, new Map(records.map((r) => [r.taskId, r])));
+ * // step.compensate: start these; step.finished: finalise the run
+ */
+export function decideRollback(plan: Plan, tasks: ReadonlyMap<string, TaskRecord>): RollbackStep {
+  const done = new Set<string>();
+  const skip: string[] = [];
+  const flag: string[] = [];
+  const compensate: string[] = [];
+  let compensations = 0;
+  let failedCompensations = 0;
+  for (const taskId of [...plan.order].reverse()) {
+    const planned = plan.tasks[taskId];
+    if (!planned) continue;
+    const record = tasks.get(taskId);
+    const status = record?.status ?? 'pending';
+    if (status === 'compensated') compensations += 1;
+    if (status === 'compensation_failed') {
+      compensations += 1;
+      failedCompensations += 1;
+    }
+    if (SETTLED.has(status)) {
+      done.add(taskId);
+      continue;
+    }
+    if (UNSTARTED.has(status)) {
+      skip.push(taskId);
+      continue;
+    }
+    if (status === 'running') {
+      if (!record?.stopping) flag.push(taskId);
+      continue;
+    }
+    // succeeded: rolled back once its dependents are
+    const dependentsDone = planned.dependents.every((dependent) => done.has(dependent));
+    if (!dependentsDone) continue;
+    if (!planned.compensation) {
+      done.add(taskId);
+    } else if (!record?.compensation) {
+      compensate.push(taskId);
+    }
+  }
+  const allDone = done.size === plan.order.length;
+  if (!allDone) return { skip, flag, compensate };
+  const finished = compensations === 0 ? 'none' : failedCompensations > 0 ? 'incomplete' : 'completed';
+  return { skip, flag, compensate, finished };
+}

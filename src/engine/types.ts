@@ -1,0 +1,104 @@
+/**
+ * The engine's view of a run's durable state, independent of how the store lays it out. The store reads
+ * and writes these records; the pure decisions in src/engine take them and return what to do.
+ */
+import type { Json, RollbackStatus, RunStatus, TaskErrorView, TaskStatus } from '../runtime/types.ts';
+
+/** One entry of an item's history: merged across items and sorted by Lamport time it is the run's history. */
+export interface StoredEvent {
+  readonly type: string;
+  readonly lamport: number;
+  /** ISO wall-clock time, for people only. */
+  readonly at: string;
+  readonly attempt?: number;
+  readonly detail?: Readonly<Record<string, Json>>;
+}
+
+/** The state of a compensation while it is pending or running; absent before the rollback reaches the task. */
+export interface CompensationState {
+  readonly status: 'ready' | 'running';
+  /** Claims so far (the attempt number the handler sees). */
+  readonly attempt: number;
+  /** Attempts that failed, counted against the compensation's retry policy. */
+  readonly failures: number;
+  readonly owner?: string;
+  readonly leaseUntil?: number;
+  readonly dueAt?: number;
+}
+
+/** A task of a run, as stored. Tasks that nothing has touched yet have no record. */
+export interface TaskRecord {
+  readonly taskId: string;
+  readonly status: TaskStatus;
+  /** Claims so far: the attempt number the handler sees. */
+  readonly attempt: number;
+  /** Attempts that failed, counted against the retry policy. */
+  readonly failures: number;
+  /** Claims that took over an attempt whose owner died or whose lease expired. */
+  readonly takeovers: number;
+  readonly owner?: string;
+  readonly leaseUntil?: number;
+  /** A retry is not claimed before this epoch ms. */
+  readonly dueAt?: number;
+  /** JSON text of the checkpointed output. */
+  readonly output?: string;
+  readonly error?: TaskErrorView;
+  /** Dependencies whose output has been copied here. */
+  readonly depsDone: readonly string[];
+  /** JSON text of each dependency's output, by task id. */
+  readonly depOutputs: Readonly<Record<string, string>>;
+  /** The Lamport time of each dependency's checkpoint, by task id. */
+  readonly depLamports: Readonly<Record<string, number>>;
+  readonly lamport: number;
+  /** Set by the rollback on a running task: its end must wake the rollback up. */
+  readonly stopping: boolean;
+  readonly compensation?: CompensationState;
+  /** Lamport time at which the compensation finished (compensated or compensation_failed). */
+  readonly compensationFinished?: number;
+  readonly compensationAttempts?: number;
+  readonly compensationError?: TaskErrorView;
+  readonly startedAt?: number;
+  readonly events: readonly StoredEvent[];
+}
+
+/** Why a run is rolling back. */
+export type StopCause = 'failed' | 'cancelled';
+
+/** The run's own record. */
+export interface RunRecord {
+  readonly runId: string;
+  readonly workflow: string;
+  readonly planVersion: string;
+  /** JSON text of the run's input. */
+  readonly input: string;
+  /** sha256 of the canonical input, to tell a duplicate submission from a conflicting one. */
+  readonly inputHash: string;
+  readonly status: RunStatus;
+  readonly rollback: RollbackStatus;
+  readonly cause?: StopCause;
+  readonly error?: TaskErrorView & { readonly taskId?: string };
+  readonly lamport: number;
+  /** Sinks whose checkpoint has been counted on the run. */
+  readonly sinksDone: readonly string[];
+  readonly sinkLamports: Readonly<Record<string, number>>;
+  readonly createdAt: number;
+  readonly finishedAt?: number;
+  readonly idempotencyKey?: string;
+  readonly events: readonly StoredEvent[];
+}
+
+/** A task-queue message: a hint that a task or compensation may be claimable. DynamoDB decides. */
+export interface TaskMessage {
+  readonly runId: string;
+  readonly taskId: string;
+  readonly kind: 'task' | 'compensate';
+  /** Lamport time of the write that caused this dispatch. */
+  readonly lamport: number;
+  /** Epoch ms when the task became ready: scheduling latency is measured from it. */
+  readonly readyAt: number;
+}
+
+/** What a failed attempt leads to. */
+export type FailureDecision =
+  | { readonly kind: 'retry'; readonly delayMs: number }
+  | { readonly kind: 'fail'; readonly reason: 'exhausted' | 'notRetryable' };

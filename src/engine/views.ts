@@ -1,0 +1,72 @@
+import type {
+  CompensationView,
+  HistoryEvent,
+  Json,
+  RunView,
+  TaskStatus,
+  TaskView,
+} from '../runtime/types.ts';
+import type { Plan } from '../workflow/plan.ts';
+import type { RunRecord, TaskRecord } from './types.ts';
+
+/**
+ * The run as callers see it, from its records: every task of the plan (untouched ones are `pending`, a
+ * pending task whose dependencies are all done is `ready`), and compensations in the order they finished.
+ */
+export function runView(plan: Plan, run: RunRecord, tasks: ReadonlyMap<string, TaskRecord>): RunView {
+  const views: Record<string, TaskView> = {};
+  const finished: { view: CompensationView; lamport: number }[] = [];
+  for (const taskId of Object.keys(plan.tasks)) {
+    const planned = plan.tasks[taskId];
+    const record = tasks.get(taskId);
+    if (!planned) continue;
+    views[taskId] = taskView(record, planned.deps.length);
+    const handler = planned.compensation?.handler;
+    if (record?.compensationFinished !== undefined && handler) {
+      finished.push({
+        lamport: record.compensationFinished,
+        view: {
+          task: taskId,
+          handler,
+          status: record.status === 'compensated' ? 'succeeded' : 'failed',
+          attempts: record.compensationAttempts ?? 0,
+        },
+      });
+    }
+  }
+  finished.sort((a, b) => a.lamport - b.lamport || a.view.task.localeCompare(b.view.task));
+  return {
+    runId: run.runId,
+    workflow: run.workflow,
+    planVersion: run.planVersion,
+    status: run.status,
+    rollback: run.rollback,
+    input: JSON.parse(run.input) as Json,
+    tasks: views,
+    compensations: finished.map((f) => f.view),
+    ...(run.error ? { error: run.error } : {}),
+  };
+}
+
+function taskView(record: TaskRecord | undefined, depCount: number): TaskView {
+  if (!record) return { status: 'pending', attempts: 0 };
+  const status: TaskStatus =
+    record.status === 'pending' && depCount > 0 && record.depsDone.length === depCount
+      ? 'ready'
+      : record.status;
+  return {
+    status,
+    attempts: record.attempt,
+    ...(record.output !== undefined ? { output: JSON.parse(record.output) as Json } : {}),
+    ...(record.error ? { error: record.error } : {}),
+  };
+}
+
+/** Every event of the run, totally ordered by Lamport time (ties broken by task id, the run's own first). */
+export function runHistory(run: RunRecord, tasks: ReadonlyMap<string, TaskRecord>): HistoryEvent[] {
+  const events: HistoryEvent[] = run.events.map((e) => ({ ...e }));
+  for (const record of tasks.values()) {
+    for (const e of record.events) events.push({ ...e, taskId: record.taskId });
+  }
+  return events.sort((a, b) => a.lamport - b.lamport || (a.taskId ?? '').localeCompare(b.taskId ?? '') || 0);
+}

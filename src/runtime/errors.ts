@@ -1,0 +1,78 @@
+import { UserInputError, WeftError } from '../errors.ts';
+
+/** The same run id or idempotency key was submitted with a different workflow or input (HTTP 409). */
+export class RunConflictError extends WeftError {
+  override name = 'RunConflictError';
+
+  constructor(
+    readonly runId: string,
+    detail: string,
+  ) {
+    super(
+      'run.conflict',
+      `run '${runId}' already exists with ${detail}; submit with another run id or idempotency key`,
+    );
+  }
+}
+
+/** A submission named a workflow this deployment does not know (HTTP 404). */
+export class UnknownWorkflowError extends UserInputError {
+  override name = 'UnknownWorkflowError';
+
+  constructor(
+    readonly workflow: string,
+    known: readonly string[],
+  ) {
+    super(
+      'workflow.unknown',
+      `unknown workflow '${workflow}'; known workflows: ${known.length > 0 ? known.join(', ') : '(none)'}`,
+    );
+  }
+}
+
+/** A task returned more than fits in a DynamoDB item (with the copies on its dependents). Not retried. */
+export class OutputTooLargeError extends WeftError {
+  override name = 'OutputTooLargeError';
+
+  constructor(
+    readonly taskId: string,
+    readonly bytes: number,
+    readonly limit: number,
+    sizeText: string,
+    limitText: string,
+  ) {
+    super(
+      'task.outputTooLarge',
+      `task '${taskId}' returned ${sizeText} of output, more than its limit of ${limitText} ` +
+        '(outputs are stored in DynamoDB items of at most 400 KB, with a copy on each dependent); ' +
+        'store large data elsewhere (e.g. S3) and return a reference',
+    );
+  }
+}
+
+/** An attempt outlived its task's `timeout`. */
+export class TaskTimeoutError extends WeftError {
+  override name = 'TaskTimeout';
+
+  constructor(taskId: string, timeoutMs: number) {
+    super('task.timeout', `task '${taskId}' did not finish within its timeout of ${timeoutMs} ms`);
+  }
+}
+
+/** The module given to the worker has no export of that name. */
+export class HandlerNotFoundError extends WeftError {
+  override name = 'HandlerNotFoundError';
+
+  constructor(handler: string) {
+    super('handler.notFound', `no handler exported as '${handler}'`);
+  }
+}
+
+/** A task's attempts kept getting lost (their workers died) more often than the engine allows. */
+export class TaskLostError extends WeftError {
+  override name = 'TaskLostError';
+
+  constructor(taskId: string, takeovers: number) {
+    super('task.lost', `task '${taskId}' lost its worker ${takeovers} times; giving up`);
+  }
+}

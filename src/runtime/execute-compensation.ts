@@ -1,0 +1,178 @@
+import { explainCompensationClaim } from '../engine/claim.ts';
+import { leaseMs } from '../engine/limits.ts';
+import { decideFailure, queueDelaySeconds } from '../engine/retry.ts';
+import type { TaskMessage, TaskRecord } from '../engine/types.ts';
+import {
+  claimCompensationRequest,
+  finishCompensationRequest,
+  renewCompensationLeaseRequest,
+  retryCompensationRequest,
+} from '../store/compensation-requests.ts';
+import type { PlannedTask } from '../workflow/plan.ts';
+import { runAttempt, toErrorView } from './attempt.ts';
+import { expiresAt, fault, isoNow, type RuntimeDeps } from './deps.ts';
+import { sendDispatches } from './dispatch.ts';
+import { HandlerNotFoundError, TaskTimeoutError } from './errors.ts';
+import { planFor } from './plans.ts';
+import { driveRollback } from './rollback.ts';
+import type { CompensationHandler, Json, TaskErrorView } from './types.ts';
+
+const CLAIM_TRIES = 3;
+
+/**
+ * Runs one attempt of a task's compensation: claim, run the handler with the task's output, then record
+ * it compensated, retry it per its policy, or record it failed for good (the rollback is then incomplete,
+ * never silently). Either way the rollback is driven on.
+ */
+export async function executeCompensation(deps: RuntimeDeps, message: TaskMessage): Promise<void> {
+  const run = await deps.store.getRun(message.runId);
+  if (run?.status !== 'compensating') return;
+  const plan = await planFor(deps, run.workflow, run.planVersion);
+  const planned = plan.tasks[message.taskId];
+  const compensation = planned?.compensation;
+  if (!planned || !compensation) return;
+  const claimed = await claim(deps, planned, message);
+  const comp = claimed?.compensation;
+  if (!claimed || !comp) return;
+  const site = { runId: run.runId, taskId: planned.id };
+  fault(deps, 'afterCompensationClaim', site);
+  const fence = { owner: deps.owner, attempt: comp.attempt };
+  const key = { tableName: deps.store.tableName, runId: run.runId, taskId: planned.id };
+  const outcome = await runAttempt({
+    run: (signal, heartbeat) => {
+      const handler = deps.handlers[compensation.handler];
+      if (typeof handler !== 'function') throw new HandlerNotFoundError(compensation.handler);
+      return (handler as CompensationHandler)(
+        {
+          input: JSON.parse(run.input) as Json,
+          deps: Object.fromEntries(
+            planned.deps.map((dep) => [dep, JSON.parse(claimed.depOutputs[dep] ?? 'null') as Json]),
+          ),
+          output: JSON.parse(claimed.output ?? 'null') as Json,
+          runId: run.runId,
+          taskId: planned.id,
+          attempt: comp.attempt,
+        },
+        { signal, heartbeat, idempotencyKey: `${run.runId}:${planned.id}:compensation` },
+      );
+    },
+    ...(planned.timeoutMs !== undefined ? { timeoutMs: planned.timeoutMs } : {}),
+    renew: async () =>
+      (
+        await deps.store.updateTask(
+          'compensationHeartbeat',
+          renewCompensationLeaseRequest({ ...key, ...fence, leaseUntil: deps.now() + leaseMs(planned) }),
+        )
+      ).ok,
+    shutdown: deps.shutdown,
+  });
+  fault(deps, 'afterCompensationHandler', site);
+  if (outcome.kind === 'leaseLost' || outcome.kind === 'shutdown') return;
+  const lamport = claimed.lamport + 1;
+  if (outcome.kind === 'returned') {
+    await deps.store.updateTask(
+      'finishCompensation',
+      finishCompensationRequest({
+        ...key,
+        ...fence,
+        status: 'compensated',
+        lamport,
+        expiresAt: expiresAt(deps),
+        event: { type: 'compensation.succeeded', lamport, at: isoNow(deps), attempt: comp.attempt },
+      }),
+    );
+    await driveRollback(deps, run.runId);
+    return;
+  }
+  const error: TaskErrorView =
+    outcome.kind === 'timedOut'
+      ? toErrorView(new TaskTimeoutError(planned.id, planned.timeoutMs ?? 0))
+      : outcome.error;
+  const failures = comp.failures + 1;
+  const decision = decideFailure(compensation.retry, failures, error.name, deps.random());
+  if (decision.kind === 'retry') {
+    const now = deps.now();
+    const dueAt = now + decision.delayMs;
+    const retried = await deps.store.updateTask(
+      'retryCompensation',
+      retryCompensationRequest({
+        ...key,
+        ...fence,
+        dueAt,
+        failures,
+        error,
+        lamport,
+        event: {
+          type: 'compensation.retrying',
+          lamport,
+          at: isoNow(deps),
+          attempt: comp.attempt,
+          detail: { ...error, delayMs: decision.delayMs },
+        },
+      }),
+    );
+    if (retried.ok) {
+      await sendDispatches(
+        deps,
+        [{ runId: run.runId, taskId: planned.id, kind: 'compensate', lamport, readyAt: dueAt }],
+        queueDelaySeconds(dueAt, now),
+      );
+    }
+    return;
+  }
+  deps.logger.error('compensation failed for good: the rollback is incomplete', { ...site, error });
+  await deps.store.updateTask(
+    'finishCompensation',
+    finishCompensationRequest({
+      ...key,
+      ...fence,
+      status: 'compensation_failed',
+      error,
+      lamport,
+      expiresAt: expiresAt(deps),
+      event: {
+        type: 'compensation.failed',
+        lamport,
+        at: isoNow(deps),
+        attempt: comp.attempt,
+        detail: { ...error },
+      },
+    }),
+  );
+  await driveRollback(deps, run.runId);
+}
+
+async function claim(
+  deps: RuntimeDeps,
+  planned: PlannedTask,
+  message: TaskMessage,
+): Promise<TaskRecord | undefined> {
+  let lamport = message.lamport + 1;
+  for (let i = 0; i < CLAIM_TRIES; i += 1) {
+    const now = deps.now();
+    const outcome = await deps.store.updateTask(
+      'claimCompensation',
+      claimCompensationRequest({
+        tableName: deps.store.tableName,
+        runId: message.runId,
+        taskId: planned.id,
+        owner: deps.owner,
+        now,
+        leaseUntil: now + leaseMs(planned),
+        lamport,
+        event: { type: 'compensation.claimed', lamport, at: isoNow(deps), detail: { owner: deps.owner } },
+      }),
+    );
+    if (outcome.ok) return outcome.record;
+    const refusal = explainCompensationClaim(outcome.current, now, lamport);
+    if (refusal.kind === 'lamportBehind') {
+      lamport = refusal.lamport + 1;
+      continue;
+    }
+    if (refusal.kind === 'notDue') {
+      await sendDispatches(deps, [message], queueDelaySeconds(refusal.dueAt, now));
+    }
+    return undefined;
+  }
+  return undefined;
+}

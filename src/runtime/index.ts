@@ -1,0 +1,18 @@
+/** The engine's runtime: what the CLI, the local stack and the Lambda functions build on. */
+
+export { ensureQueue } from '../queue/ensure-queue.ts';
+export { ensureTable } from '../store/ensure-table.ts';
+export { type AwsRuntimeConfig, createAwsRuntime } from './aws-runtime.ts';
+export type { FaultPoint, FaultSite } from './deps.ts';
+export {
+  HandlerNotFoundError,
+  OutputTooLargeError,
+  RunConflictError,
+  TaskLostError,
+  TaskTimeoutError,
+  UnknownWorkflowError,
+} from './errors.ts';
+export { type EngineLogger, type EngineMetrics, noopMetrics, silentLogger } from './metrics.ts';
+export { runIdForKey } from './submit.ts';
+export * from './types.ts';
+export { createWorkerHandler } from './worker-handler.ts';

@@ -1,0 +1,211 @@
+import { nextLamport } from '../engine/claim.ts';
+import { MAX_TAKEOVERS } from '../engine/limits.ts';
+import { decideRecovery, type RecoveryCommand } from '../engine/recovery.ts';
+import { queueDelaySeconds } from '../engine/retry.ts';
+import type { TaskRecord } from '../engine/types.ts';
+import { releaseCompensationRequest } from '../store/compensation-requests.ts';
+import type { RunState } from '../store/run-store.ts';
+import { endTaskRequest, releaseTaskRequest } from '../store/task-requests.ts';
+import type { Plan } from '../workflow/plan.ts';
+import { advance, finishRun } from './advance.ts';
+import { toErrorView } from './attempt.ts';
+import { expiresAt, isoNow, type RuntimeDeps } from './deps.ts';
+import { sendDispatches } from './dispatch.ts';
+import { TaskLostError } from './errors.ts';
+import { planFor } from './plans.ts';
+import { driveRollback, stopRun } from './rollback.ts';
+import type { RecoveryReport } from './types.ts';
+
+interface Tally {
+  redispatched: number;
+  expiredLeases: number;
+  finalised: number;
+}
+
+/**
+ * The recovery pass (the reaper): for every active run, rebuilds from DynamoDB alone whatever SQS or a dead
+ * process lost: dispatches of claimable tasks and compensations, lost attempts, edges, the run's end.
+ */
+export async function recover(deps: RuntimeDeps): Promise<RecoveryReport> {
+  const ids = await deps.store.activeRunIds();
+  const tally: Tally = { redispatched: 0, expiredLeases: 0, finalised: 0 };
+  for (const runId of ids) {
+    try {
+      await recoverRun(deps, runId, tally);
+    } catch (error) {
+      deps.logger.error('recovery of a run failed; the next pass retries it', {
+        runId,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+  return { runs: ids.length, ...tally };
+}
+
+async function recoverRun(deps: RuntimeDeps, runId: string, tally: Tally): Promise<void> {
+  const state = await deps.store.loadRun(runId);
+  if (!state) return;
+  const plan = await planFor(deps, state.run.workflow, state.run.planVersion);
+  const commands = decideRecovery({
+    plan,
+    run: state.run,
+    tasks: state.tasks,
+    now: deps.now(),
+    deadOwners: await deadOwners(deps, state),
+  });
+  const lamport = nextLamport(state.run.lamport, ...[...state.tasks.values()].map((t) => t.lamport));
+  for (const command of commands) {
+    await apply(deps, plan, state, command, lamport, tally);
+  }
+}
+
+async function deadOwners(deps: RuntimeDeps, state: RunState): Promise<Set<string>> {
+  const dead = new Set<string>();
+  const check = deps.isOwnerAlive;
+  if (!check) return dead;
+  const owners = new Set<string>();
+  for (const task of state.tasks.values()) {
+    if (task.status === 'running' && task.owner) owners.add(task.owner);
+    if (task.compensation?.status === 'running' && task.compensation.owner)
+      owners.add(task.compensation.owner);
+  }
+  for (const owner of owners) {
+    if (owner !== deps.owner && !(await check(owner))) dead.add(owner);
+  }
+  return dead;
+}
+
+async function apply(
+  deps: RuntimeDeps,
+  plan: Plan,
+  state: RunState,
+  command: RecoveryCommand,
+  lamport: number,
+  tally: Tally,
+): Promise<void> {
+  const runId = state.run.runId;
+  const tableName = deps.store.tableName;
+  switch (command.kind) {
+    case 'dispatch': {
+      const now = deps.now();
+      await sendDispatches(
+        deps,
+        [
+          {
+            runId,
+            taskId: command.taskId,
+            kind: command.compensation ? 'compensate' : 'task',
+            lamport,
+            readyAt: now,
+          },
+        ],
+        command.dueAt === undefined ? 0 : queueDelaySeconds(command.dueAt, now),
+      );
+      tally.redispatched += 1;
+      return;
+    }
+    case 'release': {
+      tally.expiredLeases += 1;
+      const record = state.tasks.get(command.taskId);
+      const event = {
+        type: command.compensation ? 'compensation.takenOver' : 'task.takenOver',
+        lamport,
+        at: isoNow(deps),
+        attempt: command.attempt,
+        detail: { reason: command.reason, owner: command.owner },
+      };
+      const key = {
+        tableName,
+        runId,
+        taskId: command.taskId,
+        owner: command.owner,
+        attempt: command.attempt,
+      };
+      if (command.compensation) {
+        const released = await deps.store.updateTask(
+          'releaseCompensation',
+          releaseCompensationRequest({ ...key, lamport, event }),
+        );
+        if (released.ok) await redispatch(deps, runId, command.taskId, 'compensate', lamport, tally);
+        return;
+      }
+      if (record && record.takeovers + 1 > MAX_TAKEOVERS) {
+        await giveUp(deps, runId, record, key, lamport);
+        return;
+      }
+      const released = await deps.store.updateTask('release', releaseTaskRequest({ ...key, lamport, event }));
+      if (released.ok && state.run.status === 'running') {
+        await redispatch(deps, runId, command.taskId, 'task', lamport, tally);
+      }
+      return;
+    }
+    case 'edge': {
+      const from = state.tasks.get(command.from);
+      if (from?.output === undefined) return;
+      await advance(deps, plan, runId, command.from, from.output, from.lamport, [command.to]);
+      return;
+    }
+    case 'sink': {
+      const from = state.tasks.get(command.taskId);
+      if (from?.output === undefined) return;
+      await advance(deps, plan, runId, command.taskId, from.output, from.lamport);
+      return;
+    }
+    case 'finalise':
+      if (await finishRun(deps, plan, runId, lamport)) tally.finalised += 1;
+      return;
+    case 'timeout':
+      await stopRun(
+        deps,
+        runId,
+        'failed',
+        { name: 'RunTimeout', message: `the run did not finish within its timeout of ${plan.timeoutMs} ms` },
+        lamport,
+      );
+      return;
+    case 'rollback':
+      await driveRollback(deps, runId);
+      return;
+  }
+}
+
+async function redispatch(
+  deps: RuntimeDeps,
+  runId: string,
+  taskId: string,
+  kind: 'task' | 'compensate',
+  lamport: number,
+  tally: Tally,
+): Promise<void> {
+  await sendDispatches(deps, [{ runId, taskId, kind, lamport, readyAt: deps.now() }]);
+  tally.redispatched += 1;
+}
+
+async function giveUp(
+  deps: RuntimeDeps,
+  runId: string,
+  record: TaskRecord,
+  key: { tableName: string; runId: string; taskId: string; owner: string; attempt: number },
+  lamport: number,
+): Promise<void> {
+  const error = toErrorView(new TaskLostError(record.taskId, record.takeovers + 1));
+  const ended = await deps.store.updateTask(
+    'fail',
+    endTaskRequest({
+      ...key,
+      status: 'failed',
+      error,
+      failures: record.failures + 1,
+      lamport,
+      expiresAt: expiresAt(deps),
+      event: {
+        type: 'task.failed',
+        lamport,
+        at: isoNow(deps),
+        attempt: record.attempt,
+        detail: { ...error },
+      },
+    }),
+  );
+  if (ended.ok) await stopRun(deps, runId, 'failed', { ...error, taskId: record.taskId }, lamport + 1);
+}

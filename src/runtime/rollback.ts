@@ -1,0 +1,131 @@
+import { nextLamport } from '../engine/claim.ts';
+import { decideRollback } from '../engine/saga.ts';
+import type { StopCause, TaskMessage } from '../engine/types.ts';
+import { dispatchCompensationRequest } from '../store/compensation-requests.ts';
+import { finishRollbackRequest, stopRunRequest } from '../store/run-requests.ts';
+import type { RunState } from '../store/run-store.ts';
+import { flagStoppingRequest, skipTaskRequest } from '../store/task-requests.ts';
+import { expiresAt, fault, isoNow, type RuntimeDeps } from './deps.ts';
+import { sendDispatches } from './dispatch.ts';
+import { planFor } from './plans.ts';
+import type { TaskErrorView } from './types.ts';
+
+/** Passes of the rollback before it leaves the rest to the next trigger or the recovery pass. */
+const MAX_PASSES = 6;
+
+/**
+ * Stops a running run (a task failed for good, a cancel, a timeout): from now on no task starts, and the
+ * Saga rolls back what succeeded. Refused if the run is no longer running; the rollback is driven anyway.
+ */
+export async function stopRun(
+  deps: RuntimeDeps,
+  runId: string,
+  cause: StopCause,
+  error: TaskErrorView & { taskId?: string },
+  lamport: number,
+): Promise<void> {
+  const outcome = await deps.store.updateRun(
+    'stopRun',
+    stopRunRequest({
+      tableName: deps.store.tableName,
+      runId,
+      cause,
+      error,
+      lamport,
+      event: {
+        type: cause === 'cancelled' ? 'run.cancelling' : 'run.failing',
+        lamport,
+        at: isoNow(deps),
+        detail: { ...error },
+      },
+    }),
+  );
+  if (outcome.ok) deps.logger.info('run stopping', { runId, cause, error });
+  fault(deps, 'afterStop', { runId });
+  await driveRollback(deps, runId);
+}
+
+/**
+ * Drives a stopping run's Saga one step from its durable state: skips tasks never started, flags running
+ * ones (their end calls back here), starts every compensation whose dependents are rolled back, and
+ * finalises the run once every task is settled. Safe to run concurrently and repeatedly: every write is
+ * conditional and a lost race means another pass.
+ */
+export async function driveRollback(deps: RuntimeDeps, runId: string): Promise<void> {
+  for (let pass = 0; pass < MAX_PASSES; pass += 1) {
+    const state = await deps.store.loadRun(runId);
+    if (state?.run.status !== 'compensating') return;
+    const again = await rollbackPass(deps, state);
+    if (!again) return;
+  }
+}
+
+async function rollbackPass(deps: RuntimeDeps, state: RunState): Promise<boolean> {
+  const { run, tasks } = state;
+  const plan = await planFor(deps, run.workflow, run.planVersion);
+  const step = decideRollback(plan, tasks);
+  const lamport = nextLamport(run.lamport, ...[...tasks.values()].map((t) => t.lamport));
+  const tableName = deps.store.tableName;
+  if (step.skip.length > 0 || step.flag.length > 0) {
+    await Promise.all([
+      ...step.skip.map((taskId) =>
+        deps.store.updateTask(
+          'skip',
+          skipTaskRequest({
+            tableName,
+            runId: run.runId,
+            taskId,
+            lamport,
+            expiresAt: expiresAt(deps),
+            event: { type: 'task.skipped', lamport, at: isoNow(deps) },
+          }),
+        ),
+      ),
+      ...step.flag.map((taskId) =>
+        deps.store.updateTask('flagStopping', flagStoppingRequest({ tableName, runId: run.runId, taskId })),
+      ),
+    ]);
+    // the settled tasks may unlock compensations; a lost race means the state moved: look again
+    return true;
+  }
+  const started: TaskMessage[] = [];
+  await Promise.all(
+    step.compensate.map(async (taskId) => {
+      const outcome = await deps.store.updateTask(
+        'dispatchCompensation',
+        dispatchCompensationRequest({
+          tableName,
+          runId: run.runId,
+          taskId,
+          lamport,
+          event: { type: 'compensation.ready', lamport, at: isoNow(deps) },
+        }),
+      );
+      if (outcome.ok) {
+        started.push({ runId: run.runId, taskId, kind: 'compensate', lamport, readyAt: deps.now() });
+      }
+    }),
+  );
+  await sendDispatches(deps, started);
+  if (!step.finished) return false;
+  const status = run.cause === 'cancelled' ? 'cancelled' : 'failed';
+  const outcome = await deps.store.updateRun(
+    'finishRollback',
+    finishRollbackRequest({
+      tableName,
+      runId: run.runId,
+      status,
+      rollback: step.finished,
+      lamport,
+      now: deps.now(),
+      expiresAt: expiresAt(deps),
+      event: { type: `run.${status}`, lamport, at: isoNow(deps), detail: { rollback: step.finished } },
+    }),
+  );
+  if (outcome.ok) {
+    deps.metrics.runFinished(status, deps.now() - run.createdAt);
+    if (step.finished !== 'none') deps.metrics.rollbackFinished(step.finished);
+    deps.logger.info(`run ${status}`, { runId: run.runId, rollback: step.finished });
+  }
+  return false;
+}

@@ -1,0 +1,194 @@
+import { promisify } from 'node:util';
+import { gunzip, gzip } from 'node:zlib';
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  type PutCommandInput,
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateCommand,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { RunRecord, TaskRecord } from '../engine/types.ts';
+import type { EngineMetrics } from '../runtime/metrics.ts';
+import type { Plan } from '../workflow/plan.ts';
+import {
+  activeShards,
+  type Item,
+  planPk,
+  planSkPrefix,
+  RUN_SK,
+  runPk,
+  TASK_SK_PREFIX,
+  toRunRecord,
+  toTaskRecord,
+} from './item-layout.ts';
+import type { CasOutcome, RunState, RunStore } from './run-store.ts';
+import { TABLE_SCHEMA } from './table-schema.ts';
+
+const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
+/** Plans are stored gzipped in chunks, so a 10,000-task plan fits in 400 KB items. */
+const PLAN_CHUNK_BYTES = 300 * 1024;
+
+/**
+ * The store on DynamoDB through lib-dynamodb. Every write is a conditional update; a failed condition is
+ * counted as a CAS conflict and answered with the current item (from `ALL_OLD`, or a consistent read when
+ * the endpoint does not return it, as dynalite does not).
+ *
+ * @example
+ * const store = new DynamoDbRunStore(new DynamoDBClient({}), 'weft', noopMetrics);
+ */
+export class DynamoDbRunStore implements RunStore {
+  private readonly doc: DynamoDBDocumentClient;
+
+  constructor(
+    client: DynamoDBClient,
+    readonly tableName: string,
+    private readonly metrics: EngineMetrics,
+  ) {
+    this.doc = DynamoDBDocumentClient.from(client, {
+      marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+    });
+  }
+
+  async savePlan(plan: Plan): Promise<void> {
+    const packed = await gzipAsync(Buffer.from(JSON.stringify(plan)));
+    const chunks = Math.max(1, Math.ceil(packed.length / PLAN_CHUNK_BYTES));
+    for (let i = 0; i < chunks; i += 1) {
+      const request: PutCommandInput = {
+        TableName: this.tableName,
+        Item: {
+          pk: planPk(plan.name),
+          sk: `${planSkPrefix(plan.version)}${String(i).padStart(4, '0')}`,
+          chunks,
+          data: packed.subarray(i * PLAN_CHUNK_BYTES, (i + 1) * PLAN_CHUNK_BYTES),
+        },
+        // a version's content never changes: the first writer wins and the others have nothing to add
+        ConditionExpression: 'attribute_not_exists(pk)',
+      };
+      try {
+        await this.doc.send(new PutCommand(request));
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    }
+  }
+
+  async loadPlan(name: string, version: string): Promise<Plan | undefined> {
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': planPk(name), ':prefix': planSkPrefix(version) },
+      ConsistentRead: true,
+    });
+    const expected = Number(items[0]?.chunks ?? 0);
+    if (items.length === 0 || items.length !== expected) return undefined;
+    const packed = Buffer.concat(items.map((item) => Buffer.from(item.data as Uint8Array)));
+    return JSON.parse((await gunzipAsync(packed)).toString('utf8')) as Plan;
+  }
+
+  async createRun(request: PutCommandInput): Promise<CasOutcome<RunRecord>> {
+    this.metrics.casAttempt('createRun');
+    try {
+      await this.doc.send(new PutCommand(request));
+      return { ok: true, record: toRunRecord(request.Item as Item) };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      this.metrics.casConflict('createRun');
+      const runId = String((request.Item as Item).runId);
+      const current = error.Item ? toRunRecord(unmarshall(error.Item)) : await this.getRun(runId);
+      return current ? { ok: false, current } : { ok: false };
+    }
+  }
+
+  async getRun(runId: string): Promise<RunRecord | undefined> {
+    const item = await this.getItem(runPk(runId), RUN_SK);
+    return item ? toRunRecord(item) : undefined;
+  }
+
+  async loadRun(runId: string): Promise<RunState | undefined> {
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': runPk(runId) },
+      ConsistentRead: true,
+    });
+    const runItem = items.find((item) => item.sk === RUN_SK);
+    if (!runItem) return undefined;
+    const tasks = new Map<string, TaskRecord>();
+    for (const item of items) {
+      if (typeof item.sk === 'string' && item.sk.startsWith(TASK_SK_PREFIX)) {
+        const record = toTaskRecord(item);
+        tasks.set(record.taskId, record);
+      }
+    }
+    return { run: toRunRecord(runItem), tasks };
+  }
+
+  async activeRunIds(): Promise<string[]> {
+    const index = TABLE_SCHEMA.activeRunsIndex;
+    const ids: string[] = [];
+    for (const shard of activeShards()) {
+      const items = await this.queryAll({
+        TableName: this.tableName,
+        IndexName: index.name,
+        KeyConditionExpression: '#pk = :shard',
+        ExpressionAttributeNames: { '#pk': index.partitionKey },
+        ExpressionAttributeValues: { ':shard': shard },
+      });
+      for (const item of items) {
+        if (typeof item.pk === 'string') ids.push(item.pk.slice('RUN#'.length));
+      }
+    }
+    return ids;
+  }
+
+  updateTask(kind: string, request: UpdateCommandInput): Promise<CasOutcome<TaskRecord>> {
+    return this.update(kind, request, toTaskRecord);
+  }
+
+  updateRun(kind: string, request: UpdateCommandInput): Promise<CasOutcome<RunRecord>> {
+    return this.update(kind, request, toRunRecord);
+  }
+
+  private async update<T>(
+    kind: string,
+    request: UpdateCommandInput,
+    map: (item: Item) => T,
+  ): Promise<CasOutcome<T>> {
+    this.metrics.casAttempt(kind);
+    try {
+      const result = await this.doc.send(new UpdateCommand(request));
+      return { ok: true, record: map(result.Attributes ?? {}) };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      this.metrics.casConflict(kind);
+      // a lost race is resolved by learning the winner's state, never by overwriting it
+      const key = request.Key as { pk: string; sk: string };
+      const item = error.Item ? unmarshall(error.Item) : await this.getItem(key.pk, key.sk);
+      return item ? { ok: false, current: map(item) } : { ok: false };
+    }
+  }
+
+  private async getItem(pk: string, sk: string): Promise<Item | undefined> {
+    const result = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: { pk, sk }, ConsistentRead: true }),
+    );
+    return result.Item;
+  }
+
+  private async queryAll(input: QueryCommandInput): Promise<Item[]> {
+    const items: Item[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+}

@@ -1,0 +1,151 @@
+/** Pure builders of the writes on a run's own item. */
+import type { PutCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { RunRecord, StopCause, StoredEvent } from '../engine/types.ts';
+import type { TaskErrorView } from '../runtime/types.ts';
+import { activeShard, RUN_SK, runPk, sinkLamportAttr } from './item-layout.ts';
+import { APPEND_EVENTS, conditionalUpdate } from './update-builder.ts';
+
+interface RunKey {
+  readonly tableName: string;
+  readonly runId: string;
+}
+
+const key = (k: RunKey) => ({ pk: runPk(k.runId), sk: RUN_SK });
+
+export interface NewRun {
+  readonly runId: string;
+  readonly workflow: string;
+  readonly planVersion: string;
+  readonly input: string;
+  readonly inputHash: string;
+  readonly createdAt: number;
+  readonly idempotencyKey?: string;
+  readonly event: StoredEvent;
+}
+
+/**
+ * Creates a run, only if no run has that id: a duplicate submission loses the race and learns the
+ * existing run. The run is indexed as active (sparse GSI) until it is final.
+ */
+export function createRunRequest(tableName: string, run: NewRun): PutCommandInput {
+  return {
+    TableName: tableName,
+    Item: {
+      ...key({ tableName, runId: run.runId }),
+      runId: run.runId,
+      workflow: run.workflow,
+      planVersion: run.planVersion,
+      input: run.input,
+      inputHash: run.inputHash,
+      st: 'running' satisfies RunRecord['status'],
+      rollback: 'none' satisfies RunRecord['rollback'],
+      lamport: run.event.lamport,
+      createdAt: run.createdAt,
+      gsi1pk: activeShard(run.runId),
+      gsi1sk: `${new Date(run.createdAt).toISOString()}#${run.runId}`,
+      events: [run.event],
+      ...(run.idempotencyKey ? { idempotencyKey: run.idempotencyKey } : {}),
+    },
+    ConditionExpression: 'attribute_not_exists(pk)',
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+  };
+}
+
+/** Counts a succeeded sink on its run, once: a replayed count is refused by the guard. */
+export function countSinkRequest(k: RunKey & { taskId: string; lamport: number }): UpdateCommandInput {
+  return conditionalUpdate(k.tableName, key(k), {
+    set: ['#lam = :l'],
+    add: ['sinksDone :sink'],
+    condition:
+      'attribute_exists(pk) AND (attribute_not_exists(sinksDone) OR NOT contains(sinksDone, :taskId))',
+    names: { '#lam': sinkLamportAttr(k.taskId) },
+    values: { ':l': k.lamport, ':sink': new Set([k.taskId]), ':taskId': k.taskId },
+  });
+}
+
+interface Final {
+  readonly lamport: number;
+  readonly now: number;
+  readonly expiresAt: number;
+  readonly event: StoredEvent;
+}
+
+/** Marks a running run succeeded once every sink is counted; it leaves the active index. */
+export function finishRunRequest(k: RunKey & Final & { sinkCount: number }): UpdateCommandInput {
+  return conditionalUpdate(k.tableName, key(k), {
+    set: ['#st = :succeeded', 'finishedAt = :now', 'expiresAt = :expires', 'lamport = :l', APPEND_EVENTS],
+    remove: ['gsi1pk', 'gsi1sk'],
+    condition: '#st = :running AND size(sinksDone) = :sinks',
+    values: {
+      ':succeeded': 'succeeded',
+      ':running': 'running',
+      ':sinks': k.sinkCount,
+      ':now': k.now,
+      ':expires': k.expiresAt,
+      ':l': k.lamport,
+      ':empty': [],
+      ':ev': [k.event],
+    },
+  });
+}
+
+/** Stops a running run (a task failed for good, a cancel, a timeout): no task starts from now on. */
+export function stopRunRequest(
+  k: RunKey & {
+    cause: StopCause;
+    error: TaskErrorView & { taskId?: string };
+    lamport: number;
+    event: StoredEvent;
+  },
+): UpdateCommandInput {
+  return conditionalUpdate(k.tableName, key(k), {
+    set: [
+      '#st = :compensating',
+      'rollback = :rb',
+      'cause = :cause',
+      '#error = :error',
+      'lamport = :l',
+      APPEND_EVENTS,
+    ],
+    condition: '#st = :running',
+    names: { '#error': 'error' },
+    values: {
+      ':compensating': 'compensating',
+      ':rb': 'running',
+      ':cause': k.cause,
+      ':error': k.error,
+      ':l': k.lamport,
+      ':running': 'running',
+      ':empty': [],
+      ':ev': [k.event],
+    },
+  });
+}
+
+/** Ends a stopped run once the Saga has settled every task; it leaves the active index. */
+export function finishRollbackRequest(
+  k: RunKey & Final & { status: 'failed' | 'cancelled'; rollback: 'none' | 'completed' | 'incomplete' },
+): UpdateCommandInput {
+  return conditionalUpdate(k.tableName, key(k), {
+    set: [
+      '#st = :status',
+      'rollback = :rb',
+      'finishedAt = :now',
+      'expiresAt = :expires',
+      'lamport = :l',
+      APPEND_EVENTS,
+    ],
+    remove: ['gsi1pk', 'gsi1sk'],
+    condition: '#st = :compensating',
+    values: {
+      ':status': k.status,
+      ':rb': k.rollback,
+      ':compensating': 'compensating',
+      ':now': k.now,
+      ':expires': k.expiresAt,
+      ':l': k.lamport,
+      ':empty': [],
+      ':ev': [k.event],
+    },
+  });
+}

@@ -1,0 +1,285 @@
+/**
+ * Pure builders of the conditional writes on task items. Each names its precondition: that is what makes
+ * duplicate deliveries, stale attempts and lost races harmless.
+ */
+import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { StoredEvent } from '../engine/types.ts';
+import type { TaskErrorView } from '../runtime/types.ts';
+import { depLamportAttr, depOutputAttr, runPk, taskSk } from './item-layout.ts';
+import { APPEND_EVENTS, conditionalUpdate } from './update-builder.ts';
+
+export interface TaskKey {
+  readonly tableName: string;
+  readonly runId: string;
+  readonly taskId: string;
+}
+
+/** The identity of one attempt: writes on its behalf are fenced on both. */
+export interface Fence {
+  readonly owner: string;
+  readonly attempt: number;
+}
+
+const key = (k: TaskKey) => ({ pk: runPk(k.runId), sk: taskSk(k.taskId) });
+/** Only the attempt that holds the claim may write its outcome (fencing). */
+const FENCED = '#st = :running AND #owner = :owner AND attempt = :attempt';
+/** Lamport times on one item only grow. */
+const LAMPORT_GROWS = '(attribute_not_exists(lamport) OR lamport < :l)';
+
+export interface ClaimTask extends TaskKey {
+  readonly owner: string;
+  readonly now: number;
+  readonly leaseUntil: number;
+  readonly lamport: number;
+  /** Number of dependencies: a pending task is claimable once all of them are counted. */
+  readonly depCount: number;
+  readonly event: StoredEvent;
+}
+
+/**
+ * Claims a task for one attempt: a root nobody has touched, a pending task whose dependencies are all
+ * counted, a ready task that is due, or a running task whose lease has expired (its worker is presumed
+ * dead). Sets the owner, the lease and attempt + 1; returns the item with the copied dependency outputs.
+ */
+export function claimTaskRequest(c: ClaimTask): UpdateCommandInput {
+  const claimable = [
+    c.depCount === 0 ? 'attribute_not_exists(#st)' : '(#st = :pending AND size(depsDone) = :deps)',
+    '(#st = :ready AND (attribute_not_exists(dueAt) OR dueAt <= :now))',
+    '(#st = :running AND leaseUntil < :now)',
+  ];
+  return conditionalUpdate(c.tableName, key(c), {
+    set: [
+      '#st = :running',
+      '#owner = :owner',
+      'leaseUntil = :lease',
+      'attempt = if_not_exists(attempt, :zero) + :one',
+      'lamport = :l',
+      'taskId = :taskId',
+      'startedAt = :now',
+      APPEND_EVENTS,
+    ],
+    remove: ['dueAt'],
+    condition: `(${claimable.join(' OR ')}) AND ${LAMPORT_GROWS}`,
+    values: {
+      ':running': 'running',
+      ':ready': 'ready',
+      ...(c.depCount === 0 ? {} : { ':pending': 'pending', ':deps': c.depCount }),
+      ':owner': c.owner,
+      ':lease': c.leaseUntil,
+      ':now': c.now,
+      ':zero': 0,
+      ':one': 1,
+      ':l': c.lamport,
+      ':taskId': c.taskId,
+      ':empty': [],
+      ':ev': [c.event],
+    },
+  });
+}
+
+/** Extends the lease of the attempt that holds the claim. */
+export function renewLeaseRequest(k: TaskKey & Fence & { leaseUntil: number }): UpdateCommandInput {
+  return conditionalUpdate(k.tableName, key(k), {
+    set: ['leaseUntil = :lease'],
+    condition: FENCED,
+    values: { ':lease': k.leaseUntil, ':running': 'running', ':owner': k.owner, ':attempt': k.attempt },
+  });
+}
+
+export interface Checkpoint extends TaskKey, Fence {
+  readonly output: string;
+  readonly lamport: number;
+  readonly now: number;
+  readonly expiresAt: number;
+  readonly event: StoredEvent;
+}
+
+/** Records a succeeded attempt's output: refused unless this attempt still holds the claim. */
+export function checkpointRequest(c: Checkpoint): UpdateCommandInput {
+  return conditionalUpdate(c.tableName, key(c), {
+    set: [
+      '#st = :succeeded',
+      '#output = :output',
+      'lamport = :l',
+      'finishedAt = :now',
+      'expiresAt = :expires',
+      APPEND_EVENTS,
+    ],
+    remove: ['leaseUntil', '#error'],
+    condition: FENCED,
+    names: { '#output': 'output', '#error': 'error' },
+    values: {
+      ':succeeded': 'succeeded',
+      ':output': c.output,
+      ':l': c.lamport,
+      ':now': c.now,
+      ':expires': c.expiresAt,
+      ':running': 'running',
+      ':owner': c.owner,
+      ':attempt': c.attempt,
+      ':empty': [],
+      ':ev': [c.event],
+    },
+  });
+}
+
+export interface EndAttempt extends TaskKey, Fence {
+  readonly error: TaskErrorView;
+  /** Failed attempts so far, this one included. */
+  readonly failures: number;
+  readonly lamport: number;
+  readonly event: StoredEvent;
+}
+
+/** A failed attempt with attempts left: back to `ready`, not claimable before `dueAt`. */
+export function retryTaskRequest(r: EndAttempt & { dueAt: number }): UpdateCommandInput {
+  return conditionalUpdate(r.tableName, key(r), {
+    set: [
+      '#st = :ready',
+      'dueAt = :due',
+      '#error = :error',
+      'failures = :failures',
+      'lamport = :l',
+      APPEND_EVENTS,
+    ],
+    remove: ['#owner', 'leaseUntil'],
+    condition: FENCED,
+    names: { '#error': 'error' },
+    values: {
+      ':ready': 'ready',
+      ':due': r.dueAt,
+      ':error': r.error,
+      ':failures': r.failures,
+      ':l': r.lamport,
+      ':running': 'running',
+      ':owner': r.owner,
+      ':attempt': r.attempt,
+      ':empty': [],
+      ':ev': [r.event],
+    },
+  });
+}
+
+/**
+ * Ends the task for good from its attempt: `failed` (with the error), or `skipped` when the attempt found
+ * its run stopping before the handler ran.
+ */
+export function endTaskRequest(
+  r: EndAttempt & { status: 'failed' | 'skipped'; expiresAt: number },
+): UpdateCommandInput {
+  return conditionalUpdate(r.tableName, key(r), {
+    set: [
+      '#st = :status',
+      '#error = :error',
+      'failures = :failures',
+      'lamport = :l',
+      'expiresAt = :expires',
+      APPEND_EVENTS,
+    ],
+    remove: ['leaseUntil'],
+    condition: FENCED,
+    names: { '#error': 'error' },
+    values: {
+      ':status': r.status,
+      ':error': r.error,
+      ':failures': r.failures,
+      ':l': r.lamport,
+      ':expires': r.expiresAt,
+      ':running': 'running',
+      ':owner': r.owner,
+      ':attempt': r.attempt,
+      ':empty': [],
+      ':ev': [r.event],
+    },
+  });
+}
+
+export interface CopyEdge {
+  readonly tableName: string;
+  readonly runId: string;
+  readonly from: string;
+  readonly to: string;
+  readonly output: string;
+  readonly lamport: number;
+}
+
+/**
+ * Copies a succeeded dependency's output onto its dependent and counts it in `depsDone`. The guard makes
+ * a replayed edge (redelivery, recovery) count once; the returned item shows whether the set is complete.
+ */
+export function copyEdgeRequest(e: CopyEdge): UpdateCommandInput {
+  return conditionalUpdate(
+    e.tableName,
+    { pk: runPk(e.runId), sk: taskSk(e.to) },
+    {
+      set: ['#out = :output', '#lam = :l', '#st = if_not_exists(#st, :pending)', 'taskId = :taskId'],
+      add: ['depsDone :dep'],
+      condition: 'attribute_not_exists(depsDone) OR NOT contains(depsDone, :depId)',
+      names: { '#out': depOutputAttr(e.from), '#lam': depLamportAttr(e.from) },
+      values: {
+        ':output': e.output,
+        ':l': e.lamport,
+        ':pending': 'pending',
+        ':taskId': e.to,
+        ':dep': new Set([e.from]),
+        ':depId': e.from,
+      },
+    },
+  );
+}
+
+/** The rollback marks a task that never started as `skipped`; refused if a claim got there first. */
+export function skipTaskRequest(
+  k: TaskKey & { lamport: number; expiresAt: number; event: StoredEvent },
+): UpdateCommandInput {
+  return conditionalUpdate(k.tableName, key(k), {
+    set: ['#st = :skipped', 'taskId = :taskId', 'lamport = :l', 'expiresAt = :expires', APPEND_EVENTS],
+    condition: 'attribute_not_exists(#st) OR #st = :pending OR #st = :ready',
+    values: {
+      ':skipped': 'skipped',
+      ':taskId': k.taskId,
+      ':l': k.lamport,
+      ':expires': k.expiresAt,
+      ':pending': 'pending',
+      ':ready': 'ready',
+      ':empty': [],
+      ':ev': [k.event],
+    },
+  });
+}
+
+/** Tells a running attempt that its run is stopping, so the end of the attempt wakes the rollback. */
+export function flagStoppingRequest(k: TaskKey): UpdateCommandInput {
+  return conditionalUpdate(k.tableName, key(k), {
+    set: ['stopping = :true'],
+    condition: '#st = :running',
+    values: { ':true': true, ':running': 'running' },
+  });
+}
+
+/** Takes a lost attempt (dead owner, expired lease) back to `ready`, fenced on that very attempt. */
+export function releaseTaskRequest(
+  k: TaskKey & Fence & { lamport: number; event: StoredEvent },
+): UpdateCommandInput {
+  return conditionalUpdate(k.tableName, key(k), {
+    set: [
+      '#st = :ready',
+      'takeovers = if_not_exists(takeovers, :zero) + :one',
+      'lamport = :l',
+      APPEND_EVENTS,
+    ],
+    remove: ['#owner', 'leaseUntil', 'dueAt'],
+    condition: FENCED,
+    values: {
+      ':ready': 'ready',
+      ':zero': 0,
+      ':one': 1,
+      ':l': k.lamport,
+      ':running': 'running',
+      ':owner': k.owner,
+      ':attempt': k.attempt,
+      ':empty': [],
+      ':ev': [k.event],
+    },
+  });
+}

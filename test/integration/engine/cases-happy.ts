@@ -1,0 +1,122 @@
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import type { HandlerRegistry, Json, TaskEvent } from '../../../src/runtime/types.ts';
+import { catalog, createBench, type Endpoints, plan } from './harness.ts';
+
+const loanYaml = await readFile(
+  new URL('../../../examples/loan_approval/workflow.yaml', import.meta.url),
+  'utf8',
+);
+const loanHandlers = (await import(
+  '../../../examples/loan_approval/handlers.ts'
+)) as unknown as HandlerRegistry;
+const loanInput = JSON.parse(
+  await readFile(new URL('../../../examples/loan_approval/input.json', import.meta.url), 'utf8'),
+) as Json;
+
+/** Submission, fan-out, fan-in, duplicate deliveries and submissions. */
+export function happyPathCases(endpoints: () => Endpoints): void {
+  describe('happy path', () => {
+    it('runs loan_approval to success with every output checkpointed', async () => {
+      const loan = plan(loanYaml);
+      const bench = await createBench(endpoints(), catalog(loan), loanHandlers);
+      const runtime = bench.runtime();
+      const { runId, created } = await runtime.submit({ workflow: 'loan_approval', input: loanInput });
+      expect(created).toBe(true);
+      const view = await bench.runToEnd(runtime, runId);
+      expect(view.status).toBe('succeeded');
+      expect(view.rollback).toBe('none');
+      expect(Object.values(view.tasks).map((t) => t.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+      expect(view.tasks.final_decision?.output).toMatchObject({ decision: expect.any(String) });
+      expect(view.tasks.credit_check?.attempts).toBe(1);
+    });
+
+    it('joins a 200-wide fan-out once, with all 200 outputs', async () => {
+      const branches = Array.from({ length: 200 }, (_, i) => `b${i}`);
+      const wide = plan(
+        [
+          'workflow:',
+          '  name: wide',
+          '  tasks:',
+          '    - id: start',
+          ...branches.flatMap((id) => [`    - id: ${id}`, '      handler: branch', '      deps: [start]']),
+          '    - id: join',
+          `      deps: [${branches.join(', ')}]`,
+        ].join('\n'),
+      );
+      const joins: TaskEvent[] = [];
+      const handlers: HandlerRegistry = {
+        start: () => ({ n: 1 }),
+        branch: (event: TaskEvent) => ({ id: event.taskId }),
+        join: (event: TaskEvent) => {
+          joins.push(event);
+          return { count: Object.keys(event.deps).length };
+        },
+      };
+      const bench = await createBench(endpoints(), catalog(wide), handlers);
+      const runtime = bench.runtime();
+      const { runId } = await runtime.submit({ workflow: 'wide', input: {} });
+      const view = await bench.runToEnd(runtime, runId, { concurrency: 8, timeoutMs: 60_000 });
+      expect(view.status).toBe('succeeded');
+      expect(joins).toHaveLength(1);
+      expect(Object.keys(joins[0]?.deps ?? {}).sort()).toEqual([...branches].sort());
+      expect(joins[0]?.deps.b137).toEqual({ id: 'b137' });
+      expect(view.tasks.join?.output).toEqual({ count: 200 });
+    });
+
+    it('gives a message delivered twice no second effect', async () => {
+      const chain = plan('workflow:\n  name: pair\n  tasks:\n    - id: a\n    - id: b\n      deps: [a]\n');
+      const calls: string[] = [];
+      const handlers: HandlerRegistry = {
+        a: () => {
+          calls.push('a');
+          return 1;
+        },
+        b: () => {
+          calls.push('b');
+          return 2;
+        },
+      };
+      const bench = await createBench(endpoints(), catalog(chain), handlers);
+      const runtime = bench.runtime();
+      const { runId } = await runtime.submit({ workflow: 'pair', input: null });
+      const message = JSON.stringify({ runId, taskId: 'a', kind: 'task', lamport: 1, readyAt: Date.now() });
+      await runtime.handleMessage(message);
+      await runtime.handleMessage(message);
+      const view = await bench.runToEnd(runtime, runId);
+      await runtime.handleMessage(message);
+      expect(view.status).toBe('succeeded');
+      expect(calls).toEqual(['a', 'b']);
+    });
+
+    it('treats the same run id or idempotency key as the same run, and a different input as a conflict', async () => {
+      const single = plan('workflow:\n  name: single\n  tasks:\n    - id: only\n');
+      let calls = 0;
+      const bench = await createBench(endpoints(), catalog(single), { only: () => ++calls });
+      const runtime = bench.runtime();
+      const first = await runtime.submit({ workflow: 'single', input: { a: 1, b: 2 }, runId: 'order-42' });
+      const again = await runtime.submit({ workflow: 'single', input: { b: 2, a: 1 }, runId: 'order-42' });
+      expect(first).toEqual({ runId: 'order-42', created: true });
+      expect(again).toEqual({ runId: 'order-42', created: false });
+      await expect(
+        runtime.submit({ workflow: 'single', input: { a: 2 }, runId: 'order-42' }),
+      ).rejects.toMatchObject({
+        code: 'run.conflict',
+      });
+      const keyed = await runtime.submit({ workflow: 'single', input: 7, idempotencyKey: 'evt-1' });
+      const keyedAgain = await runtime.submit({ workflow: 'single', input: 7, idempotencyKey: 'evt-1' });
+      expect(keyedAgain).toEqual({ runId: keyed.runId, created: false });
+      await expect(
+        runtime.submit({ workflow: 'single', input: 8, idempotencyKey: 'evt-1' }),
+      ).rejects.toMatchObject({
+        name: 'RunConflictError',
+      });
+      await bench.runToEnd(runtime, 'order-42');
+      await bench.runToEnd(runtime, keyed.runId);
+      expect(calls).toBe(2);
+      await expect(runtime.submit({ workflow: 'nope', input: 1 })).rejects.toMatchObject({
+        code: 'workflow.unknown',
+      });
+    });
+  });
+}
