@@ -1,16 +1,16 @@
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { EngineMetrics } from '../runtime/metrics.ts';
 import { METRIC } from './metric-names.ts';
 
 /**
  * The engine's figures as CloudWatch metrics in Embedded Metric Format (Powertools Metrics). Values are
  * buffered; the Lambda entry points publish them at the end of each invocation (`publishStoredMetrics`).
- * Structurally an `EngineMetrics` (src/runtime/metrics.ts).
  *
  * @example
  * const metrics = createMetrics();
  * const runtime = createAwsRuntime({ ..., metrics: new PowertoolsEngineMetrics(metrics) });
  */
-export class PowertoolsEngineMetrics {
+export class PowertoolsEngineMetrics implements EngineMetrics {
   constructor(private readonly metrics: Metrics) {}
 
   casAttempt(_kind: string): void {

@@ -1,0 +1,13 @@
+// The HTTP API (API Gateway HTTP API, payload format 2.0).
+import { createApiHandler } from '../src/api/index.ts';
+import { createLambdaDeps, withMetrics } from '../src/lambda/deps.ts';
+import { readLambdaEnv } from '../src/lambda/env.ts';
+import { BUNDLED_PLANS_FILE, readBundledPlans } from '../src/lambda/plans.ts';
+
+const deps = createLambdaDeps({
+  role: 'api',
+  env: readLambdaEnv(),
+  plans: readBundledPlans(new URL(`./${BUNDLED_PLANS_FILE}`, import.meta.url)),
+});
+
+export const handler = withMetrics(deps, createApiHandler(deps));

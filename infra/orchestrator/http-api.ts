@@ -1,0 +1,82 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  HttpApi,
+  HttpMethod,
+  HttpStage,
+  type IHttpRouteAuthorizer,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer, HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { API_ROUTES } from '../../src/api/routes.ts';
+
+/** Who may call the API: AWS IAM (SigV4) by default, or bearer JWTs from an OIDC or Cognito issuer. */
+export type WeftApiAuth =
+  | { readonly type: 'iam' }
+  | {
+      readonly type: 'jwt';
+      /** The issuer URL, e.g. `https://cognito-idp.<region>.amazonaws.com/<pool id>`. */
+      readonly issuer: string;
+      /** Accepted `aud` (or Cognito `client_id`) values; at least one. */
+      readonly audience: readonly string[];
+    };
+
+export interface WeftHttpApiProps {
+  readonly handler: IFunction;
+  readonly auth: WeftApiAuth;
+  readonly logRetention: RetentionDays;
+}
+
+/**
+ * The HTTP API: exactly the routes the API handler serves, each behind the authoriser (no anonymous
+ * route, no `$default` catch-all), with JSON access logs on the `$default` stage.
+ */
+export class WeftHttpApi extends Construct {
+  readonly api: HttpApi;
+  readonly stage: HttpStage;
+
+  constructor(scope: Construct, id: string, props: WeftHttpApiProps) {
+    super(scope, id);
+    if (props.auth.type === 'jwt' && props.auth.audience.length === 0) {
+      throw new Error('WeftHttpApi: a JWT authoriser needs at least one audience (the app client id)');
+    }
+    const authorizer: IHttpRouteAuthorizer =
+      props.auth.type === 'iam'
+        ? new HttpIamAuthorizer()
+        : new HttpJwtAuthorizer('JwtAuthorizer', props.auth.issuer, {
+            jwtAudience: [...props.auth.audience],
+          });
+    this.api = new HttpApi(this, 'Api', {
+      description: 'weft: submit and inspect workflow runs',
+      createDefaultStage: false,
+      defaultAuthorizer: authorizer,
+    });
+    const accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.stage = new HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.jsonWithStandardFields(),
+      },
+    });
+    const integration = new HttpLambdaIntegration('ApiIntegration', props.handler);
+    for (const route of API_ROUTES) {
+      const [method, path] = route.split(' ') as [keyof typeof HttpMethod, string];
+      this.api.addRoutes({ path, methods: [HttpMethod[method]], integration });
+    }
+  }
+
+  /** The API's base URL (`https://<id>.execute-api.<region>.amazonaws.com`). */
+  get url(): string {
+    return this.api.apiEndpoint;
+  }
+}

@@ -1,0 +1,4 @@
+export { ALARM_THRESHOLDS, WeftAlarms, weftMetric } from './alarms.ts';
+export { type WeftApiAuth, WeftHttpApi } from './http-api.ts';
+export { WeftRules } from './rules.ts';
+export { WeftOrchestrator, type WeftOrchestratorProps } from './weft-orchestrator.ts';

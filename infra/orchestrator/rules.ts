@@ -1,0 +1,60 @@
+import { type CfnRule, Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import type { Plan } from '../../src/workflow/plan.ts';
+
+export interface WeftRulesProps {
+  readonly plans: readonly Plan[];
+  readonly trigger: IFunction;
+}
+
+/**
+ * The input template of a rule's target: the workflow it was made for, and the whole original event
+ * (EventBridge's predefined `aws.events.event.json`, detail included).
+ */
+export function triggerInputTemplate(weft: Readonly<Record<string, string | number>>): string {
+  return `{"weft":${JSON.stringify(weft)},"event":<aws.events.event.json>}`;
+}
+
+/**
+ * One EventBridge rule per workflow trigger (`on:`) and per schedule (`schedule:`), each targeting the
+ * trigger function with the event wrapped as `{ weft: { workflow, trigger | schedule }, event }`, so an
+ * event matching several workflows starts each of them exactly once.
+ */
+export class WeftRules extends Construct {
+  readonly rules: Rule[] = [];
+
+  constructor(scope: Construct, id: string, props: WeftRulesProps) {
+    super(scope, id);
+    const target = new LambdaFunction(props.trigger, { retryAttempts: 185 });
+    for (const plan of props.plans) {
+      plan.triggers.forEach((trigger, index) => {
+        const rule = new Rule(this, `${plan.name}-on-${index}`, {
+          description: `weft: starts workflow ${plan.name} (trigger ${index})`,
+          // Satisfies the construct's own validation; the pattern as written replaces it below, because the
+          // typed EventPattern cannot express every top-level key (`$or`, say).
+          eventPattern: { source: ['placeholder'] },
+          targets: [target],
+        });
+        const cfn = rule.node.defaultChild as CfnRule;
+        cfn.addPropertyOverride('EventPattern', trigger.pattern);
+        cfn.addPropertyOverride('Targets.0.InputTransformer', {
+          InputTemplate: triggerInputTemplate({ workflow: plan.name, trigger: index }),
+        });
+        this.rules.push(rule);
+      });
+      plan.schedules.forEach((expression, index) => {
+        const rule = new Rule(this, `${plan.name}-schedule-${index}`, {
+          description: `weft: starts workflow ${plan.name} on ${expression}`,
+          schedule: Schedule.expression(expression),
+          targets: [target],
+        });
+        (rule.node.defaultChild as CfnRule).addPropertyOverride('Targets.0.InputTransformer', {
+          InputTemplate: triggerInputTemplate({ workflow: plan.name, schedule: expression }),
+        });
+        this.rules.push(rule);
+      });
+    }
+  }
+}

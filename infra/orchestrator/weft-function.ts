@@ -1,0 +1,76 @@
+import { join } from 'node:path';
+import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { BUNDLED_PLANS_FILE } from '../../src/lambda/plans.ts';
+
+/** ESM bundles still meet CommonJS dependencies that call `require` for Node built-ins. */
+const REQUIRE_SHIM =
+  "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+
+export interface WeftFunctionProps {
+  /** Absolute path of the entry file in functions/. */
+  readonly entry: string;
+  readonly description: string;
+  /** The repository root: esbuild's working directory and the lock file's folder. */
+  readonly projectRoot: string;
+  /** The plans JSON written at synth time; copied next to the bundle as `plans.json`. */
+  readonly plansFile: string;
+  readonly environment: Record<string, string>;
+  readonly timeout: Duration;
+  readonly memorySize: number;
+  readonly logRetention: RetentionDays;
+  /** The user's handlers module, aliased to `weft-handlers` (the worker only). */
+  readonly handlersModule?: string;
+}
+
+/**
+ * A weft Lambda function: Node.js 22 on arm64, bundled locally by esbuild as ESM with source maps (no
+ * Docker), the compiled plans copied next to the code, and its own log group with a retention period.
+ */
+export function weftFunction(scope: Construct, id: string, props: WeftFunctionProps): NodejsFunction {
+  const logGroup = new LogGroup(scope, `${id}Logs`, {
+    retention: props.logRetention,
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
+  const plansFile = props.plansFile;
+  return new NodejsFunction(scope, id, {
+    entry: props.entry,
+    handler: 'handler',
+    description: props.description,
+    runtime: Runtime.NODEJS_22_X,
+    architecture: Architecture.ARM_64,
+    memorySize: props.memorySize,
+    timeout: props.timeout,
+    // Stack traces point at the TypeScript sources through the bundled source maps.
+    environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+    logGroup,
+    projectRoot: props.projectRoot,
+    depsLockFilePath: join(props.projectRoot, 'package-lock.json'),
+    bundling: {
+      format: OutputFormat.ESM,
+      target: 'node22',
+      mainFields: ['module', 'main'],
+      banner: REQUIRE_SHIM,
+      minify: true,
+      sourceMap: true,
+      sourcesContent: false,
+      // Bundle the AWS SDK too: the version tested here is the version that runs.
+      bundleAwsSDK: true,
+      ...(props.handlersModule ? { esbuildArgs: { '--alias:weft-handlers': props.handlersModule } } : {}),
+      commandHooks: {
+        beforeBundling: () => [],
+        beforeInstall: () => [],
+        afterBundling: (_inputDir: string, outputDir: string) => [
+          `cp ${shellQuote(plansFile)} ${shellQuote(join(outputDir, BUNDLED_PLANS_FILE))}`,
+        ],
+      },
+    },
+  });
+}
+
+function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", "'\\''")}'`;
+}

@@ -1,0 +1,296 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ArnFormat, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { Dashboard, IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { TABLE_SCHEMA } from '../../src/store/table-schema.ts';
+import type { Plan } from '../../src/workflow/plan.ts';
+import { WeftAlarms } from './alarms.ts';
+import { weftDashboard } from './dashboard.ts';
+import { type WeftApiAuth, WeftHttpApi } from './http-api.ts';
+import { EventBridgeScheduleReaper } from './reaper.ts';
+import { WeftRules } from './rules.ts';
+import { weftFunction } from './weft-function.ts';
+
+/** What the runtime does with the table: single-item reads, conditional puts and updates, index queries. */
+export const TABLE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:Query',
+  'dynamodb:UpdateItem',
+] as const;
+
+/** The repository root (functions/ and package-lock.json live there). */
+const PROJECT_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+
+export interface WeftOrchestratorProps {
+  /** The workflows, compiled (see `readPlanDir`). Their names must be unique. */
+  readonly plans: readonly Plan[];
+  /** The module whose named exports are the task and compensation handlers; bundled into the worker. */
+  readonly handlersModule: string;
+  /** Longest run of one worker invocation (a batch of task attempts). @default Duration.minutes(1) */
+  readonly workerTimeout?: Duration;
+  /** Task messages per worker invocation, 1 to 10. @default 10 */
+  readonly batchSize?: number;
+  /** Most worker invocations at once for the queue, 2 to 1000. @default 50 */
+  readonly maxConcurrency?: number;
+  /** Worker memory in MB. @default 1024 */
+  readonly workerMemorySize?: number;
+  /** Days a finished run stays in the table before TTL deletes it. @default 30 */
+  readonly retentionDays?: number;
+  /** API authorisation. @default { type: 'iam' } (SigV4) */
+  readonly apiAuth?: WeftApiAuth;
+  /** Retention of every function's and the API's logs. @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: RetentionDays;
+  /** Notified by every alarm. @default none */
+  readonly alarmAction?: IAlarmAction;
+  /** @default a generated name */
+  readonly dashboardName?: string;
+}
+
+/**
+ * weft in an AWS account: the runs table, the task queue and its dead-letter queue, the API, worker,
+ * reaper and trigger functions, the EventBridge rules of the workflows' triggers and schedules, alarms and
+ * a dashboard.
+ *
+ * @example
+ * const plans = await readPlanDir('workflows');
+ * new WeftOrchestrator(stack, 'Weft', { plans, handlersModule: 'src/handlers.ts' });
+ */
+export class WeftOrchestrator extends Construct {
+  readonly table: Table;
+  readonly queue: Queue;
+  readonly deadLetterQueue: Queue;
+  readonly apiFunction: NodejsFunction;
+  readonly workerFunction: NodejsFunction;
+  readonly reaperFunction: NodejsFunction;
+  readonly triggerFunction: NodejsFunction;
+  readonly httpApi: WeftHttpApi;
+  readonly rules: WeftRules;
+  readonly alarms: WeftAlarms;
+  readonly dashboard: Dashboard;
+
+  constructor(scope: Construct, id: string, props: WeftOrchestratorProps) {
+    super(scope, id);
+    const settings = validate(props);
+
+    // Stateful resources: their construct ids must never change (a new id replaces the resource).
+    this.table = new Table(this, 'Table', {
+      partitionKey: { name: TABLE_SCHEMA.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: TABLE_SCHEMA.sortKey, type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: TABLE_SCHEMA.ttlAttribute,
+      encryption: TableEncryption.AWS_MANAGED,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: TABLE_SCHEMA.activeRunsIndex.name,
+      partitionKey: { name: TABLE_SCHEMA.activeRunsIndex.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: TABLE_SCHEMA.activeRunsIndex.sortKey, type: AttributeType.STRING },
+      // As ensureTable creates it locally: the recovery pass reads only the keys, then the items.
+      projectionType: ProjectionType.KEYS_ONLY,
+    });
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.queue = new Queue(this, 'TaskQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // AWS's guidance for SQS event sources: at least six times the function's timeout.
+      visibilityTimeout: Duration.seconds(settings.workerTimeout.toSeconds() * 6),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 5 },
+    });
+
+    const plansFile = writePlans(props.plans);
+    const environment = {
+      TABLE_NAME: this.table.tableName,
+      QUEUE_URL: this.queue.queueUrl,
+      RETENTION_DAYS: String(settings.retentionDays),
+    };
+    const common = { projectRoot: PROJECT_ROOT, plansFile, environment, logRetention: settings.logRetention };
+    const entry = (name: string) => join(PROJECT_ROOT, 'functions', `${name}.ts`);
+    this.apiFunction = weftFunction(this, 'ApiFunction', {
+      ...common,
+      entry: entry('api'),
+      description: 'weft: HTTP API',
+      timeout: Duration.seconds(29),
+      memorySize: 512,
+    });
+    this.workerFunction = weftFunction(this, 'WorkerFunction', {
+      ...common,
+      entry: entry('worker'),
+      description: 'weft: runs task attempts from the task queue',
+      timeout: settings.workerTimeout,
+      memorySize: settings.workerMemorySize,
+      handlersModule: resolve(props.handlersModule),
+    });
+    this.reaperFunction = weftFunction(this, 'ReaperFunction', {
+      ...common,
+      entry: entry('reaper'),
+      description: 'weft: recovery pass (lost dispatches, expired leases)',
+      timeout: Duration.minutes(1),
+      memorySize: 512,
+    });
+    this.triggerFunction = weftFunction(this, 'TriggerFunction', {
+      ...common,
+      entry: entry('trigger'),
+      description: 'weft: starts runs from EventBridge events and schedules',
+      timeout: Duration.seconds(30),
+      memorySize: 512,
+    });
+
+    for (const fn of [this.apiFunction, this.workerFunction, this.reaperFunction, this.triggerFunction]) {
+      this.grantTableAccess(fn);
+      this.queue.grantSendMessages(fn);
+    }
+    this.workerFunction.addEventSource(
+      new SqsEventSource(this.queue, {
+        batchSize: settings.batchSize,
+        maxConcurrency: settings.maxConcurrency,
+        reportBatchItemFailures: true,
+      }),
+    );
+    this.grantLambdaTasks(props.plans);
+
+    new EventBridgeScheduleReaper(this, 'ReaperSchedule', { reaper: this.reaperFunction });
+    this.httpApi = new WeftHttpApi(this, 'HttpApi', {
+      handler: this.apiFunction,
+      auth: props.apiAuth ?? { type: 'iam' },
+      logRetention: settings.logRetention,
+    });
+    this.rules = new WeftRules(this, 'Triggers', { plans: props.plans, trigger: this.triggerFunction });
+    this.alarms = new WeftAlarms(this, 'Alarms', {
+      deadLetterQueue: this.deadLetterQueue,
+      ...(props.alarmAction ? { alarmAction: props.alarmAction } : {}),
+    });
+    this.dashboard = weftDashboard(this, 'Dashboard', {
+      ...(props.dashboardName ? { dashboardName: props.dashboardName } : {}),
+      alarms: this.alarms,
+      queue: this.queue,
+      deadLetterQueue: this.deadLetterQueue,
+      functions: {
+        api: this.apiFunction,
+        worker: this.workerFunction,
+        reaper: this.reaperFunction,
+        trigger: this.triggerFunction,
+      },
+    });
+  }
+
+  /** Lets a principal call the API (`execute-api:Invoke` on its routes) when it uses IAM authorisation. */
+  grantInvokeApi(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['execute-api:Invoke'],
+        resources: [this.httpApi.api.arnForExecuteApi()],
+      }),
+    );
+  }
+
+  /**
+   * Item reads and writes on the runs table and its active-runs index, named exactly: `grantReadWriteData`
+   * would add `<table>/index/*` and every stream action, more than weft uses.
+   */
+  grantTableAccess(grantee: IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: [...TABLE_ACTIONS],
+        resources: [this.table.tableArn, `${this.table.tableArn}/index/${TABLE_SCHEMA.activeRunsIndex.name}`],
+      }),
+    );
+  }
+
+  /** The worker may invoke exactly the functions that tasks name with `lambda:`. */
+  private grantLambdaTasks(plans: readonly Plan[]): void {
+    const targets = new Set<string>();
+    for (const plan of plans) {
+      for (const task of Object.values(plan.tasks)) if (task.lambda) targets.add(task.lambda);
+    }
+    if (targets.size === 0) return;
+    const stack = this.table.stack;
+    const resources = [...targets].sort().map((target) =>
+      target.startsWith('arn:')
+        ? target
+        : stack.formatArn({
+            service: 'lambda',
+            resource: 'function',
+            resourceName: target,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+    );
+    this.workerFunction.addToRolePolicy(
+      new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources }),
+    );
+  }
+
+  /** The function every task attempt runs in. */
+  get worker(): IFunction {
+    return this.workerFunction;
+  }
+}
+
+interface Settings {
+  readonly workerTimeout: Duration;
+  readonly batchSize: number;
+  readonly maxConcurrency: number;
+  readonly workerMemorySize: number;
+  readonly retentionDays: number;
+  readonly logRetention: RetentionDays;
+}
+
+function validate(props: WeftOrchestratorProps): Settings {
+  const settings: Settings = {
+    workerTimeout: props.workerTimeout ?? Duration.minutes(1),
+    batchSize: props.batchSize ?? 10,
+    maxConcurrency: props.maxConcurrency ?? 50,
+    workerMemorySize: props.workerMemorySize ?? 1024,
+    retentionDays: props.retentionDays ?? 30,
+    logRetention: props.logRetention ?? RetentionDays.ONE_MONTH,
+  };
+  const problems: string[] = [];
+  if (props.plans.length === 0)
+    problems.push('plans: no workflow to deploy; add a YAML file to the workflows folder');
+  const names = props.plans.map((plan) => plan.name);
+  const duplicate = names.find((name, index) => names.indexOf(name) !== index);
+  if (duplicate) problems.push(`plans: two workflows are named '${duplicate}'`);
+  if (!Number.isInteger(settings.batchSize) || settings.batchSize < 1 || settings.batchSize > 10) {
+    problems.push(`batchSize: must be an integer from 1 to 10, got ${settings.batchSize}`);
+  }
+  if (
+    !Number.isInteger(settings.maxConcurrency) ||
+    settings.maxConcurrency < 2 ||
+    settings.maxConcurrency > 1000
+  ) {
+    problems.push(`maxConcurrency: must be an integer from 2 to 1000, got ${settings.maxConcurrency}`);
+  }
+  const timeout = settings.workerTimeout.toSeconds();
+  if (timeout < 1 || timeout * 6 > 43_200) {
+    problems.push(
+      `workerTimeout: must be 1 s to 2 h (the queue's visibility is 6 times it, at most 12 h), got ${timeout} s`,
+    );
+  }
+  if (!Number.isInteger(settings.retentionDays) || settings.retentionDays < 1) {
+    problems.push(`retentionDays: must be a whole number of days, at least 1, got ${settings.retentionDays}`);
+  }
+  if (problems.length > 0) throw new Error(`WeftOrchestrator: ${problems.join('; ')}`);
+  return settings;
+}
+
+/** Writes the compiled plans where the bundling hooks copy them from. */
+function writePlans(plans: readonly Plan[]): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'weft-plans-')), 'plans.json');
+  writeFileSync(file, JSON.stringify(plans));
+  return file;
+}

@@ -1,0 +1,77 @@
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import {
+  createLogger,
+  createMetrics,
+  PowertoolsEngineMetrics,
+  type StructuredLogger,
+  structuredLogger,
+} from '../observability/index.ts';
+import { createAwsRuntime } from '../runtime/index.ts';
+import type { HandlerRegistry, PlanCatalog, Runtime } from '../runtime/types.ts';
+import type { Plan } from '../workflow/plan.ts';
+import type { LambdaEnv } from './env.ts';
+import { planCatalog } from './plans.ts';
+
+/** What every weft function builds once per cold start. */
+export interface LambdaDeps {
+  readonly runtime: Runtime;
+  readonly plans: PlanCatalog;
+  readonly metrics: Metrics;
+  readonly logger: StructuredLogger;
+}
+
+export interface LambdaDepsOptions {
+  /** `api`, `worker`, `reaper` or `trigger`: the `component` key of every log line. */
+  readonly role: string;
+  readonly env: LambdaEnv;
+  readonly plans: readonly Plan[];
+  /** The bundled handlers module (the worker's); other functions run no task code. */
+  readonly handlers?: HandlerRegistry;
+}
+
+/**
+ * Creates the SDK clients, logger, metrics and runtime a function needs. Called at module scope in
+ * functions/*.ts, so clients and connections are reused across invocations.
+ */
+export function createLambdaDeps(options: LambdaDepsOptions): LambdaDeps {
+  const metrics = createMetrics();
+  const logger = structuredLogger(createLogger(options.role));
+  const plans = planCatalog(options.plans);
+  const invokesLambdas = options.plans.some((plan) => Object.values(plan.tasks).some((task) => task.lambda));
+  const runtime = createAwsRuntime({
+    dynamodb: new DynamoDBClient({}),
+    sqs: new SQSClient({}),
+    ...(invokesLambdas ? { lambda: new LambdaClient({}) } : {}),
+    tableName: options.env.tableName,
+    queueUrl: options.env.queueUrl,
+    plans,
+    handlers: options.handlers ?? {},
+    metrics: new PowertoolsEngineMetrics(metrics),
+    logger,
+    retentionDays: options.env.retentionDays,
+  });
+  return { runtime, plans, metrics, logger };
+}
+
+/**
+ * Wraps a Lambda handler so the metrics buffered during an invocation are published when it ends, even
+ * when it throws.
+ *
+ * @example
+ * export const handler = withMetrics(deps, createApiHandler(deps));
+ */
+export function withMetrics<A extends unknown[], R>(
+  deps: Pick<LambdaDeps, 'metrics'>,
+  handler: (...args: A) => Promise<R>,
+): (...args: A) => Promise<R> {
+  return async (...args) => {
+    try {
+      return await handler(...args);
+    } finally {
+      if (deps.metrics.hasStoredMetrics()) deps.metrics.publishStoredMetrics();
+    }
+  };
+}

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { UserInputError } from '../errors.ts';
+
+/** The Lambda functions' configuration, set by the CDK construct. The only module that reads `process.env`. */
+export interface LambdaEnv {
+  readonly tableName: string;
+  readonly queueUrl: string;
+  /** Days a finished run is kept before DynamoDB's TTL deletes it. */
+  readonly retentionDays: number;
+}
+
+const schema = z.object({
+  TABLE_NAME: z.string().min(1, 'must name the DynamoDB table'),
+  QUEUE_URL: z.url('must be the task queue URL'),
+  RETENTION_DAYS: z.coerce.number().int().positive().default(30),
+});
+
+/**
+ * Reads and validates the environment once per cold start; a misconfigured function fails at once with a
+ * message naming the variable, instead of at its first request.
+ *
+ * @example
+ * const env = readLambdaEnv(); // { tableName, queueUrl, retentionDays }
+ */
+export function readLambdaEnv(env: Readonly<Record<string, string | undefined>> = process.env): LambdaEnv {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
+    throw new UserInputError('lambda.config', `invalid function configuration: ${problems.join('; ')}`);
+  }
+  return {
+    tableName: result.data.TABLE_NAME,
+    queueUrl: result.data.QUEUE_URL,
+    retentionDays: result.data.RETENTION_DAYS,
+  };
+}

@@ -1,0 +1,31 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = new URL('../..', import.meta.url).pathname;
+
+describe('infra/app.ts', () => {
+  it('fails the synth of an invalid workflow with path:line:col lines and no stack trace', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'weft-bad-workflows-'));
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, 'workflow:\n  name: bad\n  tasks:\n    - id: a\n      dep: [b]\n');
+    const failure = await run(process.execPath, ['--import', 'tsx', 'infra/app.ts'], {
+      cwd: root,
+      env: {
+        ...process.env,
+        CDK_CONTEXT_JSON: JSON.stringify({ 'weft:workflows': dir }),
+        CDK_OUTDIR: mkdtempSync(join(tmpdir(), 'weft-cdk-out-')),
+      },
+    }).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(failure?.code).toBe(1);
+    expect(failure?.stderr).toContain(`${file}:5:7: unknown field 'dep'`);
+    expect(failure?.stderr).not.toMatch(/\n\s+at /);
+  });
+});

@@ -1,0 +1,360 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Code, Function as LambdaFn, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { WeftHttpApi } from '../../infra/orchestrator/http-api.ts';
+import { TABLE_ACTIONS, WeftOrchestrator } from '../../infra/orchestrator/weft-orchestrator.ts';
+import { WeftStack } from '../../infra/weft-stack.ts';
+import type { Plan, PlannedTask } from '../../src/workflow/plan.ts';
+import { chainPlan } from '../support/fake-runtime.ts';
+
+const handlersModule = new URL('../fixtures/infra/handlers.ts', import.meta.url).pathname;
+const paymentArn = 'arn:aws:lambda:eu-west-1:123456789012:function:payments';
+const orders = chainPlan('orders', ['charge'], {
+  triggers: [
+    { pattern: { source: ['shop'], 'detail-type': [{ prefix: 'Order' }] }, input: { id: '$.detail.id' } },
+    { pattern: { $or: [{ source: ['a'] }, { source: ['b'] }] } },
+  ],
+  schedules: ['rate(1 hour)'],
+});
+const paymentsBase = chainPlan('payments', ['pay']);
+const payments: Plan = {
+  ...paymentsBase,
+  tasks: { pay: { ...(paymentsBase.tasks.pay as PlannedTask), lambda: paymentArn } },
+};
+const plans = [orders, payments];
+
+type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
+
+let app: App;
+let template: Template;
+let resources: Record<string, Resource>;
+
+function ofType(type: string): [string, Resource][] {
+  return Object.entries(resources).filter(([, resource]) => resource.Type === type);
+}
+
+beforeAll(() => {
+  app = new App({ outdir: mkdtempSync(join(tmpdir(), 'weft-cdk-')) });
+  const stack = new WeftStack(app, 'WeftTest', { plans, handlersModule });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  // Throws if any cdk-nag AwsSolutions finding is neither fixed nor acknowledged with a reason.
+  app.synth();
+  template = Template.fromStack(stack);
+  resources = template.toJSON().Resources as Record<string, Resource>;
+});
+
+describe('WeftOrchestrator: the table', () => {
+  it('matches TABLE_SCHEMA, on demand, with PITR, TTL, encryption, and is retained', () => {
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        SSESpecification: { SSEEnabled: true },
+        GlobalSecondaryIndexes: [
+          Match.objectLike({
+            IndexName: 'gsi1',
+            Projection: { ProjectionType: 'KEYS_ONLY' },
+            KeySchema: [
+              { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+              { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+            ],
+          }),
+        ],
+      },
+    });
+  });
+});
+
+describe('WeftOrchestrator: the queues', () => {
+  it('encrypts both queues, with a dead-letter queue after 5 receives and 6x the worker timeout', () => {
+    const queues = ofType('AWS::SQS::Queue');
+    expect(queues).toHaveLength(2);
+    for (const [, queue] of queues) expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: 360,
+      RedrivePolicy: { maxReceiveCount: 5, deadLetterTargetArn: Match.anyValue() },
+    });
+  });
+
+  it('refuses plain HTTP on the queues', () => {
+    const policies = ofType('AWS::SQS::QueuePolicy');
+    expect(policies).toHaveLength(2);
+    for (const [, policy] of policies) {
+      expect(JSON.stringify(policy.Properties)).toContain('"aws:SecureTransport":"false"');
+    }
+  });
+
+  it('feeds the worker with partial batch failures, batch size and maximum concurrency', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: 10,
+      ScalingConfig: { MaximumConcurrency: 50 },
+    });
+  });
+});
+
+describe('WeftOrchestrator: the functions', () => {
+  it('runs four functions on Node.js 22 with source maps and the table and queue in their environment', () => {
+    const functions = ofType('AWS::Lambda::Function');
+    expect(functions).toHaveLength(4);
+    for (const [, fn] of functions) {
+      expect(fn.Properties.Runtime).toBe('nodejs22.x');
+      const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(variables.NODE_OPTIONS).toBe('--enable-source-maps');
+      expect(Object.keys(variables)).toEqual(
+        expect.arrayContaining(['TABLE_NAME', 'QUEUE_URL', 'RETENTION_DAYS']),
+      );
+      expect(fn.Properties.LoggingConfig).toEqual({ LogGroup: expect.anything() });
+    }
+  });
+
+  it('bundles the compiled plans next to every function and the handlers into the worker', () => {
+    const assetDir = app.outdir;
+    const functions = ofType('AWS::Lambda::Function');
+    for (const [, fn] of functions) {
+      const hash = String((fn.Properties.Code as { S3Key: string }).S3Key).replace(/\.zip$/, '');
+      const bundled = join(assetDir, `asset.${hash}`);
+      expect(JSON.parse(readFileSync(join(bundled, 'plans.json'), 'utf8'))).toEqual(plans);
+      expect(existsSync(join(bundled, 'index.mjs.map'))).toBe(true);
+    }
+    const worker = functions.find(([id]) => id.includes('Worker'))?.[1];
+    expect(worker).toBeDefined();
+    const workerHash = String((worker?.Properties.Code as { S3Key?: string } | undefined)?.S3Key).replace(
+      /\.zip$/,
+      '',
+    );
+    expect(readFileSync(join(assetDir, `asset.${workerHash}`, 'index.mjs'), 'utf8')).toContain('charged');
+  });
+
+  it('keeps every log group for a month', () => {
+    const groups = ofType('AWS::Logs::LogGroup');
+    expect(groups.length).toBe(5);
+    for (const [, group] of groups) expect(group.Properties.RetentionInDays).toBe(30);
+  });
+
+  it('grants no wildcard action and scopes the table to itself and its index', () => {
+    const statements = ofType('AWS::IAM::Policy').flatMap(
+      ([, policy]) =>
+        (policy.Properties.PolicyDocument as { Statement: { Action: string | string[] }[] }).Statement,
+    );
+    for (const statement of statements) {
+      for (const action of [statement.Action].flat()) expect(action).not.toMatch(/\*/);
+    }
+    const tableStatements = statements.filter((s) => [s.Action].flat().includes('dynamodb:UpdateItem'));
+    expect(tableStatements).toHaveLength(4);
+    for (const statement of tableStatements) {
+      expect([statement.Action].flat().sort()).toEqual([...TABLE_ACTIONS].sort());
+      expect(JSON.stringify(statement)).toContain('/index/gsi1');
+      expect(JSON.stringify(statement)).not.toContain('/index/*');
+    }
+  });
+
+  it('lets only the worker invoke the functions tasks name with lambda:', () => {
+    const invokers = ofType('AWS::IAM::Policy').filter(([, policy]) =>
+      JSON.stringify(policy.Properties).includes('"lambda:InvokeFunction"'),
+    );
+    expect(invokers).toHaveLength(1);
+    expect(invokers[0]?.[0]).toMatch(/Worker/);
+    expect(JSON.stringify(invokers[0]?.[1].Properties)).toContain(paymentArn);
+  });
+});
+
+describe('WeftOrchestrator: schedules and rules', () => {
+  it('runs the reaper every minute', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('Reaper'), 'Arn'] } })],
+    });
+  });
+
+  it('creates a rule per trigger, with the pattern as written, targeting the trigger function', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['shop'], 'detail-type': [{ prefix: 'Order' }] },
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('Trigger'), 'Arn'] },
+          InputTransformer: {
+            InputTemplate: '{"weft":{"workflow":"orders","trigger":0},"event":<aws.events.event.json>}',
+          },
+        }),
+      ],
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { $or: [{ source: ['a'] }, { source: ['b'] }] },
+    });
+  });
+
+  it('creates a rule per schedule', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 hour)',
+      Targets: [
+        Match.objectLike({
+          InputTransformer: {
+            InputTemplate:
+              '{"weft":{"workflow":"orders","schedule":"rate(1 hour)"},"event":<aws.events.event.json>}',
+          },
+        }),
+      ],
+    });
+    expect(ofType('AWS::Events::Rule')).toHaveLength(4);
+  });
+});
+
+describe('WeftOrchestrator: the HTTP API', () => {
+  it('declares exactly the API routes, each behind IAM', () => {
+    const routes = ofType('AWS::ApiGatewayV2::Route').map(([, route]) => route.Properties);
+    expect(routes.map((route) => route.RouteKey).sort()).toEqual(
+      [
+        'GET /runs/{id}',
+        'GET /runs/{id}/history',
+        'GET /workflows',
+        'POST /runs',
+        'POST /runs/{id}/cancel',
+      ].sort(),
+    );
+    for (const route of routes) expect(route.AuthorizationType).toBe('AWS_IAM');
+  });
+
+  it('logs access on the $default stage', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
+    });
+  });
+
+  it('can use a JWT authoriser instead, still on every route', () => {
+    const stack = new Stack(new App(), 'Jwt');
+    const handler = new LambdaFn(stack, 'Fn', {
+      runtime: Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: Code.fromInline('exports.handler = async () => ({})'),
+    });
+    new WeftHttpApi(stack, 'Api', {
+      handler,
+      auth: { type: 'jwt', issuer: 'https://issuer.example.com', audience: ['client-1'] },
+      logRetention: RetentionDays.ONE_WEEK,
+    });
+    const jwt = Template.fromStack(stack);
+    jwt.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      JwtConfiguration: { Issuer: 'https://issuer.example.com', Audience: ['client-1'] },
+    });
+    const routes = Object.values(jwt.findResources('AWS::ApiGatewayV2::Route'));
+    expect(routes).toHaveLength(5);
+    for (const route of routes) expect(route.Properties.AuthorizationType).toBe('JWT');
+  });
+
+  it('rejects a JWT authoriser without an audience', () => {
+    const stack = new Stack(new App(), 'Jwt');
+    const handler = new LambdaFn(stack, 'Fn', {
+      runtime: Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: Code.fromInline('exports.handler = async () => ({})'),
+    });
+    expect(
+      () =>
+        new WeftHttpApi(stack, 'Api', {
+          handler,
+          auth: { type: 'jwt', issuer: 'https://issuer.example.com', audience: [] },
+          logRetention: RetentionDays.ONE_WEEK,
+        }),
+    ).toThrow(/audience/);
+  });
+});
+
+describe('WeftOrchestrator: alarms and dashboard', () => {
+  it('alarms on scheduling latency p99 over 5 s', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'Weft',
+      MetricName: 'SchedulingLatency',
+      ExtendedStatistic: 'p99',
+      Threshold: 5000,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+  });
+
+  it('alarms on a rollback success rate under 99.9 %', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Threshold: 99.9,
+      ComparisonOperator: 'LessThanThreshold',
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: Match.stringLikeRegexp('ok / \\(ok \\+ failed\\)') }),
+        Match.objectLike({
+          MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'RollbackFailed' }) }),
+        }),
+      ]),
+    });
+  });
+
+  it('alarms on a CAS conflict rate over 1 %', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanThreshold',
+      Metrics: Match.arrayWith([
+        Match.objectLike({ Expression: Match.stringLikeRegexp('conflicts / attempts') }),
+        Match.objectLike({
+          MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: 'CasAttempts' }) }),
+        }),
+      ]),
+    });
+  });
+
+  it('alarms on any message in the dead-letter queue', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      Dimensions: [
+        { Name: 'QueueName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('DeadLetter'), 'QueueName'] } },
+      ],
+    });
+    expect(ofType('AWS::CloudWatch::Alarm')).toHaveLength(4);
+  });
+
+  it('builds a dashboard with the alarmed figures', () => {
+    const [, dashboard] = ofType('AWS::CloudWatch::Dashboard')[0] ?? [];
+    const body = JSON.stringify(dashboard?.Properties.DashboardBody);
+    for (const name of [
+      'SchedulingLatency',
+      'RollbackSucceeded',
+      'CasConflicts',
+      'RunDuration',
+      'TaskDuration',
+    ]) {
+      expect(body).toContain(name);
+    }
+  });
+});
+
+describe('WeftOrchestrator: settings', () => {
+  it.each([
+    [{ batchSize: 11 }, /batchSize/],
+    [{ maxConcurrency: 1 }, /maxConcurrency/],
+    [{ retentionDays: 0 }, /retentionDays/],
+  ])('rejects %o', (settings, message) => {
+    const stack = new Stack(new App(), 'Bad');
+    expect(() => new WeftOrchestrator(stack, 'Weft', { plans, handlersModule, ...settings })).toThrow(
+      message,
+    );
+  });
+
+  it('rejects an empty list of workflows', () => {
+    const stack = new Stack(new App(), 'Empty');
+    expect(() => new WeftOrchestrator(stack, 'Weft', { plans: [], handlersModule })).toThrow(/no workflow/);
+  });
+});
