@@ -2,10 +2,16 @@ import type { Command } from 'commander';
 import type { CliIo } from '../io.ts';
 import { registerGraph } from './graph.ts';
 import { registerPlan } from './plan.ts';
+import { registerSubmit } from './submit.ts';
 import { registerValidate } from './validate.ts';
 
 /** Adds one subcommand (its options, help and action) to the program. */
 export type RegisterCommand = (program: Command, io: CliIo) => void;
 
 /** Every subcommand, in the order `weft --help` lists them. One module per command. */
-export const commands: readonly RegisterCommand[] = [registerValidate, registerPlan, registerGraph];
+export const commands: readonly RegisterCommand[] = [
+  registerValidate,
+  registerPlan,
+  registerGraph,
+  registerSubmit,
+];
