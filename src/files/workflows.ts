@@ -14,7 +14,7 @@ const WORKFLOW_FILE = /\.(ya?ml|json)$/i;
  * const plan = await readPlanFile('workflows/loan_approval.yaml');
  */
 export async function readPlanFile(path: string): Promise<Plan> {
-  return loadPlan(await readText(path), path);
+  return loadPlan(await readWorkflowText(path), path);
 }
 
 /**
@@ -45,7 +45,7 @@ export async function readPlanDir(dir: string): Promise<Plan[]> {
   const fileByName = new Map<string, string>();
   for (const name of names) {
     const path = join(dir, name);
-    const text = await readText(path);
+    const text = await readWorkflowText(path);
     const result = compileSource(text, path);
     if (!result.ok) {
       diagnostics.push(...result.diagnostics);
@@ -68,7 +68,12 @@ export async function readPlanDir(dir: string): Promise<Plan[]> {
   return plans;
 }
 
-async function readText(path: string): Promise<string> {
+/**
+ * Reads a workflow file's text.
+ *
+ * @throws UserInputError naming the file and the reason (no such file, a directory, ...).
+ */
+export async function readWorkflowText(path: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (error) {

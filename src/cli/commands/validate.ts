@@ -1,5 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { UserInputError } from '../../errors.ts';
+import { readWorkflowText } from '../../files/workflows.ts';
 import { compileSource, formatDiagnostic } from '../../workflow/index.ts';
 import type { CliIo } from '../io.ts';
 
@@ -16,11 +17,10 @@ export function registerValidate(program: Command, io: CliIo): void {
       for (const file of files) {
         let text: string;
         try {
-          text = await readFile(file, 'utf8');
+          text = await readWorkflowText(file);
         } catch (error) {
-          io.err(
-            `weft: cannot read workflow file '${file}': ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : String(error)}\n`,
-          );
+          if (!(error instanceof UserInputError)) throw error;
+          io.err(`weft: ${error.message}\n`);
           io.exitCode = 1;
           continue;
         }

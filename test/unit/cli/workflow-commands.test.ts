@@ -48,6 +48,22 @@ describe('weft validate', () => {
     expect(result.code).toBe(1);
     expect(result.err).toBe("weft: cannot read workflow file 'no/such.yaml': no such file or directory\n");
   });
+
+  it('fails on a directory and on an unknown flag, with the usage', async () => {
+    expect((await weft('validate', 'test')).err).toBe(
+      "weft: cannot read workflow file 'test': it is a directory\n",
+    );
+    const unknown = await weft('validate', '--strict', LOAN);
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toContain("error: unknown option '--strict'");
+    expect(unknown.err).toContain('Usage: weft validate');
+  });
+
+  it('prints help', async () => {
+    const help = await weft('validate', '--help');
+    expect(help.code).toBe(0);
+    expect(help.out).toContain('Usage: weft validate [options] <files...>');
+  });
 });
 
 describe('weft plan', () => {
