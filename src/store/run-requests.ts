@@ -101,14 +101,14 @@ export function stopRunRequest(
   return conditionalUpdate(k.tableName, key(k), {
     set: [
       '#st = :compensating',
-      'rollback = :rb',
+      '#rollback = :rb',
       'cause = :cause',
       '#error = :error',
       'lamport = :l',
       APPEND_EVENTS,
     ],
     condition: '#st = :running',
-    names: { '#error': 'error' },
+    names: { '#error': 'error', '#rollback': 'rollback' },
     values: {
       ':compensating': 'compensating',
       ':rb': 'running',
@@ -129,7 +129,7 @@ export function finishRollbackRequest(
   return conditionalUpdate(k.tableName, key(k), {
     set: [
       '#st = :status',
-      'rollback = :rb',
+      '#rollback = :rb',
       'finishedAt = :now',
       'expiresAt = :expires',
       'lamport = :l',
@@ -137,6 +137,7 @@ export function finishRollbackRequest(
     ],
     remove: ['gsi1pk', 'gsi1sk'],
     condition: '#st = :compensating',
+    names: { '#rollback': 'rollback' },
     values: {
       ':status': k.status,
       ':rb': k.rollback,
