@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ApiHandler } from '../api/handler.ts';
+import { errorResult, json } from '../api/http.ts';
+import { UserInputError, WeftError } from '../errors.ts';
+import type { TriggerHandler } from '../triggers/trigger-handler.ts';
+import { toHttpApiEvent } from './http-event.ts';
+
+/** API Gateway HTTP APIs refuse payloads over 10 MB before the function sees them; so does `weft dev`. */
+const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
+
+export interface DevServerOptions {
+  /** @default 8787; 0 picks a free port */
+  readonly port?: number;
+  readonly api: ApiHandler;
+  readonly trigger: TriggerHandler;
+}
+
+export interface DevServer {
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The local API: every request becomes an HTTP API v2 event for the same handler the Lambda runs, and
+ * `POST /events` takes an EventBridge-shaped event (or a list of them) and fires the matching triggers, as
+ * the app's rules would. Listens on 127.0.0.1 only.
+ *
+ * @example
+ * const server = await startDevServer({ port: 8787, api, trigger });
+ * // curl -X POST localhost:8787/runs -d '{"workflow":"loan_approval","input":{}}'
+ */
+export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  const server = createServer((req, res) => {
+    handle(options, req, res).catch((error: unknown) => {
+      send(
+        res,
+        errorResult(
+          500,
+          'internal',
+          `weft dev failed: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      );
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 8787, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function handle(options: DevServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const body = await readBody(req);
+  if (body === undefined) {
+    send(res, errorResult(413, 'request.tooLarge', `request body over ${MAX_REQUEST_BYTES} bytes`));
+    return;
+  }
+  const method = (req.method ?? 'GET').toUpperCase();
+  const path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/\/+$/, '');
+  if (path === '/events') {
+    send(
+      res,
+      method === 'POST'
+        ? await fireEvents(options.trigger, body)
+        : errorResult(405, 'route.methodNotAllowed', 'use POST /events', { headers: { allow: 'POST' } }),
+    );
+    return;
+  }
+  const event = toHttpApiEvent({
+    method,
+    url: req.url ?? '/',
+    headers: req.headers,
+    body,
+    sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+  });
+  send(res, await options.api(event));
+}
+
+/** Fires the triggers for each event, filling what EventBridge's PutEvents would (id, time). */
+async function fireEvents(trigger: TriggerHandler, body: Buffer) {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    return errorResult(
+      400,
+      'request.malformedJson',
+      `request body is not valid JSON: ${(error as Error).message}`,
+    );
+  }
+  const events = Array.isArray(parsed) ? parsed : [parsed];
+  if (events.length === 0 || events.some((e) => typeof e !== 'object' || e === null || Array.isArray(e))) {
+    return errorResult(400, 'request.invalid', 'send an EventBridge event object, or a list of them');
+  }
+  const results = [];
+  for (const event of events as Record<string, unknown>[]) {
+    const complete = {
+      id: randomUUID(),
+      time: new Date().toISOString(),
+      account: 'offline',
+      region: 'local',
+      resources: [],
+      ...event,
+    };
+    try {
+      results.push({ id: complete.id, runs: await trigger(complete) });
+    } catch (error) {
+      if (error instanceof WeftError && error.code === 'run.conflict')
+        return errorResult(409, error.code, error.message);
+      if (error instanceof UserInputError) return errorResult(400, error.code, error.message);
+      throw error;
+    }
+  }
+  return json(200, { events: results });
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_REQUEST_BYTES) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function send(
+  res: ServerResponse,
+  result: { statusCode: number; headers: Record<string, string>; body: string },
+): void {
+  if (res.headersSent) return;
+  res.writeHead(result.statusCode, result.headers).end(result.body);
+}
