@@ -73,7 +73,7 @@ async function fakeApi(
   answer: (seen: Seen) => { status: number; body: unknown },
 ): Promise<{ url: string; seen: Seen[] }> {
   const seen: Seen[] = [];
-  server = createServer((req, res) => {
+  const created = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', async () => {
@@ -90,8 +90,9 @@ async function fakeApi(
       res.writeHead(reply.status, { 'content-type': 'application/json' }).end(JSON.stringify(reply.body));
     });
   });
-  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server?.address() as AddressInfo).port}`, seen };
+  server = created;
+  await new Promise<void>((resolve) => created.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(created.address() as AddressInfo).port}`, seen };
 }
 
 function captureIo(): CliIo & { stdout: string[]; stderr: string[] } {
