@@ -1,4 +1,4 @@
-import { isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, type Node, parseDocument } from 'yaml';
 import type { Diagnostic } from './diagnostic.ts';
 import { jsonOffsets } from './json-offsets.ts';
 import { jsonSyntaxError } from './json-syntax.ts';
@@ -23,6 +23,9 @@ export interface ParsedSource {
   locate(path: readonly PathSegment[], target?: 'value' | 'key'): Position;
 }
 
+/** Syntax errors reported per file; later ones are mostly echoes of the first. */
+const MAX_SYNTAX_ERRORS = 5;
+
 export type ParseResult = { ok: true; source: ParsedSource } | { ok: false; diagnostics: Diagnostic[] };
 
 /** Parses YAML, or JSON when the file name ends in `.json` (without the YAML parser: it is much faster). */
@@ -31,20 +34,36 @@ export function parseSource(text: string, file: string): ParseResult {
 }
 
 function parseYaml(text: string, file: string): ParseResult {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const position = positionsOf(text);
   if (doc.errors.length > 0) {
-    return {
-      ok: false,
-      diagnostics: doc.errors.map((error) => ({
+    // After the first error the parser often reports the rest of that line again: keep one per line.
+    const seen = new Set<number>();
+    const diagnostics: Diagnostic[] = [];
+    for (const error of doc.errors) {
+      const at = position(error.pos[0]);
+      if (seen.has(at.line) || diagnostics.length >= MAX_SYNTAX_ERRORS) continue;
+      seen.add(at.line);
+      diagnostics.push({
         file,
-        ...lineCounter.linePos(error.pos[0]),
+        ...at,
         message: `YAML syntax error: ${firstLine(error.message)}`,
         code: 'workflow.syntax',
-      })),
+      });
+    }
+    return { ok: false, diagnostics };
+  }
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 1000 });
+  } catch (error) {
+    // Alias expansion beyond the limit (a "billion laughs" document) is the one way toJS fails.
+    const message = error instanceof Error ? error.message : String(error);
+    return {
+      ok: false,
+      diagnostics: [{ file, line: 1, col: 1, message: `YAML error: ${message}`, code: 'workflow.syntax' }],
     };
   }
-  const value: unknown = doc.toJS({ maxAliasCount: 1000 });
   const locate = (path: readonly PathSegment[], target: 'value' | 'key' = 'value'): Position => {
     let node: unknown = doc.contents;
     let offset = node !== null && isNodeWithRange(node) ? node.range[0] : 0;
@@ -71,7 +90,7 @@ function parseYaml(text: string, file: string): ParseResult {
       else if (isNodeWithRange(node)) offset = node.range[0];
       else if (keyOffset !== undefined) offset = keyOffset;
     }
-    return lineCounter.linePos(offset);
+    return position(offset);
   };
   return { ok: true, source: { value, locate } };
 }
@@ -98,13 +117,15 @@ function parseJson(text: string, file: string): ParseResult {
     };
   }
   let offsets: ReturnType<typeof jsonOffsets> | undefined;
+  let position: ((offset: number) => Position) | undefined;
   const locate = (path: readonly PathSegment[], target: 'value' | 'key' = 'value'): Position => {
     offsets ??= jsonOffsets(text);
     for (let length = path.length; length >= 0; length--) {
       const entry = offsets.get(JSON.stringify(path.slice(0, length)));
       if (entry !== undefined) {
         const offset = target === 'key' && length === path.length ? (entry.key ?? entry.value) : entry.value;
-        return offsetToPosition(text, offset);
+        position ??= positionsOf(text);
+        return position(offset);
       }
     }
     return { line: 1, col: 1 };
@@ -122,11 +143,22 @@ function firstLine(message: string): string {
 
 /** 1-based line and column of a character offset. */
 export function offsetToPosition(text: string, offset: number): Position {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) {
-    line++;
-    lineStart = i + 1;
-  }
-  return { line, col: offset - lineStart + 1 };
+  return positionsOf(text)(offset);
+}
+
+/** Maps offsets to positions in `text`, finding the line by binary search over the line starts. */
+function positionsOf(text: string): (offset: number) => Position {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return (offset) => {
+    const at = Math.max(0, Math.min(offset, text.length));
+    let low = 0;
+    let high = starts.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if ((starts[middle] ?? 0) <= at) low = middle;
+      else high = middle - 1;
+    }
+    return { line: low + 1, col: at - (starts[low] ?? 0) + 1 };
+  };
 }

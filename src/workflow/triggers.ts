@@ -20,8 +20,8 @@ const FILTERS = new Set([
   'wildcard',
 ]);
 const NUMERIC_OPERATORS = new Set(['<', '<=', '=', '>', '>=']);
-/** `$`, then `.name`, `[0]` or `['any name']` steps. */
-const JSON_PATH = /^\$(\.[A-Za-z0-9_-]+|\[\d+\]|\['[^']*'\])*$/;
+/** `$`, then `.name`, `[0]`, `['any name']` or `["any name"]` steps (what src/triggers evaluates). */
+const JSON_PATH = /^\$(\.[A-Za-z0-9_-]+|\[\d+\]|\['[^']*'\]|\["[^"]*"\])*$/;
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -127,21 +127,26 @@ function numericProblem(argument: unknown): string | undefined {
 
 /**
  * Checks a run-input mapping: keys are input fields; a string value starting with `$` is a JSONPath into
- * the event (`$.detail.user`), any other value is a literal.
+ * the event (`$.detail.user`), any other value is a literal; nested mappings and lists are checked too.
  *
  * @example
  * checkInputMapping({ user: '$.detail.user', source: 'events' }); // []
  */
-export function checkInputMapping(input: Record<string, unknown>): Problem[] {
-  const problems: Problem[] = [];
-  for (const [key, value] of Object.entries(input)) {
-    if (typeof value === 'string' && value.startsWith('$') && !JSON_PATH.test(value)) {
-      problems.push({
-        path: [key],
-        message:
-          "a JSONPath into the event such as '$.detail.user' or '$.detail.items[0]' (or a literal not starting with $)",
-      });
-    }
+export function checkInputMapping(input: unknown, path: (string | number)[] = []): Problem[] {
+  if (typeof input === 'string') {
+    return input.startsWith('$') && !JSON_PATH.test(input)
+      ? [
+          {
+            path,
+            message:
+              "a JSONPath into the event such as '$.detail.user' or '$.detail.items[0]' (or a literal not starting with $)",
+          },
+        ]
+      : [];
   }
-  return problems;
+  if (Array.isArray(input)) return input.flatMap((item, index) => checkInputMapping(item, [...path, index]));
+  if (isPlainObject(input)) {
+    return Object.entries(input).flatMap(([key, value]) => checkInputMapping(value, [...path, key]));
+  }
+  return [];
 }
