@@ -1,8 +1,10 @@
 import { inject } from 'vitest';
 import { failureCases } from './cases-failure.ts';
 import { happyPathCases } from './cases-happy.ts';
+import { recoveryCases } from './cases-recovery.ts';
 
 const endpoints = () => ({ dynamodb: inject('dynamodbEndpoint'), sqs: inject('sqsEndpoint') });
 
 happyPathCases(endpoints);
 failureCases(endpoints);
+recoveryCases(endpoints);
