@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { UserInputError } from '../errors.ts';
 import { compileSource, type Diagnostic, loadPlan, WorkflowError } from '../workflow/index.ts';
 import type { Plan } from '../workflow/plan.ts';
+import { parseSource } from '../workflow/source.ts';
 
 const WORKFLOW_FILE = /\.(ya?ml|json)$/i;
 
@@ -17,21 +18,22 @@ export async function readPlanFile(path: string): Promise<Plan> {
   return loadPlan(await readWorkflowText(path), path);
 }
 
+/** What became of one workflow file: its plan, its mistakes, or why it could not be read. */
+export type WorkflowFileOutcome =
+  | { readonly file: string; readonly plan: Plan }
+  | { readonly file: string; readonly diagnostics: readonly Diagnostic[] }
+  | { readonly file: string; readonly unreadable: UserInputError };
+
 /**
- * Reads and compiles every `*.yaml`, `*.yml` and `*.json` file of a folder (not recursive), in name
- * order. Every file's mistakes are reported at once; two files declaring the same workflow name are an
- * error too.
+ * The `*.yaml`, `*.yml` and `*.json` files of a folder (not recursive), in name order.
  *
- * @throws WorkflowError listing every diagnostic; UserInputError when the folder cannot be read.
- * @example
- * const plans = await readPlanDir('workflows');
+ * @throws UserInputError when the folder cannot be read.
  */
-export async function readPlanDir(dir: string): Promise<Plan[]> {
-  let names: string[];
+export async function listWorkflowFiles(dir: string): Promise<string[]> {
   try {
-    names = (await readdir(dir, { withFileTypes: true }))
+    return (await readdir(dir, { withFileTypes: true }))
       .filter((entry) => entry.isFile() && WORKFLOW_FILE.test(entry.name))
-      .map((entry) => entry.name)
+      .map((entry) => join(dir, entry.name))
       .sort();
   } catch (error) {
     throw new UserInputError(
@@ -40,32 +42,60 @@ export async function readPlanDir(dir: string): Promise<Plan[]> {
       { cause: error },
     );
   }
-  const plans: Plan[] = [];
-  const diagnostics: Diagnostic[] = [];
+}
+
+/**
+ * Reads and compiles workflow files, one outcome per file in the given order. A file whose workflow
+ * name an earlier file already uses gets a diagnostic: a deployment's names must be unique.
+ *
+ * @example
+ * for (const outcome of await compileWorkflowFiles(['a.yaml', 'b.yaml'])) if ('plan' in outcome) ...
+ */
+export async function compileWorkflowFiles(files: readonly string[]): Promise<WorkflowFileOutcome[]> {
+  const outcomes: WorkflowFileOutcome[] = [];
   const fileByName = new Map<string, string>();
-  for (const name of names) {
-    const path = join(dir, name);
-    const text = await readWorkflowText(path);
-    const result = compileSource(text, path);
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await readWorkflowText(file);
+    } catch (error) {
+      if (!(error instanceof UserInputError)) throw error;
+      outcomes.push({ file, unreadable: error });
+      continue;
+    }
+    const result = compileSource(text, file);
     if (!result.ok) {
-      diagnostics.push(...result.diagnostics);
+      outcomes.push({ file, diagnostics: result.diagnostics });
       continue;
     }
     const first = fileByName.get(result.plan.name);
     if (first !== undefined) {
-      diagnostics.push({
-        file: path,
-        ...positionOfName(text, result.plan.name),
-        message: `workflow name '${result.plan.name}' is already used by ${first}; names must be unique`,
-        code: 'workflow.duplicateName',
-      });
+      const message = `workflow name '${result.plan.name}' is already used by ${first}; names must be unique`;
+      const at = positionOfName(text, file);
+      outcomes.push({ file, diagnostics: [{ file, ...at, message, code: 'workflow.duplicateName' }] });
       continue;
     }
-    fileByName.set(result.plan.name, path);
-    plans.push(result.plan);
+    fileByName.set(result.plan.name, file);
+    outcomes.push({ file, plan: result.plan });
   }
+  return outcomes;
+}
+
+/**
+ * Reads and compiles every `*.yaml`, `*.yml` and `*.json` file of a folder (not recursive), in name
+ * order. Every file's mistakes are reported at once; two files declaring the same workflow name are an
+ * error too.
+ *
+ * @throws WorkflowError listing every diagnostic; UserInputError when the folder or a file cannot be read.
+ * @example
+ * const plans = await readPlanDir('workflows');
+ */
+export async function readPlanDir(dir: string): Promise<Plan[]> {
+  const outcomes = await compileWorkflowFiles(await listWorkflowFiles(dir));
+  for (const outcome of outcomes) if ('unreadable' in outcome) throw outcome.unreadable;
+  const diagnostics = outcomes.flatMap((outcome) => ('diagnostics' in outcome ? outcome.diagnostics : []));
   if (diagnostics.length > 0) throw new WorkflowError(diagnostics);
-  return plans;
+  return outcomes.flatMap((outcome) => ('plan' in outcome ? [outcome.plan] : []));
 }
 
 /**
@@ -92,12 +122,8 @@ function reason(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** Best effort: the first `name:` key whose value is the workflow's name. */
-function positionOfName(text: string, name: string): { line: number; col: number } {
-  const lines = text.split('\n');
-  for (const [index, line] of lines.entries()) {
-    const col = line.search(/"?name"?\s*:/);
-    if (col !== -1 && line.includes(name, col)) return { line: index + 1, col: col + 1 };
-  }
-  return { line: 1, col: 1 };
+/** Where the file declares its workflow's name (the file has compiled, so it parses). */
+function positionOfName(text: string, file: string): { line: number; col: number } {
+  const parsed = parseSource(text, file);
+  return parsed.ok ? parsed.source.locate(['workflow', 'name'], 'key') : { line: 1, col: 1 };
 }

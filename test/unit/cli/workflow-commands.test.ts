@@ -49,10 +49,21 @@ describe('weft validate', () => {
     expect(result.err).toBe("weft: cannot read workflow file 'no/such.yaml': no such file or directory\n");
   });
 
-  it('fails on a directory and on an unknown flag, with the usage', async () => {
-    expect((await weft('validate', 'test')).err).toBe(
-      "weft: cannot read workflow file 'test': it is a directory\n",
+  it('validates every workflow file of a folder, and refuses a reused workflow name', async () => {
+    const example = 'examples/loan_approval/workflow.yaml';
+    const result = await weft('validate', 'test/fixtures/workflows', LOAN, example);
+    expect(result.code).toBe(1);
+    expect(result.out).toBe(`ok ${LOAN}: 3 tasks, 3 edges\n`);
+    expect(result.err).toContain(`${BROKEN}:5:14: dependency cycle`);
+    expect(result.err).toMatch(
+      new RegExp(
+        `^${example}:\\d+:3: workflow name 'loan_approval' is already used by ${LOAN}; names must be unique$`,
+        'm',
+      ),
     );
+  });
+
+  it('fails on an unknown flag, with the usage', async () => {
     const unknown = await weft('validate', '--strict', LOAN);
     expect(unknown.code).toBe(1);
     expect(unknown.err).toContain("error: unknown option '--strict'");
@@ -62,7 +73,7 @@ describe('weft validate', () => {
   it('prints help', async () => {
     const help = await weft('validate', '--help');
     expect(help.code).toBe(0);
-    expect(help.out).toContain('Usage: weft validate [options] <files...>');
+    expect(help.out).toContain('Usage: weft validate [options] <paths...>');
   });
 });
 
