@@ -160,12 +160,13 @@ export function recoveryCases(endpoints: () => Endpoints): void {
     });
 
     it('keeps the lease of an attempt that heartbeats', async () => {
-      const workflow = plan('workflow:\n  name: beating\n  tasks:\n    - id: h\n      heartbeat: 400ms\n');
+      const workflow = plan('workflow:\n  name: beating\n  tasks:\n    - id: h\n      heartbeat: 1s\n');
       let ticks = 0;
       const handlers: HandlerRegistry = {
         h: async (_event: TaskEvent, ctx: TaskContext) => {
+          // 1.2 s in all, longer than the 1 s lease, which each heartbeat renews
           for (let i = 0; i < 6; i += 1) {
-            await new Promise((resolve) => setTimeout(resolve, 100));
+            await new Promise((resolve) => setTimeout(resolve, 200));
             await ctx.heartbeat();
             ticks += 1;
           }

@@ -1,0 +1,26 @@
+/**
+ * The same engine suite against DynamoDB Local (Java), whenever `java` is found: the emulator closest to
+ * the real service's condition-expression and item-size semantics.
+ */
+import { afterAll, beforeAll, describe, inject } from 'vitest';
+import { failureCases } from './cases-failure.ts';
+import { happyPathCases } from './cases-happy.ts';
+import { recoveryCases } from './cases-recovery.ts';
+import { type DynamoDbLocal, hasJava, startDynamoDbLocal } from './dynamodb-local.ts';
+
+describe.runIf(hasJava())('engine on DynamoDB Local', () => {
+  let local: DynamoDbLocal | undefined;
+  beforeAll(async () => {
+    local = await startDynamoDbLocal();
+  }, 90_000);
+  afterAll(async () => {
+    await local?.close();
+  });
+  const endpoints = () => {
+    if (!local) throw new Error('DynamoDB Local is not running');
+    return { dynamodb: local.endpoint, sqs: inject('sqsEndpoint') };
+  };
+  happyPathCases(endpoints);
+  failureCases(endpoints);
+  recoveryCases(endpoints);
+});
