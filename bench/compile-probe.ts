@@ -1,25 +1,20 @@
 /**
- * One measurement in a fresh process, so its peak memory belongs to that compile alone:
- * `node --import tsx bench/compile-probe.ts <size> <yaml|json>` prints a JSON line.
+ * One compile in a fresh process, so that its memory figures belong to that compile alone:
+ * `node --trace-gc --import tsx bench/compile-probe.ts <file>` prints V8's GC trace, then a JSON line.
+ * The parent reads the heap size before each collection from the trace: the heap only grows between
+ * collections, so the largest of those and the final size is the peak.
  */
+import { readFileSync } from 'node:fs';
 import { compileSource } from '../src/workflow/index.ts';
-import { generateJson, generateYaml } from './workflow-generator.ts';
 
-const size = Number(process.argv[2]);
-const format = process.argv[3] === 'json' ? 'json' : 'yaml';
-const text = format === 'json' ? generateJson(size) : generateYaml(size);
-const before = process.memoryUsage();
+const file = process.argv[2] ?? '';
+const text = readFileSync(file, 'utf8');
+const heapBeforeMb = process.memoryUsage().heapUsed / 2 ** 20;
 const rssBeforeKb = process.resourceUsage().maxRSS;
-const result = compileSource(text, `bench.${format}`);
-const after = process.memoryUsage();
+const result = compileSource(text, file);
 if (!result.ok) throw new Error('the generated workflow is invalid');
+const heapAfterMb = process.memoryUsage().heapUsed / 2 ** 20;
+const peakRssKb = process.resourceUsage().maxRSS;
 process.stdout.write(
-  `${JSON.stringify({
-    size,
-    format,
-    peakRssMb: process.resourceUsage().maxRSS / 1024,
-    rssGrowthMb: (process.resourceUsage().maxRSS - rssBeforeKb) / 1024,
-    heapBeforeMb: before.heapUsed / 2 ** 20,
-    heapAfterMb: after.heapUsed / 2 ** 20,
-  })}\n`,
+  `\n${JSON.stringify({ heapBeforeMb, heapAfterMb, peakRssMb: peakRssKb / 1024, rssGrowthMb: (peakRssKb - rssBeforeKb) / 1024 })}\n`,
 );

@@ -4,7 +4,8 @@
  * reported apart from validation and compilation, and `.json` shows the path that skips it.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { buildPlan } from '../src/workflow/compile.ts';
@@ -36,20 +37,40 @@ function parsed(text: string, file: string): ParsedSource {
 }
 
 interface Probe {
+  /** Heap used once the modules are loaded and the text read, before compiling. */
+  readonly heapBeforeMb: number;
+  /** Largest heap used, from V8's GC trace (the heap only grows between collections) and the final size. */
+  readonly peakHeapMb: number;
   readonly peakRssMb: number;
   readonly rssGrowthMb: number;
-  readonly heapAfterMb: number;
 }
 
-async function probe(size: number, format: 'yaml' | 'json'): Promise<Probe> {
-  const { stdout } = await promisify(execFile)(process.execPath, [
-    '--import',
-    'tsx',
-    join(import.meta.dirname, 'compile-probe.ts'),
-    String(size),
-    format,
-  ]);
-  return JSON.parse(stdout) as Probe;
+/** Compiles `text` once in a fresh process traced by V8's `--trace-gc`. */
+async function probe(text: string, extension: 'yaml' | 'json'): Promise<Probe> {
+  const dir = await mkdtemp(join(tmpdir(), 'weft-bench-'));
+  const file = join(dir, `bench.${extension}`);
+  try {
+    await writeFile(file, text);
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--trace-gc', '--import', 'tsx', join(import.meta.dirname, 'compile-probe.ts'), file],
+      { maxBuffer: 64 * 2 ** 20 },
+    );
+    const lines = stdout.split('\n');
+    const result = JSON.parse(lines.findLast((line) => line.startsWith('{')) ?? '{}') as Omit<
+      Probe,
+      'peakHeapMb'
+    > & {
+      heapAfterMb: number;
+    };
+    const beforeCollections = lines.flatMap((line) => {
+      const match = /: (?:Scavenge|Mark-Compact|Mark-sweep|Minor Mark-Compact)[^\d]*([\d.]+) \(/.exec(line);
+      return match?.[1] === undefined ? [] : [Number(match[1])];
+    });
+    return { ...result, peakHeapMb: Math.max(result.heapAfterMb, ...beforeCollections) };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 async function measure(size: number) {
@@ -69,8 +90,8 @@ async function measure(size: number) {
   const edges = Object.values(compile.value.tasks).reduce((sum, task) => sum + task.deps.length, 0);
   const yamlTotal = median(runs, () => compileSource(yaml, 'bench.yaml'));
   const jsonTotal = median(runs, () => compileSource(json, 'bench.json'));
-  const yamlMemory = await probe(size, 'yaml');
-  const jsonMemory = await probe(size, 'json');
+  const yamlMemory = await probe(yaml, 'yaml');
+  const jsonMemory = await probe(json, 'json');
   return {
     tasks: size,
     edges,
@@ -85,10 +106,12 @@ async function measure(size: number) {
     validationPlusCompileMs: validation.ms + compile.ms,
     totalYamlMs: yamlTotal.ms,
     totalJsonMs: jsonTotal.ms,
+    yamlHeapBeforeMb: yamlMemory.heapBeforeMb,
+    yamlPeakHeapMb: yamlMemory.peakHeapMb,
     yamlPeakRssMb: yamlMemory.peakRssMb,
-    yamlRssGrowthMb: yamlMemory.rssGrowthMb,
+    jsonHeapBeforeMb: jsonMemory.heapBeforeMb,
+    jsonPeakHeapMb: jsonMemory.peakHeapMb,
     jsonPeakRssMb: jsonMemory.peakRssMb,
-    jsonRssGrowthMb: jsonMemory.rssGrowthMb,
   };
 }
 
@@ -110,12 +133,16 @@ export async function run(): Promise<void> {
     ['compileSource .yaml (ms)', ...rows.map((row) => fixed(row.totalYamlMs))],
     ['compileSource .json (ms)', ...rows.map((row) => fixed(row.totalJsonMs))],
     [
-      'peak RSS .yaml (MB)',
-      ...rows.map((row) => `${fixed(row.yamlPeakRssMb, 0)} (+${fixed(row.yamlRssGrowthMb, 0)})`),
+      'peak heap .yaml (MB)',
+      ...rows.map((row) => `${fixed(row.yamlPeakHeapMb, 0)} (${fixed(row.yamlHeapBeforeMb, 0)} before)`),
     ],
     [
-      'peak RSS .json (MB)',
-      ...rows.map((row) => `${fixed(row.jsonPeakRssMb, 0)} (+${fixed(row.jsonRssGrowthMb, 0)})`),
+      'peak heap .json (MB)',
+      ...rows.map((row) => `${fixed(row.jsonPeakHeapMb, 0)} (${fixed(row.jsonHeapBeforeMb, 0)} before)`),
+    ],
+    [
+      'peak RSS .yaml / .json (MB)',
+      ...rows.map((row) => `${fixed(row.yamlPeakRssMb, 0)} / ${fixed(row.jsonPeakRssMb, 0)}`),
     ],
   ];
   const widths =
@@ -130,7 +157,7 @@ export async function run(): Promise<void> {
     )
     .join('\n');
   process.stdout.write(
-    `compile benchmark (median of ${rows.map((row) => row.runs).join('/')} runs; peak RSS of a fresh process compiling once, growth during the compile in parentheses)\n${text}\n`,
+    `compile benchmark (median of ${rows.map((row) => row.runs).join('/')} runs; memory: a fresh process that loads the compiler, reads the file and compiles it once)\n${text}\n`,
   );
   const dir = join(import.meta.dirname, 'results');
   await mkdir(dir, { recursive: true });
