@@ -1,0 +1,183 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { App } from 'aws-cdk-lib';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { WeftStack } from '../../../infra/weft-stack.ts';
+import { readPlanDir } from '../../../src/files/workflows.ts';
+import { ensureQueue, ensureTable } from '../../../src/runtime/index.ts';
+
+/**
+ * The Lambda functions exactly as `cdk deploy` ships them: the app is synthesised, and the bundles
+ * (index.mjs with plans.json beside it) are loaded and called with the events Lambda would pass, against
+ * dynalite and fauxqs (the SDK's AWS_ENDPOINT_URL_* variables point the bundled clients at them).
+ */
+
+type Handler = (event: unknown, context?: unknown) => Promise<unknown>;
+interface ApiAnswer {
+  statusCode: number;
+  body: string;
+}
+
+const region = 'us-east-1';
+const suffix = `${process.pid}-${Date.now()}`;
+const tableName = `weft-bundles-${suffix}`;
+let queueUrl: string;
+let sqs: SQSClient;
+const bundles: Record<string, Handler> = {};
+
+const context = {
+  callbackWaitsForEmptyEventLoop: true,
+  functionName: 'WorkerFunction',
+  functionVersion: '$LATEST',
+  invokedFunctionArn: `arn:aws:lambda:${region}:123456789012:function:WorkerFunction`,
+  memoryLimitInMB: '1024',
+  awsRequestId: 'req-1',
+  logGroupName: '/aws/lambda/WorkerFunction',
+  logStreamName: 'stream',
+  getRemainingTimeInMillis: () => 60_000,
+  done: () => {},
+  fail: () => {},
+  succeed: () => {},
+} satisfies Context;
+
+function api(method: string, rawPath: string, body?: unknown): Promise<ApiAnswer> {
+  return bundles.api?.({
+    rawPath,
+    headers: { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    isBase64Encoded: false,
+    requestContext: { http: { method }, requestId: 'r' },
+  }) as Promise<ApiAnswer>;
+}
+
+/** One poll of the event source mapping: a batch from the queue to the worker, failures left for redelivery. */
+async function pollOnce(): Promise<number> {
+  const received = await sqs.send(
+    new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+  );
+  const messages = received.Messages ?? [];
+  if (messages.length === 0) return 0;
+  const event: SQSEvent = {
+    Records: messages.map((message) => ({
+      messageId: message.MessageId ?? '',
+      receiptHandle: message.ReceiptHandle ?? '',
+      body: message.Body ?? '',
+      attributes: {
+        ApproximateReceiveCount: '1',
+        SentTimestamp: String(Date.now()),
+        SenderId: 'test',
+        ApproximateFirstReceiveTimestamp: String(Date.now()),
+      },
+      messageAttributes: {},
+      md5OfBody: message.MD5OfBody ?? '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: `arn:aws:sqs:${region}:123456789012:queue`,
+      awsRegion: region,
+    })),
+  };
+  const response = (await bundles.worker?.(event, context)) as SQSBatchResponse;
+  const failed = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
+  const done = messages.filter((message) => !failed.has(message.MessageId ?? ''));
+  if (done.length > 0) {
+    await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: done.map((message, index) => ({
+          Id: String(index),
+          ReceiptHandle: message.ReceiptHandle ?? '',
+        })),
+      }),
+    );
+  }
+  return messages.length;
+}
+
+async function runToEnd(runId: string): Promise<Record<string, unknown>> {
+  for (;;) {
+    await pollOnce();
+    const answer = await api('GET', `/runs/${runId}`);
+    const run = JSON.parse(answer.body) as Record<string, unknown>;
+    if (['succeeded', 'failed', 'cancelled'].includes(String(run.status))) return run;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+beforeAll(async () => {
+  const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+  const dynamodbEndpoint = inject('dynamodbEndpoint');
+  const sqsEndpoint = inject('sqsEndpoint');
+  await ensureTable(new DynamoDBClient({ region, endpoint: dynamodbEndpoint, credentials }), tableName);
+  sqs = new SQSClient({ region, endpoint: sqsEndpoint, credentials });
+  const created = await ensureQueue(sqs, `weft-bundles-${suffix}`);
+  // Clients configured by AWS_ENDPOINT_URL_SQS send to the queue URL's own host (as in AWS), so the URL
+  // must name the emulator's address rather than fauxqs' `sqs.<region>.localhost`.
+  queueUrl = `${sqsEndpoint}${new URL(created.queueUrl).pathname}`;
+
+  const plans = await readPlanDir('test/fixtures/api/workflows');
+  const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'weft-bundles-')) });
+  const stack = new WeftStack(app, 'Bundles', { plans, handlersModule: 'test/fixtures/api/handlers.ts' });
+  const template = app.synth().getStackArtifact(stack.artifactId).template as {
+    Resources: Record<string, { Type: string; Properties: { Code?: { S3Key?: string } } }>;
+  };
+
+  Object.assign(process.env, {
+    TABLE_NAME: tableName,
+    QUEUE_URL: queueUrl,
+    AWS_REGION: region,
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint,
+    AWS_ENDPOINT_URL_SQS: sqsEndpoint,
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+  });
+  for (const [id, resource] of Object.entries(template.Resources)) {
+    if (resource.Type !== 'AWS::Lambda::Function') continue;
+    const role = /Weft(Api|Worker|Reaper|Trigger)Function/.exec(id)?.[1]?.toLowerCase();
+    const hash = resource.Properties.Code?.S3Key?.replace(/\.zip$/, '');
+    if (!role || !hash) continue;
+    const dir = join(app.outdir, `asset.${hash}`);
+    expect(JSON.parse(readFileSync(join(dir, 'plans.json'), 'utf8'))).toEqual(plans);
+    const module = (await import(pathToFileURL(join(dir, 'index.mjs')).href)) as { handler: Handler };
+    bundles[role] = module.handler;
+  }
+  expect(Object.keys(bundles).sort()).toEqual(['api', 'reaper', 'trigger', 'worker']);
+}, 120_000);
+
+describe('the bundled Lambda functions', () => {
+  it('run a workflow: API submission, worker batches from the queue, API result', async () => {
+    const submitted = await api('POST', '/runs', { workflow: 'greet', input: { name: 'lambda' } });
+    expect(submitted.statusCode).toBe(201);
+    const { runId } = JSON.parse(submitted.body) as { runId: string };
+    const run = await runToEnd(runId);
+    expect(run).toMatchObject({ status: 'succeeded', tasks: { world: { output: 'hello lambda!' } } });
+  });
+
+  it('start a run from a rule delivery, once per event id', async () => {
+    const delivery = {
+      weft: { workflow: 'on_order', trigger: 0 },
+      event: {
+        id: `evt-${suffix}`,
+        source: 'shop',
+        'detail-type': 'Order Placed',
+        detail: { id: 'o-1', total: 5 },
+      },
+    };
+    const [first] = (await bundles.trigger?.(delivery)) as { runId: string; created: boolean }[];
+    const [again] = (await bundles.trigger?.(delivery)) as { runId: string; created: boolean }[];
+    expect(first?.created).toBe(true);
+    expect(again).toEqual({ ...first, created: false });
+    const run = await runToEnd(String(first?.runId));
+    expect(run).toMatchObject({ status: 'succeeded', input: { order: 'o-1' } });
+  });
+
+  it('run the recovery pass', async () => {
+    const report = (await bundles.reaper?.({})) as Record<string, number>;
+    expect(Object.keys(report).sort()).toEqual(['expiredLeases', 'finalised', 'redispatched', 'runs']);
+  });
+});
