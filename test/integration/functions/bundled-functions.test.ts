@@ -168,8 +168,9 @@ describe('the bundled Lambda functions', () => {
         detail: { id: 'o-1', total: 5 },
       },
     };
-    const [first] = (await bundles.trigger?.(delivery)) as { runId: string; created: boolean }[];
-    const [again] = (await bundles.trigger?.(delivery)) as { runId: string; created: boolean }[];
+    const trigger = bundles.trigger as Handler;
+    const [first] = (await trigger(delivery)) as { runId: string; created: boolean }[];
+    const [again] = (await trigger(delivery)) as { runId: string; created: boolean }[];
     expect(first?.created).toBe(true);
     expect(again).toEqual({ ...first, created: false });
     const run = await runToEnd(String(first?.runId));
