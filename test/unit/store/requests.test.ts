@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest';
+import { countSinkRequest, createRunRequest, stopRunRequest } from '../../../src/store/run-requests.ts';
+import {
+  checkpointRequest,
+  claimTaskRequest,
+  copyEdgeRequest,
+  skipTaskRequest,
+} from '../../../src/store/task-requests.ts';
+
+const event = { type: 't', lamport: 1, at: '2026-01-01T00:00:00.000Z' };
+
+describe('task request builders', () => {
+  it('claims a root only if untouched, a retry only when due, a running task only past its lease', () => {
+    const root = claimTaskRequest({
+      tableName: 't',
+      runId: 'r',
+      taskId: 'a',
+      owner: 'w1',
+      now: 100,
+      leaseUntil: 200,
+      lamport: 2,
+      depCount: 0,
+      event,
+    });
+    expect(root.ConditionExpression).toBe(
+      '(attribute_not_exists(#st) OR (#st = :ready AND (attribute_not_exists(dueAt) OR dueAt <= :now)) OR ' +
+        '(#st = :running AND leaseUntil < :now)) AND (attribute_not_exists(lamport) OR lamport < :l)',
+    );
+    expect(root.Key).toEqual({ pk: 'RUN#r', sk: 'TASK#a' });
+    expect(root.UpdateExpression).toContain('attempt = if_not_exists(attempt, :zero) + :one');
+    expect(root.ReturnValues).toBe('ALL_NEW');
+    expect(root.ReturnValuesOnConditionCheckFailure).toBe('ALL_OLD');
+    const join = claimTaskRequest({
+      ...{ tableName: 't', runId: 'r', taskId: 'j', owner: 'w1' },
+      now: 1,
+      leaseUntil: 2,
+      lamport: 2,
+      depCount: 3,
+      event,
+    });
+    expect(join.ConditionExpression).toContain('(#st = :pending AND size(depsDone) = :deps)');
+    expect(join.ExpressionAttributeValues?.[':deps']).toBe(3);
+  });
+
+  it('fences a checkpoint on the owner and attempt of the claim', () => {
+    const request = checkpointRequest({
+      tableName: 't',
+      runId: 'r',
+      taskId: 'a',
+      owner: 'w1',
+      attempt: 2,
+      output: '{}',
+      lamport: 3,
+      now: 1,
+      expiresAt: 2,
+      event,
+    });
+    expect(request.ConditionExpression).toBe('#st = :running AND #owner = :owner AND attempt = :attempt');
+    expect(request.ExpressionAttributeValues).toMatchObject({ ':owner': 'w1', ':attempt': 2 });
+    expect(request.ExpressionAttributeNames).toMatchObject({
+      '#st': 'st',
+      '#owner': 'owner',
+      '#output': 'output',
+    });
+  });
+
+  it('counts an edge once, whatever the replays', () => {
+    const request = copyEdgeRequest({
+      tableName: 't',
+      runId: 'r',
+      from: 'a',
+      to: 'b',
+      output: '1',
+      lamport: 4,
+    });
+    expect(request.ConditionExpression).toBe(
+      'attribute_not_exists(depsDone) OR NOT contains(depsDone, :depId)',
+    );
+    expect(request.UpdateExpression).toContain('ADD depsDone :dep');
+    expect(request.ExpressionAttributeValues?.[':dep']).toEqual(new Set(['a']));
+    expect(request.ExpressionAttributeNames).toMatchObject({ '#out': 'd:a', '#lam': 'l:a' });
+  });
+
+  it('skips only a task that never started', () => {
+    const request = skipTaskRequest({
+      tableName: 't',
+      runId: 'r',
+      taskId: 'a',
+      lamport: 5,
+      expiresAt: 9,
+      event,
+    });
+    expect(request.ConditionExpression).toBe('attribute_not_exists(#st) OR #st = :pending OR #st = :ready');
+  });
+});
+
+describe('run request builders', () => {
+  it('creates a run only if its id is free, indexed as active', () => {
+    const request = createRunRequest('t', {
+      runId: 'r',
+      workflow: 'w',
+      planVersion: 'v',
+      input: '{}',
+      inputHash: 'h',
+      createdAt: 0,
+      event,
+    });
+    expect(request.ConditionExpression).toBe('attribute_not_exists(pk)');
+    expect(request.Item).toMatchObject({
+      pk: 'RUN#r',
+      sk: 'RUN',
+      st: 'running',
+      gsi1pk: expect.stringMatching(/^ACTIVE#\d$/),
+    });
+  });
+
+  it('counts a sink once and stops only a running run', () => {
+    expect(
+      countSinkRequest({ tableName: 't', runId: 'r', taskId: 's', lamport: 1 }).ConditionExpression,
+    ).toBe('attribute_exists(pk) AND (attribute_not_exists(sinksDone) OR NOT contains(sinksDone, :taskId))');
+    const stop = stopRunRequest({
+      tableName: 't',
+      runId: 'r',
+      cause: 'cancelled',
+      error: { name: 'RunCancelled', message: 'm' },
+      lamport: 2,
+      event,
+    });
+    expect(stop.ConditionExpression).toBe('#st = :running');
+    expect(stop.ExpressionAttributeNames).toMatchObject({ '#rollback': 'rollback', '#error': 'error' });
+  });
+});
