@@ -87,7 +87,10 @@ async function handle(options: DevServerOptions, req: IncomingMessage, res: Serv
   send(res, await options.api(event));
 }
 
-/** Fires the triggers for each event, filling what EventBridge's PutEvents would (id, time). */
+/**
+ * Fires the triggers for each event (an EventBridge event, or a scheduled rule's delivery), filling what
+ * EventBridge would (id, time).
+ */
 async function fireEvents(trigger: TriggerHandler, body: Buffer) {
   let parsed: unknown;
   try {
@@ -105,16 +108,19 @@ async function fireEvents(trigger: TriggerHandler, body: Buffer) {
   }
   const results = [];
   for (const event of events as Record<string, unknown>[]) {
-    const complete = {
-      id: randomUUID(),
-      time: new Date().toISOString(),
-      account: 'offline',
-      region: 'local',
-      resources: [],
-      ...event,
-    };
+    // `{ weft: { workflow, schedule }, event }` is what a scheduled rule delivers: it fires that workflow.
+    const wrapped = typeof event.weft === 'object' && event.weft !== null;
+    const inner = wrapped
+      ? withEnvelope({
+          source: 'aws.events',
+          'detail-type': 'Scheduled Event',
+          detail: {},
+          ...(isRecord(event.event) ? event.event : {}),
+        })
+      : withEnvelope(event);
+    const payload = wrapped ? { weft: event.weft, event: inner } : inner;
     try {
-      results.push({ id: complete.id, runs: await trigger(complete) });
+      results.push({ id: inner.id, runs: await trigger(payload) });
     } catch (error) {
       if (error instanceof WeftError && error.code === 'run.conflict')
         return errorResult(409, error.code, error.message);
@@ -123,6 +129,22 @@ async function fireEvents(trigger: TriggerHandler, body: Buffer) {
     }
   }
   return json(200, { events: results });
+}
+
+/** Fills what EventBridge's PutEvents adds to an event: an id, the time, the account and region. */
+function withEnvelope(event: Record<string, unknown>): Record<string, unknown> & { id: unknown } {
+  return {
+    id: randomUUID(),
+    time: new Date().toISOString(),
+    account: 'offline',
+    region: 'local',
+    resources: [],
+    ...event,
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {

@@ -1,0 +1,91 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createApiHandler } from '../../../src/api/index.ts';
+import { type DevServer, startDevServer } from '../../../src/dev/server.ts';
+import { createTriggerHandler } from '../../../src/triggers/index.ts';
+import { catalogOf, chainPlan, FakeRuntime } from '../../support/fake-runtime.ts';
+
+const plans = catalogOf([
+  chainPlan('on_order', ['charge'], { triggers: [{ pattern: { source: ['shop'] } }] }),
+  chainPlan('nightly', ['sweep'], { schedules: ['rate(1 day)'] }),
+]);
+
+let server: DevServer | undefined;
+
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+async function start(): Promise<{ url: string; runtime: FakeRuntime }> {
+  const runtime = new FakeRuntime(plans);
+  const deps = { runtime, plans };
+  server = await startDevServer({
+    port: 0,
+    api: createApiHandler(deps),
+    trigger: createTriggerHandler(deps),
+  });
+  return { url: server.url, runtime };
+}
+
+async function post(url: string, body: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+describe('startDevServer', () => {
+  it('listens on 127.0.0.1 and serves the API handler', async () => {
+    const { url } = await start();
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const response = await fetch(`${url}/workflows`);
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { workflows: unknown[] }).workflows).toHaveLength(2);
+  });
+
+  it('passes headers through: the Idempotency-Key reaches the runtime', async () => {
+    const { url, runtime } = await start();
+    await fetch(`${url}/runs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'Idempotency-Key': 'k-9' },
+      body: JSON.stringify({ workflow: 'on_order' }),
+    });
+    expect(runtime.submissions[0]?.idempotencyKey).toBe('k-9');
+  });
+
+  it('fires matching triggers for POST /events, filling in a missing event id', async () => {
+    const { url, runtime } = await start();
+    const result = await post(
+      `${url}/events`,
+      JSON.stringify([{ source: 'shop', detail: { a: 1 } }, { source: 'x' }]),
+    );
+    expect(result.status).toBe(200);
+    const [first, second] = result.body.events as { id: string; runs: { workflow: string }[] }[];
+    expect(first?.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(first?.runs.map((run) => run.workflow)).toEqual(['on_order']);
+    expect(second?.runs).toEqual([]);
+    expect(runtime.submissions[0]?.input).toEqual({ a: 1 });
+  });
+
+  it('fires a schedule when given what a scheduled rule delivers', async () => {
+    const { url, runtime } = await start();
+    const result = await post(
+      `${url}/events`,
+      JSON.stringify({ weft: { workflow: 'nightly', schedule: 'rate(1 day)' }, event: { id: 's-1' } }),
+    );
+    expect(result.status).toBe(200);
+    expect(runtime.submissions[0]).toMatchObject({ workflow: 'nightly', input: { schedule: 'rate(1 day)' } });
+  });
+
+  it('answers 400 for a delivery naming an unknown workflow, 405 for GET /events', async () => {
+    const { url } = await start();
+    const unknown = await post(
+      `${url}/events`,
+      JSON.stringify({ weft: { workflow: 'gone', trigger: 0 }, event: {} }),
+    );
+    expect(unknown.status).toBe(400);
+    expect((await fetch(`${url}/events`)).status).toBe(405);
+  });
+});
