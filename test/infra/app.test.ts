@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -27,5 +27,27 @@ describe('infra/app.ts', () => {
     expect(failure?.code).toBe(1);
     expect(failure?.stderr).toContain(`${file}:5:7: unknown field 'dep'`);
     expect(failure?.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('npx cdk synth', () => {
+  it('synthesises the app offline, with no AWS credentials, from cdk.json', async () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'weft-cdk-synth-'));
+    const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('AWS_')));
+    const { stdout } = await run('npx', ['cdk', 'synth', '--no-notices', '--output', outdir, '--quiet'], {
+      cwd: root,
+      env: { ...env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    });
+    expect(stdout).not.toMatch(/error/i);
+    const template = JSON.parse(readFileSync(join(outdir, 'Weft.template.json'), 'utf8')) as {
+      Resources: Record<string, { Type: string }>;
+      Outputs: Record<string, unknown>;
+    };
+    expect(Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function')).toHaveLength(
+      4,
+    );
+    expect(Object.keys(template.Outputs)).toEqual(
+      expect.arrayContaining(['ApiUrl', 'TableName', 'QueueUrl']),
+    );
   });
 });

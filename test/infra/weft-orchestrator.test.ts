@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AccountRootPrincipal, Role } from 'aws-cdk-lib/aws-iam';
 import { Code, Function as LambdaFn, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -42,6 +43,8 @@ function ofType(type: string): [string, Resource][] {
 beforeAll(() => {
   app = new App({ outdir: mkdtempSync(join(tmpdir(), 'weft-cdk-')) });
   const stack = new WeftStack(app, 'WeftTest', { plans, handlersModule });
+  const caller = new Role(stack, 'Caller', { assumedBy: new AccountRootPrincipal() });
+  stack.orchestrator.grantInvokeApi(caller);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   // Throws if any cdk-nag AwsSolutions finding is neither fixed nor acknowledged with a reason.
   app.synth();
@@ -226,6 +229,26 @@ describe('WeftOrchestrator: the HTTP API', () => {
       ].sort(),
     );
     for (const route of routes) expect(route.AuthorizationType).toBe('AWS_IAM');
+  });
+
+  it('grants a caller execute-api:Invoke on this API only', () => {
+    const policy = ofType('AWS::IAM::Policy').find(([id]) => id.startsWith('Caller'))?.[1];
+    const document = policy?.Properties.PolicyDocument as
+      | { Statement: { Action: string; Resource: unknown }[] }
+      | undefined;
+    const statements = document?.Statement ?? [];
+    expect(statements).toHaveLength(1);
+    expect(statements[0]?.Action).toBe('execute-api:Invoke');
+    const resources = JSON.stringify(statements[0]?.Resource);
+    for (const route of [
+      '/$default/POST/runs"',
+      '/$default/GET/runs/*"',
+      '/$default/GET/runs/*/history"',
+      '/$default/POST/runs/*/cancel"',
+      '/$default/GET/workflows"',
+    ]) {
+      expect(resources).toContain(route);
+    }
   });
 
   it('logs access on the $default stage', () => {
