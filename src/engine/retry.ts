@@ -22,7 +22,9 @@ export function retryDelayMs(policy: RetryPolicy, failures: number, random: numb
 /** Errors that are never retried, whatever the policy says: retrying cannot change their outcome. */
 export const NON_RETRYABLE_ERRORS: ReadonlySet<string> = new Set([
   'OutputTooLargeError',
+  'InvalidOutputError',
   'HandlerNotFoundError',
+  'TaskLostError',
 ]);
 
 /**

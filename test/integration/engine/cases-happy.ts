@@ -64,6 +64,36 @@ export function happyPathCases(endpoints: () => Endpoints): void {
       expect(view.tasks.join?.output).toEqual({ count: 200 });
     });
 
+    it('costs 2 + out-degree writes and 1 read per task, plus 2 writes per run', async () => {
+      const fan = plan(
+        'workflow:\n  name: fan\n  tasks:\n    - id: a\n    - id: b\n      deps: [a]\n    - id: c\n      deps: [a]\n    - id: d\n      deps: [b, c]\n',
+      );
+      const bench = await createBench(endpoints(), catalog(fan), {
+        a: () => 1,
+        b: () => 2,
+        c: () => 3,
+        d: () => 4,
+      });
+      const runtime = bench.runtime();
+      await runtime.submit({ workflow: 'fan', input: null, runId: 'warm-up' });
+      await bench.runToEnd(runtime, 'warm-up');
+      const calls: string[] = [];
+      bench.dynamodb.middlewareStack.add(
+        (next, context) => async (args) => {
+          calls.push(context.commandName ?? '?');
+          return next(args);
+        },
+        { step: 'initialize' },
+      );
+      const { runId } = await runtime.submit({ workflow: 'fan', input: null });
+      await bench.runToEnd(runtime, runId);
+      const count = (name: string) => calls.filter((c) => c === name).length;
+      // 4 tasks, 4 edges and 1 sink count: 4 * 2 + 5 writes, + the run's creation and its end
+      expect(count('PutItemCommand') + count('UpdateItemCommand')).toBe(4 * 2 + 5 + 2);
+      // the worker's one run read per task (the driver's status polls are Queries)
+      expect(count('GetItemCommand')).toBe(4);
+    });
+
     it('gives a message delivered twice no second effect', async () => {
       const chain = plan('workflow:\n  name: pair\n  tasks:\n    - id: a\n    - id: b\n      deps: [a]\n');
       const calls: string[] = [];
