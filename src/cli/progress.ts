@@ -47,6 +47,9 @@ export function renderBoard(view: RunView, elapsedMs: number): string[] {
 }
 
 function describeTask(task: TaskView): string {
+  if (task.status === 'ready' && task.error !== undefined) {
+    return `retrying after attempt ${task.attempts} failed: ${task.error.name}: ${task.error.message}`;
+  }
   const attempt = task.attempts > 1 || task.status === 'running' ? ` (attempt ${task.attempts})` : '';
   const error = task.error === undefined ? '' : `: ${task.error.name}: ${task.error.message}`;
   return `${task.status.replace('_', ' ')}${attempt}${error}`;

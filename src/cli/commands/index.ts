@@ -1,7 +1,12 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../io.ts';
+import { registerCancel } from './cancel.ts';
 import { registerGraph } from './graph.ts';
+import { registerHistory } from './history.ts';
 import { registerPlan } from './plan.ts';
+import { registerResume } from './resume.ts';
+import { registerRun } from './run.ts';
+import { registerStatus } from './status.ts';
 import { registerSubmit } from './submit.ts';
 import { registerValidate } from './validate.ts';
 
@@ -13,5 +18,10 @@ export const commands: readonly RegisterCommand[] = [
   registerValidate,
   registerPlan,
   registerGraph,
+  registerRun,
+  registerResume,
+  registerStatus,
+  registerHistory,
+  registerCancel,
   registerSubmit,
 ];

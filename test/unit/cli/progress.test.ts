@@ -45,6 +45,17 @@ describe('describeChanges', () => {
     ]);
     expect(describeChanges(next, next)).toEqual([]);
   });
+
+  it('says when a task waits for its retry', () => {
+    const retrying: RunView = {
+      ...base,
+      tasks: {
+        ...base.tasks,
+        a: { status: 'ready', attempts: 1, error: { name: 'Busy', message: 'try later' } },
+      },
+    };
+    expect(describeChanges(base, retrying)).toEqual(['a: retrying after attempt 1 failed: Busy: try later']);
+  });
 });
 
 describe('ProgressView', () => {

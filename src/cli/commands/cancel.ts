@@ -1,0 +1,48 @@
+import { UserInputError } from '../../errors.ts';
+import { loadHandlers } from '../../local/handlers.ts';
+import type { CliIo } from '../io.ts';
+import { addStackFlags, type StackFlags, waitForRun, withLocalStack } from '../local-session.ts';
+import { isFinished, toRunResult } from '../run-result.ts';
+import type { RegisterCommand } from './index.ts';
+
+interface CancelOptions extends StackFlags {
+  readonly handlers?: string;
+}
+
+/**
+ * `weft cancel <runId>`: asks a local run to stop; no further task starts and the Saga rolls back what
+ * succeeded. The compensations run in the process that runs the stack (the `weft run` still waiting on
+ * the run), or here with `--handlers`; this command waits for them when someone runs them.
+ */
+export const registerCancel: RegisterCommand = (program, io) => {
+  const command = program
+    .command('cancel')
+    .description('cancel a local run: no further task starts, and the Saga rolls back what succeeded')
+    .argument('<runId>', 'the run')
+    .option(
+      '--handlers <module>',
+      'run the compensations in this process (when no weft process has the run)',
+    );
+  addStackFlags(command).action((runId: string, options: CancelOptions) => cancel(io, runId, options));
+};
+
+async function cancel(io: CliIo, runId: string, options: CancelOptions): Promise<void> {
+  const { handlers: modulePath, ...flags } = options;
+  const handlers = modulePath === undefined ? undefined : await loadHandlers(modulePath);
+  const session = { ...flags, ...(handlers ? { handlers } : {}), worker: handlers !== undefined };
+  await withLocalStack(io, session, async (stack, interrupted) => {
+    let view = await stack.runtime.cancel(runId);
+    if (view === undefined) {
+      throw new UserInputError('run.notFound', `no run '${runId}' in state dir '${options.stateDir}'`);
+    }
+    if (!isFinished(view) && (stack.attached || handlers !== undefined)) {
+      view = (await waitForRun(stack, runId, io, interrupted)) ?? view;
+    } else if (!isFinished(view)) {
+      io.err(
+        `weft: cancellation of ${runId} recorded; its rollback runs once the run is resumed: ` +
+          `weft resume ${runId} --handlers <module>\n`,
+      );
+    }
+    io.out(`${JSON.stringify(toRunResult(view), null, 2)}\n`);
+  });
+}

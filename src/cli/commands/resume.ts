@@ -1,0 +1,41 @@
+import { loadHandlers } from '../../local/handlers.ts';
+import type { CliIo } from '../io.ts';
+import {
+  addStackFlags,
+  interruptedNotice,
+  reportRun,
+  requireRun,
+  type StackFlags,
+  waitForRun,
+  withLocalStack,
+} from '../local-session.ts';
+import type { RegisterCommand } from './index.ts';
+import { EXIT_STATUS_HELP } from './run.ts';
+
+interface ResumeOptions extends StackFlags {
+  readonly handlers: string;
+}
+
+/**
+ * `weft resume <runId> --handlers <module>`: finishes a run whose process died. The recovery pass at start
+ * takes over the dead process's attempts at once; checkpointed tasks are not run again.
+ */
+export const registerResume: RegisterCommand = (program, io) => {
+  const command = program
+    .command('resume')
+    .description('finish a local run whose process was stopped or killed, and print its result as JSON')
+    .argument('<runId>', 'the run to finish')
+    .requiredOption('--handlers <module>', 'module whose named exports are the handlers (.ts or .js)')
+    .addHelpText('after', EXIT_STATUS_HELP);
+  addStackFlags(command).action((runId: string, options: ResumeOptions) => resume(io, runId, options));
+};
+
+async function resume(io: CliIo, runId: string, options: ResumeOptions): Promise<void> {
+  const handlers = await loadHandlers(options.handlers);
+  await withLocalStack(io, { ...options, handlers, worker: true }, async (stack, interrupted) => {
+    await requireRun(stack, runId, options.stateDir);
+    const view = await waitForRun(stack, runId, io, interrupted);
+    if (view === undefined) interruptedNotice(io, runId, options.handlers, options.stateDir);
+    else reportRun(io, view);
+  });
+}

@@ -1,0 +1,133 @@
+import { type Command, Option } from 'commander';
+import { UserInputError } from '../errors.ts';
+import { type OpenedLocalStack, openLocalStack } from '../local/stack.ts';
+import type { HandlerRegistry, RunView } from '../runtime/types.ts';
+import type { Plan } from '../workflow/plan.ts';
+import type { CliIo } from './io.ts';
+import { ProgressView } from './progress.ts';
+import { exitCodeFor, isFinished, toRunResult } from './run-result.ts';
+
+/** The default `--state-dir`. */
+export const DEFAULT_STATE_DIR = '.weft';
+
+/** How often a waiting command reads the run. */
+const POLL_MS = 100;
+
+/** The options every local command takes to find its database and queue. */
+export interface StackFlags {
+  readonly stateDir: string;
+  readonly dynamodbEndpoint?: string;
+  readonly sqsEndpoint?: string;
+}
+
+/** Adds `--state-dir`, `--dynamodb-endpoint` and `--sqs-endpoint` to a local command. */
+export function addStackFlags(command: Command): Command {
+  return command
+    .addOption(new Option('--state-dir <dir>', 'where the local database lives').default(DEFAULT_STATE_DIR))
+    .option(
+      '--dynamodb-endpoint <url>',
+      'use this DynamoDB (DynamoDB Local, LocalStack) instead of the embedded one',
+    )
+    .option('--sqs-endpoint <url>', 'use this SQS (LocalStack) instead of the embedded one');
+}
+
+/** What a command needs from the state dir. */
+export interface SessionOptions extends StackFlags {
+  readonly plans?: readonly Plan[];
+  readonly handlers?: HandlerRegistry;
+  /** Whether this process executes tasks (poller and reaper); false for commands that only read. */
+  readonly worker: boolean;
+}
+
+/**
+ * Opens the state dir (starting the embedded stack or connecting to the live one), runs `use`, and closes
+ * it again, also when the user presses Ctrl-C: the run stays in the database, and `weft resume` finishes it.
+ */
+export async function withLocalStack<T>(
+  io: CliIo,
+  options: SessionOptions,
+  use: (stack: OpenedLocalStack, interrupted: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const stack = await openLocalStack({
+    stateDir: options.stateDir,
+    ...(options.dynamodbEndpoint === undefined ? {} : { dynamodbEndpoint: options.dynamodbEndpoint }),
+    ...(options.sqsEndpoint === undefined ? {} : { sqsEndpoint: options.sqsEndpoint }),
+    plans: options.plans ?? [],
+    handlers: options.handlers ?? {},
+    worker: options.worker,
+    // Infrastructure trouble (a failed queue call, a failed recovery pass): shown, never silent; handler
+    // errors are not reported here but recorded on their task.
+    onError: (error) => io.err(`weft: warning: ${error instanceof Error ? error.message : String(error)}\n`),
+  });
+  const interrupted = new AbortController();
+  const onSignal = (): void => interrupted.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    return await use(stack, interrupted.signal);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await stack.close();
+    // A handler that ignores its abort signal must not keep an interrupted process alive: its attempt
+    // is taken over by the next `weft resume`.
+    if (interrupted.signal.aborted) setTimeout(() => process.exit(), 1_000).unref();
+  }
+}
+
+/** Reads a run, or fails with a message naming the state dir that was searched. */
+export async function requireRun(stack: OpenedLocalStack, runId: string, stateDir: string): Promise<RunView> {
+  const view = await stack.runtime.getRun(runId);
+  if (view === undefined)
+    throw new UserInputError('run.notFound', `no run '${runId}' in state dir '${stateDir}'`);
+  return view;
+}
+
+/**
+ * Waits until the run is final, showing its progress on stderr, and returns it; undefined when the user
+ * interrupted the wait.
+ */
+export async function waitForRun(
+  stack: OpenedLocalStack,
+  runId: string,
+  io: CliIo,
+  interrupted: AbortSignal,
+): Promise<RunView | undefined> {
+  const progress = new ProgressView(io);
+  for (;;) {
+    const view = await stack.runtime.getRun(runId);
+    if (view !== undefined) {
+      progress.update(view);
+      if (isFinished(view)) return view;
+    }
+    if (interrupted.aborted) return undefined;
+    await sleep(POLL_MS, interrupted);
+  }
+}
+
+/** Prints the result document on stdout and sets the exit status it implies. */
+export function reportRun(io: CliIo, view: RunView): void {
+  io.out(`${JSON.stringify(toRunResult(view), null, 2)}\n`);
+  io.exitCode = exitCodeFor(view);
+}
+
+/** What to say when Ctrl-C stopped a wait: the run goes on when resumed. */
+export function interruptedNotice(io: CliIo, runId: string, handlersModule: string, stateDir: string): void {
+  const dir = stateDir === DEFAULT_STATE_DIR ? '' : ` --state-dir ${stateDir}`;
+  io.err(
+    `weft: interrupted; run ${runId} is saved. Finish it with: weft resume ${runId} --handlers ${handlersModule}${dir}\n`,
+  );
+  io.exitCode = 130;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

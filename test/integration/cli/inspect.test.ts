@@ -1,0 +1,95 @@
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { calls, eventually, FIXTURES, HANDLERS, spawnWeft, weft, workspace } from './weft-cli.ts';
+
+interface Event {
+  readonly lamport: number;
+  readonly type: string;
+  readonly taskId?: string;
+}
+
+describe('weft status, history and cancel', () => {
+  it('reads a finished run from the state dir: its status and its history in Lamport order', async () => {
+    const { stateDir, log } = await workspace();
+    const input = JSON.stringify({ log });
+    const args = ['--state-dir', stateDir];
+    const ran = await weft([
+      'run',
+      `${FIXTURES}/diamond.yaml`,
+      '--handlers',
+      HANDLERS,
+      '--input',
+      input,
+      ...args,
+    ]);
+    expect(ran.code, ran.stderr).toBe(0);
+    const { runId } = JSON.parse(ran.stdout) as { runId: string };
+
+    const status = await weft(['status', runId, ...args]);
+    expect(status.code, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout)).toEqual({ ...JSON.parse(ran.stdout), workflow: 'diamond' });
+
+    const history = await weft(['history', runId, ...args]);
+    expect(history.code, history.stderr).toBe(0);
+    const events = JSON.parse(history.stdout) as Event[];
+    const stamps = events.map((event) => event.lamport);
+    expect(stamps).toEqual([...stamps].sort((a, b) => a - b));
+    const position = (taskId: string) =>
+      events.findIndex((event) => event.taskId === taskId && event.type === 'task.succeeded');
+    expect(position('fetch')).toBeGreaterThanOrEqual(0);
+    expect(position('fetch')).toBeLessThan(position('left'));
+    expect(position('right')).toBeLessThan(position('join'));
+
+    const unknown = await weft(['status', 'nope', ...args]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toBe(`weft: no run 'nope' in state dir '${stateDir}'\n`);
+  });
+
+  it('cancels a run in progress through the live process, which rolls it back: exit 2', async () => {
+    const { dir, stateDir, log } = await workspace();
+    const gate = join(dir, 'gate');
+    const input = JSON.stringify({ log, gate });
+    const args = ['--state-dir', stateDir];
+    const running = spawnWeft([
+      'run',
+      `${FIXTURES}/gated.yaml`,
+      '--handlers',
+      HANDLERS,
+      '--input',
+      input,
+      '--run-id',
+      'to-cancel',
+      ...args,
+    ]);
+    await eventually(() => existsSync(`${gate}.started`));
+
+    // While `weft run` holds the state dir, other commands connect to its stack.
+    const midway = await weft(['status', 'to-cancel', ...args]);
+    expect(midway.code, midway.stderr).toBe(0);
+    expect(JSON.parse(midway.stdout)).toMatchObject({
+      status: 'running',
+      tasks: { wait: { status: 'running' } },
+    });
+
+    const cancelling = spawnWeft(['cancel', 'to-cancel', ...args]);
+    // The cancel command shows progress only once the cancellation is recorded: then let `wait` finish.
+    await eventually(() => cancelling.stderr().includes('weft: '));
+    await writeFile(gate, 'open');
+    const cancelled = await cancelling.done;
+    expect(cancelled.code, cancelled.stderr).toBe(0);
+    const result = JSON.parse(cancelled.stdout);
+    expect(result).toMatchObject({
+      status: 'cancelled',
+      rollback: 'completed',
+      compensations: [{ task: 'before', handler: 'undo', status: 'succeeded' }],
+    });
+    expect(result.tasks.after.status).not.toBe('succeeded');
+
+    const original = await running.done;
+    expect(original.code, original.stderr).toBe(2);
+    expect(JSON.parse(original.stdout)).toEqual(result);
+    expect((await calls(log)).filter((line) => line.startsWith('after '))).toEqual([]);
+  });
+});

@@ -1,0 +1,55 @@
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { calls, eventually, FIXTURES, HANDLERS, spawnWeft, weft, workspace } from './weft-cli.ts';
+
+describe('weft resume', () => {
+  it('finishes a run whose process was killed (kill -9) without running a checkpointed task again', async () => {
+    const { dir, stateDir, log } = await workspace();
+    const gate = join(dir, 'gate');
+    const input = JSON.stringify({ log, gate });
+    const first = spawnWeft([
+      'run',
+      `${FIXTURES}/gated.yaml`,
+      '--handlers',
+      HANDLERS,
+      '--input',
+      input,
+      '--state-dir',
+      stateDir,
+      '--run-id',
+      'killed',
+    ]);
+    await eventually(() => existsSync(`${gate}.started`));
+    first.child.kill('SIGKILL');
+    const killed = await first.done;
+    expect(killed.code).toBeNull();
+    expect(await calls(log)).toEqual(['before 1', 'wait 1']);
+
+    await writeFile(gate, 'open');
+    const resumed = await weft(['resume', 'killed', '--handlers', HANDLERS, '--state-dir', stateDir]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(JSON.parse(resumed.stdout)).toMatchObject({
+      runId: 'killed',
+      status: 'succeeded',
+      tasks: {
+        before: { status: 'succeeded', attempts: 1 },
+        wait: { status: 'succeeded', output: { opened: true } },
+        after: { status: 'succeeded', attempts: 1 },
+      },
+    });
+    const ran = await calls(log);
+    // `before` was checkpointed before the kill: it never runs again. `wait` was cut off and runs again.
+    expect(ran.filter((line) => line.startsWith('before '))).toEqual(['before 1']);
+    expect(ran.filter((line) => line.startsWith('after '))).toEqual(['after 1']);
+    expect(ran.filter((line) => line.startsWith('wait '))).toHaveLength(2);
+  });
+
+  it('rejects an unknown run: exit 1', async () => {
+    const { stateDir } = await workspace();
+    const outcome = await weft(['resume', 'nope', '--handlers', HANDLERS, '--state-dir', stateDir]);
+    expect(outcome.code).toBe(1);
+    expect(outcome.stderr).toBe(`weft: no run 'nope' in state dir '${stateDir}'\n`);
+  });
+});

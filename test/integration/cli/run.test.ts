@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import { calls, FIXTURES, HANDLERS, weft, workspace } from './weft-cli.ts';
+
+/** `weft run` a fixture workflow with the test handlers in a fresh state dir. */
+async function run(workflow: string, extra: readonly string[] = []) {
+  const { stateDir, log } = await workspace();
+  const input = JSON.stringify({ log });
+  const outcome = await weft([
+    'run',
+    `${FIXTURES}/${workflow}`,
+    '--handlers',
+    HANDLERS,
+    '--input',
+    input,
+    '--state-dir',
+    stateDir,
+    ...extra,
+  ]);
+  return { ...outcome, log, stateDir, input };
+}
+
+describe('weft run', () => {
+  it('runs a workflow to success: exit 0 and one JSON document on stdout', async () => {
+    const { code, stdout, stderr, log } = await run('diamond.yaml', ['--run-id', 'diamond-1']);
+    expect(code, stderr).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({
+      runId: 'diamond-1',
+      status: 'succeeded',
+      rollback: 'none',
+      tasks: {
+        fetch: { status: 'succeeded', attempts: 1, output: { task: 'fetch', saw: [] } },
+        left: { status: 'succeeded', attempts: 1, output: { task: 'left', saw: ['fetch'] } },
+        right: { status: 'succeeded', attempts: 1, output: { task: 'right', saw: ['fetch'] } },
+        join: { status: 'succeeded', attempts: 1, output: { task: 'join', saw: ['left', 'right'] } },
+      },
+      compensations: [],
+    });
+    expect((await calls(log)).sort()).toEqual(['fetch 1', 'join 1', 'left 1', 'right 1']);
+    expect(stderr).toContain('join: succeeded');
+  });
+
+  it('fails and rolls back in reverse order: exit 2', async () => {
+    const { code, stdout, stderr, log } = await run('rollback.yaml');
+    expect(code, stderr).toBe(2);
+    const result = JSON.parse(stdout);
+    expect(result).toMatchObject({
+      status: 'failed',
+      rollback: 'completed',
+      tasks: {
+        reserve: { status: 'compensated', attempts: 1 },
+        charge: { status: 'compensated', attempts: 1 },
+        ship: { status: 'failed', attempts: 1, error: { message: 'ship failed on purpose' } },
+      },
+      compensations: [
+        { task: 'charge', handler: 'undo', status: 'succeeded', attempts: 1 },
+        { task: 'reserve', handler: 'undo', status: 'succeeded', attempts: 1 },
+      ],
+    });
+    expect(await calls(log)).toEqual(['reserve 1', 'charge 1', 'ship 1', 'undo charge', 'undo reserve']);
+  });
+
+  it('reports a compensation that fails for good: exit 3, rollback incomplete', async () => {
+    const { code, stdout, stderr, log } = await run('broken-compensation.yaml');
+    expect(code, stderr).toBe(3);
+    expect(JSON.parse(stdout)).toMatchObject({
+      status: 'failed',
+      rollback: 'incomplete',
+      tasks: { reserve: { status: 'compensation_failed' }, ship: { status: 'failed' } },
+      compensations: [{ task: 'reserve', handler: 'undo_fails', status: 'failed', attempts: 2 }],
+    });
+    expect((await calls(log)).filter((line) => line === 'undo reserve')).toHaveLength(2);
+  });
+
+  it('fails before running anything when handlers are missing, naming every one: exit 1', async () => {
+    const { code, stdout, stderr, log } = await run('missing.yaml');
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(
+      `weft: missing handlers 'reserve_stock', 'release_stock', 'notify': export them from '${HANDLERS}'\n`,
+    );
+    expect(await calls(log)).toEqual([]);
+  });
+
+  it('rejects an invalid workflow with path:line:col lines and no stack trace: exit 1', async () => {
+    const { code, stdout, stderr } = await run('invalid.yaml');
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    const lines = stderr.trim().split('\n');
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    for (const line of lines) expect(line).toMatch(/^test\/fixtures\/cli\/invalid\.yaml:\d+:\d+: /);
+    expect(stderr).toMatch(/invalid\.yaml:8:\d+: .*dep/);
+    expect(stderr).toMatch(/invalid\.yaml:11:\d+: .*shipp/);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('rejects bad usage with a message: exit 1', async () => {
+    const badInput = await run('diamond.yaml', ['--input', '{nope']);
+    expect(badInput.code).toBe(1);
+    expect(badInput.stderr).toContain('--input is not valid JSON');
+    const noHandlers = await weft(['run', `${FIXTURES}/diamond.yaml`]);
+    expect(noHandlers.code).toBe(1);
+    expect(noHandlers.stderr).toContain("required option '--handlers <module>' not specified");
+  });
+
+  it('returns the same run for the same --run-id without running a task again', async () => {
+    const first = await run('diamond.yaml', ['--run-id', 'once']);
+    expect(first.code, first.stderr).toBe(0);
+    const again = await weft([
+      'run',
+      `${FIXTURES}/diamond.yaml`,
+      '--handlers',
+      HANDLERS,
+      '--input',
+      first.input,
+      '--state-dir',
+      first.stateDir,
+      '--run-id',
+      'once',
+    ]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain('run once already exists');
+    expect(JSON.parse(again.stdout)).toEqual(JSON.parse(first.stdout));
+    expect((await calls(first.log)).sort()).toEqual(['fetch 1', 'join 1', 'left 1', 'right 1']);
+  });
+});
