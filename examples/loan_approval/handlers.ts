@@ -8,6 +8,7 @@
  * - `"simulate_fraud": true`: fraud_detection fails, so the Saga runs revert_credit_query for credit_check
  *   and `weft run` exits 2.
  */
+import { createHash } from 'node:crypto';
 import type { CompensationEvent, Json, TaskContext, TaskEvent } from '../../src/runtime/types.ts';
 
 interface Applicant {
@@ -70,7 +71,7 @@ export async function credit_check(event: TaskEvent, ctx: TaskContext): Promise<
   const score = 580 + Math.round(stableFraction(applicant.id) * 250);
   return {
     score,
-    inquiry_id: `inq-${ctx.idempotencyKey.slice(-12)}`,
+    inquiry_id: `inq-${createHash('sha256').update(ctx.idempotencyKey).digest('hex').slice(0, 12)}`,
     open_accounts: 1 + Math.floor(stableFraction(applicant.name) * 6),
   };
 }
