@@ -2,15 +2,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ArnFormat, type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, type CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { Dashboard, IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
-import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { API_ROUTES } from '../../src/api/routes.ts';
 import { TABLE_SCHEMA } from '../../src/store/table-schema.ts';
@@ -20,6 +19,8 @@ import { weftDashboard } from './dashboard.ts';
 import { type WeftApiAuth, WeftHttpApi } from './http-api.ts';
 import { EventBridgeScheduleReaper } from './reaper.ts';
 import { WeftRules } from './rules.ts';
+import { resolveSettings } from './settings.ts';
+import { WeftStorage } from './storage.ts';
 import { weftFunction } from './weft-function.ts';
 
 /** What the runtime does with the table: single-item reads, conditional puts and updates, index queries. */
@@ -38,7 +39,7 @@ export interface WeftOrchestratorProps {
   readonly plans: readonly Plan[];
   /** The module whose named exports are the task and compensation handlers; bundled into the worker. */
   readonly handlersModule: string;
-  /** Longest run of one worker invocation (a batch of task attempts). @default Duration.minutes(1) */
+  /** Longest run of one worker invocation (a batch of task attempts), at most 15 minutes. @default Duration.minutes(1) */
   readonly workerTimeout?: Duration;
   /** Task messages per worker invocation, 1 to 10. @default 10 */
   readonly batchSize?: number;
@@ -82,37 +83,13 @@ export class WeftOrchestrator extends Construct {
 
   constructor(scope: Construct, id: string, props: WeftOrchestratorProps) {
     super(scope, id);
-    const settings = validate(props);
+    const settings = resolveSettings(props);
 
-    // Stateful resources: their construct ids must never change (a new id replaces the resource).
-    this.table = new Table(this, 'Table', {
-      partitionKey: { name: TABLE_SCHEMA.partitionKey, type: AttributeType.STRING },
-      sortKey: { name: TABLE_SCHEMA.sortKey, type: AttributeType.STRING },
-      billingMode: BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      timeToLiveAttribute: TABLE_SCHEMA.ttlAttribute,
-      encryption: TableEncryption.AWS_MANAGED,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    this.table.addGlobalSecondaryIndex({
-      indexName: TABLE_SCHEMA.activeRunsIndex.name,
-      partitionKey: { name: TABLE_SCHEMA.activeRunsIndex.partitionKey, type: AttributeType.STRING },
-      sortKey: { name: TABLE_SCHEMA.activeRunsIndex.sortKey, type: AttributeType.STRING },
-      // As ensureTable creates it locally: the recovery pass reads only the keys, then the items.
-      projectionType: ProjectionType.KEYS_ONLY,
-    });
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    this.queue = new Queue(this, 'TaskQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      // AWS's guidance for SQS event sources: at least six times the function's timeout.
-      visibilityTimeout: Duration.seconds(settings.workerTimeout.toSeconds() * 6),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 5 },
-    });
+    // Stateful resources live apart: their construct ids must never change (a new id replaces the resource).
+    const storage = new WeftStorage(this, 'Storage', { workerTimeout: settings.workerTimeout });
+    this.table = storage.table;
+    this.queue = storage.queue;
+    this.deadLetterQueue = storage.deadLetterQueue;
 
     const plansFile = writePlans(props.plans);
     const environment = {
@@ -253,58 +230,6 @@ export class WeftOrchestrator extends Construct {
       new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources }),
     );
   }
-
-  /** The function every task attempt runs in. */
-  get worker(): IFunction {
-    return this.workerFunction;
-  }
-}
-
-interface Settings {
-  readonly workerTimeout: Duration;
-  readonly batchSize: number;
-  readonly maxConcurrency: number;
-  readonly workerMemorySize: number;
-  readonly retentionDays: number;
-  readonly logRetention: RetentionDays;
-}
-
-function validate(props: WeftOrchestratorProps): Settings {
-  const settings: Settings = {
-    workerTimeout: props.workerTimeout ?? Duration.minutes(1),
-    batchSize: props.batchSize ?? 10,
-    maxConcurrency: props.maxConcurrency ?? 50,
-    workerMemorySize: props.workerMemorySize ?? 1024,
-    retentionDays: props.retentionDays ?? 30,
-    logRetention: props.logRetention ?? RetentionDays.ONE_MONTH,
-  };
-  const problems: string[] = [];
-  if (props.plans.length === 0)
-    problems.push('plans: no workflow to deploy; add a YAML file to the workflows folder');
-  const names = props.plans.map((plan) => plan.name);
-  const duplicate = names.find((name, index) => names.indexOf(name) !== index);
-  if (duplicate) problems.push(`plans: two workflows are named '${duplicate}'`);
-  if (!Number.isInteger(settings.batchSize) || settings.batchSize < 1 || settings.batchSize > 10) {
-    problems.push(`batchSize: must be an integer from 1 to 10, got ${settings.batchSize}`);
-  }
-  if (
-    !Number.isInteger(settings.maxConcurrency) ||
-    settings.maxConcurrency < 2 ||
-    settings.maxConcurrency > 1000
-  ) {
-    problems.push(`maxConcurrency: must be an integer from 2 to 1000, got ${settings.maxConcurrency}`);
-  }
-  const timeout = settings.workerTimeout.toSeconds();
-  if (timeout < 1 || timeout * 6 > 43_200) {
-    problems.push(
-      `workerTimeout: must be 1 s to 2 h (the queue's visibility is 6 times it, at most 12 h), got ${timeout} s`,
-    );
-  }
-  if (!Number.isInteger(settings.retentionDays) || settings.retentionDays < 1) {
-    problems.push(`retentionDays: must be a whole number of days, at least 1, got ${settings.retentionDays}`);
-  }
-  if (problems.length > 0) throw new Error(`WeftOrchestrator: ${problems.join('; ')}`);
-  return settings;
 }
 
 /** Writes the compiled plans where the bundling hooks copy them from. */

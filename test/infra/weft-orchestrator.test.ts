@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AccountRootPrincipal, Role } from 'aws-cdk-lib/aws-iam';
 import { Code, Function as LambdaFn, Runtime } from 'aws-cdk-lib/aws-lambda';
@@ -50,7 +50,7 @@ beforeAll(() => {
   app.synth();
   template = Template.fromStack(stack);
   resources = template.toJSON().Resources as Record<string, Resource>;
-});
+}, 120_000);
 
 describe('WeftOrchestrator: the table', () => {
   it('matches TABLE_SCHEMA, on demand, with PITR, TTL, encryption, and is retained', () => {
@@ -369,6 +369,7 @@ describe('WeftOrchestrator: settings', () => {
     [{ batchSize: 11 }, /batchSize/],
     [{ maxConcurrency: 1 }, /maxConcurrency/],
     [{ retentionDays: 0 }, /retentionDays/],
+    [{ workerTimeout: Duration.minutes(16) }, /workerTimeout: must be 1 s to 15 minutes/],
   ])('rejects %o', (settings, message) => {
     const stack = new Stack(new App(), 'Bad');
     expect(() => new WeftOrchestrator(stack, 'Weft', { plans, handlersModule, ...settings })).toThrow(
