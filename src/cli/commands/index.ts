@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../io.ts';
 import { registerCancel } from './cancel.ts';
+import { registerDev } from './dev.ts';
 import { registerGraph } from './graph.ts';
 import { registerHistory } from './history.ts';
 import { registerPlan } from './plan.ts';
@@ -23,5 +24,6 @@ export const commands: readonly RegisterCommand[] = [
   registerStatus,
   registerHistory,
   registerCancel,
+  registerDev,
   registerSubmit,
 ];

@@ -1,0 +1,173 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, type DevProcess, startWeftDev, waitForRun } from './dev-server.ts';
+
+let dev: DevProcess;
+
+beforeAll(async () => {
+  dev = await startWeftDev();
+});
+
+afterAll(async () => {
+  expect(await dev?.stop()).toBe(0);
+});
+
+describe('weft dev: the HTTP API', () => {
+  it('submits a run and polls it to completion', async () => {
+    const submitted = await call(dev.url, 'POST', '/runs', { workflow: 'greet', input: { name: 'ada' } });
+    expect(submitted.status).toBe(201);
+    const runId = String(submitted.body.runId);
+    const run = await waitForRun(dev.url, runId);
+    expect(run).toMatchObject({
+      runId,
+      workflow: 'greet',
+      status: 'succeeded',
+      tasks: {
+        hello: { status: 'succeeded', output: { greeting: 'hello ada' } },
+        world: { output: 'hello ada!' },
+      },
+    });
+  });
+
+  it('returns the history in Lamport order', async () => {
+    const { body } = await call(dev.url, 'POST', '/runs', { workflow: 'greet', input: {} });
+    await waitForRun(dev.url, String(body.runId));
+    const history = await call(dev.url, 'GET', `/runs/${String(body.runId)}/history`);
+    expect(history.status).toBe(200);
+    const events = history.body.events as { lamport: number; type: string }[];
+    expect(events.length).toBeGreaterThan(2);
+    const clocks = events.map((event) => event.lamport);
+    expect(clocks).toEqual([...clocks].sort((a, b) => a - b));
+  });
+
+  it('maps the same Idempotency-Key to the same run', async () => {
+    const send = () =>
+      call(
+        dev.url,
+        'POST',
+        '/runs',
+        { workflow: 'greet', input: { n: 1 } },
+        { 'Idempotency-Key': 'contract-key-1' },
+      );
+    const first = await send();
+    const second = await send();
+    expect(first.status).toBe(201);
+    expect(second.status).toBe(200);
+    expect(second.body.runId).toBe(first.body.runId);
+    expect(second.body.created).toBe(false);
+  });
+
+  it('answers 409 for the same key with a different input', async () => {
+    const send = (n: number) =>
+      call(
+        dev.url,
+        'POST',
+        '/runs',
+        { workflow: 'greet', input: { n } },
+        { 'Idempotency-Key': 'contract-key-2' },
+      );
+    expect((await send(1)).status).toBe(201);
+    const conflict = await send(2);
+    expect(conflict.status).toBe(409);
+    expect(conflict.body.error).toMatchObject({ code: 'run.conflict' });
+  });
+
+  it('answers 409 for the same runId with a different input, 200 with the same', async () => {
+    const send = (n: number) =>
+      call(dev.url, 'POST', '/runs', { workflow: 'greet', input: { n }, runId: 'contract-run-1' });
+    expect((await send(1)).status).toBe(201);
+    expect((await send(1)).status).toBe(200);
+    expect((await send(2)).status).toBe(409);
+  });
+
+  it('answers 400 for malformed JSON', async () => {
+    const result = await call(dev.url, 'POST', '/runs', '{"workflow": ');
+    expect(result.status).toBe(400);
+    expect(result.body.error).toMatchObject({ code: 'request.malformedJson' });
+  });
+
+  it('answers 400 naming the field for a schema error', async () => {
+    const result = await call(dev.url, 'POST', '/runs', { workflow: 42 });
+    expect(result.status).toBe(400);
+    expect(result.body.error).toMatchObject({ code: 'request.invalid', field: 'workflow' });
+  });
+
+  it('answers 404 for an unknown workflow and an unknown run', async () => {
+    expect((await call(dev.url, 'POST', '/runs', { workflow: 'nope' })).status).toBe(404);
+    expect((await call(dev.url, 'GET', '/runs/no-such-run')).status).toBe(404);
+    expect((await call(dev.url, 'GET', '/runs/no-such-run/history')).status).toBe(404);
+    expect((await call(dev.url, 'POST', '/runs/no-such-run/cancel')).status).toBe(404);
+  });
+
+  it('answers 413 for a body over 256 KB', async () => {
+    const result = await call(dev.url, 'POST', '/runs', {
+      workflow: 'greet',
+      input: { blob: 'x'.repeat(300_000) },
+    });
+    expect(result.status).toBe(413);
+  });
+
+  it('lists the workflows', async () => {
+    const result = await call(dev.url, 'GET', '/workflows');
+    expect(result.status).toBe(200);
+    expect((result.body.workflows as { name: string }[]).map((w) => w.name)).toEqual([
+      'greet',
+      'on_order',
+      'slow',
+    ]);
+  });
+
+  it('cancels a running run: the task after the running one never starts', async () => {
+    const { body } = await call(dev.url, 'POST', '/runs', { workflow: 'slow', input: {} });
+    const runId = String(body.runId);
+    for (;;) {
+      const run = await call(dev.url, 'GET', `/runs/${runId}`);
+      if ((run.body.tasks as Record<string, { status: string }>).wait?.status === 'running') break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const cancelled = await call(dev.url, 'POST', `/runs/${runId}/cancel`);
+    expect(cancelled.status).toBe(200);
+    const run = await waitForRun(dev.url, runId);
+    expect(run.status).toBe('cancelled');
+    expect((run.tasks as Record<string, { status: string }>).after_wait?.status).not.toBe('succeeded');
+  });
+});
+
+describe('weft dev: POST /events', () => {
+  const order = (id: string) => ({
+    id,
+    source: 'shop',
+    'detail-type': 'Order Placed',
+    detail: { id: `order-${id}`, total: 12 },
+  });
+
+  it('starts the matching workflow once per event id, with the mapped input', async () => {
+    const first = await call(dev.url, 'POST', '/events', order('evt-1'));
+    const again = await call(dev.url, 'POST', '/events', order('evt-1'));
+    expect(first.status).toBe(200);
+    const [firstRun] =
+      (first.body.events as { runs: { workflow: string; runId: string; created: boolean }[] }[])[0]?.runs ??
+      [];
+    const [againRun] =
+      (again.body.events as { runs: { runId: string; created: boolean }[] }[])[0]?.runs ?? [];
+    expect(firstRun).toMatchObject({ workflow: 'on_order', created: true });
+    expect(againRun).toMatchObject({ runId: firstRun?.runId, created: false });
+    const run = await waitForRun(dev.url, String(firstRun?.runId));
+    expect(run).toMatchObject({ status: 'succeeded', input: { order: 'order-evt-1' } });
+    const other = await call(dev.url, 'POST', '/events', order('evt-2'));
+    const [otherRun] = (other.body.events as { runs: { runId: string }[] }[])[0]?.runs ?? [];
+    expect(otherRun?.runId).not.toBe(firstRun?.runId);
+  });
+
+  it('starts nothing for an event no trigger matches', async () => {
+    const result = await call(dev.url, 'POST', '/events', {
+      ...order('evt-3'),
+      detail: { id: 'x', total: 0 },
+    });
+    expect(result.status).toBe(200);
+    expect(result.body.events).toEqual([{ id: 'evt-3', runs: [] }]);
+  });
+
+  it('answers 400 for an event that is not an object', async () => {
+    expect((await call(dev.url, 'POST', '/events', '"hello"')).status).toBe(400);
+  });
+});
