@@ -62,7 +62,9 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
 }
 
 async function waitActive(client: DynamoDBClient, tableName: string): Promise<void> {
-  for (let i = 0; i < 600; i += 1) {
+  // dynalite answers at once; DynamoDB takes seconds to minutes to build the index
+  const deadline = Date.now() + 5 * 60_000;
+  while (Date.now() < deadline) {
     try {
       const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
       const indexesActive = (Table?.GlobalSecondaryIndexes ?? []).every(
@@ -72,7 +74,7 @@ async function waitActive(client: DynamoDBClient, tableName: string): Promise<vo
     } catch (error) {
       if (!(error instanceof ResourceNotFoundException)) throw error;
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  throw new Error(`table ${tableName} did not become ACTIVE within 60 s`);
+  throw new Error(`table ${tableName} did not become ACTIVE within 5 minutes`);
 }

@@ -94,6 +94,25 @@ export function happyPathCases(endpoints: () => Endpoints): void {
       expect(count('GetItemCommand')).toBe(4);
     });
 
+    it('runs a run on the plan version it was submitted with, after a deploy changed the workflow', async () => {
+      const v1 = plan('workflow:\n  name: evolving\n  tasks:\n    - id: a\n    - id: old\n      deps: [a]\n');
+      const v2 = plan('workflow:\n  name: evolving\n  tasks:\n    - id: a\n    - id: new\n      deps: [a]\n');
+      const ran: string[] = [];
+      const handlers: HandlerRegistry = {
+        a: () => ran.push('a'),
+        old: () => ran.push('old'),
+        new: () => ran.push('new'),
+      };
+      const before = await createBench(endpoints(), catalog(v1), handlers);
+      const { runId } = await before.runtime().submit({ workflow: 'evolving', input: null });
+      // the same table and queue, served by a deployment that only knows v2
+      const after = before.runtime({ plans: catalog(v2) });
+      const view = await before.runToEnd(after, runId);
+      expect(view.status).toBe('succeeded');
+      expect(view.planVersion).toBe(v1.version);
+      expect(ran.sort()).toEqual(['a', 'old']);
+    });
+
     it('gives a message delivered twice no second effect', async () => {
       const chain = plan('workflow:\n  name: pair\n  tasks:\n    - id: a\n    - id: b\n      deps: [a]\n');
       const calls: string[] = [];

@@ -191,6 +191,31 @@ export function recoveryCases(endpoints: () => Endpoints): void {
       });
     });
 
+    it('stops a run that outlives its workflow timeout and rolls it back', async () => {
+      const workflow = plan(`workflow:
+  name: bounded
+  timeout: 1m
+  tasks:
+    - id: a
+      compensation: undo
+    - id: b
+      deps: [a]
+`);
+      const calls = new Map<string, number>();
+      const bench = await createBench(endpoints(), catalog(workflow), counting(calls));
+      const runtime = bench.runtime();
+      const { runId } = await runtime.submit({ workflow: 'bounded', input: null });
+      const a = JSON.stringify({ runId, taskId: 'a', kind: 'task', lamport: 1, readyAt: Date.now() });
+      await runtime.handleMessage(a);
+      await bench.purge();
+      const reaper = bench.runtime({ now: () => Date.now() + 2 * 60_000 });
+      await reaper.recover();
+      const view = await bench.runToEnd(reaper, runId);
+      expect(view).toMatchObject({ status: 'failed', rollback: 'completed', error: { name: 'RunTimeout' } });
+      expect(view.tasks.b?.status).toBe('skipped');
+      expect(Object.fromEntries(calls)).toEqual({ a: 1, undo: 1 });
+    });
+
     it('orders the history totally and causally by Lamport time', async () => {
       const calls = new Map<string, number>();
       const bench = await createBench(endpoints(), catalog(chain), counting(calls));
