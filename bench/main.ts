@@ -1,19 +1,24 @@
 /**
- * `npm run bench -- [name...]`: runs the named benchmarks, or all of them. Each prints a table and writes
- * its figures to bench/results/<name>.json. Figures, not pass/fail: targets are checked by reading them.
+ * `npm run bench -- [name...] [--option ...]`: runs the named benchmarks, or all of them; the options after
+ * the names go to each benchmark. Each prints a table and writes its figures to bench/results/<name>.json.
+ * Figures, not pass/fail: targets are checked by reading them.
  */
 
-/** A benchmark: runs, prints, writes its results. */
-type Benchmark = () => Promise<void>;
+/** A benchmark: takes its options, runs, prints, writes its results. */
+type Benchmark = (options: readonly string[]) => Promise<void>;
 
 /** Every benchmark by name. Adding one is one line here and a module exporting `run`. */
 const benchmarks: Readonly<Record<string, Benchmark>> = {
   compile: async () => (await import('./compile.ts')).run(),
+  engine: async (options) => (await import('./engine.ts')).run(options),
 };
 
 /** Runs the benchmarks named in `args` (all when none) and resolves to the exit status. */
 export async function main(args: readonly string[]): Promise<number> {
-  const names = args.length > 0 ? args : Object.keys(benchmarks);
+  const firstOption = args.findIndex((arg) => arg.startsWith('-'));
+  const named = firstOption === -1 ? args : args.slice(0, firstOption);
+  const options = firstOption === -1 ? [] : args.slice(firstOption);
+  const names = named.length > 0 ? named : Object.keys(benchmarks);
   const unknown = names.filter((name) => !(name in benchmarks));
   if (unknown.length > 0) {
     process.stderr.write(
@@ -21,6 +26,13 @@ export async function main(args: readonly string[]): Promise<number> {
     );
     return 1;
   }
-  for (const name of names) await benchmarks[name]?.();
+  for (const name of names) {
+    try {
+      await benchmarks[name]?.(options);
+    } catch (error) {
+      process.stderr.write(`bench ${name}: ${error instanceof Error ? error.message : String(error)}\n`);
+      return 1;
+    }
+  }
   return 0;
 }

@@ -1,0 +1,156 @@
+/**
+ * Turns an engine scenario's raw counts into the figures the issue asks for: throughput, dispatch latency
+ * percentiles, requests per task, the AWS cost they imply at list prices, and the targets checked.
+ */
+import type { Part } from './cpu-split.ts';
+import type { ScenarioMeasurement } from './engine-scenario.ts';
+import { edgeCount } from './engine-workflows.ts';
+
+/** US East list prices, dollars per million requests (on-demand DynamoDB: per request unit). */
+export const PRICES = {
+  dynamodbWrite: 0.625,
+  dynamodbRead: 0.125,
+  sqsRequest: 0.4,
+  /** Step Functions Standard, per million state transitions; each task is at least one. */
+  stepFunctionsTransition: 25,
+} as const;
+
+/** Dispatch latency target (p99, ms) when the machine is not saturated. */
+export const P99_TARGET_MS = 100;
+/** Conditional writes made once per run, not per task: the run item's creation, sink counts, the finish. */
+const RUN_LEVEL_WRITES = ['createRun', 'sink', 'finishRun'];
+
+export interface Percentiles {
+  readonly count: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+/** Nearest-rank percentiles; zeros for an empty sample. */
+export function percentiles(values: readonly number[]): Percentiles {
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = (p: number) => sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)] ?? 0;
+  return { count: sorted.length, p50: rank(0.5), p99: rank(0.99), max: sorted.at(-1) ?? 0 };
+}
+
+export interface ScenarioFigures {
+  readonly scenario: string;
+  readonly workflow: string;
+  readonly runs: number;
+  readonly concurrency: number;
+  readonly tasksPerRun: number;
+  readonly edgesPerRun: number;
+  readonly tasks: number;
+  readonly elapsedMs: number;
+  readonly runsPerSecond: number;
+  readonly tasksPerSecond: number;
+  /** Process CPU time over wall time: 1 means one core busy all along. */
+  readonly cpuUtilisation: number;
+  /** Event-loop utilisation: the share of wall time the one JS thread was not waiting for I/O. */
+  readonly eventLoopUtilisation: number;
+  /** More work offered than the worker takes at once (by the scenario's design). */
+  readonly saturated: boolean;
+  readonly dispatchLatencyHookMs: Percentiles;
+  readonly dispatchLatencyHistoryMs: Percentiles;
+  readonly dynamodbReadsPerTask: number;
+  readonly dynamodbWritesPerTask: number;
+  /** Writes per task leaving out the run-level ones (run created, sinks counted, run finished). */
+  readonly taskWritesPerTask: number;
+  readonly sqsRequestsPerTask: number;
+  /** The write budget: 2 + out-degree per task, averaged over the workflow's tasks. */
+  readonly writeBudgetPerTask: number;
+  readonly costPerMillionTasks: { readonly dynamodb: number; readonly sqs: number; readonly total: number };
+  readonly stepFunctionsPerMillionTasks: number;
+  readonly targets: {
+    /** Every write counted. */
+    readonly writes: boolean;
+    /** Task-level writes only (claim, checkpoint, edges, retries, heartbeats). */
+    readonly taskWrites: boolean;
+    readonly reads: boolean;
+    /** Undefined when saturated: the target only applies to an unsaturated machine. */
+    readonly p99: boolean | undefined;
+  };
+  readonly requests: Readonly<Record<string, number>>;
+  readonly engineWritesByKind: Readonly<Record<string, number>>;
+  readonly casConflictsByKind: Readonly<Record<string, number>>;
+  readonly serverCheck: {
+    readonly dynamodbCounted: number;
+    readonly dynamodbReceived: number;
+    readonly dynamodbUnanswered: number;
+    readonly sqsCounted: number;
+    readonly sqsReceived: number;
+    readonly sqsUnanswered: number;
+  };
+  readonly runsByStatus: Readonly<Record<string, number>>;
+  readonly pollerErrors: number;
+  /** CPU ms by part of the process (with `--profile`). */
+  readonly cpuSplitMs?: Readonly<Record<Part, number>>;
+}
+
+/** The figures of one measured scenario. */
+export function scenarioFigures(m: ScenarioMeasurement): ScenarioFigures {
+  const { spec } = m;
+  const tasksPerRun = Object.keys(spec.plan.tasks).length;
+  const edgesPerRun = edgeCount(spec.plan);
+  const tasks = spec.runs * tasksPerRun;
+  const seconds = m.elapsedMs / 1000;
+  const reads = m.dynamodbReads / tasks;
+  const writes = m.dynamodbWrites / tasks;
+  const sqs = m.sqsRequests / tasks;
+  const writeBudget = 2 + edgesPerRun / tasksPerRun;
+  const dynamodbCost = writes * PRICES.dynamodbWrite + reads * PRICES.dynamodbRead;
+  const sqsCost = sqs * PRICES.sqsRequest;
+  const cpuUtilisation = m.cpuMs / m.elapsedMs;
+  const saturated = spec.saturates;
+  const runLevel = RUN_LEVEL_WRITES.reduce((sum, kind) => sum + (m.casAttempts[kind] ?? 0), 0);
+  const taskWrites = (m.dynamodbWrites - runLevel) / tasks;
+  const hook = percentiles(m.hookLatencies);
+  const dynamodbCounted = Object.entries(m.requests)
+    .filter(([key]) => key.startsWith('dynamodb:'))
+    .reduce((sum, [, count]) => sum + count, 0);
+  return {
+    scenario: spec.name,
+    workflow: spec.plan.name,
+    runs: spec.runs,
+    concurrency: spec.concurrency,
+    tasksPerRun,
+    edgesPerRun,
+    tasks,
+    elapsedMs: m.elapsedMs,
+    runsPerSecond: spec.runs / seconds,
+    tasksPerSecond: tasks / seconds,
+    cpuUtilisation,
+    eventLoopUtilisation: m.eventLoopUtilisation,
+    saturated,
+    dispatchLatencyHookMs: hook,
+    dispatchLatencyHistoryMs: percentiles(m.historyLatencies),
+    dynamodbReadsPerTask: reads,
+    dynamodbWritesPerTask: writes,
+    taskWritesPerTask: taskWrites,
+    sqsRequestsPerTask: sqs,
+    writeBudgetPerTask: writeBudget,
+    costPerMillionTasks: { dynamodb: dynamodbCost, sqs: sqsCost, total: dynamodbCost + sqsCost },
+    stepFunctionsPerMillionTasks: PRICES.stepFunctionsTransition,
+    targets: {
+      writes: writes <= writeBudget + 1e-9,
+      taskWrites: taskWrites <= writeBudget + 1e-9,
+      reads: reads <= 1 + 1e-9,
+      p99: saturated ? undefined : hook.p99 < P99_TARGET_MS,
+    },
+    requests: m.requests,
+    engineWritesByKind: m.casAttempts,
+    casConflictsByKind: m.casConflicts,
+    serverCheck: {
+      dynamodbCounted,
+      dynamodbReceived: m.serverDynamodb,
+      dynamodbUnanswered: m.unansweredDynamodb,
+      sqsCounted: m.sqsRequests,
+      sqsReceived: m.serverSqs,
+      sqsUnanswered: m.unansweredSqs,
+    },
+    runsByStatus: m.runsByStatus,
+    pollerErrors: m.pollerErrors,
+    ...(m.cpuSplitMs ? { cpuSplitMs: m.cpuSplitMs } : {}),
+  };
+}

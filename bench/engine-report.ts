@@ -1,0 +1,121 @@
+/** The engine benchmark's printed report: one column per scenario, then where the requests went. */
+import { P99_TARGET_MS, type ScenarioFigures } from './engine-figures.ts';
+
+const fixed = (value: number, digits = 1) => value.toFixed(digits);
+const verdict = (ok: boolean | undefined) => (ok === undefined ? 'n/a' : ok ? 'PASS' : 'FAIL');
+
+/** Aligns rows of cells: the first column left, the others right. */
+export function formatTable(rows: readonly (readonly string[])[]): string {
+  const widths =
+    rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
+  return rows
+    .map((row) =>
+      row
+        .map((cell, column) =>
+          column === 0 ? cell.padEnd(widths[0] ?? 0) : cell.padStart(widths[column] ?? 0),
+        )
+        .join('  '),
+    )
+    .join('\n');
+}
+
+/** The main table: figures per scenario, targets with PASS/FAIL. */
+export function figuresTable(rows: readonly ScenarioFigures[]): string {
+  const line = (label: string, cell: (row: ScenarioFigures) => string) => [label, ...rows.map(cell)];
+  return formatTable([
+    line('', (r) => r.scenario),
+    line('runs (in flight)', (r) => `${r.runs} (${r.concurrency})`),
+    line('tasks / edges per run', (r) => `${r.tasksPerRun} / ${r.edgesPerRun}`),
+    line('wall time (s)', (r) => fixed(r.elapsedMs / 1000, 2)),
+    line('runs/s', (r) => fixed(r.runsPerSecond)),
+    line('tasks/s', (r) => fixed(r.tasksPerSecond, 0)),
+    line(
+      'event loop busy / process CPU',
+      (r) => `${fixed(r.eventLoopUtilisation * 100, 0)}% / ${fixed(r.cpuUtilisation * 100, 0)}%`,
+    ),
+    line(
+      'dispatch p50 / p99 (ms), hook',
+      (r) => `${fixed(r.dispatchLatencyHookMs.p50)} / ${fixed(r.dispatchLatencyHookMs.p99)}`,
+    ),
+    line(
+      'dispatch p50 / p99 (ms), history',
+      (r) => `${fixed(r.dispatchLatencyHistoryMs.p50, 0)} / ${fixed(r.dispatchLatencyHistoryMs.p99, 0)}`,
+    ),
+    line('DynamoDB reads / task', (r) => fixed(r.dynamodbReadsPerTask, 3)),
+    line('DynamoDB writes / task', (r) => fixed(r.dynamodbWritesPerTask, 3)),
+    line('SQS requests / task', (r) => fixed(r.sqsRequestsPerTask, 3)),
+    line(
+      'AWS $ per 1M tasks (DDB + SQS)',
+      (r) =>
+        `${fixed(r.costPerMillionTasks.total, 2)} (${fixed(r.costPerMillionTasks.dynamodb, 2)} + ${fixed(r.costPerMillionTasks.sqs, 2)})`,
+    ),
+    line('Step Functions Standard $ / 1M', (r) => `>= ${fixed(r.stepFunctionsPerMillionTasks, 2)}`),
+    line(
+      'target writes <= 2 + out-degree',
+      (r) =>
+        `${verdict(r.targets.writes)} (${fixed(r.dynamodbWritesPerTask, 2)} <= ${fixed(r.writeBudgetPerTask, 2)})`,
+    ),
+    line(
+      '  same, run-level writes left out',
+      (r) =>
+        `${verdict(r.targets.taskWrites)} (${fixed(r.taskWritesPerTask, 2)} <= ${fixed(r.writeBudgetPerTask, 2)})`,
+    ),
+    line('target reads <= 1', (r) => `${verdict(r.targets.reads)} (${fixed(r.dynamodbReadsPerTask, 2)})`),
+    line(`target p99 < ${P99_TARGET_MS} ms unsaturated`, (r) =>
+      r.saturated ? 'n/a (saturating)' : `${verdict(r.targets.p99)} (${fixed(r.dispatchLatencyHookMs.p99)})`,
+    ),
+    line('requests counted = received (+ unanswered)', (r) => {
+      const c = r.serverCheck;
+      // a request that got no answer at all was sent but maybe never arrived; the SDK retried it
+      const same =
+        c.dynamodbCounted - c.dynamodbUnanswered === c.dynamodbReceived &&
+        c.sqsCounted - c.sqsUnanswered === c.sqsReceived;
+      const lost = c.dynamodbUnanswered + c.sqsUnanswered;
+      const note = lost > 0 ? `, ${lost} unanswered` : '';
+      return same
+        ? `yes (${c.dynamodbCounted} + ${c.sqsCounted}${note})`
+        : `NO: ddb ${c.dynamodbCounted}/${c.dynamodbReceived}, sqs ${c.sqsCounted}/${c.sqsReceived}${note}`;
+    }),
+  ]);
+}
+
+/** Where the requests went: per task, by operation (SDK middleware) and by engine transition (CAS kind). */
+export function breakdownTable(rows: readonly ScenarioFigures[]): string {
+  const perTask = (row: ScenarioFigures, count: number | undefined) =>
+    count === undefined ? '-' : fixed(count / row.tasks, 3);
+  const operations = [...new Set(rows.flatMap((row) => Object.keys(row.requests)))].sort();
+  const kinds = [...new Set(rows.flatMap((row) => Object.keys(row.engineWritesByKind)))].sort();
+  const conflicts = [...new Set(rows.flatMap((row) => Object.keys(row.casConflictsByKind)))].sort();
+  return formatTable([
+    ['per task', ...rows.map((row) => row.scenario)],
+    ...operations.map((op) => [op, ...rows.map((row) => perTask(row, row.requests[op]))]),
+    ...kinds.map((kind) => [
+      `  conditional write: ${kind}`,
+      ...rows.map((row) => perTask(row, row.engineWritesByKind[kind])),
+    ]),
+    ...conflicts.map((kind) => [
+      `  refused (conflict): ${kind}`,
+      ...rows.map((row) => perTask(row, row.casConflictsByKind[kind])),
+    ]),
+  ]);
+}
+
+/** CPU time by part of the process, per scenario (profiled runs only). */
+export function cpuSplitTable(rows: readonly ScenarioFigures[]): string | undefined {
+  const profiled = rows.filter((row) => row.cpuSplitMs !== undefined);
+  if (profiled.length === 0) return undefined;
+  const parts = Object.keys(profiled[0]?.cpuSplitMs ?? {}) as (keyof NonNullable<
+    ScenarioFigures['cpuSplitMs']
+  >)[];
+  const total = (row: ScenarioFigures) => Object.values(row.cpuSplitMs ?? {}).reduce((a, b) => a + b, 0);
+  return formatTable([
+    ['profiled time (share, ms per task)', ...profiled.map((row) => row.scenario)],
+    ...parts.map((part) => [
+      part,
+      ...profiled.map((row) => {
+        const ms = row.cpuSplitMs?.[part] ?? 0;
+        return `${fixed((100 * ms) / total(row), 1)}% (${fixed(ms / row.tasks, 2)})`;
+      }),
+    ]),
+  ]);
+}

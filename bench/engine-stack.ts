@@ -1,0 +1,140 @@
+/**
+ * The engine benchmark's stack, all in this process: dynalite (in memory) and fauxqs on 127.0.0.1, SDK
+ * clients instrumented by the request counter, weft's table and queue, a runtime from `createAwsRuntime`
+ * and the local poller standing in for Lambda's SQS event source mapping.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { type Emulator, startDynalite, startFauxqs } from '../src/local/emulators.ts';
+import { type Poller, startPoller } from '../src/local/poller.ts';
+import {
+  createAwsRuntime,
+  type EngineMetrics,
+  ensureQueue,
+  ensureTable,
+  type HandlerRegistry,
+  type PlanCatalog,
+  type Runtime,
+} from '../src/runtime/index.ts';
+import type { Plan } from '../src/workflow/plan.ts';
+import { RequestCounter } from './request-counter.ts';
+import { ServerRequestCounter } from './server-request-counter.ts';
+
+/** What the engine reports while the benchmark measures. */
+export interface Observed {
+  /** Scheduling latencies (ms) from the engine's `EngineMetrics.schedulingLatency` hook. */
+  readonly latencies: number[];
+  /** Finished runs by status. */
+  readonly runsFinished: Map<string, number>;
+  /** Conditional writes by the engine's transition kind (`claim`, `checkpoint`, `edge`, ...). */
+  readonly casAttempts: Map<string, number>;
+  /** Conditional writes refused, by kind. */
+  readonly casConflicts: Map<string, number>;
+  /** Called on every finished run, whatever its status. */
+  onRunFinished?: () => void;
+}
+
+export interface EngineStack {
+  readonly runtime: Runtime;
+  readonly counter: RequestCounter;
+  readonly server: ServerRequestCounter;
+  readonly dynamodbEndpoint: string;
+  readonly sqsEndpoint: string;
+  readonly observed: Observed;
+  /** Messages the poller failed to process (a handler threw): there should be none. */
+  readonly errors: unknown[];
+  close(): Promise<void>;
+}
+
+export interface EngineStackOptions {
+  readonly plans: readonly Plan[];
+  readonly handlers: HandlerRegistry;
+  /** Messages the poller processes at once. */
+  readonly workers: number;
+}
+
+const credentials = { accessKeyId: 'bench', secretAccessKey: 'bench' };
+
+function increment(counts: Map<string, number>, key: string): void {
+  counts.set(key, (counts.get(key) ?? 0) + 1);
+}
+
+/** Engine metrics that record into `observed`. */
+function recordingMetrics(observed: Observed): EngineMetrics {
+  return {
+    casAttempt: (kind) => increment(observed.casAttempts, kind),
+    casConflict: (kind) => increment(observed.casConflicts, kind),
+    schedulingLatency: (ms) => {
+      observed.latencies.push(ms);
+    },
+    taskFinished: () => {},
+    runFinished: (status) => {
+      increment(observed.runsFinished, status);
+      observed.onRunFinished?.();
+    },
+    rollbackFinished: () => {},
+  };
+}
+
+/** Starts the emulators, the table, the queue, the runtime and the poller; counting starts paused. */
+export async function startEngineStack(options: EngineStackOptions): Promise<EngineStack> {
+  const server = new ServerRequestCounter();
+  server.pause();
+  const emulators: Emulator[] = [];
+  const dynalite = await startDynalite();
+  emulators.push(dynalite);
+  const fauxqs = await startFauxqs();
+  emulators.push(fauxqs);
+  const dynamodb = new DynamoDBClient({ endpoint: dynalite.endpoint, region: 'us-east-1', credentials });
+  const sqs = new SQSClient({ endpoint: fauxqs.endpoint, region: 'us-east-1', credentials });
+  const counter = new RequestCounter();
+  counter.attach(dynamodb, 'dynamodb');
+  counter.attach(sqs, 'sqs');
+  counter.pause();
+  const tableName = 'weft-bench';
+  await ensureTable(dynamodb, tableName);
+  const { queueUrl } = await ensureQueue(sqs, 'weft-bench');
+  const observed: Observed = {
+    latencies: [],
+    runsFinished: new Map(),
+    casAttempts: new Map(),
+    casConflicts: new Map(),
+  };
+  const plans: PlanCatalog = {
+    byName: (name) => options.plans.find((plan) => plan.name === name),
+    list: () => options.plans,
+  };
+  const runtime = createAwsRuntime({
+    dynamodb,
+    sqs,
+    tableName,
+    queueUrl,
+    plans,
+    handlers: options.handlers,
+    metrics: recordingMetrics(observed),
+  });
+  const errors: unknown[] = [];
+  const poller: Poller = startPoller({
+    sqs,
+    queueUrl,
+    handle: (body) => runtime.handleMessage(body),
+    concurrency: options.workers,
+    onError: (error) => errors.push(error),
+  });
+  return {
+    runtime,
+    counter,
+    server,
+    dynamodbEndpoint: dynalite.endpoint,
+    sqsEndpoint: fauxqs.endpoint,
+    observed,
+    errors,
+    async close() {
+      await poller.stop();
+      dynamodb.destroy();
+      sqs.destroy();
+      await Promise.all(emulators.map((emulator) => emulator.close()));
+      server.close();
+    },
+  };
+}

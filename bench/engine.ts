@@ -1,0 +1,200 @@
+/**
+ * `npm run bench -- engine [--runs N] [--concurrency N] [--workers N] [--scenarios a,b]`: the durable engine
+ * on in-process dynalite and fauxqs with no-op handlers. Prints throughput, dispatch latency, DynamoDB and
+ * SQS requests per task (counted by an SDK middleware, cross-checked against the requests the emulators
+ * received) and the AWS cost they imply; writes bench/results/engine.json.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Plan } from '../src/workflow/plan.ts';
+import { type ScenarioFigures, scenarioFigures } from './engine-figures.ts';
+import { breakdownTable, cpuSplitTable, figuresTable } from './engine-report.ts';
+import { runScenario, type ScenarioSpec } from './engine-scenario.ts';
+import { type EngineStack, startEngineStack } from './engine-stack.ts';
+import { chainPlan, fanInPlan, loanApprovalPlan, noopHandlers } from './engine-workflows.ts';
+
+/** The request's production figure, for comparison. */
+const PRODUCTION_RUNS_PER_SECOND = 300;
+const SCENARIOS = ['loan_approval', 'loan_approval_serial', 'fan_in', 'chain'] as const;
+
+const USAGE = `usage: npm run bench -- engine [--runs N] [--concurrency N] [--fan-in-runs N] [--chain-runs N]
+       [--workers N] [--scenarios ${SCENARIOS.join(',')}]
+  --runs          loan_approval runs (default 1000)
+  --concurrency   loan_approval runs in flight at a time (default 50)
+                  (loan_approval_serial: one at a time, min(100, --runs) runs, unsaturated)
+  --fan-in-runs   runs of the 200-wide fan-in, one at a time (default 5)
+  --chain-runs    runs of the 100-deep chain, one at a time (default 3)
+  --workers       messages the worker processes at once, as the event source mapping's concurrency (default 50)
+  --profile       sample the CPU while the runs are in flight and split it: emulators, SDK, engine, Node`;
+
+interface Options {
+  readonly runs: number;
+  readonly concurrency: number;
+  readonly fanInRuns: number;
+  readonly chainRuns: number;
+  readonly workers: number;
+  readonly scenarios: readonly (typeof SCENARIOS)[number][];
+  readonly profile: boolean;
+}
+
+function positive(name: string, value: string | boolean | undefined, fallback: number): number {
+  if (value === undefined || typeof value === 'boolean') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`--${name} must be a positive integer, not '${value}'\n${USAGE}`);
+  return n;
+}
+
+/** Parses the benchmark's options; a mistake is an Error carrying the usage. */
+export function parseOptions(args: readonly string[]): Options {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...args],
+      options: {
+        runs: { type: 'string' },
+        concurrency: { type: 'string' },
+        'fan-in-runs': { type: 'string' },
+        'chain-runs': { type: 'string' },
+        workers: { type: 'string' },
+        scenarios: { type: 'string' },
+        profile: { type: 'boolean' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n${USAGE}`);
+  }
+  const scenarios = String(values.scenarios ?? SCENARIOS.join(','))
+    .split(',')
+    .map((s) => s.trim());
+  const unknown = scenarios.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
+  if (unknown.length > 0) throw new Error(`unknown scenario '${unknown.join("', '")}'\n${USAGE}`);
+  return {
+    runs: positive('runs', values.runs, 1000),
+    concurrency: positive('concurrency', values.concurrency, 50),
+    fanInRuns: positive('fan-in-runs', values['fan-in-runs'], 5),
+    chainRuns: positive('chain-runs', values['chain-runs'], 3),
+    workers: positive('workers', values.workers, 50),
+    scenarios: scenarios as Options['scenarios'],
+    profile: values.profile === true,
+  };
+}
+
+const LOAN_INPUT = {
+  applicant: {
+    id: 'A-1001',
+    name: 'Ada Lovelace',
+    country: 'GB',
+    annual_income: 86000,
+    requested_amount: 25000,
+  },
+};
+
+function specs(options: Options, plans: Record<(typeof SCENARIOS)[number], Plan>): ScenarioSpec[] {
+  const all: Record<(typeof SCENARIOS)[number], ScenarioSpec> = {
+    loan_approval: {
+      name: 'loan_approval',
+      plan: plans.loan_approval,
+      runs: options.runs,
+      concurrency: options.concurrency,
+      input: LOAN_INPUT,
+      saturates: options.concurrency > 1,
+    },
+    loan_approval_serial: {
+      name: 'loan_approval_serial',
+      plan: plans.loan_approval,
+      runs: Math.min(100, options.runs),
+      concurrency: 1,
+      input: LOAN_INPUT,
+      saturates: false,
+    },
+    // 200 tasks ready at once, more than the worker takes: they queue by design
+    fan_in: {
+      name: 'fan_in_200',
+      plan: plans.fan_in,
+      runs: options.fanInRuns,
+      concurrency: 1,
+      input: null,
+      saturates: options.workers < 200,
+    },
+    chain: {
+      name: 'chain_100',
+      plan: plans.chain,
+      runs: options.chainRuns,
+      concurrency: 1,
+      input: null,
+      saturates: false,
+    },
+  };
+  return options.scenarios.map((name) => all[name]);
+}
+
+/** Runs each workflow a little first, uncounted: JIT, connection pools and the stored plan warm up. */
+async function warmUp(stack: EngineStack, scenarios: readonly ScenarioSpec[]): Promise<void> {
+  const seen = new Set<string>();
+  for (const spec of scenarios) {
+    if (seen.has(spec.plan.name)) continue;
+    seen.add(spec.plan.name);
+    const runs = Math.min(spec.runs, Math.max(1, Math.ceil(200 / Object.keys(spec.plan.tasks).length)));
+    await runScenario(stack, { ...spec, runs, concurrency: Math.min(spec.concurrency, runs) });
+  }
+}
+
+/** Runs the benchmark, prints the tables and writes bench/results/engine.json. */
+export async function run(args: readonly string[] = []): Promise<void> {
+  const options = parseOptions(args);
+  const loadBefore = loadavg().map((n) => n.toFixed(1));
+  const loan = await loanApprovalPlan();
+  const plans = {
+    loan_approval: loan,
+    loan_approval_serial: loan,
+    fan_in: fanInPlan(200),
+    chain: chainPlan(100),
+  };
+  const scenarios = specs(options, plans);
+  const stack = await startEngineStack({
+    plans: [loan, plans.fan_in, plans.chain],
+    handlers: noopHandlers([loan, plans.fan_in, plans.chain]),
+    workers: options.workers,
+  });
+  const rows: ScenarioFigures[] = [];
+  try {
+    await warmUp(stack, scenarios);
+    for (const spec of scenarios) {
+      process.stderr.write(`engine bench: ${spec.name}, ${spec.runs} runs, ${spec.concurrency} in flight\n`);
+      rows.push(scenarioFigures(await runScenario(stack, spec, { profile: options.profile })));
+    }
+  } finally {
+    await stack.close();
+  }
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  const load = loadavg().map((n) => n.toFixed(1));
+  process.stdout.write(
+    `engine benchmark: dynalite + fauxqs + engine + worker in one Node ${process.version} process, ${cpus().length} cores (${cpu}), no-op handlers, ${options.workers} messages in process at once; load average ${loadBefore.join(' ')} before, ${load.join(' ')} after\n`,
+  );
+  process.stdout.write(`${figuresTable(rows)}\n\n${breakdownTable(rows)}\n`);
+  const split = cpuSplitTable(rows);
+  if (split) process.stdout.write(`\n${split}\n`);
+  const loanRow = rows.find((row) => row.scenario === 'loan_approval');
+  if (loanRow) {
+    process.stdout.write(
+      `\nloan_approval: ${loanRow.runsPerSecond.toFixed(1)} workflows/s here vs ${PRODUCTION_RUNS_PER_SECOND}/s asked for in production (${((100 * loanRow.runsPerSecond) / PRODUCTION_RUNS_PER_SECOND).toFixed(0)}%); see docs/benchmarks.md for what bounds it\n`,
+    );
+  }
+  process.stdout.write(
+    'dispatch latency, hook: EngineMetrics.schedulingLatency (dependent made ready, or run submitted, to claimed); history: last dependency succeeded to dependent claimed (ms resolution, roots excluded)\n',
+  );
+  const dir = join(import.meta.dirname, 'results');
+  await mkdir(dir, { recursive: true });
+  const file = join(dir, 'engine.json');
+  const machine = { node: process.version, cores: cpus().length, cpu, loadBefore, loadAfter: load };
+  await writeFile(
+    file,
+    `${JSON.stringify({ date: new Date().toISOString(), machine, options, rows }, null, 2)}\n`,
+  );
+  process.stdout.write(`wrote ${file}\n`);
+}
