@@ -1,7 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { Plan } from '../src/workflow/plan.ts';
-import { acknowledgeNagFindings } from './nag-suppressions.ts';
 import type { WeftApiAuth } from './orchestrator/http-api.ts';
 import { WeftOrchestrator } from './orchestrator/weft-orchestrator.ts';
 
@@ -29,6 +28,8 @@ export class WeftStack extends Stack {
     new CfnOutput(this, 'TableName', { value: this.orchestrator.table.tableName });
     new CfnOutput(this, 'QueueUrl', { value: this.orchestrator.queue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.orchestrator.deadLetterQueue.queueUrl });
-    acknowledgeNagFindings(this);
+    new CfnOutput(this, 'TriggerDeadLetterQueueUrl', {
+      value: this.orchestrator.triggerDeadLetterQueue.queueUrl,
+    });
   }
 }

@@ -32,19 +32,22 @@ export const ALARM_THRESHOLDS = {
 
 export interface WeftAlarmsProps {
   readonly deadLetterQueue: IQueue;
+  readonly triggerDeadLetterQueue: IQueue;
   /** Where alarms notify (an SNS topic action, say); none by default. */
   readonly alarmAction?: IAlarmAction;
 }
 
 /**
  * The orchestrator's alarms: scheduling latency p99 over 5 s, rollback success rate under 99.9 %, CAS
- * conflict rate over 1 %, any message in the dead-letter queue. Missing data (no traffic) is not a breach.
+ * conflict rate over 1 %, any message in the dead-letter queue (and in the trigger deliveries' one).
+ * Missing data (no traffic) is not a breach.
  */
 export class WeftAlarms extends Construct {
   readonly schedulingLatency: Alarm;
   readonly rollbackSuccessRate: Alarm;
   readonly casConflictRate: Alarm;
   readonly deadLetters: Alarm;
+  readonly triggerDeadLetters: Alarm;
 
   constructor(scope: Construct, id: string, props: WeftAlarmsProps) {
     super(scope, id);
@@ -103,6 +106,17 @@ export class WeftAlarms extends Construct {
       evaluationPeriods: 1,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
+    this.triggerDeadLetters = new Alarm(this, 'TriggerDeadLetterMessages', {
+      alarmDescription: 'weft: events or schedules failed to start a run after EventBridge retried for 24 h',
+      metric: props.triggerDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        statistic: 'Maximum',
+        period: Duration.minutes(1),
+      }),
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
     if (props.alarmAction) {
       for (const alarm of this.all()) alarm.addAlarmAction(props.alarmAction);
     }
@@ -110,6 +124,12 @@ export class WeftAlarms extends Construct {
 
   /** Every alarm, for dashboards and actions. */
   all(): readonly Alarm[] {
-    return [this.schedulingLatency, this.rollbackSuccessRate, this.casConflictRate, this.deadLetters];
+    return [
+      this.schedulingLatency,
+      this.rollbackSuccessRate,
+      this.casConflictRate,
+      this.deadLetters,
+      this.triggerDeadLetters,
+    ];
   }
 }

@@ -1,12 +1,16 @@
+import { Duration } from 'aws-cdk-lib';
 import { type CfnRule, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Plan } from '../../src/workflow/plan.ts';
 
 export interface WeftRulesProps {
   readonly plans: readonly Plan[];
   readonly trigger: IFunction;
+  /** Receives the deliveries the trigger function still failed after EventBridge's retries. */
+  readonly deadLetterQueue: IQueue;
 }
 
 /**
@@ -27,7 +31,11 @@ export class WeftRules extends Construct {
 
   constructor(scope: Construct, id: string, props: WeftRulesProps) {
     super(scope, id);
-    const target = new LambdaFunction(props.trigger, { retryAttempts: 185 });
+    const target = new LambdaFunction(props.trigger, {
+      retryAttempts: 185,
+      maxEventAge: Duration.hours(24),
+      deadLetterQueue: props.deadLetterQueue,
+    });
     for (const plan of props.plans) {
       plan.triggers.forEach((trigger, index) => {
         const rule = new Rule(this, `${plan.name}-on-${index}`, {

@@ -50,6 +50,15 @@ export function resolveSettings(props: WeftSettingsInput): WeftSettings {
   if (timeout < 1 || timeout > 900) {
     problems.push(`workerTimeout: must be 1 s to 15 minutes (Lambda's limit), got ${timeout} s`);
   }
+  for (const plan of props.plans) {
+    for (const task of Object.values(plan.tasks)) {
+      if (task.timeoutMs !== undefined && task.timeoutMs > timeout * 1000) {
+        problems.push(
+          `workflow '${plan.name}', task '${task.id}': its timeout (${task.timeoutMs / 1000} s) is longer than the worker function's (${timeout} s), which would cut every attempt short; raise workerTimeout (up to 15 minutes) or shorten the task's timeout`,
+        );
+      }
+    }
+  }
   if (!Number.isInteger(settings.retentionDays) || settings.retentionDays < 1) {
     problems.push(`retentionDays: must be a whole number of days, at least 1, got ${settings.retentionDays}`);
   }

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -10,7 +10,8 @@ export interface WeftStorageProps {
 }
 
 /**
- * weft's state: the runs table (the source of truth) and the task queue with its dead-letter queue. The
+ * weft's state: the runs table (the source of truth), the task queue with its dead-letter queue, and the
+ * dead-letter queue of trigger deliveries. The
  * table is retained when the stack is deleted. Construct ids here must never change: a new id replaces
  * the resource and loses its data.
  */
@@ -18,6 +19,8 @@ export class WeftStorage extends Construct {
   readonly table: Table;
   readonly queue: Queue;
   readonly deadLetterQueue: Queue;
+  /** Where EventBridge puts trigger deliveries the trigger function failed to take (after 185 retries). */
+  readonly triggerDeadLetterQueue: Queue;
 
   constructor(scope: Construct, id: string, props: WeftStorageProps) {
     super(scope, id);
@@ -41,6 +44,16 @@ export class WeftStorage extends Construct {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+    });
+    this.triggerDeadLetterQueue = new Queue(this, 'TriggerDeadLetterQueue', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.triggerDeadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        "It is a dead-letter queue: EventBridge's, for the trigger rules' targets (not an SQS redrive, so cdk-nag cannot see it).",
     });
     this.queue = new Queue(this, 'TaskQueue', {
       encryption: QueueEncryption.SQS_MANAGED,

@@ -17,6 +17,7 @@ import type { Plan } from '../../src/workflow/plan.ts';
 import { WeftAlarms } from './alarms.ts';
 import { weftDashboard } from './dashboard.ts';
 import { type WeftApiAuth, WeftHttpApi } from './http-api.ts';
+import { acknowledgeNagFindings } from './nag-acknowledgements.ts';
 import { EventBridgeScheduleReaper } from './reaper.ts';
 import { WeftRules } from './rules.ts';
 import { resolveSettings } from './settings.ts';
@@ -72,6 +73,8 @@ export class WeftOrchestrator extends Construct {
   readonly table: Table;
   readonly queue: Queue;
   readonly deadLetterQueue: Queue;
+  /** Events the trigger function could not take after EventBridge's retries. */
+  readonly triggerDeadLetterQueue: Queue;
   readonly apiFunction: NodejsFunction;
   readonly workerFunction: NodejsFunction;
   readonly reaperFunction: NodejsFunction;
@@ -90,6 +93,7 @@ export class WeftOrchestrator extends Construct {
     this.table = storage.table;
     this.queue = storage.queue;
     this.deadLetterQueue = storage.deadLetterQueue;
+    this.triggerDeadLetterQueue = storage.triggerDeadLetterQueue;
 
     const plansFile = writePlans(props.plans);
     const environment = {
@@ -148,9 +152,14 @@ export class WeftOrchestrator extends Construct {
       auth: props.apiAuth ?? { type: 'iam' },
       logRetention: settings.logRetention,
     });
-    this.rules = new WeftRules(this, 'Triggers', { plans: props.plans, trigger: this.triggerFunction });
+    this.rules = new WeftRules(this, 'Triggers', {
+      plans: props.plans,
+      trigger: this.triggerFunction,
+      deadLetterQueue: this.triggerDeadLetterQueue,
+    });
     this.alarms = new WeftAlarms(this, 'Alarms', {
       deadLetterQueue: this.deadLetterQueue,
+      triggerDeadLetterQueue: this.triggerDeadLetterQueue,
       ...(props.alarmAction ? { alarmAction: props.alarmAction } : {}),
     });
     this.dashboard = weftDashboard(this, 'Dashboard', {
@@ -165,6 +174,7 @@ export class WeftOrchestrator extends Construct {
         trigger: this.triggerFunction,
       },
     });
+    acknowledgeNagFindings(this);
   }
 
   /**

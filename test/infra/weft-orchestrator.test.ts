@@ -84,7 +84,7 @@ describe('WeftOrchestrator: the table', () => {
 describe('WeftOrchestrator: the queues', () => {
   it('encrypts both queues, with a dead-letter queue after 5 receives and 6x the worker timeout', () => {
     const queues = ofType('AWS::SQS::Queue');
-    expect(queues).toHaveLength(2);
+    expect(queues).toHaveLength(3);
     for (const [, queue] of queues) expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
     template.hasResourceProperties('AWS::SQS::Queue', {
       VisibilityTimeout: 360,
@@ -94,7 +94,7 @@ describe('WeftOrchestrator: the queues', () => {
 
   it('refuses plain HTTP on the queues', () => {
     const policies = ofType('AWS::SQS::QueuePolicy');
-    expect(policies).toHaveLength(2);
+    expect(policies).toHaveLength(3);
     for (const [, policy] of policies) {
       expect(JSON.stringify(policy.Properties)).toContain('"aws:SecureTransport":"false"');
     }
@@ -346,7 +346,17 @@ describe('WeftOrchestrator: alarms and dashboard', () => {
         { Name: 'QueueName', Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('DeadLetter'), 'QueueName'] } },
       ],
     });
-    expect(ofType('AWS::CloudWatch::Alarm')).toHaveLength(4);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Threshold: 0,
+      Dimensions: [
+        {
+          Name: 'QueueName',
+          Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('TriggerDeadLetter'), 'QueueName'] },
+        },
+      ],
+    });
+    expect(ofType('AWS::CloudWatch::Alarm')).toHaveLength(5);
   });
 
   it('builds a dashboard with the alarmed figures', () => {
@@ -374,6 +384,18 @@ describe('WeftOrchestrator: settings', () => {
     const stack = new Stack(new App(), 'Bad');
     expect(() => new WeftOrchestrator(stack, 'Weft', { plans, handlersModule, ...settings })).toThrow(
       message,
+    );
+  });
+
+  it('rejects a task whose timeout outlasts the worker function', () => {
+    const slow = chainPlan('slow', ['crunch']);
+    const long: Plan = {
+      ...slow,
+      tasks: { crunch: { ...(slow.tasks.crunch as PlannedTask), timeoutMs: 120_000 } },
+    };
+    const stack = new Stack(new App(), 'Slow');
+    expect(() => new WeftOrchestrator(stack, 'Weft', { plans: [long], handlersModule })).toThrow(
+      /workflow 'slow', task 'crunch': its timeout \(120 s\) is longer than the worker function's \(60 s\)/,
     );
   });
 

@@ -177,6 +177,12 @@ describe('the bundled Lambda functions', () => {
     expect(run).toMatchObject({ status: 'succeeded', input: { order: 'o-1' } });
   });
 
+  it('drop a delivery that can never start a run instead of failing it', async () => {
+    const trigger = bundles.trigger as Handler;
+    expect(await trigger({ weft: { workflow: 'gone', trigger: 0 }, event: { id: 'e' } })).toEqual([]);
+    expect(await trigger({ source: 'no id' })).toEqual([]);
+  });
+
   it('run the recovery pass', async () => {
     const report = (await bundles.reaper?.({})) as Record<string, number>;
     expect(Object.keys(report).sort()).toEqual(['expiredLeases', 'finalised', 'redispatched', 'runs']);

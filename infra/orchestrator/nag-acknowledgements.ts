@@ -1,11 +1,12 @@
-import { type Stack, Validations } from 'aws-cdk-lib';
+import { Validations } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
 
 /**
- * The cdk-nag AwsSolutions findings weft accepts, each with its reason (cdk-nag 3 acknowledges findings
- * through CDK's own `Validations` API). Everything else must pass.
+ * The cdk-nag AwsSolutions findings weft accepts for its own resources, each with its reason (cdk-nag 3
+ * acknowledges findings through CDK's own `Validations` API). Everything else must pass.
  */
-export function acknowledgeNagFindings(stack: Stack): void {
-  const validations = Validations.of(stack);
+export function acknowledgeNagFindings(scope: IConstruct): void {
+  const validations = Validations.of(scope);
   validations.acknowledge({
     id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
     reason:
