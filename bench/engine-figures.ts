@@ -61,6 +61,11 @@ export interface ScenarioFigures {
   /** The write budget: 2 + out-degree per task, averaged over the workflow's tasks. */
   readonly writeBudgetPerTask: number;
   readonly costPerMillionTasks: { readonly dynamodb: number; readonly sqs: number; readonly total: number };
+  /** Capacity units DynamoDB reported per task; a write that reported none counts as 1 unit (the minimum). */
+  readonly dynamodbReadUnitsPerTask: number;
+  readonly dynamodbWriteUnitsPerTask: number;
+  /** The same cost with DynamoDB billed by the capacity units the items' sizes consume. */
+  readonly costByUnitsPerMillionTasks: { readonly dynamodb: number; readonly total: number };
   readonly stepFunctionsPerMillionTasks: number;
   readonly targets: {
     /** Every write counted. */
@@ -101,6 +106,9 @@ export function scenarioFigures(m: ScenarioMeasurement): ScenarioFigures {
   const writeBudget = 2 + edgesPerRun / tasksPerRun;
   const dynamodbCost = writes * PRICES.dynamodbWrite + reads * PRICES.dynamodbRead;
   const sqsCost = sqs * PRICES.sqsRequest;
+  const readUnits = m.dynamodbReadUnits / tasks;
+  const writeUnits = (m.dynamodbWriteUnits + m.dynamodbWritesWithoutUnits) / tasks;
+  const dynamodbUnitsCost = writeUnits * PRICES.dynamodbWrite + readUnits * PRICES.dynamodbRead;
   const cpuUtilisation = m.cpuMs / m.elapsedMs;
   const saturated = spec.saturates;
   const runLevel = RUN_LEVEL_WRITES.reduce((sum, kind) => sum + (m.casAttempts[kind] ?? 0), 0);
@@ -131,6 +139,9 @@ export function scenarioFigures(m: ScenarioMeasurement): ScenarioFigures {
     sqsRequestsPerTask: sqs,
     writeBudgetPerTask: writeBudget,
     costPerMillionTasks: { dynamodb: dynamodbCost, sqs: sqsCost, total: dynamodbCost + sqsCost },
+    dynamodbReadUnitsPerTask: readUnits,
+    dynamodbWriteUnitsPerTask: writeUnits,
+    costByUnitsPerMillionTasks: { dynamodb: dynamodbUnitsCost, total: dynamodbUnitsCost + sqsCost },
     stepFunctionsPerMillionTasks: PRICES.stepFunctionsTransition,
     targets: {
       writes: writes <= writeBudget + 1e-9,

@@ -49,6 +49,15 @@ export function figuresTable(rows: readonly ScenarioFigures[]): string {
       (r) =>
         `${fixed(r.costPerMillionTasks.total, 2)} (${fixed(r.costPerMillionTasks.dynamodb, 2)} + ${fixed(r.costPerMillionTasks.sqs, 2)})`,
     ),
+    line(
+      'DDB read / write units per task',
+      (r) => `${fixed(r.dynamodbReadUnitsPerTask, 3)} / ${fixed(r.dynamodbWriteUnitsPerTask, 3)}`,
+    ),
+    line(
+      '  $ per 1M tasks, DDB by units',
+      (r) =>
+        `${fixed(r.costByUnitsPerMillionTasks.total, 2)} (${fixed(r.costByUnitsPerMillionTasks.dynamodb, 2)} + ${fixed(r.costPerMillionTasks.sqs, 2)})`,
+    ),
     line('Step Functions Standard $ / 1M', (r) => `>= ${fixed(r.stepFunctionsPerMillionTasks, 2)}`),
     line(
       'target writes <= 2 + out-degree',

@@ -36,6 +36,10 @@ export interface ScenarioMeasurement {
   readonly requests: Readonly<Record<string, number>>;
   readonly dynamodbReads: number;
   readonly dynamodbWrites: number;
+  /** Capacity units DynamoDB reported (item operations), and writes that reported none. */
+  readonly dynamodbReadUnits: number;
+  readonly dynamodbWriteUnits: number;
+  readonly dynamodbWritesWithoutUnits: number;
   readonly sqsRequests: number;
   /** HTTP requests the emulators received, for the cross-check. */
   readonly serverDynamodb: number;
@@ -91,6 +95,7 @@ export async function runScenario(
   server.pause();
   const requests = counter.snapshot();
   const { reads, writes } = counter.dynamodb();
+  const { readUnits, writeUnits, writesWithoutUnits } = counter.capacity();
   const measurement = {
     spec,
     elapsedMs,
@@ -99,6 +104,9 @@ export async function runScenario(
     requests,
     dynamodbReads: reads,
     dynamodbWrites: writes,
+    dynamodbReadUnits: readUnits,
+    dynamodbWriteUnits: writeUnits,
+    dynamodbWritesWithoutUnits: writesWithoutUnits,
     sqsRequests: counter.sqs(),
     serverDynamodb: server.received(stack.dynamodbEndpoint),
     serverSqs: server.received(stack.sqsEndpoint),

@@ -90,6 +90,7 @@ export async function startEngineStack(options: EngineStackOptions): Promise<Eng
   const counter = new RequestCounter();
   counter.attach(dynamodb, 'dynamodb');
   counter.attach(sqs, 'sqs');
+  counter.measureCapacity(dynamodb);
   counter.pause();
   const tableName = 'weft-bench';
   await ensureTable(dynamodb, tableName);
