@@ -1,5 +1,8 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { UserInputError } from '../errors.ts';
+import { assertHandlers } from '../local/handlers.ts';
 import { type OpenedLocalStack, openLocalStack } from '../local/stack.ts';
 import type { HandlerRegistry, RunView } from '../runtime/types.ts';
 import type { Plan } from '../workflow/plan.ts';
@@ -35,8 +38,11 @@ export function addStackFlags(command: Command): Command {
 export interface SessionOptions extends StackFlags {
   readonly plans?: readonly Plan[];
   readonly handlers?: HandlerRegistry;
-  /** Whether this process executes tasks (poller and reaper); false for commands that only read. */
-  readonly worker: boolean;
+  /**
+   * For commands about an existing run: fail, naming it, instead of creating a database when the state dir
+   * holds none.
+   */
+  readonly existingRun?: string;
 }
 
 /**
@@ -48,13 +54,15 @@ export async function withLocalStack<T>(
   options: SessionOptions,
   use: (stack: OpenedLocalStack, interrupted: AbortSignal) => Promise<T>,
 ): Promise<T> {
+  const fresh = options.dynamodbEndpoint === undefined && !existsSync(join(options.stateDir, 'dynamodb'));
+  if (options.existingRun !== undefined && fresh) throw noSuchRun(options.existingRun, options.stateDir);
   const stack = await openLocalStack({
     stateDir: options.stateDir,
     ...(options.dynamodbEndpoint === undefined ? {} : { dynamodbEndpoint: options.dynamodbEndpoint }),
     ...(options.sqsEndpoint === undefined ? {} : { sqsEndpoint: options.sqsEndpoint }),
     plans: options.plans ?? [],
     handlers: options.handlers ?? {},
-    worker: options.worker,
+    worker: false,
     // Infrastructure trouble (a failed queue call, a failed recovery pass): shown, never silent; handler
     // errors are not reported here but recorded on their task.
     onError: (error) => io.err(`weft: warning: ${error instanceof Error ? error.message : String(error)}\n`),
@@ -78,9 +86,27 @@ export async function withLocalStack<T>(
 /** Reads a run, or fails with a message naming the state dir that was searched. */
 export async function requireRun(stack: OpenedLocalStack, runId: string, stateDir: string): Promise<RunView> {
   const view = await stack.runtime.getRun(runId);
-  if (view === undefined)
-    throw new UserInputError('run.notFound', `no run '${runId}' in state dir '${stateDir}'`);
+  if (view === undefined) throw noSuchRun(runId, stateDir);
   return view;
+}
+
+/** The error for a run id the state dir does not hold. */
+export function noSuchRun(runId: string, stateDir: string): UserInputError {
+  return new UserInputError('run.notFound', `no run '${runId}' in state dir '${stateDir}'`);
+}
+
+/**
+ * Checks that the handlers cover the plan the run is pinned to (read from the table), before this process
+ * executes anything of it.
+ */
+export async function assertRunHandlers(
+  stack: OpenedLocalStack,
+  view: RunView,
+  handlers: HandlerRegistry,
+  modulePath: string,
+): Promise<void> {
+  const plan = await stack.loadPlan(view.workflow, view.planVersion);
+  if (plan !== undefined) assertHandlers([plan], handlers, modulePath);
 }
 
 /**
@@ -92,10 +118,19 @@ export async function waitForRun(
   runId: string,
   io: CliIo,
   interrupted: AbortSignal,
+  stateDir: string,
 ): Promise<RunView | undefined> {
   const progress = new ProgressView(io);
   for (;;) {
-    const view = await stack.runtime.getRun(runId);
+    let view: RunView | undefined;
+    try {
+      view = await stack.runtime.getRun(runId);
+    } catch (error) {
+      if (!stack.attached || !isConnectionError(error)) throw error;
+      // The host finished (the run often with it) and closed its emulators: read the state dir ourselves.
+      view = await readAfterHostExit(stateDir, runId);
+      if (view === undefined || !isFinished(view)) throw hostGone(stack, runId);
+    }
     if (view !== undefined) {
       progress.update(view);
       if (isFinished(view)) return view;
@@ -118,6 +153,37 @@ export function interruptedNotice(io: CliIo, runId: string, handlersModule: stri
     `weft: interrupted; run ${runId} is saved. Finish it with: weft resume ${runId} --handlers ${handlersModule}${dir}\n`,
   );
   io.exitCode = 130;
+}
+
+/** Reads a run from the state dir once the process that held it has exited (it may take a moment). */
+async function readAfterHostExit(stateDir: string, runId: string): Promise<RunView | undefined> {
+  for (let attempt = 0; attempt < 30; attempt += 1) {
+    try {
+      const stack = await openLocalStack({ stateDir, plans: [], handlers: {}, worker: false });
+      try {
+        return await stack.runtime.getRun(runId);
+      } finally {
+        await stack.close();
+      }
+    } catch {
+      await sleep(100);
+    }
+  }
+  return undefined;
+}
+
+/** The process whose stack this one used has exited: the run is safe in its state dir. */
+function hostGone(stack: OpenedLocalStack, runId: string): UserInputError {
+  return new UserInputError(
+    'stack.gone',
+    `the weft process ${stack.hostPid} that ran the local stack has stopped; ` +
+      `finish run ${runId} with: weft resume ${runId} --handlers <module>`,
+  );
+}
+
+function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EPIPE';
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

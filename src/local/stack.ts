@@ -1,14 +1,20 @@
+import { connect as tcpConnect } from 'node:net';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { UserInputError } from '../errors.ts';
-import { createAwsRuntime, ensureQueue, ensureTable } from '../runtime/index.ts';
+import { ensureQueue, ensureTable } from '../runtime/index.ts';
 import type { HandlerRegistry, PlanCatalog, Runtime } from '../runtime/types.ts';
 import type { Plan } from '../workflow/plan.ts';
 import { type Emulator, startDynalite, startFauxqs } from './emulators.ts';
-import { isLocalOwnerAlive, localOwner } from './owner.ts';
-import { startPoller } from './poller.ts';
-import { claimStateDir, type OwnedStateDir, type StackRecord } from './state-dir.ts';
+import { createStackRuntime, localClients, type StackRuntime } from './stack-runtime.ts';
+import {
+  claimStateDir,
+  discardRecord,
+  type LiveStateDir,
+  type OwnedStateDir,
+  type StackRecord,
+} from './state-dir.ts';
+
+export { catalogOf } from './stack-runtime.ts';
 
 /** The local table and queue names: one state dir holds one weft installation. */
 export const LOCAL_TABLE = 'weft';
@@ -54,6 +60,13 @@ export interface OpenedLocalStack extends LocalStack {
   readonly attached: boolean;
   /** The pid of the process that runs the emulators. */
   readonly hostPid: number;
+  /**
+   * Starts executing tasks here: the poller, and the recovery pass unless the stack is attached (its host
+   * runs that). Idempotent.
+   */
+  startWorker(): void;
+  /** The plan a run is pinned to, as stored in the table at submit. */
+  loadPlan(workflow: string, version: string): Promise<Plan | undefined>;
 }
 
 /**
@@ -70,29 +83,53 @@ export interface OpenedLocalStack extends LocalStack {
  * @throws UserInputError when another live process has the state dir open.
  */
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
-  if (options.dynamodbEndpoint !== undefined) return startStack(undefined, options);
-  const claim = await claimStateDir(options.stateDir);
-  if (claim.kind === 'live') {
+  const claim = options.dynamodbEndpoint === undefined ? await claimLive(options.stateDir) : undefined;
+  if (claim?.kind === 'live') {
     throw new UserInputError(
       'stateDir.busy',
       `state dir '${options.stateDir}' is open in process ${claim.record.pid}: stop it or use another --state-dir`,
     );
   }
-  return startStack(claim, options);
+  const stack = await startStack(claim, options);
+  stack.startWorker();
+  return stack;
 }
 
 /**
  * Opens the state dir for a command: starts the stack, or, when another live process already runs one
- * there (two processes cannot open one LevelDB), connects to that process's endpoints. With `worker`
- * false nothing is polled and no recovery runs: for commands that only read or request.
+ * there (two processes cannot open one LevelDB), connects to that process's endpoints. Nothing executes
+ * until `startWorker()`, so a command can check what it needs first; `worker: true` starts it at once.
  */
 export async function openLocalStack(
   options: LocalStackOptions & { readonly worker: boolean },
 ): Promise<OpenedLocalStack> {
-  const claim = options.dynamodbEndpoint === undefined ? await claimStateDir(options.stateDir) : undefined;
-  if (claim?.kind === 'live') return connect(claim.record, options);
-  const stack = await startStack(claim, options);
-  return { ...stack, attached: false, hostPid: process.pid };
+  const claim = options.dynamodbEndpoint === undefined ? await claimLive(options.stateDir) : undefined;
+  const stack = claim?.kind === 'live' ? connect(claim.record, options) : await startStack(claim, options);
+  if (options.worker) stack.startWorker();
+  return stack;
+}
+
+/** Claims the state dir; a recorded stack that no longer answers (its pid was reused) is discarded. */
+async function claimLive(stateDir: string): Promise<OwnedStateDir | LiveStateDir> {
+  const claim = await claimStateDir(stateDir);
+  if (claim.kind === 'owned' || (await listening(claim.record.dynamodbEndpoint))) return claim;
+  await discardRecord(stateDir, claim.record);
+  return claimStateDir(stateDir);
+}
+
+/** Whether something accepts connections at the endpoint's host and port. */
+function listening(endpoint: string): Promise<boolean> {
+  const { hostname, port } = new URL(endpoint);
+  return new Promise((resolve) => {
+    const socket = tcpConnect({ host: hostname, port: Number(port) });
+    const done = (answer: boolean): void => {
+      socket.destroy();
+      resolve(answer);
+    };
+    socket.setTimeout(2_000, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
 }
 
 /**
@@ -101,8 +138,8 @@ export async function openLocalStack(
  */
 async function startStack(
   claim: OwnedStateDir | undefined,
-  options: LocalStackOptions & { readonly worker?: boolean },
-): Promise<LocalStack> {
+  options: LocalStackOptions,
+): Promise<OpenedLocalStack> {
   const started: Emulator[] = [];
   const start = async (launch: () => Promise<Emulator>): Promise<string> => {
     const emulator = await launch();
@@ -114,26 +151,16 @@ async function startStack(
       options.dynamodbEndpoint ??
       (await start(() => startDynalite({ path: join(options.stateDir, 'dynamodb') })));
     const sqsEndpoint = options.sqsEndpoint ?? (await start(() => startFauxqs()));
-    const clients = makeClients(dynamodbEndpoint, sqsEndpoint);
+    const clients = localClients({ dynamodbEndpoint, sqsEndpoint });
     await ensureTable(clients.dynamodb, LOCAL_TABLE);
     const { queueUrl } = await ensureQueue(clients.sqs, LOCAL_QUEUE);
-    const record = {
-      dynamodbEndpoint,
-      sqsEndpoint,
-      tableName: LOCAL_TABLE,
-      queueUrl,
-      startedAt: new Date().toISOString(),
-    };
-    const stack = withRuntime(record, clients, options, options.worker ?? true, true);
-    await claim?.publish(record);
-    return {
-      ...stack,
-      async close() {
-        await stack.close();
-        await Promise.all(started.map((emulator) => emulator.close()));
-        await claim?.release();
-      },
-    };
+    const endpoints = { dynamodbEndpoint, sqsEndpoint, tableName: LOCAL_TABLE, queueUrl };
+    const stack = createStackRuntime(endpoints, clients, options);
+    await claim?.publish({ ...endpoints, startedAt: new Date().toISOString() });
+    return opened(stack, false, process.pid, async () => {
+      await Promise.all(started.map((emulator) => emulator.close()));
+      await claim?.release();
+    });
   } catch (error) {
     await Promise.allSettled(started.map((emulator) => emulator.close()));
     await claim?.release();
@@ -141,114 +168,32 @@ async function startStack(
   }
 }
 
-function connect(
-  record: StackRecord,
-  options: LocalStackOptions & { readonly worker: boolean },
+function connect(record: StackRecord, options: LocalStackOptions): OpenedLocalStack {
+  const stack = createStackRuntime(record, localClients(record), options);
+  return opened(stack, true, record.pid, async () => {});
+}
+
+function opened(
+  stack: StackRuntime,
+  attached: boolean,
+  hostPid: number,
+  afterClose: () => Promise<void>,
 ): OpenedLocalStack {
-  const clients = makeClients(record.dynamodbEndpoint, record.sqsEndpoint);
-  // The host process runs the reaper; a second one would only repeat its work.
-  const stack = withRuntime(record, clients, options, options.worker, false);
-  return { ...stack, attached: true, hostPid: record.pid };
-}
-
-interface Clients {
-  readonly dynamodb: DynamoDBClient;
-  readonly sqs: SQSClient;
-}
-
-function makeClients(dynamodbEndpoint: string, sqsEndpoint: string): Clients {
-  // The emulators accept any credentials; fixed ones keep the SDK from searching the AWS credential chain.
-  const common = { region: 'us-east-1', credentials: { accessKeyId: 'weft', secretAccessKey: 'local' } };
   return {
-    dynamodb: new DynamoDBClient({ ...common, endpoint: dynamodbEndpoint }),
-    sqs: new SQSClient({ ...common, endpoint: sqsEndpoint }),
-  };
-}
-
-/** Builds the runtime on the given endpoints and, for a worker, its poller and (if `reaper`) recovery loop. */
-function withRuntime(
-  record: Omit<StackRecord, 'pid'>,
-  clients: Clients,
-  options: LocalStackOptions,
-  worker: boolean,
-  reaper: boolean,
-): LocalStack {
-  const onError = options.onError ?? (() => {});
-  const plans = catalogOf(options.plans);
-  const shutdown = new AbortController();
-  const runtime = createAwsRuntime({
-    dynamodb: clients.dynamodb,
-    sqs: clients.sqs,
-    tableName: record.tableName,
-    queueUrl: record.queueUrl,
-    plans,
-    handlers: options.handlers,
-    owner: localOwner(),
-    isOwnerAlive: isLocalOwnerAlive,
-    shutdown: shutdown.signal,
-  });
-  const poller = worker
-    ? startPoller({
-        sqs: clients.sqs,
-        queueUrl: record.queueUrl,
-        handle: (body) => runtime.handleMessage(body),
-        onError,
-        ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
-      })
-    : undefined;
-  const recovery =
-    worker && reaper ? startReaper(runtime, options.recoveryIntervalMs ?? 2_000, onError) : undefined;
-  return {
-    runtime,
-    plans,
-    dynamodbEndpoint: record.dynamodbEndpoint,
-    sqsEndpoint: record.sqsEndpoint,
-    tableName: record.tableName,
-    queueUrl: record.queueUrl,
+    runtime: stack.runtime,
+    plans: stack.plans,
+    dynamodbEndpoint: stack.dynamodbEndpoint,
+    sqsEndpoint: stack.sqsEndpoint,
+    tableName: stack.tableName,
+    queueUrl: stack.queueUrl,
+    attached,
+    hostPid,
+    // The host process runs the reaper; a second one would only repeat its work.
+    startWorker: () => stack.startWorker(!attached),
+    loadPlan: (workflow, version) => stack.loadPlan(workflow, version),
     async close() {
-      // Attempts still running are abandoned (their handlers' signals fire): recovery takes them over
-      // once this process is gone.
-      shutdown.abort();
-      await recovery?.stop();
-      await poller?.stop();
-      clients.dynamodb.destroy();
-      clients.sqs.destroy();
-    },
-  };
-}
-
-/** A catalog of the plans given on the command line. */
-export function catalogOf(plans: readonly Plan[]): PlanCatalog {
-  const byName = new Map(plans.map((plan) => [plan.name, plan]));
-  return { byName: (name) => byName.get(name), list: () => plans };
-}
-
-/** Runs the recovery pass now and then every `intervalMs`, one pass at a time. */
-function startReaper(
-  runtime: Runtime,
-  intervalMs: number,
-  onError: (error: unknown) => void,
-): { stop(): Promise<void> } {
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let pass: Promise<void> = Promise.resolve();
-  const run = (): void => {
-    pass = runtime
-      .recover()
-      .then(
-        () => {},
-        (error: unknown) => onError(error),
-      )
-      .finally(() => {
-        if (!stopped) timer = setTimeout(run, intervalMs);
-      });
-  };
-  run();
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await pass;
+      await stack.close();
+      await afterClose();
     },
   };
 }

@@ -73,6 +73,19 @@ export async function claimStateDir(
   }
 }
 
+/**
+ * Removes the record of a stack that is gone although its pid is alive (the pid was reused after the weft
+ * process was killed), unless another process has replaced the record meanwhile.
+ */
+export async function discardRecord(stateDir: string, record: StackRecord): Promise<void> {
+  const file = join(stateDir, 'stack.json');
+  const text = await readFile(file, 'utf8').catch(() => undefined);
+  const current = text === undefined ? undefined : parseRecord(text);
+  if (current?.pid === record.pid && current.dynamodbEndpoint === record.dynamodbEndpoint) {
+    await unlink(file).catch(() => {});
+  }
+}
+
 function owned(file: string): OwnedStateDir {
   return {
     kind: 'owned',

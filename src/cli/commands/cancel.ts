@@ -1,7 +1,13 @@
-import { UserInputError } from '../../errors.ts';
 import { loadHandlers } from '../../local/handlers.ts';
 import type { CliIo } from '../io.ts';
-import { addStackFlags, type StackFlags, waitForRun, withLocalStack } from '../local-session.ts';
+import {
+  addStackFlags,
+  assertRunHandlers,
+  requireRun,
+  type StackFlags,
+  waitForRun,
+  withLocalStack,
+} from '../local-session.ts';
 import { isFinished, toRunResult } from '../run-result.ts';
 import type { RegisterCommand } from './index.ts';
 
@@ -29,14 +35,16 @@ export const registerCancel: RegisterCommand = (program, io) => {
 async function cancel(io: CliIo, runId: string, options: CancelOptions): Promise<void> {
   const { handlers: modulePath, ...flags } = options;
   const handlers = modulePath === undefined ? undefined : await loadHandlers(modulePath);
-  const session = { ...flags, ...(handlers ? { handlers } : {}), worker: handlers !== undefined };
+  const session = { ...flags, ...(handlers ? { handlers } : {}), existingRun: runId };
   await withLocalStack(io, session, async (stack, interrupted) => {
-    let view = await stack.runtime.cancel(runId);
-    if (view === undefined) {
-      throw new UserInputError('run.notFound', `no run '${runId}' in state dir '${options.stateDir}'`);
-    }
-    if (!isFinished(view) && (stack.attached || handlers !== undefined)) {
-      view = (await waitForRun(stack, runId, io, interrupted)) ?? view;
+    const found = await requireRun(stack, runId, options.stateDir);
+    // An attached stack's host runs the rollback; otherwise this process does, given the handlers.
+    const runsHere = handlers !== undefined && modulePath !== undefined && !stack.attached;
+    if (runsHere) await assertRunHandlers(stack, found, handlers, modulePath);
+    let view = (await stack.runtime.cancel(runId)) ?? found;
+    if (runsHere) stack.startWorker();
+    if (!isFinished(view) && (stack.attached || runsHere)) {
+      view = (await waitForRun(stack, runId, io, interrupted, options.stateDir)) ?? view;
     } else if (!isFinished(view)) {
       io.err(
         `weft: cancellation of ${runId} recorded; its rollback runs once the run is resumed: ` +

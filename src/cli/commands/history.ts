@@ -1,6 +1,5 @@
-import { UserInputError } from '../../errors.ts';
 import type { CliIo } from '../io.ts';
-import { addStackFlags, type StackFlags, withLocalStack } from '../local-session.ts';
+import { addStackFlags, noSuchRun, type StackFlags, withLocalStack } from '../local-session.ts';
 import type { RegisterCommand } from './index.ts';
 
 /** `weft history <runId>`: prints a local run's state changes, in Lamport order, as a JSON array. */
@@ -13,11 +12,9 @@ export const registerHistory: RegisterCommand = (program, io) => {
 };
 
 async function history(io: CliIo, runId: string, flags: StackFlags): Promise<void> {
-  await withLocalStack(io, { ...flags, worker: false }, async (stack) => {
+  await withLocalStack(io, { ...flags, existingRun: runId }, async (stack) => {
     const events = await stack.runtime.history(runId);
-    if (events === undefined) {
-      throw new UserInputError('run.notFound', `no run '${runId}' in state dir '${flags.stateDir}'`);
-    }
+    if (events === undefined) throw noSuchRun(runId, flags.stateDir);
     io.out(`${JSON.stringify(events, null, 2)}\n`);
   });
 }

@@ -2,6 +2,7 @@ import { loadHandlers } from '../../local/handlers.ts';
 import type { CliIo } from '../io.ts';
 import {
   addStackFlags,
+  assertRunHandlers,
   interruptedNotice,
   reportRun,
   requireRun,
@@ -32,9 +33,11 @@ export const registerResume: RegisterCommand = (program, io) => {
 
 async function resume(io: CliIo, runId: string, options: ResumeOptions): Promise<void> {
   const handlers = await loadHandlers(options.handlers);
-  await withLocalStack(io, { ...options, handlers, worker: true }, async (stack, interrupted) => {
-    await requireRun(stack, runId, options.stateDir);
-    const view = await waitForRun(stack, runId, io, interrupted);
+  await withLocalStack(io, { ...options, handlers, existingRun: runId }, async (stack, interrupted) => {
+    const found = await requireRun(stack, runId, options.stateDir);
+    await assertRunHandlers(stack, found, handlers, options.handlers);
+    stack.startWorker();
+    const view = await waitForRun(stack, runId, io, interrupted, options.stateDir);
     if (view === undefined) interruptedNotice(io, runId, options.handlers, options.stateDir);
     else reportRun(io, view);
   });

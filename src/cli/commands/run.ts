@@ -55,25 +55,22 @@ async function runWorkflow(io: CliIo, workflowFile: string, options: RunOptions)
   const handlers = await loadHandlers(options.handlers);
   assertHandlers([plan], handlers, options.handlers);
   const input = await parseInputOption(options.input);
-  await withLocalStack(
-    io,
-    { ...options, plans: [plan], handlers, worker: true },
-    async (stack, interrupted) => {
-      const { runId, created } = await submit(() =>
-        stack.runtime.submit({
-          workflow: plan.name,
-          input,
-          ...(options.runId === undefined ? {} : { runId: options.runId }),
-        }),
-      );
-      if (stack.attached)
-        io.err(`weft: using the stack of process ${stack.hostPid} in '${options.stateDir}'\n`);
-      if (!created) io.err(`weft: run ${runId} already exists; nothing new is started\n`);
-      const view = await waitForRun(stack, runId, io, interrupted);
-      if (view === undefined) interruptedNotice(io, runId, options.handlers, options.stateDir);
-      else reportRun(io, view);
-    },
-  );
+  await withLocalStack(io, { ...options, plans: [plan], handlers }, async (stack, interrupted) => {
+    stack.startWorker();
+    const { runId, created } = await submit(() =>
+      stack.runtime.submit({
+        workflow: plan.name,
+        input,
+        ...(options.runId === undefined ? {} : { runId: options.runId }),
+      }),
+    );
+    if (stack.attached)
+      io.err(`weft: using the stack of process ${stack.hostPid} in '${options.stateDir}'\n`);
+    if (!created) io.err(`weft: run ${runId} already exists; nothing new is started\n`);
+    const view = await waitForRun(stack, runId, io, interrupted, options.stateDir);
+    if (view === undefined) interruptedNotice(io, runId, options.handlers, options.stateDir);
+    else reportRun(io, view);
+  });
 }
 
 /** A duplicate run id with another workflow or input is the user's mistake, not a crash. */

@@ -13,7 +13,7 @@ export const registerStatus: RegisterCommand = (program, io) => {
 };
 
 async function status(io: CliIo, runId: string, flags: StackFlags): Promise<void> {
-  await withLocalStack(io, { ...flags, worker: false }, async (stack) => {
+  await withLocalStack(io, { ...flags, existingRun: runId }, async (stack) => {
     const view = await requireRun(stack, runId, flags.stateDir);
     io.out(`${JSON.stringify({ ...toRunResult(view), workflow: view.workflow }, null, 2)}\n`);
   });

@@ -27,6 +27,18 @@ describe('weft resume', () => {
     expect(killed.code).toBeNull();
     expect(await calls(log)).toEqual(['before 1', 'wait 1']);
 
+    // Handlers that do not cover the pinned plan are refused before anything runs.
+    const wrong = await weft([
+      'resume',
+      'killed',
+      '--handlers',
+      'test/fixtures/handlers/good.ts',
+      '--state-dir',
+      stateDir,
+    ]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain("weft: missing handlers 'step', 'undo', 'gate'");
+
     await writeFile(gate, 'open');
     const resumed = await weft(['resume', 'killed', '--handlers', HANDLERS, '--state-dir', stateDir]);
     expect(resumed.code, resumed.stderr).toBe(0);
@@ -46,10 +58,11 @@ describe('weft resume', () => {
     expect(ran.filter((line) => line.startsWith('wait '))).toHaveLength(2);
   });
 
-  it('rejects an unknown run: exit 1', async () => {
+  it('rejects an unknown run without creating a state dir: exit 1', async () => {
     const { stateDir } = await workspace();
     const outcome = await weft(['resume', 'nope', '--handlers', HANDLERS, '--state-dir', stateDir]);
     expect(outcome.code).toBe(1);
     expect(outcome.stderr).toBe(`weft: no run 'nope' in state dir '${stateDir}'\n`);
+    expect(existsSync(stateDir)).toBe(false);
   });
 });

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -74,6 +74,23 @@ describe('the local stack', () => {
         await guest.close();
       }
       expect(existsSync(join(stateDir, 'stack.json'))).toBe(true);
+    } finally {
+      await stack.close();
+    }
+  });
+
+  it('replaces the record of a stack that no longer answers although its pid lives on', async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), 'weft-stack-'));
+    await mkdir(stateDir, { recursive: true });
+    const gone = { dynamodbEndpoint: 'http://127.0.0.1:9', sqsEndpoint: 'http://127.0.0.1:9' };
+    await writeFile(
+      join(stateDir, 'stack.json'),
+      JSON.stringify({ pid: process.pid, ...gone, tableName: 'weft', queueUrl: 'http://127.0.0.1:9/q' }),
+    );
+    const stack = await openLocalStack({ stateDir, plans: [plan], handlers, worker: false });
+    try {
+      expect(stack.attached).toBe(false);
+      expect(stack.dynamodbEndpoint).not.toBe(gone.dynamodbEndpoint);
     } finally {
       await stack.close();
     }

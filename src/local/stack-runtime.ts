@@ -1,0 +1,143 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { createAwsRuntime, noopMetrics } from '../runtime/index.ts';
+import type { HandlerRegistry, PlanCatalog, Runtime } from '../runtime/types.ts';
+import { DynamoDbRunStore } from '../store/dynamodb-run-store.ts';
+import type { Plan } from '../workflow/plan.ts';
+import { isLocalOwnerAlive, localOwner } from './owner.ts';
+import { startPoller } from './poller.ts';
+
+/** Where a local stack's table and queue are. */
+export interface StackEndpoints {
+  readonly dynamodbEndpoint: string;
+  readonly sqsEndpoint: string;
+  readonly tableName: string;
+  readonly queueUrl: string;
+}
+
+/** What the runtime of a local stack is built from. */
+export interface StackRuntimeOptions {
+  readonly plans: readonly Plan[];
+  readonly handlers: HandlerRegistry;
+  readonly concurrency?: number;
+  readonly recoveryIntervalMs?: number;
+  readonly onError?: (error: unknown) => void;
+}
+
+/** The runtime on a stack's endpoints, with a worker that starts on request. */
+export interface StackRuntime extends StackEndpoints {
+  readonly runtime: Runtime;
+  readonly plans: PlanCatalog;
+  /**
+   * Starts executing tasks: the poller (the SQS event source mapping) and, with `reaper`, the recovery
+   * pass now and every few seconds. Idempotent.
+   */
+  startWorker(reaper: boolean): void;
+  /** The plan a run is pinned to, as stored in the table at submit. */
+  loadPlan(workflow: string, version: string): Promise<Plan | undefined>;
+  /** Abandons running attempts (their signals fire), stops the worker and the SDK clients. */
+  close(): Promise<void>;
+}
+
+/** SDK clients for local endpoints. */
+export function localClients(endpoints: Pick<StackEndpoints, 'dynamodbEndpoint' | 'sqsEndpoint'>): {
+  dynamodb: DynamoDBClient;
+  sqs: SQSClient;
+} {
+  // The emulators accept any credentials; fixed ones keep the SDK from searching the AWS credential chain.
+  const common = { region: 'us-east-1', credentials: { accessKeyId: 'weft', secretAccessKey: 'local' } };
+  return {
+    dynamodb: new DynamoDBClient({ ...common, endpoint: endpoints.dynamodbEndpoint }),
+    sqs: new SQSClient({ ...common, endpoint: endpoints.sqsEndpoint }),
+  };
+}
+
+/** Builds the engine's runtime on a stack's endpoints; nothing runs until `startWorker`. */
+export function createStackRuntime(
+  endpoints: StackEndpoints,
+  clients: { readonly dynamodb: DynamoDBClient; readonly sqs: SQSClient },
+  options: StackRuntimeOptions,
+): StackRuntime {
+  const onError = options.onError ?? (() => {});
+  const plans = catalogOf(options.plans);
+  const shutdown = new AbortController();
+  const runtime = createAwsRuntime({
+    dynamodb: clients.dynamodb,
+    sqs: clients.sqs,
+    tableName: endpoints.tableName,
+    queueUrl: endpoints.queueUrl,
+    plans,
+    handlers: options.handlers,
+    owner: localOwner(),
+    isOwnerAlive: isLocalOwnerAlive,
+    shutdown: shutdown.signal,
+  });
+  const store = new DynamoDbRunStore(clients.dynamodb, endpoints.tableName, noopMetrics);
+  const stops: (() => Promise<void>)[] = [];
+  let working = false;
+  return {
+    ...endpoints,
+    runtime,
+    plans,
+    startWorker(reaper) {
+      if (working) return;
+      working = true;
+      const poller = startPoller({
+        sqs: clients.sqs,
+        queueUrl: endpoints.queueUrl,
+        handle: (body) => runtime.handleMessage(body),
+        onError,
+        ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+      });
+      stops.push(() => poller.stop());
+      if (reaper) {
+        const recovery = startReaper(runtime, options.recoveryIntervalMs ?? 2_000, onError);
+        stops.unshift(() => recovery.stop());
+      }
+    },
+    loadPlan: (workflow, version) => store.loadPlan(workflow, version),
+    async close() {
+      // Attempts still running are abandoned: the next process's recovery pass takes them over.
+      shutdown.abort();
+      for (const stop of stops) await stop();
+      clients.dynamodb.destroy();
+      clients.sqs.destroy();
+    },
+  };
+}
+
+/** A catalog of the plans given on the command line. */
+export function catalogOf(plans: readonly Plan[]): PlanCatalog {
+  const byName = new Map(plans.map((plan) => [plan.name, plan]));
+  return { byName: (name) => byName.get(name), list: () => plans };
+}
+
+/** Runs the recovery pass now and then every `intervalMs`, one pass at a time. */
+function startReaper(
+  runtime: Runtime,
+  intervalMs: number,
+  onError: (error: unknown) => void,
+): { stop(): Promise<void> } {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let pass: Promise<void> = Promise.resolve();
+  const run = (): void => {
+    pass = runtime
+      .recover()
+      .then(
+        () => {},
+        (error: unknown) => onError(error),
+      )
+      .finally(() => {
+        if (!stopped) timer = setTimeout(run, intervalMs);
+      });
+  };
+  run();
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await pass;
+    },
+  };
+}
