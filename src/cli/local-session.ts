@@ -43,6 +43,11 @@ export interface SessionOptions extends StackFlags {
    * holds none.
    */
   readonly existingRun?: string;
+  /**
+   * Start executing tasks (the poller, and the reaper unless attached) as soon as the stack is open.
+   * Default false: a command checks what it needs first, then calls `stack.startWorker()`.
+   */
+  readonly worker?: boolean;
 }
 
 /**
@@ -62,7 +67,7 @@ export async function withLocalStack<T>(
     ...(options.sqsEndpoint === undefined ? {} : { sqsEndpoint: options.sqsEndpoint }),
     plans: options.plans ?? [],
     handlers: options.handlers ?? {},
-    worker: false,
+    worker: options.worker ?? false,
     // Infrastructure trouble (a failed queue call, a failed recovery pass): shown, never silent; handler
     // errors are not reported here but recorded on their task.
     onError: (error) => io.err(`weft: warning: ${error instanceof Error ? error.message : String(error)}\n`),
