@@ -1,4 +1,10 @@
-import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
 import {
   CreateQueueCommand,
   ReceiveMessageCommand,
@@ -25,6 +31,8 @@ describe('embedded emulators', () => {
         KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
       }),
     );
+    // dynalite creates tables asynchronously even with createTableMs 0, as DynamoDB does: wait for ACTIVE
+    await waitUntilTableExists({ client, maxWaitTime: 30 }, { TableName: 'emulator-smoke' });
     await client.send(
       new PutItemCommand({ TableName: 'emulator-smoke', Item: { pk: { S: 'a' }, n: { N: '1' } } }),
     );
