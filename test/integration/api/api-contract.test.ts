@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, type DevProcess, startWeftDev, waitForRun } from './dev-server.ts';
 
@@ -169,5 +171,60 @@ describe('weft dev: POST /events', () => {
 
   it('answers 400 for an event that is not an object', async () => {
     expect((await call(dev.url, 'POST', '/events', '"hello"')).status).toBe(400);
+  });
+});
+
+describe('weft submit against weft dev', () => {
+  const run = promisify(execFile);
+  const root = new URL('../../..', import.meta.url).pathname;
+
+  it('submits, signed with credentials from the environment, waits, and exits 0 with the result', async () => {
+    const { stdout } = await run(
+      process.execPath,
+      [
+        'bin/weft.js',
+        'submit',
+        'greet',
+        '--endpoint',
+        dev.url,
+        '--region',
+        'us-east-1',
+        '--input',
+        '{"name":"cli"}',
+        '--wait',
+        '--poll-interval',
+        '50',
+      ],
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+          AWS_SECRET_ACCESS_KEY: 'secret',
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        },
+      },
+    );
+    expect(JSON.parse(stdout)).toMatchObject({
+      status: 'succeeded',
+      tasks: { world: { output: 'hello cli!' } },
+    });
+  });
+
+  it('exits 1 with the API message for an unknown workflow', async () => {
+    const failure = await run(
+      process.execPath,
+      ['bin/weft.js', 'submit', 'nope', '--endpoint', dev.url, '--unsigned'],
+      {
+        cwd: root,
+      },
+    ).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(failure?.code).toBe(1);
+    expect(failure?.stderr).toMatch(
+      /^weft: the API answered 404 workflow.unknown: no workflow named "nope"/m,
+    );
   });
 });
