@@ -57,3 +57,13 @@ export function leaseMs(task: Pick<PlannedTask, 'timeoutMs' | 'heartbeatMs'>): n
   if (task.timeoutMs !== undefined) return task.timeoutMs + LEASE_GRACE_MS;
   return DEFAULT_LEASE_MS;
 }
+
+/**
+ * How often the worker renews the lease itself: only for tasks with neither a timeout nor a heartbeat,
+ * whose default lease would otherwise lapse under a long but healthy attempt. A dead worker stops renewing,
+ * so its attempt is still taken over once the lease runs out.
+ */
+export function autoRenewMs(task: Pick<PlannedTask, 'timeoutMs' | 'heartbeatMs'>): number | undefined {
+  if (task.heartbeatMs !== undefined || task.timeoutMs !== undefined) return undefined;
+  return Math.floor(DEFAULT_LEASE_MS / 3);
+}

@@ -66,7 +66,16 @@ function taskView(record: TaskRecord | undefined, depCount: number): TaskView {
 export function runHistory(run: RunRecord, tasks: ReadonlyMap<string, TaskRecord>): HistoryEvent[] {
   const events: HistoryEvent[] = run.events.map((e) => ({ ...e }));
   for (const record of tasks.values()) {
-    for (const e of record.events) events.push({ ...e, taskId: record.taskId });
+    // each claim adds one to the attempt counter, so the n-th claim of an item started attempt n
+    const claims = { 'task.claimed': 0, 'compensation.claimed': 0 };
+    for (const e of record.events) {
+      if (e.type === 'task.claimed' || e.type === 'compensation.claimed') {
+        claims[e.type] += 1;
+        events.push({ ...e, attempt: claims[e.type], taskId: record.taskId });
+      } else {
+        events.push({ ...e, taskId: record.taskId });
+      }
+    }
   }
   return events.sort((a, b) => a.lamport - b.lamport || (a.taskId ?? '').localeCompare(b.taskId ?? '') || 0);
 }

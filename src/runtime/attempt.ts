@@ -1,3 +1,5 @@
+import { autoRenewMs } from '../engine/limits.ts';
+import type { PlannedTask } from '../workflow/plan.ts';
 import type { TaskErrorView } from './types.ts';
 
 /** How one attempt of a handler ended. */
@@ -16,6 +18,11 @@ export interface AttemptOptions {
   readonly timeoutMs?: number;
   /** Renews the lease; resolves false when the claim is no longer this attempt's. */
   readonly renew: () => Promise<boolean>;
+  /**
+   * Renew the lease this often on the handler's behalf: for tasks that declare neither a timeout nor a
+   * heartbeat, so a long attempt of a live worker is never taken for lost.
+   */
+  readonly autoRenewMs?: number;
   readonly shutdown: AbortSignal;
 }
 
@@ -31,6 +38,7 @@ export function runAttempt(options: AttemptOptions): Promise<AttemptOutcome> {
       if (settled) return;
       settled = true;
       if (timer) clearTimeout(timer);
+      if (renewer) clearInterval(renewer);
       options.shutdown.removeEventListener('abort', onShutdown);
       if (reason !== undefined) controller.abort(reason);
       resolve(outcome);
@@ -43,13 +51,21 @@ export function runAttempt(options: AttemptOptions): Promise<AttemptOutcome> {
             () => finish({ kind: 'timedOut' }, new Error(`timed out after ${options.timeoutMs} ms`)),
             options.timeoutMs,
           );
-    if (options.shutdown.aborted) return onShutdown();
-    options.shutdown.addEventListener('abort', onShutdown, { once: true });
     const heartbeat = async () => {
       if (settled) return;
       const held = await options.renew();
       if (!held) finish({ kind: 'leaseLost' }, new Error('the lease was lost to another worker'));
     };
+    const renewer =
+      options.autoRenewMs === undefined
+        ? undefined
+        : setInterval(() => {
+            heartbeat().catch(() => {
+              // a failed renewal is retried at the next tick; a refused one ends the attempt
+            });
+          }, options.autoRenewMs);
+    if (options.shutdown.aborted) return onShutdown();
+    options.shutdown.addEventListener('abort', onShutdown, { once: true });
     Promise.resolve()
       .then(() => options.run(controller.signal, heartbeat))
       .then(
@@ -66,4 +82,12 @@ export function toErrorView(error: unknown): TaskErrorView {
     name: 'Error',
     message: typeof error === 'string' ? error : (JSON.stringify(error) ?? String(error)),
   };
+}
+
+/** The `autoRenewMs` option for a task's attempts, when its lease needs renewing on its behalf. */
+export function withAutoRenew(task: Pick<PlannedTask, 'timeoutMs' | 'heartbeatMs'>): {
+  autoRenewMs?: number;
+} {
+  const every = autoRenewMs(task);
+  return every === undefined ? {} : { autoRenewMs: every };
 }

@@ -9,7 +9,7 @@ import {
   retryCompensationRequest,
 } from '../store/compensation-requests.ts';
 import type { PlannedTask } from '../workflow/plan.ts';
-import { runAttempt, toErrorView } from './attempt.ts';
+import { runAttempt, toErrorView, withAutoRenew } from './attempt.ts';
 import { expiresAt, fault, isoNow, type RuntimeDeps } from './deps.ts';
 import { sendDispatches } from './dispatch.ts';
 import { HandlerNotFoundError, TaskTimeoutError } from './errors.ts';
@@ -57,6 +57,7 @@ export async function executeCompensation(deps: RuntimeDeps, message: TaskMessag
       );
     },
     ...(planned.timeoutMs !== undefined ? { timeoutMs: planned.timeoutMs } : {}),
+    ...withAutoRenew(planned),
     renew: async () =>
       (
         await deps.store.updateTask(

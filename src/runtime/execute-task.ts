@@ -10,7 +10,7 @@ import {
 } from '../store/task-requests.ts';
 import type { PlannedTask } from '../workflow/plan.ts';
 import { advance } from './advance.ts';
-import { runAttempt, toErrorView } from './attempt.ts';
+import { runAttempt, toErrorView, withAutoRenew } from './attempt.ts';
 import { checkpointTask } from './checkpoint.ts';
 import { expiresAt, fault, isoNow, type RuntimeDeps } from './deps.ts';
 import { sendDispatches } from './dispatch.ts';
@@ -66,6 +66,7 @@ export async function executeTask(deps: RuntimeDeps, message: TaskMessage): Prom
         { signal, heartbeat, idempotencyKey: `${run.runId}:${planned.id}` },
       ),
     ...(planned.timeoutMs !== undefined ? { timeoutMs: planned.timeoutMs } : {}),
+    ...withAutoRenew(planned),
     renew: async () => {
       const renewed = await deps.store.updateTask(
         'heartbeat',

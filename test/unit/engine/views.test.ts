@@ -77,4 +77,21 @@ describe('runHistory', () => {
       '3:a:task.succeeded',
     ]);
   });
+
+  it('numbers each claim with the attempt it started', () => {
+    const at = '2026-01-01T00:00:00.000Z';
+    const history = runHistory(
+      run(),
+      byId(
+        task('a', {
+          events: [
+            { type: 'task.claimed', lamport: 2, at },
+            { type: 'task.retrying', lamport: 3, at, attempt: 1 },
+            { type: 'task.claimed', lamport: 4, at },
+          ],
+        }),
+      ),
+    );
+    expect(history.filter((e) => e.type === 'task.claimed').map((e) => e.attempt)).toEqual([1, 2]);
+  });
 });

@@ -60,4 +60,29 @@ describe('runAttempt', () => {
     controller.abort();
     expect(await pending).toEqual({ kind: 'shutdown' });
   });
+
+  it("renews the lease on the handler's behalf when asked to", async () => {
+    let renewals = 0;
+    const outcome = await runAttempt({
+      run: () => new Promise((resolve) => setTimeout(() => resolve('done'), 120)),
+      renew: async () => {
+        renewals += 1;
+        return true;
+      },
+      autoRenewMs: 20,
+      shutdown: never,
+    });
+    expect(outcome).toEqual({ kind: 'returned', value: 'done' });
+    expect(renewals).toBeGreaterThan(0);
+  });
+
+  it('stops a long attempt whose automatic renewal is refused', async () => {
+    const outcome = await runAttempt({
+      run: () => new Promise(() => {}),
+      renew: async () => false,
+      autoRenewMs: 10,
+      shutdown: never,
+    });
+    expect(outcome).toEqual({ kind: 'leaseLost' });
+  });
 });
