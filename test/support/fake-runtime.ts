@@ -1,4 +1,4 @@
-import { WeftError } from '../../src/errors.ts';
+import { RunConflictError, UnknownWorkflowError } from '../../src/runtime/errors.ts';
 import type {
   HistoryEvent,
   Json,
@@ -46,9 +46,7 @@ export function chainPlan(
 }
 
 /** A catalog over a fixed list of plans. */
-export function catalogOf(plans: readonly Plan[]): PlanCatalog {
-  return { byName: (name) => plans.find((plan) => plan.name === name), list: () => plans };
-}
+export { planCatalog as catalogOf } from '../../src/lambda/plans.ts';
 
 /**
  * An in-memory Runtime honouring the contract's submission rules (same id or key with a different workflow
@@ -64,7 +62,12 @@ export class FakeRuntime implements Runtime {
   async submit(request: SubmitRequest): Promise<SubmitResult> {
     this.submissions.push(request);
     const plan = this.plans.byName(request.workflow);
-    if (!plan) throw new WeftError('workflow.unknown', `no workflow named '${request.workflow}'`);
+    if (!plan) {
+      throw new UnknownWorkflowError(
+        request.workflow,
+        this.plans.list().map((p) => p.name),
+      );
+    }
     const runId =
       request.runId ?? (request.idempotencyKey ? `key-${request.idempotencyKey}` : `run-${this.next++}`);
     const existing = this.runs.get(runId);
@@ -73,7 +76,7 @@ export class FakeRuntime implements Runtime {
         existing.workflow !== request.workflow ||
         JSON.stringify(existing.input) !== JSON.stringify(request.input)
       ) {
-        throw new WeftError('run.conflict', `run '${runId}' exists with a different workflow or input`);
+        throw new RunConflictError(runId, 'a different workflow or input');
       }
       return { runId, created: false };
     }

@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { type ApiEvent, type ApiResult, createApiHandler, MAX_BODY_BYTES } from '../../../src/api/index.ts';
 import { WeftError } from '../../../src/errors.ts';
+import { UnknownWorkflowError } from '../../../src/runtime/errors.ts';
 import { catalogOf, chainPlan, FakeRuntime } from '../../support/fake-runtime.ts';
 
 const plans = catalogOf([chainPlan('loan_approval', ['credit_check', 'fraud_detection', 'final_decision'])]);
@@ -237,6 +238,20 @@ describe('createApiHandler', () => {
     expect(result.body).not.toMatch(/unreachable/);
     expect(errorOf(result).message).toMatch(/req-1/);
     expect(logged).toHaveLength(1);
+  });
+
+  it('maps the runtime refusing an unknown workflow to 404', async () => {
+    const racing = createApiHandler({
+      runtime: Object.assign(new FakeRuntime(plans), {
+        submit: async () => {
+          throw new UnknownWorkflowError('loan_approval', []);
+        },
+      }),
+      plans,
+    });
+    const result = await racing(request('POST', '/runs', JSON.stringify({ workflow: 'loan_approval' })));
+    expect(result.statusCode).toBe(404);
+    expect(errorOf(result)).toMatchObject({ code: 'workflow.unknown', field: 'workflow' });
   });
 
   it('maps a runtime conflict raised as a WeftError to 409', async () => {
