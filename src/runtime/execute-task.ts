@@ -177,9 +177,10 @@ function resolveHandler(deps: RuntimeDeps, planned: PlannedTask): TaskHandler {
   return handler as TaskHandler;
 }
 
+/** The output as JSON text; a handler that returns nothing (or a function) checkpoints `null`. */
 function serialise(value: unknown): string | TaskErrorView {
   try {
-    return JSON.stringify(value === undefined ? null : value);
+    return JSON.stringify(value) ?? 'null';
   } catch (error) {
     return {
       name: 'InvalidOutputError',

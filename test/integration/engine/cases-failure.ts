@@ -257,6 +257,26 @@ export function failureCases(endpoints: () => Endpoints): void {
       expect((await runtime.cancel(runId))?.status).toBe('cancelled');
     });
 
+    it('fails an attempt whose result is not JSON, and checkpoints null for a handler that returns nothing', async () => {
+      const workflow = plan(
+        'workflow:\n  name: shapes\n  tasks:\n    - id: nothing\n    - id: cyclic\n      deps: [nothing]\n',
+      );
+      const handlers: HandlerRegistry = {
+        nothing: () => undefined,
+        cyclic: () => {
+          const value: Record<string, unknown> = {};
+          value.self = value;
+          return value;
+        },
+      };
+      const bench = await createBench(endpoints(), catalog(workflow), handlers);
+      const runtime = bench.runtime();
+      const { runId } = await runtime.submit({ workflow: 'shapes', input: null });
+      const view = await bench.runToEnd(runtime, runId);
+      expect(view.tasks.nothing).toMatchObject({ status: 'succeeded', output: null });
+      expect(view.tasks.cyclic).toMatchObject({ status: 'failed', error: { name: 'InvalidOutputError' } });
+    });
+
     it('refuses an output too large for DynamoDB, naming the task and the size, without retrying', async () => {
       const workflow = plan(`workflow:
   name: big
