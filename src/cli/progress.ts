@@ -46,6 +46,11 @@ export function renderBoard(view: RunView, elapsedMs: number): string[] {
   return [header, ...rows];
 }
 
+function fit(line: string, columns: number): string {
+  const width = Math.max(20, columns - 1);
+  return line.length <= width ? line : `${line.slice(0, width - 1)}…`;
+}
+
 function describeTask(task: TaskView): string {
   if (task.status === 'ready' && task.error !== undefined) {
     return `retrying after attempt ${task.attempts} failed: ${task.error.name}: ${task.error.message}`;
@@ -61,12 +66,16 @@ export class ProgressView {
   private drawnLines = 0;
   private readonly startedAt = Date.now();
 
-  constructor(private readonly io: CliIo) {}
+  /** @param columns terminal width: longer lines are cut so that redrawing in place stays exact. */
+  constructor(
+    private readonly io: CliIo,
+    private readonly columns: number = process.stderr.columns ?? 80,
+  ) {}
 
   /** Shows the latest snapshot of the run. */
   update(view: RunView): void {
     if (this.io.errIsTty) {
-      const lines = renderBoard(view, Date.now() - this.startedAt);
+      const lines = renderBoard(view, Date.now() - this.startedAt).map((line) => fit(line, this.columns));
       const up = this.drawnLines > 0 ? `\x1b[${this.drawnLines}F` : '';
       this.io.err(`${up}${lines.map((line) => `\x1b[2K${line}\n`).join('')}`);
       this.drawnLines = lines.length;

@@ -67,10 +67,11 @@ describe('ProgressView', () => {
 
   it('redraws the board in place on a terminal', () => {
     const io = capture(true);
-    const progress = new ProgressView(io);
+    const progress = new ProgressView(io, 24);
     progress.update(base);
     progress.update({ ...base, tasks: { ...base.tasks, a: { status: 'succeeded', attempts: 1 } } });
     expect(io.text()).toContain('\x1b[3F');
+    expect(io.text()).toContain('\x1b[2Kweft loan r1: running …\n');
     expect(renderBoard(base, 1500)).toEqual([
       'weft loan r1: running (1.5s)',
       '  ▶ a  running (attempt 1)',
