@@ -38,6 +38,8 @@ async function cancel(io: CliIo, runId: string, options: CancelOptions): Promise
   const session = { ...flags, ...(handlers ? { handlers } : {}), existingRun: runId };
   await withLocalStack(io, session, async (stack, interrupted) => {
     const found = await requireRun(stack, runId, options.stateDir);
+    if (isFinished(found))
+      io.err(`weft: run ${runId} had already finished (${found.status}); nothing to cancel\n`);
     // An attached stack's host runs the rollback; otherwise this process does, given the handlers.
     const runsHere = handlers !== undefined && modulePath !== undefined && !stack.attached;
     if (runsHere) await assertRunHandlers(stack, found, handlers, modulePath);
