@@ -47,6 +47,10 @@ export interface ScenarioFigures {
   readonly tasksPerSecond: number;
   /** Process CPU time over wall time: 1 means one core busy all along. */
   readonly cpuUtilisation: number;
+  /** Runs per second of process CPU: the throughput if this process had a core to itself. */
+  readonly runsPerCpuSecond: number;
+  /** Process CPU (all threads: the engine, the SDK clients and both emulators) per task, ms. */
+  readonly cpuMsPerTask: number;
   /** Event-loop utilisation: the share of wall time the one JS thread was not waiting for I/O. */
   readonly eventLoopUtilisation: number;
   /** More work offered than the worker takes at once (by the scenario's design). */
@@ -129,6 +133,8 @@ export function scenarioFigures(m: ScenarioMeasurement): ScenarioFigures {
     runsPerSecond: spec.runs / seconds,
     tasksPerSecond: tasks / seconds,
     cpuUtilisation,
+    cpuMsPerTask: m.cpuMs / tasks,
+    runsPerCpuSecond: spec.runs / (m.cpuMs / 1000),
     eventLoopUtilisation: m.eventLoopUtilisation,
     saturated,
     dispatchLatencyHookMs: hook,

@@ -33,6 +33,8 @@ export function figuresTable(rows: readonly ScenarioFigures[]): string {
       'event loop busy / process CPU',
       (r) => `${fixed(r.eventLoopUtilisation * 100, 0)}% / ${fixed(r.cpuUtilisation * 100, 0)}%`,
     ),
+    line('process CPU per task (ms)', (r) => fixed(r.cpuMsPerTask, 2)),
+    line('runs per CPU-second (one core)', (r) => fixed(r.runsPerCpuSecond)),
     line(
       'dispatch p50 / p99 (ms), hook',
       (r) => `${fixed(r.dispatchLatencyHookMs.p50)} / ${fixed(r.dispatchLatencyHookMs.p99)}`,
