@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { describe, expect, inject, it } from 'vitest';
 import { calls, FIXTURES, HANDLERS, weft, workspace } from './weft-cli.ts';
 
 /** `weft run` a fixture workflow with the test handlers in a fresh state dir. */
@@ -100,6 +101,17 @@ describe('weft run', () => {
     const noHandlers = await weft(['run', `${FIXTURES}/diamond.yaml`]);
     expect(noHandlers.code).toBe(1);
     expect(noHandlers.stderr).toContain("required option '--handlers <module>' not specified");
+  });
+
+  it('runs against an external DynamoDB given by --dynamodb-endpoint, leaving the state dir alone', async () => {
+    const endpoint = ['--dynamodb-endpoint', inject('dynamodbEndpoint')];
+    const { code, stdout, stderr, stateDir } = await run('diamond.yaml', endpoint);
+    expect(code, stderr).toBe(0);
+    expect(existsSync(stateDir)).toBe(false);
+    const { runId } = JSON.parse(stdout) as { runId: string };
+    const status = await weft(['status', runId, '--state-dir', stateDir, ...endpoint]);
+    expect(status.code, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ runId, status: 'succeeded', workflow: 'diamond' });
   });
 
   it('returns the same run for the same --run-id without running a task again', async () => {
