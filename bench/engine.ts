@@ -27,6 +27,7 @@ const USAGE = `usage: npm run bench -- engine [--runs N] [--concurrency N] [--fa
   --fan-in-runs   runs of the 200-wide fan-in, one at a time (default 5)
   --chain-runs    runs of the 100-deep chain, one at a time (default 3)
   --workers       messages the worker processes at once, as the event source mapping's concurrency (default 50)
+  --help          this text
   --profile       sample the CPU while the runs are in flight and split it: emulators, SDK, engine, Node`;
 
 interface Options {
@@ -37,6 +38,7 @@ interface Options {
   readonly workers: number;
   readonly scenarios: readonly (typeof SCENARIOS)[number][];
   readonly profile: boolean;
+  readonly help: boolean;
 }
 
 function positive(name: string, value: string | boolean | undefined, fallback: number): number {
@@ -61,6 +63,7 @@ export function parseOptions(args: readonly string[]): Options {
         workers: { type: 'string' },
         scenarios: { type: 'string' },
         profile: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
       },
       strict: true,
       allowPositionals: false,
@@ -81,6 +84,7 @@ export function parseOptions(args: readonly string[]): Options {
     workers: positive('workers', values.workers, 50),
     scenarios: scenarios as Options['scenarios'],
     profile: values.profile === true,
+    help: values.help === true,
   };
 }
 
@@ -147,6 +151,10 @@ async function warmUp(stack: EngineStack, scenarios: readonly ScenarioSpec[]): P
 /** Runs the benchmark, prints the tables and writes bench/results/engine.json. */
 export async function run(args: readonly string[] = []): Promise<void> {
   const options = parseOptions(args);
+  if (options.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
   const loadBefore = loadavg().map((n) => n.toFixed(1));
   const loan = await loanApprovalPlan();
   const plans = {
