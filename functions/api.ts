@@ -1,6 +1,6 @@
 // The HTTP API (API Gateway HTTP API, payload format 2.0).
 import { createApiHandler } from '../src/api/index.ts';
-import { createLambdaDeps, withMetrics } from '../src/lambda/deps.ts';
+import { createLambdaDeps, withTelemetry } from '../src/lambda/deps.ts';
 import { readLambdaEnv } from '../src/lambda/env.ts';
 import { BUNDLED_PLANS_FILE, readBundledPlans } from '../src/lambda/plans.ts';
 
@@ -10,4 +10,4 @@ const deps = createLambdaDeps({
   plans: readBundledPlans(new URL(`./${BUNDLED_PLANS_FILE}`, import.meta.url)),
 });
 
-export const handler = withMetrics(deps, createApiHandler(deps));
+export const handler = withTelemetry(deps, createApiHandler(deps));

@@ -1,5 +1,5 @@
 // The reaper: the engine's recovery pass, run every minute by an EventBridge schedule.
-import { createLambdaDeps, withMetrics } from '../src/lambda/deps.ts';
+import { createLambdaDeps, withTelemetry } from '../src/lambda/deps.ts';
 import { readLambdaEnv } from '../src/lambda/env.ts';
 import { BUNDLED_PLANS_FILE, readBundledPlans } from '../src/lambda/plans.ts';
 
@@ -9,7 +9,7 @@ const deps = createLambdaDeps({
   plans: readBundledPlans(new URL(`./${BUNDLED_PLANS_FILE}`, import.meta.url)),
 });
 
-export const handler = withMetrics(deps, async () => {
+export const handler = withTelemetry(deps, async () => {
   const report = await deps.runtime.recover();
   deps.logger.info('recovery pass', { ...report });
   return report;

@@ -1,6 +1,6 @@
 // The trigger: starts runs for EventBridge rules made from workflows' `on:` and `schedule:`.
 import { UserInputError } from '../src/errors.ts';
-import { createLambdaDeps, withMetrics } from '../src/lambda/deps.ts';
+import { createLambdaDeps, withTelemetry } from '../src/lambda/deps.ts';
 import { readLambdaEnv } from '../src/lambda/env.ts';
 import { BUNDLED_PLANS_FILE, readBundledPlans } from '../src/lambda/plans.ts';
 import { createTriggerHandler } from '../src/triggers/index.ts';
@@ -12,7 +12,7 @@ const deps = createLambdaDeps({
 });
 const trigger = createTriggerHandler(deps);
 
-export const handler = withMetrics(deps, async (payload: unknown) => {
+export const handler = withTelemetry(deps, async (payload: unknown) => {
   try {
     const runs = await trigger(payload);
     deps.logger.info('event handled', { runs: runs.map((run) => ({ ...run })) });

@@ -1,7 +1,7 @@
 // The worker: takes task-queue batches from the SQS event source and reports partial batch failures.
 // `weft-handlers` is the user's handlers module, aliased by the CDK construct's esbuild options.
 import * as userHandlers from 'weft-handlers';
-import { createLambdaDeps, withMetrics } from '../src/lambda/deps.ts';
+import { createLambdaDeps, withTelemetry } from '../src/lambda/deps.ts';
 import { readLambdaEnv } from '../src/lambda/env.ts';
 import { BUNDLED_PLANS_FILE, readBundledPlans } from '../src/lambda/plans.ts';
 import { createWorkerHandler } from '../src/runtime/index.ts';
@@ -14,4 +14,4 @@ const deps = createLambdaDeps({
   handlers: userHandlers as HandlerRegistry,
 });
 
-export const handler = withMetrics(deps, createWorkerHandler(deps.runtime));
+export const handler = withTelemetry(deps, createWorkerHandler(deps.runtime));

@@ -1,7 +1,9 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import type { Context } from 'aws-lambda';
 import {
   createLogger,
   createMetrics,
@@ -21,6 +23,8 @@ export interface LambdaDeps {
   readonly plans: PlanCatalog;
   readonly metrics: Metrics;
   readonly logger: StructuredLogger;
+  /** The Powertools Logger behind `logger`, which takes each invocation's Lambda context. */
+  readonly powertoolsLogger: Logger;
 }
 
 export interface LambdaDepsOptions {
@@ -38,7 +42,8 @@ export interface LambdaDepsOptions {
  */
 export function createLambdaDeps(options: LambdaDepsOptions): LambdaDeps {
   const metrics = createMetrics();
-  const logger = structuredLogger(createLogger(options.role));
+  const powertoolsLogger = createLogger(options.role);
+  const logger = structuredLogger(powertoolsLogger);
   const plans = planCatalog(options.plans);
   const invokesLambdas = options.plans.some((plan) => Object.values(plan.tasks).some((task) => task.lambda));
   const runtime = createAwsRuntime({
@@ -53,23 +58,24 @@ export function createLambdaDeps(options: LambdaDepsOptions): LambdaDeps {
     logger,
     retentionDays: options.env.retentionDays,
   });
-  return { runtime, plans, metrics, logger };
+  return { runtime, plans, metrics, logger, powertoolsLogger };
 }
 
 /**
- * Wraps a Lambda handler so the metrics buffered during an invocation are published when it ends, even
- * when it throws.
+ * Wraps a Lambda handler: each invocation's log lines carry its request id, function name and cold start,
+ * and the metrics buffered during it are published when it ends, even when it throws.
  *
  * @example
- * export const handler = withMetrics(deps, createApiHandler(deps));
+ * export const handler = withTelemetry(deps, createApiHandler(deps));
  */
-export function withMetrics<A extends unknown[], R>(
-  deps: Pick<LambdaDeps, 'metrics'>,
-  handler: (...args: A) => Promise<R>,
-): (...args: A) => Promise<R> {
-  return async (...args) => {
+export function withTelemetry<E, R>(
+  deps: Pick<LambdaDeps, 'metrics' | 'powertoolsLogger'>,
+  handler: (event: E, context: Context) => Promise<R>,
+): (event: E, context: Context) => Promise<R> {
+  return async (event, context) => {
+    if (context !== undefined) deps.powertoolsLogger.addContext(context);
     try {
-      return await handler(...args);
+      return await handler(event, context);
     } finally {
       if (deps.metrics.hasStoredMetrics()) deps.metrics.publishStoredMetrics();
     }
