@@ -46,7 +46,7 @@ export function renderBoard(view: RunView, elapsedMs: number): string[] {
   return [header, ...rows];
 }
 
-function fit(line: string, columns: number): string {
+function fitToWidth(line: string, columns: number): string {
   const width = Math.max(20, columns - 1);
   return line.length <= width ? line : `${line.slice(0, width - 1)}…`;
 }
@@ -75,7 +75,9 @@ export class ProgressView {
   /** Shows the latest snapshot of the run. */
   update(view: RunView): void {
     if (this.io.errIsTty) {
-      const lines = renderBoard(view, Date.now() - this.startedAt).map((line) => fit(line, this.columns));
+      const lines = renderBoard(view, Date.now() - this.startedAt).map((line) =>
+        fitToWidth(line, this.columns),
+      );
       const up = this.drawnLines > 0 ? `\x1b[${this.drawnLines}F` : '';
       this.io.err(`${up}${lines.map((line) => `\x1b[2K${line}\n`).join('')}`);
       this.drawnLines = lines.length;
