@@ -58,6 +58,33 @@ describe('weft resume', () => {
     expect(ran.filter((line) => line.startsWith('wait '))).toHaveLength(2);
   });
 
+  it('makes a second weft run with the same --run-id wait for the run in progress, starting nothing', async () => {
+    const { dir, stateDir, log } = await workspace();
+    const gate = join(dir, 'gate');
+    const args = [
+      'run',
+      `${FIXTURES}/gated.yaml`,
+      '--handlers',
+      HANDLERS,
+      '--input',
+      JSON.stringify({ log, gate }),
+      '--state-dir',
+      stateDir,
+      '--run-id',
+      'twice',
+    ];
+    const first = spawnWeft(args);
+    await eventually(() => existsSync(`${gate}.started`));
+    const second = spawnWeft(args);
+    await eventually(() => second.stderr().includes('run twice already exists'));
+    await writeFile(gate, 'open');
+    const [one, two] = await Promise.all([first.done, second.done]);
+    expect(one.code, one.stderr).toBe(0);
+    expect(two.code, two.stderr).toBe(0);
+    expect(JSON.parse(two.stdout)).toEqual(JSON.parse(one.stdout));
+    expect(await calls(log)).toEqual(['before 1', 'wait 1', 'after 1']);
+  });
+
   it('rejects an unknown run without creating a state dir: exit 1', async () => {
     const { stateDir } = await workspace();
     const outcome = await weft(['resume', 'nope', '--handlers', HANDLERS, '--state-dir', stateDir]);
