@@ -1,5 +1,5 @@
 import type { TaskMessage } from '../engine/types.ts';
-import { countSinkRequest, finishRunRequest } from '../store/run-requests.ts';
+import { countLastSinkRequest, countSinkRequest, finishRunRequest } from '../store/run-requests.ts';
 import { copyEdgeRequest } from '../store/task-requests.ts';
 import type { Plan } from '../workflow/plan.ts';
 import { expiresAt, fault, isoNow, type RuntimeDeps } from './deps.ts';
@@ -60,6 +60,10 @@ async function countSink(
   taskId: string,
   lamport: number,
 ): Promise<void> {
+  if (plan.sinks.length === 1) {
+    await countOnlySink(deps, plan, runId, taskId, lamport);
+    return;
+  }
   const outcome = await deps.store.updateRun(
     'sink',
     countSinkRequest({ tableName: deps.store.tableName, runId, taskId, lamport }),
@@ -72,6 +76,36 @@ async function countSink(
   }
   if (run.status === 'running' && run.sinksDone.length === plan.sinks.length) {
     await finishRun(deps, plan, runId, Math.max(lamport, ...Object.values(run.sinkLamports)) + 1);
+  }
+}
+
+/** A plan with one sink finishes with that sink's count: one write per run saved. */
+async function countOnlySink(
+  deps: RuntimeDeps,
+  plan: Plan,
+  runId: string,
+  taskId: string,
+  lamport: number,
+): Promise<void> {
+  const finished = lamport + 1;
+  const outcome = await deps.store.updateRun(
+    'sink',
+    countLastSinkRequest({
+      tableName: deps.store.tableName,
+      runId,
+      taskId,
+      sinkLamport: lamport,
+      lamport: finished,
+      now: deps.now(),
+      expiresAt: expiresAt(deps),
+      event: { type: 'run.succeeded', lamport: finished, at: isoNow(deps) },
+    }),
+  );
+  if (outcome.ok) {
+    deps.metrics.runFinished('succeeded', deps.now() - outcome.record.createdAt);
+    deps.logger.info('run succeeded', { runId, workflow: plan.name });
+  } else if (outcome.current?.status === 'compensating') {
+    await driveRollback(deps, runId);
   }
 }
 

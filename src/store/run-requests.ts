@@ -63,6 +63,41 @@ export function countSinkRequest(k: RunKey & { taskId: string; lamport: number }
   });
 }
 
+/**
+ * The only sink of a plan succeeded: count it and mark the run succeeded in one write, if the run is still
+ * running (a stopping run is left to its rollback) and the sink was not counted before.
+ */
+export function countLastSinkRequest(
+  k: RunKey & { taskId: string; sinkLamport: number } & Final,
+): UpdateCommandInput {
+  return conditionalUpdate(k.tableName, key(k), {
+    set: [
+      '#lam = :sl',
+      '#st = :succeeded',
+      'finishedAt = :now',
+      'expiresAt = :expires',
+      'lamport = :l',
+      APPEND_EVENTS,
+    ],
+    add: ['sinksDone :sink'],
+    remove: ['gsi1pk', 'gsi1sk'],
+    condition: '#st = :running AND (attribute_not_exists(sinksDone) OR NOT contains(sinksDone, :taskId))',
+    names: { '#lam': sinkLamportAttr(k.taskId) },
+    values: {
+      ':sl': k.sinkLamport,
+      ':succeeded': 'succeeded',
+      ':running': 'running',
+      ':now': k.now,
+      ':expires': k.expiresAt,
+      ':l': k.lamport,
+      ':sink': new Set([k.taskId]),
+      ':taskId': k.taskId,
+      ':empty': [],
+      ':ev': [k.event],
+    },
+  });
+}
+
 interface Final {
   readonly lamport: number;
   readonly now: number;

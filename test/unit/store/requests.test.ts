@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { countSinkRequest, createRunRequest, stopRunRequest } from '../../../src/store/run-requests.ts';
+import {
+  countLastSinkRequest,
+  countSinkRequest,
+  createRunRequest,
+  stopRunRequest,
+} from '../../../src/store/run-requests.ts';
 import {
   checkpointRequest,
   claimTaskRequest,
@@ -128,5 +133,23 @@ describe('run request builders', () => {
     });
     expect(stop.ConditionExpression).toBe('#st = :running');
     expect(stop.ExpressionAttributeNames).toMatchObject({ '#rollback': 'rollback', '#error': 'error' });
+  });
+
+  it('finishes a single-sink run with the sink count, only while it is running', () => {
+    const request = countLastSinkRequest({
+      tableName: 't',
+      runId: 'r',
+      taskId: 's',
+      sinkLamport: 7,
+      lamport: 8,
+      now: 1,
+      expiresAt: 2,
+      event,
+    });
+    expect(request.ConditionExpression).toBe(
+      '#st = :running AND (attribute_not_exists(sinksDone) OR NOT contains(sinksDone, :taskId))',
+    );
+    expect(request.UpdateExpression).toContain('REMOVE gsi1pk, gsi1sk');
+    expect(request.ExpressionAttributeValues).toMatchObject({ ':succeeded': 'succeeded', ':sl': 7, ':l': 8 });
   });
 });
