@@ -47,9 +47,11 @@ export interface ScenarioFigures {
   readonly tasksPerSecond: number;
   /** Process CPU time over wall time: 1 means one core busy all along. */
   readonly cpuUtilisation: number;
-  /** Runs per second of process CPU: the throughput if this process had a core to itself. */
+  /** Runs per second of CPU (both processes when the emulators have their own): throughput per core. */
   readonly runsPerCpuSecond: number;
-  /** Process CPU (all threads: the engine, the SDK clients and both emulators) per task, ms. */
+  /** CPU per task of the emulators' own process, ms (`--emulators child` only). */
+  readonly emulatorCpuMsPerTask?: number;
+  /** This process's CPU per task (all threads: the engine, the SDK clients, and the emulators unless they run in a child), ms. */
   readonly cpuMsPerTask: number;
   /** Event-loop utilisation: the share of wall time the one JS thread was not waiting for I/O. */
   readonly eventLoopUtilisation: number;
@@ -134,7 +136,8 @@ export function scenarioFigures(m: ScenarioMeasurement): ScenarioFigures {
     tasksPerSecond: tasks / seconds,
     cpuUtilisation,
     cpuMsPerTask: m.cpuMs / tasks,
-    runsPerCpuSecond: spec.runs / (m.cpuMs / 1000),
+    runsPerCpuSecond: spec.runs / ((m.cpuMs + (m.emulatorCpuMs ?? 0)) / 1000),
+    ...(m.emulatorCpuMs !== undefined ? { emulatorCpuMsPerTask: m.emulatorCpuMs / tasks } : {}),
     eventLoopUtilisation: m.eventLoopUtilisation,
     saturated,
     dispatchLatencyHookMs: hook,

@@ -34,6 +34,9 @@ export function figuresTable(rows: readonly ScenarioFigures[]): string {
       (r) => `${fixed(r.eventLoopUtilisation * 100, 0)}% / ${fixed(r.cpuUtilisation * 100, 0)}%`,
     ),
     line('process CPU per task (ms)', (r) => fixed(r.cpuMsPerTask, 2)),
+    ...(rows.some((r) => r.emulatorCpuMsPerTask !== undefined)
+      ? [line('emulator process CPU per task (ms)', (r) => fixed(r.emulatorCpuMsPerTask ?? 0, 2))]
+      : []),
     line('runs per CPU-second (one core)', (r) => fixed(r.runsPerCpuSecond)),
     line(
       'dispatch p50 / p99 (ms), hook',

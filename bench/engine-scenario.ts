@@ -28,8 +28,10 @@ export interface ScenarioSpec {
 export interface ScenarioMeasurement {
   readonly spec: ScenarioSpec;
   readonly elapsedMs: number;
-  /** CPU (user + system, every thread of the process) used while the runs were in flight, in ms. */
+  /** CPU (user + system, every thread of this process) used by the runs, in ms. */
   readonly cpuMs: number;
+  /** CPU the emulators' own process used (from the start of counting to its end), when they have one. */
+  readonly emulatorCpuMs?: number;
   /** Event-loop utilisation while the runs were in flight: 1 means the loop never waited for I/O. */
   readonly eventLoopUtilisation: number;
   /** Requests by `service:Operation` (SDK middleware). */
@@ -70,29 +72,29 @@ export async function runScenario(
   spec: ScenarioSpec,
   options: { readonly profile?: boolean } = {},
 ): Promise<ScenarioMeasurement> {
-  const { counter, server, observed } = stack;
+  const { counter, emulators, observed } = stack;
   observed.latencies.length = 0;
   observed.runsFinished.clear();
   observed.casAttempts.clear();
   observed.casConflicts.clear();
   const errorsBefore = stack.errors.length;
   counter.reset();
-  server.reset();
+  await emulators.startCounting();
   counter.resume();
-  server.resume();
   const stopProfile = options.profile ? await startCpuSplit() : undefined;
   const cpuBefore = process.cpuUsage();
   const eluBefore = performance.eventLoopUtilization();
   const started = performance.now();
   const runIds = await submitAndWait(stack, spec);
   const elapsedMs = performance.now() - started;
-  const cpu = process.cpuUsage(cpuBefore);
   const elu = performance.eventLoopUtilization(eluBefore);
   const cpuSplitMs = await stopProfile?.();
   // the worker deletes a message after its handler returns, and the run finishes inside the handler
   await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+  // measured over the same span as the emulators' process, when they have one
+  const cpu = process.cpuUsage(cpuBefore);
   counter.pause();
-  server.pause();
+  const received = await emulators.stopCounting();
   const requests = counter.snapshot();
   const { reads, writes } = counter.dynamodb();
   const { readUnits, writeUnits, writesWithoutUnits } = counter.capacity();
@@ -108,8 +110,9 @@ export async function runScenario(
     dynamodbWriteUnits: writeUnits,
     dynamodbWritesWithoutUnits: writesWithoutUnits,
     sqsRequests: counter.sqs(),
-    serverDynamodb: server.received(stack.dynamodbEndpoint),
-    serverSqs: server.received(stack.sqsEndpoint),
+    serverDynamodb: received.dynamodb,
+    serverSqs: received.sqs,
+    ...(received.cpuMs !== undefined ? { emulatorCpuMs: received.cpuMs } : {}),
     unansweredDynamodb: counter.unanswered('dynamodb'),
     unansweredSqs: counter.unanswered('sqs'),
     hookLatencies: [...observed.latencies],

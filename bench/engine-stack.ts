@@ -5,7 +5,6 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { type Emulator, startDynalite, startFauxqs } from '../src/local/emulators.ts';
 import { type Poller, startPoller } from '../src/local/poller.ts';
 import {
   createAwsRuntime,
@@ -17,8 +16,8 @@ import {
   type Runtime,
 } from '../src/runtime/index.ts';
 import type { Plan } from '../src/workflow/plan.ts';
+import { type EmulatorHost, startEmulatorsInChild, startEmulatorsInProcess } from './emulator-host.ts';
 import { RequestCounter } from './request-counter.ts';
-import { ServerRequestCounter } from './server-request-counter.ts';
 
 /** What the engine reports while the benchmark measures. */
 export interface Observed {
@@ -37,9 +36,7 @@ export interface Observed {
 export interface EngineStack {
   readonly runtime: Runtime;
   readonly counter: RequestCounter;
-  readonly server: ServerRequestCounter;
-  readonly dynamodbEndpoint: string;
-  readonly sqsEndpoint: string;
+  readonly emulators: EmulatorHost;
   readonly observed: Observed;
   /** Messages the poller failed to process (a handler threw): there should be none. */
   readonly errors: unknown[];
@@ -51,6 +48,8 @@ export interface EngineStackOptions {
   readonly handlers: HandlerRegistry;
   /** Messages the poller processes at once. */
   readonly workers: number;
+  /** Where dynalite and fauxqs run: this process (as `weft run` does), or a child process of their own. */
+  readonly emulators: 'process' | 'child';
 }
 
 const credentials = { accessKeyId: 'bench', secretAccessKey: 'bench' };
@@ -76,17 +75,16 @@ function recordingMetrics(observed: Observed): EngineMetrics {
   };
 }
 
-/** Starts the emulators, the table, the queue, the runtime and the poller; counting starts paused. */
+/** Starts the emulators (see {@link EmulatorHost}), the table, the queue, the runtime and the poller; counting starts paused. */
 export async function startEngineStack(options: EngineStackOptions): Promise<EngineStack> {
-  const server = new ServerRequestCounter();
-  server.pause();
-  const emulators: Emulator[] = [];
-  const dynalite = await startDynalite();
-  emulators.push(dynalite);
-  const fauxqs = await startFauxqs();
-  emulators.push(fauxqs);
-  const dynamodb = new DynamoDBClient({ endpoint: dynalite.endpoint, region: 'us-east-1', credentials });
-  const sqs = new SQSClient({ endpoint: fauxqs.endpoint, region: 'us-east-1', credentials });
+  const emulators =
+    options.emulators === 'child' ? await startEmulatorsInChild() : await startEmulatorsInProcess();
+  const dynamodb = new DynamoDBClient({
+    endpoint: emulators.dynamodbEndpoint,
+    region: 'us-east-1',
+    credentials,
+  });
+  const sqs = new SQSClient({ endpoint: emulators.sqsEndpoint, region: 'us-east-1', credentials });
   const counter = new RequestCounter();
   counter.attach(dynamodb, 'dynamodb');
   counter.attach(sqs, 'sqs');
@@ -125,17 +123,14 @@ export async function startEngineStack(options: EngineStackOptions): Promise<Eng
   return {
     runtime,
     counter,
-    server,
-    dynamodbEndpoint: dynalite.endpoint,
-    sqsEndpoint: fauxqs.endpoint,
+    emulators,
     observed,
     errors,
     async close() {
       await poller.stop();
       dynamodb.destroy();
       sqs.destroy();
-      await Promise.all(emulators.map((emulator) => emulator.close()));
-      server.close();
+      await emulators.close();
     },
   };
 }

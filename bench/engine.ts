@@ -27,6 +27,8 @@ const USAGE = `usage: npm run bench -- engine [--runs N] [--concurrency N] [--fa
   --fan-in-runs   runs of the 200-wide fan-in, one at a time (default 5)
   --chain-runs    runs of the 100-deep chain, one at a time (default 3)
   --workers       messages the worker processes at once, as the event source mapping's concurrency (default 50)
+  --emulators     where dynalite and fauxqs run: process (default, as weft run does) or child (their own
+                  process: their CPU is measured apart from the engine's)
   --help          this text
   --profile       sample the CPU while the runs are in flight and split it: emulators, SDK, engine, Node`;
 
@@ -39,6 +41,7 @@ interface Options {
   readonly scenarios: readonly (typeof SCENARIOS)[number][];
   readonly profile: boolean;
   readonly help: boolean;
+  readonly emulators: 'process' | 'child';
 }
 
 function positive(name: string, value: string | boolean | undefined, fallback: number): number {
@@ -63,6 +66,7 @@ export function parseOptions(args: readonly string[]): Options {
         workers: { type: 'string' },
         scenarios: { type: 'string' },
         profile: { type: 'boolean' },
+        emulators: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -76,7 +80,12 @@ export function parseOptions(args: readonly string[]): Options {
     .map((s) => s.trim());
   const unknown = scenarios.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
   if (unknown.length > 0) throw new Error(`unknown scenario '${unknown.join("', '")}'\n${USAGE}`);
+  const emulators = values.emulators ?? 'process';
+  if (emulators !== 'process' && emulators !== 'child') {
+    throw new Error(`--emulators must be 'process' or 'child', not '${String(emulators)}'\n${USAGE}`);
+  }
   return {
+    emulators,
     runs: positive('runs', values.runs, 1000),
     concurrency: positive('concurrency', values.concurrency, 50),
     fanInRuns: positive('fan-in-runs', values['fan-in-runs'], 5),
@@ -168,6 +177,7 @@ export async function run(args: readonly string[] = []): Promise<void> {
     plans: [loan, plans.fan_in, plans.chain],
     handlers: noopHandlers([loan, plans.fan_in, plans.chain]),
     workers: options.workers,
+    emulators: options.emulators,
   });
   const rows: ScenarioFigures[] = [];
   try {
@@ -181,8 +191,12 @@ export async function run(args: readonly string[] = []): Promise<void> {
   }
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   const load = loadavg().map((n) => n.toFixed(1));
+  const where =
+    options.emulators === 'child'
+      ? 'engine + worker in one Node process, dynalite + fauxqs in another'
+      : 'dynalite + fauxqs + engine + worker in one Node process';
   process.stdout.write(
-    `engine benchmark: dynalite + fauxqs + engine + worker in one Node ${process.version} process, ${cpus().length} cores (${cpu}), no-op handlers, ${options.workers} messages in process at once; load average ${loadBefore.join(' ')} before, ${load.join(' ')} after\n`,
+    `engine benchmark: ${where} (${process.version}), ${cpus().length} cores (${cpu}), no-op handlers, ${options.workers} messages in process at once; load average ${loadBefore.join(' ')} before, ${load.join(' ')} after\n`,
   );
   process.stdout.write(`${figuresTable(rows)}\n\n${breakdownTable(rows)}\n`);
   const split = cpuSplitTable(rows);
