@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
+import { noopMetrics } from '../../../src/runtime/metrics.ts';
 import type { HandlerRegistry, Json, TaskEvent } from '../../../src/runtime/types.ts';
 import { catalog, createBench, type Endpoints, plan } from './harness.ts';
 
@@ -111,6 +112,36 @@ export function happyPathCases(endpoints: () => Endpoints): void {
       expect(view.status).toBe('succeeded');
       expect(view.planVersion).toBe(v1.version);
       expect(ran.sort()).toEqual(['a', 'old']);
+    });
+
+    it('runs every task once when two processes get every message at the same time', async () => {
+      const branches = Array.from({ length: 30 }, (_, i) => `b${i}`);
+      const wide = plan(
+        [
+          'workflow:',
+          '  name: storm',
+          '  tasks:',
+          '    - id: start',
+          ...branches.flatMap((id) => [`    - id: ${id}`, '      handler: branch', '      deps: [start]']),
+          '    - id: join',
+          `      deps: [${branches.join(', ')}]`,
+        ].join('\n'),
+      );
+      const calls = new Map<string, number>();
+      const bump = (event: TaskEvent) => calls.set(event.taskId, (calls.get(event.taskId) ?? 0) + 1);
+      const handlers: HandlerRegistry = { start: bump, branch: bump, join: bump };
+      const bench = await createBench(endpoints(), catalog(wide), handlers);
+      let conflicts = 0;
+      const metrics = { ...noopMetrics, casConflict: () => (conflicts += 1) };
+      const one = bench.runtime({ owner: 'one', metrics });
+      const two = bench.runtime({ owner: 'two', metrics });
+      const { runId } = await one.submit({ workflow: 'storm', input: null });
+      const view = await bench.runToEnd(one, runId, { twin: two, concurrency: 4 });
+      expect(view.status).toBe('succeeded');
+      expect(calls.size).toBe(32);
+      expect([...calls.values()].every((n) => n === 1)).toBe(true);
+      // the loser of each race was refused and counted, not overwritten
+      expect(conflicts).toBeGreaterThan(0);
     });
 
     it('gives a message delivered twice no second effect', async () => {

@@ -56,6 +56,8 @@ export interface Bench {
 export interface DriveOptions {
   readonly concurrency?: number;
   readonly timeoutMs?: number;
+  /** Another process that gets every message too, at the same time (an at-least-once delivery storm). */
+  readonly twin?: Runtime;
 }
 
 export async function createBench(
@@ -113,7 +115,8 @@ async function drive(
   let done = false;
   const handle = async (message: Message) => {
     try {
-      await runtime.handleMessage(message.Body ?? '');
+      const body = message.Body ?? '';
+      await Promise.all([runtime.handleMessage(body), options.twin?.handleMessage(body)]);
       await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
     } catch {
       // a crash: the message stays invisible until its timeout, as after a dead Lambda
