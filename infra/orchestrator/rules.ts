@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import { type CfnRule, Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { type CfnRule, type IEventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -11,6 +11,8 @@ export interface WeftRulesProps {
   readonly trigger: IFunction;
   /** Receives the deliveries the trigger function still failed after EventBridge's retries. */
   readonly deadLetterQueue: IQueue;
+  /** The bus the `on:` rules listen to; schedules always run on the default bus. @default the default bus */
+  readonly eventBus?: IEventBus;
 }
 
 /**
@@ -40,6 +42,7 @@ export class WeftRules extends Construct {
       plan.triggers.forEach((trigger, index) => {
         const rule = new Rule(this, `${plan.name}-on-${index}`, {
           description: `weft: starts workflow ${plan.name} (trigger ${index})`,
+          ...(props.eventBus ? { eventBus: props.eventBus } : {}),
           // Satisfies the construct's own validation; the pattern as written replaces it below, because the
           // typed EventPattern cannot express every top-level key (`$or`, say).
           eventPattern: { source: ['placeholder'] },
@@ -47,6 +50,8 @@ export class WeftRules extends Construct {
         });
         const cfn = rule.node.defaultChild as CfnRule;
         cfn.addPropertyOverride('EventPattern', trigger.pattern);
+        // Overrides merge into the rendered object: the placeholder's key must not survive.
+        if (!('source' in trigger.pattern)) cfn.addPropertyDeletionOverride('EventPattern.source');
         cfn.addPropertyOverride('Targets.0.InputTransformer', {
           InputTemplate: triggerInputTemplate({ workflow: plan.name, trigger: index }),
         });

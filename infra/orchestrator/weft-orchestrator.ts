@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { ArnFormat, type CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { Dashboard, IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -58,6 +59,8 @@ export interface WeftOrchestratorProps {
   readonly alarmAction?: IAlarmAction;
   /** @default a generated name */
   readonly dashboardName?: string;
+  /** The event bus the workflows' `on:` rules listen to. @default the account's default bus */
+  readonly eventBus?: IEventBus;
 }
 
 /**
@@ -156,6 +159,7 @@ export class WeftOrchestrator extends Construct {
       plans: props.plans,
       trigger: this.triggerFunction,
       deadLetterQueue: this.triggerDeadLetterQueue,
+      ...(props.eventBus ? { eventBus: props.eventBus } : {}),
     });
     this.alarms = new WeftAlarms(this, 'Alarms', {
       deadLetterQueue: this.deadLetterQueue,

@@ -3,12 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { EventBus } from 'aws-cdk-lib/aws-events';
 import { AccountRootPrincipal, Role } from 'aws-cdk-lib/aws-iam';
 import { Code, Function as LambdaFn, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { WeftHttpApi } from '../../infra/orchestrator/http-api.ts';
+import { WeftRules } from '../../infra/orchestrator/rules.ts';
 import { TABLE_ACTIONS, WeftOrchestrator } from '../../infra/orchestrator/weft-orchestrator.ts';
 import { WeftStack } from '../../infra/weft-stack.ts';
 import type { Plan, PlannedTask } from '../../src/workflow/plan.ts';
@@ -195,9 +198,10 @@ describe('WeftOrchestrator: schedules and rules', () => {
         }),
       ],
     });
-    template.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: { $or: [{ source: ['a'] }, { source: ['b'] }] },
-    });
+    const patterns = ofType('AWS::Events::Rule').map(([, rule]) => rule.Properties.EventPattern);
+    expect(patterns.filter((pattern) => pattern !== undefined)).toEqual(
+      orders.triggers.map((t) => t.pattern),
+    );
   });
 
   it('creates a rule per schedule', () => {
@@ -213,6 +217,29 @@ describe('WeftOrchestrator: schedules and rules', () => {
       ],
     });
     expect(ofType('AWS::Events::Rule')).toHaveLength(4);
+  });
+});
+
+describe('WeftRules on a custom event bus', () => {
+  it('puts the on: rules on the given bus and the schedules on the default one', () => {
+    const stack = new Stack(new App(), 'Bus');
+    const trigger = new LambdaFn(stack, 'Fn', {
+      runtime: Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: Code.fromInline('exports.handler = async () => ({})'),
+    });
+    new WeftRules(stack, 'Rules', {
+      plans: [orders],
+      trigger,
+      deadLetterQueue: new Queue(stack, 'Dlq'),
+      eventBus: new EventBus(stack, 'Bus', { eventBusName: 'orders' }),
+    });
+    const rules = Object.values(Template.fromStack(stack).findResources('AWS::Events::Rule'));
+    const onBus = rules.filter((rule) => rule.Properties.EventBusName !== undefined);
+    expect(onBus.map((rule) => rule.Properties.EventPattern)).toEqual(orders.triggers.map((t) => t.pattern));
+    const scheduled = rules.filter((rule) => rule.Properties.ScheduleExpression !== undefined);
+    expect(scheduled).toHaveLength(1);
+    expect(scheduled[0]?.Properties.EventBusName).toBeUndefined();
   });
 });
 
