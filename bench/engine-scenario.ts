@@ -145,22 +145,25 @@ function submitAndWait(stack: EngineStack, spec: ScenarioSpec): Promise<string[]
       clearInterval(watchdog);
       stack.observed.onRunFinished = undefined;
     };
+    const submissions: Promise<unknown>[] = [];
     const submitOne = () => {
       submitted += 1;
-      stack.runtime
+      const submission = stack.runtime
         .submit({ workflow: spec.plan.name, input: spec.input })
-        .then(({ runId }) => runIds.push(runId))
-        .catch((error: unknown) => {
-          stop();
-          reject(error);
-        });
+        .then(({ runId }) => runIds.push(runId));
+      submission.catch((error: unknown) => {
+        stop();
+        reject(error);
+      });
+      submissions.push(submission);
     };
     stack.observed.onRunFinished = () => {
       finished += 1;
       lastProgress = performance.now();
       if (finished === spec.runs) {
         stop();
-        resolve(runIds);
+        // a run can finish before its submit call has returned its id
+        void Promise.all(submissions).then(() => resolve(runIds), reject);
       } else if (submitted < spec.runs) {
         submitOne();
       }
