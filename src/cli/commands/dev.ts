@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { createApiHandler } from '../../api/handler.ts';
+import { startLocalSchedules } from '../../dev/schedules.ts';
 import { startDevServer } from '../../dev/server.ts';
 import { UserInputError } from '../../errors.ts';
 import { readPlanDir } from '../../files/workflows.ts';
@@ -16,8 +17,8 @@ interface DevOptions extends StackFlags {
 
 /**
  * `weft dev`: the deployed HTTP API on 127.0.0.1, over the embedded stack (dynalite, fauxqs, the worker and
- * the reaper), plus `POST /events` to fire the workflows' triggers with an EventBridge-shaped event. Runs
- * until Ctrl-C.
+ * the reaper), plus `POST /events` to fire the workflows' triggers with an EventBridge-shaped event; the
+ * workflows' `rate(...)` schedules fire on their period. Runs until Ctrl-C.
  */
 export function registerDev(program: Command, io: CliIo): void {
   const command = program
@@ -43,13 +44,14 @@ export function registerDev(program: Command, io: CliIo): void {
     assertHandlers(plans, handlers, options.handlers);
     await withLocalStack(io, { ...options, plans, handlers, worker: true }, async (stack, interrupted) => {
       const deps = { runtime: stack.runtime, plans: stack.plans };
+      const trigger = createTriggerHandler(deps);
       const server = await startDevServer({
         port,
         api: createApiHandler({
           ...deps,
           logger: { error: (message, fields) => io.err(`weft dev: ${message} ${JSON.stringify(fields)}\n`) },
         }),
-        trigger: createTriggerHandler(deps),
+        trigger,
       });
       io.err(
         `weft dev: ${server.url} (workflows: ${plans.map((plan) => plan.name).join(', ')}; state in ${options.stateDir})\n` +
