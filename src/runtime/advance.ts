@@ -19,13 +19,10 @@ export async function advance(
   output: string,
   lamport: number,
   only?: readonly string[],
-): Promise<void> {
+): Promise<boolean> {
   const planned = plan.tasks[taskId];
-  if (!planned) return;
-  if (planned.dependents.length === 0) {
-    await countSink(deps, plan, runId, taskId, lamport);
-    return;
-  }
+  if (!planned) return false;
+  if (planned.dependents.length === 0) return countSink(deps, plan, runId, taskId, lamport);
   const targets = only ?? planned.dependents;
   const ready: TaskMessage[] = [];
   await Promise.all(
@@ -48,9 +45,10 @@ export async function advance(
       });
     }),
   );
-  if (ready.length === 0) return;
+  if (ready.length === 0) return false;
   fault(deps, 'beforeDispatch', { runId, taskId });
   await sendDispatches(deps, ready);
+  return false;
 }
 
 async function countSink(
@@ -59,24 +57,22 @@ async function countSink(
   runId: string,
   taskId: string,
   lamport: number,
-): Promise<void> {
-  if (plan.sinks.length === 1) {
-    await countOnlySink(deps, plan, runId, taskId, lamport);
-    return;
-  }
+): Promise<boolean> {
+  if (plan.sinks.length === 1) return countOnlySink(deps, plan, runId, taskId, lamport);
   const outcome = await deps.store.updateRun(
     'sink',
     countSinkRequest({ tableName: deps.store.tableName, runId, taskId, lamport }),
   );
-  if (!outcome.ok) return;
+  if (!outcome.ok) return false;
   const run = outcome.record;
   if (run.status === 'compensating') {
     await driveRollback(deps, runId);
-    return;
+    return false;
   }
   if (run.status === 'running' && run.sinksDone.length === plan.sinks.length) {
-    await finishRun(deps, plan, runId, Math.max(lamport, ...Object.values(run.sinkLamports)) + 1);
+    return finishRun(deps, plan, runId, Math.max(lamport, ...Object.values(run.sinkLamports)) + 1);
   }
+  return false;
 }
 
 /** A plan with one sink finishes with that sink's count: one write per run saved. */
@@ -86,7 +82,7 @@ async function countOnlySink(
   runId: string,
   taskId: string,
   lamport: number,
-): Promise<void> {
+): Promise<boolean> {
   const finished = lamport + 1;
   const outcome = await deps.store.updateRun(
     'sink',
@@ -104,9 +100,10 @@ async function countOnlySink(
   if (outcome.ok) {
     deps.metrics.runFinished('succeeded', deps.now() - outcome.record.createdAt);
     deps.logger.info('run succeeded', { runId, workflow: plan.name });
-  } else if (outcome.current?.status === 'compensating') {
-    await driveRollback(deps, runId);
+    return true;
   }
+  if (outcome.current?.status === 'compensating') await driveRollback(deps, runId);
+  return false;
 }
 
 /** Marks the run succeeded, if every sink is counted and it is still running. */

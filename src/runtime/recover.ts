@@ -148,7 +148,7 @@ async function apply(
     case 'sink': {
       const from = state.tasks.get(command.taskId);
       if (from?.output === undefined) return;
-      await advance(deps, plan, runId, command.taskId, from.output, from.lamport);
+      if (await advance(deps, plan, runId, command.taskId, from.output, from.lamport)) tally.finalised += 1;
       return;
     }
     case 'finalise':

@@ -105,6 +105,15 @@ export function recoveryCases(endpoints: () => Endpoints): void {
       });
     }
 
+    it('finalises a run whose last checkpoint was written but not counted on the run', async () => {
+      const calls = new Map<string, number>();
+      const bench = await createBench(endpoints(), catalog(chain), counting(calls));
+      const { report, view } = await crashAndRecover(bench, 'crashy', 'afterCheckpoint', 'c');
+      expect(view.status).toBe('succeeded');
+      expect(report.finalised).toBe(1);
+      expect(Object.fromEntries(calls)).toEqual({ a: 1, b: 1, x: 1, c: 1 });
+    });
+
     for (const [point, undoRuns] of [
       ['afterStop', 1],
       ['afterCompensationClaim', 1],
