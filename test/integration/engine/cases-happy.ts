@@ -197,6 +197,12 @@ export function happyPathCases(endpoints: () => Endpoints): void {
       await expect(runtime.submit({ workflow: 'nope', input: 1 })).rejects.toMatchObject({
         code: 'workflow.unknown',
       });
+      await expect(
+        runtime.submit({ workflow: 'single', input: 1, runId: 'no spaces' }),
+      ).rejects.toMatchObject({
+        code: 'run.invalidId',
+        name: 'UserInputError',
+      });
     });
   });
 }
