@@ -46,7 +46,7 @@ export interface ScenarioMeasurement {
   /** HTTP requests the emulators received, for the cross-check. */
   readonly serverDynamodb: number;
   readonly serverSqs: number;
-  /** Requests that failed with no HTTP response (the SDK retried them): counted, maybe never received. */
+  /** Requests that failed with no HTTP response (left out of the counts; the SDK retries them). */
   readonly unansweredDynamodb: number;
   readonly unansweredSqs: number;
   /** Engine's `schedulingLatency` hook, ms. */

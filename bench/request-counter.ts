@@ -55,9 +55,14 @@ export class RequestCounter {
         try {
           return await next(args);
         } catch (error) {
-          // no HTTP status: the request never got an answer (a reused socket the server had closed, say)
+          // No HTTP status: no answer came (a kept-alive socket the server had just closed, say). The
+          // emulators' count shows such a request never arrived, so AWS would not bill it: it is moved
+          // from the counts to `unanswered`, and the SDK's retry, if any, counts as the request.
           const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-          if (status === undefined) this.#unanswered.set(service, (this.#unanswered.get(service) ?? 0) + 1);
+          if (status === undefined) {
+            this.#counts.set(key, (this.#counts.get(key) ?? 1) - 1);
+            this.#unanswered.set(service, (this.#unanswered.get(service) ?? 0) + 1);
+          }
           throw error;
         }
       },
@@ -115,7 +120,7 @@ export class RequestCounter {
     };
   }
 
-  /** Requests to `service` that failed without any HTTP response: sent, but perhaps never received. */
+  /** Requests to `service` that failed without any HTTP response (not in the counts). */
   unanswered(service: Service): number {
     return this.#unanswered.get(service) ?? 0;
   }
@@ -130,7 +135,7 @@ export class RequestCounter {
     this.#enabled = true;
   }
 
-  /** Requests by `service:Operation`, sorted by key. */
+  /** Requests that got an HTTP answer (success or error), by `service:Operation`, sorted by key. */
   snapshot(): Readonly<Record<string, number>> {
     return Object.fromEntries([...this.#counts].sort(([a], [b]) => a.localeCompare(b)));
   }
