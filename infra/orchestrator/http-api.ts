@@ -14,6 +14,27 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { API_ROUTES } from '../../src/api/routes.ts';
 
+/**
+ * One JSON line per request, from the variables HTTP APIs support (`jsonWithStandardFields` is made for REST
+ * APIs and names `$context.resourcePath`, which HTTP APIs lack).
+ */
+export const HTTP_API_ACCESS_LOG = {
+  requestId: '$context.requestId',
+  requestTime: '$context.requestTime',
+  ip: '$context.identity.sourceIp',
+  caller: '$context.identity.userArn',
+  method: '$context.httpMethod',
+  routeKey: '$context.routeKey',
+  path: '$context.path',
+  status: '$context.status',
+  protocol: '$context.protocol',
+  responseLength: '$context.responseLength',
+  responseLatency: '$context.responseLatency',
+  integrationStatus: '$context.integrationStatus',
+  integrationError: '$context.integrationErrorMessage',
+  authorizerError: '$context.authorizer.error',
+} as const;
+
 /** Who may call the API: AWS IAM (SigV4) by default, or bearer JWTs from an OIDC or Cognito issuer. */
 export type WeftApiAuth =
   | { readonly type: 'iam' }
@@ -65,7 +86,7 @@ export class WeftHttpApi extends Construct {
       autoDeploy: true,
       accessLogSettings: {
         destination: new LogGroupLogDestination(accessLogs),
-        format: AccessLogFormat.jsonWithStandardFields(),
+        format: AccessLogFormat.custom(JSON.stringify(HTTP_API_ACCESS_LOG)),
       },
     });
     const integration = new HttpLambdaIntegration('ApiIntegration', props.handler);

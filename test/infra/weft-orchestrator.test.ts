@@ -33,6 +33,24 @@ const payments: Plan = {
 };
 const plans = [orders, payments];
 
+/** From the API Gateway developer guide, "Customize HTTP API access logs". */
+const HTTP_API_LOG_VARIABLES = [
+  '$context.requestId',
+  '$context.requestTime',
+  '$context.identity.sourceIp',
+  '$context.identity.userArn',
+  '$context.httpMethod',
+  '$context.routeKey',
+  '$context.path',
+  '$context.status',
+  '$context.protocol',
+  '$context.responseLength',
+  '$context.responseLatency',
+  '$context.integrationStatus',
+  '$context.integrationErrorMessage',
+  '$context.authorizer.error',
+];
+
 type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
 
 let app: App;
@@ -284,6 +302,11 @@ describe('WeftOrchestrator: the HTTP API', () => {
       AutoDeploy: true,
       AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
     });
+    const stage = ofType('AWS::ApiGatewayV2::Stage')[0]?.[1];
+    const settings = stage?.Properties.AccessLogSettings as { Format: string } | undefined;
+    const format = JSON.parse(String(settings?.Format)) as Record<string, string>;
+    // Only variables HTTP APIs define (REST-only ones such as $context.resourcePath fail the deployment).
+    for (const variable of Object.values(format)) expect(HTTP_API_LOG_VARIABLES).toContain(variable);
   });
 
   it('can use a JWT authoriser instead, still on every route', () => {
