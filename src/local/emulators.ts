@@ -53,7 +53,7 @@ export interface FauxqsOptions {
  * its app and listens on loopback itself.
  */
 export async function startFauxqs(options: FauxqsOptions = {}): Promise<Emulator> {
-  await ensureSqliteImportable();
+  ensureSqliteImportable();
   const { buildApp } = await import('fauxqs');
   const app = buildApp({ logger: false });
   const endpoint = await app.listen({ port: options.port ?? 0, host: '127.0.0.1' });

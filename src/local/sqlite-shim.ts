@@ -1,14 +1,17 @@
 import { register } from 'node:module';
 
 /**
- * fauxqs imports `node:sqlite` (Node 22.5+) at load time for its optional on-disk persistence, which weft
- * never uses: the local queue is rebuilt from DynamoDB after a restart, exactly as in the cloud. On Node 20
- * this loader hook answers that import with a module whose `DatabaseSync` refuses to be constructed, so
- * fauxqs loads and runs in memory. On Node 22 the real module is left alone.
+ * fauxqs imports `node:sqlite` at load time for its optional on-disk persistence, which weft never uses: the
+ * local queue is rebuilt from DynamoDB after a restart, exactly as in the cloud. That import fails on Node 20
+ * (no such module) and prints an ExperimentalWarning on Node 22. This loader hook answers fauxqs's import, and
+ * only fauxqs's, with a module whose `DatabaseSync` refuses to be constructed, so fauxqs loads and runs in
+ * memory on both, silently. Anyone else importing `node:sqlite` (a user's handlers) gets the real module.
  */
 const hooks = `
 export async function resolve(specifier, context, next) {
-  if (specifier === 'node:sqlite') return { url: 'weft-shim:sqlite', shortCircuit: true };
+  if (specifier === 'node:sqlite' && /[\\\\/]node_modules[\\\\/]fauxqs[\\\\/]/.test(context.parentURL ?? '')) {
+    return { url: 'weft-shim:sqlite', shortCircuit: true };
+  }
   return next(specifier, context);
 }
 export async function load(url, context, next) {
@@ -16,7 +19,7 @@ export async function load(url, context, next) {
     return {
       format: 'module',
       shortCircuit: true,
-      source: 'export class DatabaseSync { constructor() { throw new Error("node:sqlite needs Node 22.5+; weft runs fauxqs in memory") } }',
+      source: 'export class DatabaseSync { constructor() { throw new Error("weft runs fauxqs in memory") } }',
     };
   }
   return next(url, context);
@@ -24,13 +27,9 @@ export async function load(url, context, next) {
 
 let installed = false;
 
-/** Makes `import('fauxqs')` work on Node versions without `node:sqlite`. Idempotent. */
-export async function ensureSqliteImportable(): Promise<void> {
+/** Makes `import('fauxqs')` work on Node 20 and quiet on Node 22. Idempotent; call before importing fauxqs. */
+export function ensureSqliteImportable(): void {
   if (installed) return;
   installed = true;
-  try {
-    await import('node:sqlite' as string);
-  } catch {
-    register(`data:text/javascript,${encodeURIComponent(hooks)}`);
-  }
+  register(`data:text/javascript,${encodeURIComponent(hooks)}`);
 }
