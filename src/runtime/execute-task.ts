@@ -23,9 +23,9 @@ import type { Json, TaskErrorView, TaskHandler } from './types.ts';
 const CLAIM_TRIES = 3;
 
 /**
- * Runs one attempt of a task from its dispatch message: claim (one conditional write), read the run once,
- * run the handler, checkpoint (fenced on owner and attempt), then advance along the edges. A failure is
- * retried per the task's policy or stops the run.
+ * Runs one attempt of a task from its dispatch message: read the run once (is it still running, which
+ * plan version), claim (one conditional write), run the handler, checkpoint (fenced on owner and attempt),
+ * then advance along the edges. A failure is retried per the task's policy or stops the run.
  */
 export async function executeTask(deps: RuntimeDeps, message: TaskMessage): Promise<void> {
   const run = await deps.store.getRun(message.runId);
