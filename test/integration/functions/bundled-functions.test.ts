@@ -6,7 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { App } from 'aws-cdk-lib';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { WeftStack } from '../../../infra/weft-stack.ts';
 import { readPlanDir } from '../../../src/files/workflows.ts';
 import { ensureQueue, ensureTable } from '../../../src/runtime/index.ts';
@@ -133,7 +133,6 @@ beforeAll(async () => {
     AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
     AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint,
     AWS_ENDPOINT_URL_SQS: sqsEndpoint,
-    POWERTOOLS_METRICS_DISABLED: 'true',
     POWERTOOLS_LOG_LEVEL: 'ERROR',
   });
   for (const [id, resource] of Object.entries(template.Resources)) {
@@ -150,12 +149,35 @@ beforeAll(async () => {
 }, 120_000);
 
 describe('the bundled Lambda functions', () => {
-  it('run a workflow: API submission, worker batches from the queue, API result', async () => {
-    const submitted = await api('POST', '/runs', { workflow: 'greet', input: { name: 'lambda' } });
-    expect(submitted.statusCode).toBe(201);
-    const { runId } = JSON.parse(submitted.body) as { runId: string };
-    const run = await runToEnd(runId);
-    expect(run).toMatchObject({ status: 'succeeded', tasks: { world: { output: 'hello lambda!' } } });
+  it('run a workflow: API submission, worker batches from the queue, API result, EMF metrics', async () => {
+    const emitted: Record<string, unknown>[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      const text = String(chunk);
+      if (text.includes('"_aws"')) emitted.push(JSON.parse(text) as Record<string, unknown>);
+      else write(chunk);
+      return true;
+    });
+    try {
+      const submitted = await api('POST', '/runs', { workflow: 'greet', input: { name: 'lambda' } });
+      expect(submitted.statusCode).toBe(201);
+      const { runId } = JSON.parse(submitted.body) as { runId: string };
+      const run = await runToEnd(runId);
+      expect(run).toMatchObject({ status: 'succeeded', tasks: { world: { output: 'hello lambda!' } } });
+    } finally {
+      spy.mockRestore();
+    }
+    const names = new Set(emitted.flatMap((doc) => Object.keys(doc)));
+    for (const metric of [
+      'CasAttempts',
+      'SchedulingLatency',
+      'TaskDuration',
+      'RunDuration',
+      'RunsSucceeded',
+    ]) {
+      expect(names).toContain(metric);
+    }
+    expect(emitted.every((doc) => doc.service === 'weft')).toBe(true);
   });
 
   it('start a run from a rule delivery, once per event id', async () => {
