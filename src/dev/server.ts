@@ -45,9 +45,19 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       );
     });
   });
+  const wanted = options.port ?? 8787;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 8787, '127.0.0.1', () => resolve());
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new UserInputError(
+              'usage',
+              `port ${wanted} on 127.0.0.1 is in use: pass another --port (0 picks a free one)`,
+            )
+          : error,
+      );
+    });
+    server.listen(wanted, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   return {

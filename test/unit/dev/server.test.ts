@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApiHandler } from '../../../src/api/index.ts';
 import { type DevServer, startDevServer } from '../../../src/dev/server.ts';
+import { UserInputError } from '../../../src/errors.ts';
 import { createTriggerHandler } from '../../../src/triggers/index.ts';
 import { catalogOf, chainPlan, FakeRuntime } from '../../support/fake-runtime.ts';
 
@@ -77,6 +78,20 @@ describe('startDevServer', () => {
     );
     expect(result.status).toBe(200);
     expect(runtime.submissions[0]).toMatchObject({ workflow: 'nightly', input: { schedule: 'rate(1 day)' } });
+  });
+
+  it('fails with a user error when the port is taken', async () => {
+    const { url } = await start();
+    const port = Number(new URL(url).port);
+    const deps = { runtime: new FakeRuntime(plans), plans };
+    await expect(
+      startDevServer({ port, api: createApiHandler(deps), trigger: createTriggerHandler(deps) }),
+    ).rejects.toThrow(
+      new UserInputError(
+        'usage',
+        `port ${port} on 127.0.0.1 is in use: pass another --port (0 picks a free one)`,
+      ),
+    );
   });
 
   it('answers 400 for a delivery naming an unknown workflow, 405 for GET /events', async () => {
