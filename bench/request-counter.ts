@@ -43,6 +43,8 @@ export class RequestCounter {
   readonly #unanswered = new Map<Service, number>();
   readonly #units = { read: 0, write: 0, unknownWrites: 0 };
   #enabled = true;
+  /** Bumped by `reset`, so a request counted before it cannot change the counts after it. */
+  #epoch = 0;
 
   /** Starts counting the requests `client` sends (a DocumentClient made from it shares its stack). */
   attach(client: DynamoDBClient | SQSClient, service: Service): void {
@@ -52,6 +54,7 @@ export class RequestCounter {
         if (!this.#enabled) return next(args);
         const key = `${service}:${operationOf(context.commandName)}`;
         this.#counts.set(key, (this.#counts.get(key) ?? 0) + 1);
+        const epoch = this.#epoch;
         try {
           return await next(args);
         } catch (error) {
@@ -59,7 +62,7 @@ export class RequestCounter {
           // emulators' count shows such a request never arrived, so AWS would not bill it: it is moved
           // from the counts to `unanswered`, and the SDK's retry, if any, counts as the request.
           const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-          if (status === undefined) {
+          if (status === undefined && epoch === this.#epoch) {
             this.#counts.set(key, (this.#counts.get(key) ?? 1) - 1);
             this.#unanswered.set(service, (this.#unanswered.get(service) ?? 0) + 1);
           }
@@ -72,6 +75,7 @@ export class RequestCounter {
 
   /** Zeroes the counts (between scenarios). */
   reset(): void {
+    this.#epoch += 1;
     this.#counts.clear();
     this.#unanswered.clear();
     this.#units.read = 0;
