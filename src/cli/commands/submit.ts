@@ -56,6 +56,13 @@ export function registerSubmit(program: Command, io: CliIo, deps: SubmitDeps = d
         ...(options.region ? { region: options.region } : {}),
         ...(options.unsigned ? {} : { credentials: deps.credentials(options.profile) }),
       });
+      const interval = Number(options.pollInterval);
+      if (!Number.isFinite(interval) || interval < 0) {
+        throw new UserInputError(
+          'usage',
+          `--poll-interval must be a number of milliseconds, got '${options.pollInterval}'`,
+        );
+      }
       const input = await parseInputOption(options.input);
       const submitted = await call(options.endpoint, () =>
         client.request(
@@ -70,13 +77,6 @@ export function registerSubmit(program: Command, io: CliIo, deps: SubmitDeps = d
         return;
       }
       const runId = (submitted as { runId: string }).runId;
-      const interval = Number(options.pollInterval);
-      if (!Number.isFinite(interval) || interval < 0) {
-        throw new UserInputError(
-          'usage',
-          `--poll-interval must be a number of milliseconds, got '${options.pollInterval}'`,
-        );
-      }
       io.err(`submitted run ${runId}; waiting for it to finish\n`);
       for (;;) {
         const run = (await call(options.endpoint, () =>
@@ -112,6 +112,12 @@ async function call(
     response = await send();
   } catch (error) {
     if (error instanceof UserInputError) throw error;
+    if (error instanceof Error && error.name === 'CredentialsProviderError') {
+      throw new UserInputError(
+        'api.credentials',
+        `no AWS credentials to sign the request (${error.message}): configure them (aws configure, aws sso login, AWS_PROFILE), or pass --unsigned for weft dev`,
+      );
+    }
     const reason =
       error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : '';
     throw new UserInputError('api.unreachable', `cannot reach ${endpoint}: ${reason}`);

@@ -108,9 +108,13 @@ function captureIo(): CliIo & { stdout: string[]; stderr: string[] } {
   };
 }
 
-async function submit(args: string[], io: CliIo): Promise<void> {
+async function submit(
+  args: string[],
+  io: CliIo,
+  provider: () => Promise<typeof credentials> = async () => credentials,
+): Promise<void> {
   const program = new Command('weft').exitOverride();
-  registerSubmit(program, io, { credentials: () => async () => credentials, sleep: async () => {} });
+  registerSubmit(program, io, { credentials: () => provider, sleep: async () => {} });
   await program.parseAsync(['submit', ...args], { from: 'user' });
 }
 
@@ -199,6 +203,29 @@ describe('weft submit', () => {
     await expect(
       submit(['nope', '--endpoint', api.url, '--region', 'eu-west-1'], captureIo()),
     ).rejects.toThrow(/404 workflow.unknown: no workflow named "nope"/);
+  });
+
+  it('fails with a user error when no AWS credentials can be found', async () => {
+    const api = await fakeApi(() => ({ status: 201, body: {} }));
+    const missing = async () => {
+      throw Object.assign(new Error('Could not load credentials from any providers'), {
+        name: 'CredentialsProviderError',
+      });
+    };
+    await expect(
+      submit(['w', '--endpoint', api.url, '--region', 'eu-west-1'], captureIo(), missing),
+    ).rejects.toThrow(
+      /no AWS credentials to sign the request \(Could not load credentials from any providers\)/,
+    );
+    expect(api.seen).toHaveLength(0);
+  });
+
+  it('rejects a bad --poll-interval before submitting anything', async () => {
+    const api = await fakeApi(() => ({ status: 201, body: { runId: 'r' } }));
+    await expect(
+      submit(['w', '--endpoint', api.url, '--unsigned', '--wait', '--poll-interval', 'soon'], captureIo()),
+    ).rejects.toThrow(/--poll-interval/);
+    expect(api.seen).toHaveLength(0);
   });
 
   it('rejects a custom-domain endpoint without --region', async () => {
