@@ -57,9 +57,15 @@ export function registerDev(program: Command, io: CliIo): void {
         `weft dev: ${server.url} (workflows: ${plans.map((plan) => plan.name).join(', ')}; state in ${options.stateDir})\n` +
           `  POST ${server.url}/runs  GET ${server.url}/runs/{id}  POST ${server.url}/events  (Ctrl-C stops)\n`,
       );
+      const stopSchedules = startLocalSchedules({
+        plans,
+        trigger,
+        report: (line) => io.err(`weft dev: ${line}\n`),
+      });
       await new Promise<void>((resolve) =>
         interrupted.addEventListener('abort', () => resolve(), { once: true }),
       );
+      stopSchedules();
       await server.close();
     });
   });

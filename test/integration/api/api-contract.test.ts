@@ -108,6 +108,12 @@ describe('weft dev: the HTTP API', () => {
     expect(result.status).toBe(413);
   });
 
+  it('lists the schedules it does not fire (cron), at start', () => {
+    expect(dev.stderr()).toContain(
+      'weft dev: schedule cron(0 2 * * ? *) of greet is not fired by weft dev; POST /events fires it',
+    );
+  });
+
   it('lists the workflows', async () => {
     const result = await call(dev.url, 'GET', '/workflows');
     expect(result.status).toBe(200);

@@ -8,6 +8,8 @@ const root = new URL('../../..', import.meta.url).pathname;
 /** A `weft dev` process on a free port, over the API fixtures' workflows and handlers. */
 export interface DevProcess {
   readonly url: string;
+  /** What the process wrote on stderr so far. */
+  stderr(): string;
   stop(): Promise<number | null>;
 }
 
@@ -45,6 +47,7 @@ export async function startWeftDev(): Promise<DevProcess> {
   });
   return {
     url,
+    stderr: () => stderr,
     stop: () =>
       new Promise((resolve) => {
         if (child.exitCode !== null) {
