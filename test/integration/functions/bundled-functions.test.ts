@@ -6,7 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { App } from 'aws-cdk-lib';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { WeftStack } from '../../../infra/weft-stack.ts';
 import { readPlanDir } from '../../../src/files/workflows.ts';
 import { ensureQueue, ensureTable } from '../../../src/runtime/index.ts';
@@ -29,6 +29,9 @@ const tableName = `weft-bundles-${suffix}`;
 let queueUrl: string;
 let sqs: SQSClient;
 const bundles: Record<string, Handler> = {};
+/** The EMF documents and the log lines the functions printed (collected instead of printed). */
+const emitted: Record<string, unknown>[] = [];
+const logged: Record<string, unknown>[] = [];
 
 const context = {
   callbackWaitsForEmptyEventLoop: true,
@@ -108,6 +111,17 @@ async function runToEnd(runId: string): Promise<Record<string, unknown>> {
 }
 
 beforeAll(async () => {
+  // Powertools writes EMF to stdout and ERROR log lines to stderr.
+  for (const stream of [process.stdout, process.stderr]) {
+    const write = stream.write.bind(stream);
+    vi.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      const text = String(chunk);
+      if (text.includes('"_aws"')) emitted.push(JSON.parse(text) as Record<string, unknown>);
+      else if (text.startsWith('{"level"')) logged.push(JSON.parse(text) as Record<string, unknown>);
+      else write(chunk);
+      return true;
+    });
+  }
   const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
   const dynamodbEndpoint = inject('dynamodbEndpoint');
   const sqsEndpoint = inject('sqsEndpoint');
@@ -148,25 +162,18 @@ beforeAll(async () => {
   expect(Object.keys(bundles).sort()).toEqual(['api', 'reaper', 'trigger', 'worker']);
 }, 120_000);
 
+afterAll(() => {
+  vi.restoreAllMocks();
+});
+
 describe('the bundled Lambda functions', () => {
   it('run a workflow: API submission, worker batches from the queue, API result, EMF metrics', async () => {
-    const emitted: Record<string, unknown>[] = [];
-    const write = process.stdout.write.bind(process.stdout);
-    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      const text = String(chunk);
-      if (text.includes('"_aws"')) emitted.push(JSON.parse(text) as Record<string, unknown>);
-      else write(chunk);
-      return true;
-    });
-    try {
-      const submitted = await api('POST', '/runs', { workflow: 'greet', input: { name: 'lambda' } });
-      expect(submitted.statusCode).toBe(201);
-      const { runId } = JSON.parse(submitted.body) as { runId: string };
-      const run = await runToEnd(runId);
-      expect(run).toMatchObject({ status: 'succeeded', tasks: { world: { output: 'hello lambda!' } } });
-    } finally {
-      spy.mockRestore();
-    }
+    emitted.length = 0;
+    const submitted = await api('POST', '/runs', { workflow: 'greet', input: { name: 'lambda' } });
+    expect(submitted.statusCode).toBe(201);
+    const { runId } = JSON.parse(submitted.body) as { runId: string };
+    const run = await runToEnd(runId);
+    expect(run).toMatchObject({ status: 'succeeded', tasks: { world: { output: 'hello lambda!' } } });
     const names = new Set(emitted.flatMap((doc) => Object.keys(doc)));
     for (const metric of [
       'CasAttempts',
@@ -203,6 +210,10 @@ describe('the bundled Lambda functions', () => {
     const trigger = bundles.trigger as Handler;
     expect(await trigger({ weft: { workflow: 'gone', trigger: 0 }, event: { id: 'e' } })).toEqual([]);
     expect(await trigger({ source: 'no id' })).toEqual([]);
+    expect(logged.filter((line) => line.message === 'event dropped')).toEqual([
+      expect.objectContaining({ level: 'ERROR', component: 'trigger', code: 'workflow.unknown' }),
+      expect.objectContaining({ level: 'ERROR', component: 'trigger', code: 'trigger.invalidEvent' }),
+    ]);
   });
 
   it('run the recovery pass', async () => {
