@@ -1,0 +1,83 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { type ApiEvent, type ApiResult, createApiHandler } from '../../../src/api/index.ts';
+import { readPlanDir } from '../../../src/files/workflows.ts';
+import { planCatalog } from '../../../src/lambda/plans.ts';
+import { createAwsRuntime, ensureQueue, ensureTable } from '../../../src/runtime/index.ts';
+
+/** The API handler over the real runtime on dynalite and fauxqs, without a worker: runs stay pending. */
+let handle: (event: ApiEvent) => Promise<ApiResult>;
+
+function request(
+  method: string,
+  rawPath: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): ApiEvent {
+  return {
+    rawPath,
+    headers,
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    requestContext: { http: { method }, requestId: 'req' },
+  };
+}
+
+function parse(result: ApiResult): Record<string, unknown> {
+  return JSON.parse(result.body) as Record<string, unknown>;
+}
+
+beforeAll(async () => {
+  const region = 'us-east-1';
+  const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+  const dynamodb = new DynamoDBClient({ region, endpoint: inject('dynamodbEndpoint'), credentials });
+  const sqs = new SQSClient({ region, endpoint: inject('sqsEndpoint'), credentials });
+  const suffix = `${process.pid}-${Date.now()}`;
+  const tableName = `weft-api-${suffix}`;
+  await ensureTable(dynamodb, tableName);
+  const { queueUrl } = await ensureQueue(sqs, `weft-api-${suffix}`);
+  const plans = planCatalog(await readPlanDir('test/fixtures/api/workflows'));
+  const runtime = createAwsRuntime({ dynamodb, sqs, tableName, queueUrl, plans, handlers: {} });
+  handle = createApiHandler({ runtime, plans });
+});
+
+describe('createApiHandler over the real runtime', () => {
+  it('submits, reads the run and its history', async () => {
+    const submitted = await handle(request('POST', '/runs', { workflow: 'greet', input: { name: 'x' } }));
+    expect(submitted.statusCode).toBe(201);
+    const runId = String(parse(submitted).runId);
+    const run = await handle(request('GET', `/runs/${runId}`));
+    expect(parse(run)).toMatchObject({ runId, workflow: 'greet', status: 'running', input: { name: 'x' } });
+    const history = parse(await handle(request('GET', `/runs/${runId}/history`)));
+    expect((history.events as { type: string }[])[0]?.type).toBe('run.submitted');
+  });
+
+  it('maps the runtime conflict on a reused idempotency key to 409, and the same input to 200', async () => {
+    const send = (n: number) =>
+      handle(
+        request(
+          'POST',
+          '/runs',
+          { workflow: 'greet', input: { n } },
+          { 'idempotency-key': 'real-runtime-key' },
+        ),
+      );
+    expect((await send(1)).statusCode).toBe(201);
+    expect((await send(1)).statusCode).toBe(200);
+    const conflict = await send(2);
+    expect(conflict.statusCode).toBe(409);
+    expect(parse(conflict).error).toMatchObject({ code: 'run.conflict' });
+  });
+
+  it('answers 404 for a run the table does not hold', async () => {
+    expect((await handle(request('GET', '/runs/never-submitted'))).statusCode).toBe(404);
+    expect((await handle(request('POST', '/runs/never-submitted/cancel'))).statusCode).toBe(404);
+  });
+
+  it('cancels a run that has not started', async () => {
+    const { runId } = parse(await handle(request('POST', '/runs', { workflow: 'greet', input: {} })));
+    const cancelled = await handle(request('POST', `/runs/${String(runId)}/cancel`));
+    expect(cancelled.statusCode).toBe(200);
+    expect(['compensating', 'cancelled']).toContain(parse(cancelled).status);
+  });
+});
