@@ -11,11 +11,11 @@ import {
   type StructuredLogger,
   structuredLogger,
 } from '../observability/index.ts';
+import { planCatalog } from '../runtime/catalog.ts';
 import { createAwsRuntime } from '../runtime/index.ts';
 import type { HandlerRegistry, PlanCatalog, Runtime } from '../runtime/types.ts';
 import type { Plan } from '../workflow/plan.ts';
 import type { LambdaEnv } from './env.ts';
-import { planCatalog } from './plans.ts';
 
 /** What every weft function builds once per cold start. */
 export interface LambdaDeps {

@@ -1,15 +1,8 @@
 import { readFileSync } from 'node:fs';
-import type { PlanCatalog } from '../runtime/types.ts';
 import type { Plan } from '../workflow/plan.ts';
 
 /** The file the CDK construct writes next to every bundled function: the plans compiled at synth time. */
 export const BUNDLED_PLANS_FILE = 'plans.json';
-
-/** A catalog over a fixed list of plans. */
-export function planCatalog(plans: readonly Plan[]): PlanCatalog {
-  const byName = new Map(plans.map((plan) => [plan.name, plan]));
-  return { byName: (name) => byName.get(name), list: () => plans };
-}
 
 /**
  * Reads the plans bundled next to the function's code (`new URL('./plans.json', import.meta.url)` from

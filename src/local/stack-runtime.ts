@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { createAwsRuntime, noopMetrics } from '../runtime/index.ts';
+import { createAwsRuntime, noopMetrics, planCatalog } from '../runtime/index.ts';
 import type { HandlerRegistry, PlanCatalog, Runtime } from '../runtime/types.ts';
 import { DynamoDbRunStore } from '../store/dynamodb-run-store.ts';
 import type { Plan } from '../workflow/plan.ts';
@@ -59,7 +59,7 @@ export function createStackRuntime(
   options: StackRuntimeOptions,
 ): StackRuntime {
   const onError = options.onError ?? (() => {});
-  const plans = catalogOf(options.plans);
+  const plans = planCatalog(options.plans);
   const shutdown = new AbortController();
   const runtime = createAwsRuntime({
     dynamodb: clients.dynamodb,
@@ -104,12 +104,6 @@ export function createStackRuntime(
       clients.sqs.destroy();
     },
   };
-}
-
-/** A catalog of the plans given on the command line. */
-export function catalogOf(plans: readonly Plan[]): PlanCatalog {
-  const byName = new Map(plans.map((plan) => [plan.name, plan]));
-  return { byName: (name) => byName.get(name), list: () => plans };
 }
 
 /** Runs the recovery pass now and then every `intervalMs`, one pass at a time. */

@@ -14,8 +14,6 @@ import {
   type StackRecord,
 } from './state-dir.ts';
 
-export { catalogOf } from './stack-runtime.ts';
-
 /** The local table and queue names: one state dir holds one weft installation. */
 export const LOCAL_TABLE = 'weft';
 export const LOCAL_QUEUE = 'weft-tasks';

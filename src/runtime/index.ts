@@ -3,6 +3,7 @@
 export { ensureQueue } from '../queue/ensure-queue.ts';
 export { ensureTable } from '../store/ensure-table.ts';
 export { type AwsRuntimeConfig, createAwsRuntime } from './aws-runtime.ts';
+export { planCatalog } from './catalog.ts';
 export type { FaultPoint, FaultSite } from './deps.ts';
 export {
   HandlerNotFoundError,

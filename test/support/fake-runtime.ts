@@ -46,7 +46,7 @@ export function chainPlan(
 }
 
 /** A catalog over a fixed list of plans. */
-export { planCatalog as catalogOf } from '../../src/lambda/plans.ts';
+export { planCatalog as catalogOf } from '../../src/runtime/catalog.ts';
 
 /**
  * An in-memory Runtime honouring the contract's submission rules (same id or key with a different workflow

@@ -3,7 +3,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { type ApiEvent, type ApiResult, createApiHandler } from '../../../src/api/index.ts';
 import { readPlanDir } from '../../../src/files/workflows.ts';
-import { planCatalog } from '../../../src/lambda/plans.ts';
+import { planCatalog } from '../../../src/runtime/catalog.ts';
 import { createAwsRuntime, ensureQueue, ensureTable } from '../../../src/runtime/index.ts';
 
 /** The API handler over the real runtime on dynalite and fauxqs, without a worker: runs stay pending. */
