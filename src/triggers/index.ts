@@ -1,3 +1,4 @@
+export { cronMatches, cronSchedule, nextCronTime, nextFireTime } from './cron.ts';
 export { type EventPattern, matchesPattern } from './event-pattern.ts';
 export { mapInput, parsePath } from './input-mapping.ts';
 export {

@@ -139,6 +139,8 @@ describe('triggers and schedules', () => {
   it.each([
     'schedule: rate(1 minute)',
     'schedule: [rate(2 hours), cron(0 12 * * ? *), cron(0/15 8-17 ? * MON-FRI *), cron(0 0 L * ? 2026)]',
+    'schedule: [cron(0/30 20-2 ? * MON-FRI *), cron(0 9 ? * 3#2 *), cron(0 18 ? * 6L *), cron(0 0 LW * ? *)]',
+    'schedule: [cron(0 9 15W NOV-FEB ? *), cron(0 12 ? * L *), cron(5/10 * ? * fri-mon 2026/2)]',
     'on: [{pattern: {source: [shop], detail: {amount: [{numeric: [">", 100]}], kind: [{prefix: "vip"}], x: [{exists: true}]}}}]',
     'on: [{pattern: {$or: [{source: [a]}, {source: [b]}]}, input: {id: "$.detail.items[0]", k: 3}}]',
   ])('accepts %s', (field) => {
@@ -152,6 +154,11 @@ describe('triggers and schedules', () => {
     ['schedule: cron(0 12 * * *)', 'with 6 fields'],
     ['schedule: cron(0 12 * * * *)', "'?' in exactly one of"],
     ['schedule: cron(61 12 * * ? *)', 'minutes field'],
+    ['schedule: cron(0 9 ? * 3#1,6#3 *)', "day-of-week field is '3#1' alone"],
+    ['schedule: cron(0 0 L,15 * ? *)', "day-of-month field is 'L' alone"],
+    ['schedule: cron(0 0 32W * ? *)', 'valid day-of-month field (1-31'],
+    ['schedule: cron(0 0 1 1 ? 2030-2026)', 'valid year field (1970-2199'],
+    ['schedule: cron(0 0 ? * 8 *)', 'valid day-of-week field (1-7 or SUN-SAT'],
     ['on: [{pattern: {source: shop}}]', 'EventBridge matches lists'],
     ['on: [{pattern: {}}]', 'non-empty event pattern'],
     ['on: [{pattern: {n: [{numeric: [">"]}]}}]', 'operator and number pairs'],
