@@ -1,0 +1,195 @@
+/**
+ * The chaos test's driver: handlers that act out a case's behaviours and record what they saw, and a loop
+ * that runs one case to its end under its adversity (a crash, duplicates, a purge, a racing worker).
+ */
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  ReceiveMessageCommand,
+} from '@aws-sdk/client-sqs';
+import type { FaultPoint } from '../../../src/runtime/index.ts';
+import type {
+  CompensationEvent,
+  HandlerRegistry,
+  HistoryEvent,
+  PlanCatalog,
+  Runtime,
+  RunView,
+  TaskEvent,
+} from '../../../src/runtime/types.ts';
+import type { Plan } from '../../../src/workflow/plan.ts';
+import { type Behaviour, type ChaosCase, id, type Trace, workflowYaml } from './chaos-model.ts';
+import { type Bench, isFinal, plan } from './harness.ts';
+
+class Flaky extends Error {
+  override name = 'Flaky';
+}
+
+class Broken extends Error {
+  override name = 'Broken';
+}
+
+const traces = new Map<string, Trace>();
+
+function act(what: Behaviour, calls: number, label: string): void {
+  if (what === 'fatal') throw new Broken(`${label} fails for good`);
+  if (what === 'transient' && calls === 1) throw new Flaky(`${label} fails once`);
+}
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 3)));
+
+/** The handlers every case uses; they find their case's behaviours by run id. */
+export const handlers: HandlerRegistry = {
+  run: async (event: TaskEvent) => {
+    const trace = traces.get(event.runId);
+    if (!trace) throw new Error(`no trace for ${event.runId}`);
+    if (trace.checkpoints.has(event.taskId)) {
+      trace.violations.push(`${event.taskId} ran again after its checkpoint (attempt ${event.attempt})`);
+    }
+    const calls = (trace.taskCalls.get(event.taskId) ?? 0) + 1;
+    trace.taskCalls.set(event.taskId, calls);
+    await tick();
+    const spec = trace.spec.tasks[Number(event.taskId.slice(1))];
+    act(spec?.behaviour ?? 'ok', calls, event.taskId);
+    return { task: event.taskId, deps: Object.keys(event.deps).sort() };
+  },
+  undo: async (event: CompensationEvent) => {
+    const trace = traces.get(event.runId);
+    if (!trace) throw new Error(`no trace for ${event.runId}`);
+    const calls = trace.compCalls.get(event.taskId) ?? [];
+    trace.seq += 1;
+    const call = { start: trace.seq, end: Number.POSITIVE_INFINITY };
+    calls.push(call);
+    trace.compCalls.set(event.taskId, calls);
+    if ((event.output as { task?: string } | null)?.task !== event.taskId) {
+      trace.violations.push(`${event.taskId}'s compensation got the output ${JSON.stringify(event.output)}`);
+    }
+    await tick();
+    try {
+      act(trace.spec.tasks[Number(event.taskId.slice(1))]?.compensation ?? 'ok', calls.length, event.taskId);
+    } finally {
+      trace.seq += 1;
+      call.end = trace.seq;
+    }
+  },
+};
+
+const plans = new Map<string, Plan>();
+export const catalog: PlanCatalog = { byName: (name) => plans.get(name), list: () => [...plans.values()] };
+
+/** How a case ended. */
+export interface CaseEnd {
+  readonly view: RunView;
+  readonly history: readonly HistoryEvent[];
+  readonly trace: Trace;
+  /** Whether the planned crash happened (its fault point was reached). */
+  readonly crashed: boolean;
+}
+
+/** Runs one case to its end under its adversity; returns the final view, the history and the trace. */
+export async function runCase(bench: Bench, name: string, spec: ChaosCase): Promise<CaseEnd> {
+  plans.set(name, plan(workflowYaml(name, spec)));
+  const runId = `${name}-run`;
+  const trace: Trace = {
+    spec,
+    seq: 0,
+    taskCalls: new Map(),
+    compCalls: new Map(),
+    checkpoints: new Map(),
+    violations: [],
+  };
+  traces.set(runId, trace);
+  let crashed = false;
+  const reached = new Map<string, number>();
+  const death = new AbortController();
+  const crashSite = spec.crash ? id(spec.crash.task % spec.tasks.length) : undefined;
+  const observe = (point: FaultPoint, taskId: string | undefined) => {
+    if (point === 'afterCheckpoint' && taskId) {
+      trace.checkpoints.set(taskId, (trace.checkpoints.get(taskId) ?? 0) + 1);
+    }
+  };
+  const doomed = bench.runtime({
+    owner: 'doomed',
+    shutdown: death.signal,
+    faults: (point, site) => {
+      observe(point, site.taskId);
+      const crash = spec.crash;
+      if (crashed || !crash || point !== crash.point) return;
+      if (site.taskId !== undefined && site.taskId !== crashSite) return;
+      const times = (reached.get(point) ?? 0) + 1;
+      reached.set(point, times);
+      if (times < crash.occurrence) return;
+      crashed = true;
+      death.abort(new Error('the process died'));
+      throw new Error(`simulated crash ${point} on ${site.taskId ?? 'the run'}`);
+    },
+  });
+  const survivor = (owner: string) =>
+    bench.runtime({
+      owner,
+      isOwnerAlive: (other) => other !== 'doomed' || !crashed,
+      faults: (point, site) => observe(point, site.taskId),
+    });
+  const alpha = survivor('alpha');
+  const beta = survivor('beta');
+  try {
+    await doomed.submit({ workflow: name, input: { case: name }, runId });
+  } catch {
+    // the crash after the run was written: the recovery pass dispatches its roots
+  }
+  let deliveries = 0;
+  const handleOnce = async (runtime: Runtime, body: string): Promise<boolean> => {
+    try {
+      await runtime.handleMessage(body);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const handle = async (body: string): Promise<boolean> => {
+    const worker = crashed ? alpha : doomed;
+    const duplicate = spec.duplicates[deliveries % spec.duplicates.length] === true;
+    deliveries += 1;
+    const results = await Promise.all([
+      handleOnce(worker, body),
+      spec.race ? handleOnce(beta, body) : Promise.resolve(true),
+    ]);
+    if (duplicate) results.push(await handleOnce(crashed ? alpha : doomed, body));
+    return results.every(Boolean);
+  };
+  let idle = 0;
+  let recoveredAfterCrash = false;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const view = await alpha.getRun(runId);
+    if (isFinal(view) && view) {
+      return { view, history: (await alpha.history(runId)) ?? [], trace, crashed };
+    }
+    if (Date.now() > deadline) throw new Error(`${name} did not finish: ${JSON.stringify(view)}`);
+    if (crashed && !recoveredAfterCrash) {
+      recoveredAfterCrash = true;
+      if (spec.purge) await bench.purge();
+      await alpha.recover();
+    }
+    const { Messages = [] } = await bench.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: bench.queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 30 }),
+    );
+    if (Messages.length === 0) {
+      idle += 1;
+      // nothing to do: the reaper's turn (with no dead owner, it only resends what may have been lost)
+      if (idle % 4 === 0) await alpha.recover();
+      else await new Promise((resolve) => setTimeout(resolve, 10));
+      continue;
+    }
+    idle = 0;
+    await Promise.all(
+      Messages.map(async (message) => {
+        const handled = await handle(message.Body ?? '');
+        const receipt = { QueueUrl: bench.queueUrl, ReceiptHandle: message.ReceiptHandle };
+        // a crashed delivery comes back at once, as after a dead Lambda's visibility timeout
+        if (handled) await bench.sqs.send(new DeleteMessageCommand(receipt));
+        else await bench.sqs.send(new ChangeMessageVisibilityCommand({ ...receipt, VisibilityTimeout: 0 }));
+      }),
+    );
+  }
+}

@@ -1,0 +1,222 @@
+/**
+ * The chaos test's model: the cases fast-check generates (a small DAG, each task's and compensation's
+ * behaviour, a schedule of adversity), the workflow file of a case, and the guarantees checked on its end.
+ */
+import fc from 'fast-check';
+import { expect } from 'vitest';
+import type { FaultPoint } from '../../../src/runtime/index.ts';
+import type { HistoryEvent, RunView } from '../../../src/runtime/types.ts';
+
+/** What a handler does: succeed, fail once (a retried `Flaky`), or fail for good (`Broken`). */
+export type Behaviour = 'ok' | 'transient' | 'fatal';
+
+export interface TaskSpec {
+  /** Dependencies among the earlier tasks, as bits of their indexes. */
+  readonly depBits: number;
+  readonly behaviour: Behaviour;
+  readonly compensation: Behaviour | null;
+  /** Whether a `Broken` error is retried (once) before the task fails for good. */
+  readonly retriesBroken: boolean;
+}
+
+export interface Crash {
+  readonly point: FaultPoint;
+  /** Index of the task (modulo the task count) whose site crashes; runs-level points ignore it. */
+  readonly task: number;
+  /** The crash happens the n-th time the point is reached on that site. */
+  readonly occurrence: number;
+}
+
+export interface ChaosCase {
+  readonly tasks: readonly TaskSpec[];
+  readonly crash: Crash | null;
+  /** After the crash, every SQS message is deleted before the recovery pass. */
+  readonly purge: boolean;
+  /** A second worker handles every message at the same time as the first. */
+  readonly race: boolean;
+  /** Per delivery (cyclically): handle the message a second time after the first. */
+  readonly duplicates: readonly boolean[];
+}
+
+const POINTS: readonly FaultPoint[] = [
+  'afterSubmit',
+  'afterClaim',
+  'afterHandler',
+  'afterCheckpoint',
+  'beforeDispatch',
+  'afterStop',
+  'afterCompensationClaim',
+  'afterCompensationHandler',
+];
+
+const behaviour = fc.oneof(
+  { weight: 6, arbitrary: fc.constant<Behaviour>('ok') },
+  { weight: 2, arbitrary: fc.constant<Behaviour>('transient') },
+  { weight: 1, arbitrary: fc.constant<Behaviour>('fatal') },
+);
+
+export const chaosCase: fc.Arbitrary<ChaosCase> = fc.record({
+  tasks: fc.array(
+    fc.record({
+      depBits: fc.nat(255),
+      behaviour,
+      compensation: fc.option(behaviour, { freq: 2 }),
+      retriesBroken: fc.boolean(),
+    }),
+    { minLength: 2, maxLength: 8 },
+  ),
+  crash: fc.option(
+    fc.record({
+      point: fc.constantFrom(...POINTS),
+      task: fc.nat(7),
+      occurrence: fc.integer({ min: 1, max: 2 }),
+    }),
+    { freq: 10 },
+  ),
+  purge: fc.boolean(),
+  race: fc.boolean(),
+  duplicates: fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }),
+});
+
+/** The id of task `i`. */
+export const id = (i: number) => `t${i}`;
+
+/** The deps of task `i`: the earlier tasks whose bit is set. */
+export function depsOf(spec: ChaosCase, i: number): number[] {
+  const task = spec.tasks[i];
+  return task ? [...Array(i).keys()].filter((j) => (task.depBits >> j) & 1) : [];
+}
+
+/** The workflow file of a case: every task runs the handler `run`, compensations `undo`. */
+export function workflowYaml(name: string, spec: ChaosCase): string {
+  const lines = ['workflow:', `  name: ${name}`, '  tasks:'];
+  spec.tasks.forEach((task, i) => {
+    lines.push(`    - id: ${id(i)}`);
+    const deps = depsOf(spec, i);
+    if (deps.length > 0) lines.push(`      deps: [${deps.map(id).join(', ')}]`);
+    lines.push(`      handler: run`);
+    const retryOn = task.retriesBroken ? '[Flaky, Broken]' : '[Flaky]';
+    lines.push(`      retry_policy: {max_attempts: 2, backoff: 0ms, retry_on: ${retryOn}}`);
+    if (task.compensation) lines.push('      compensation: undo');
+  });
+  return lines.join('\n');
+}
+
+/** What the handlers saw during one case. */
+export interface Trace {
+  readonly spec: ChaosCase;
+  /** A counter ordering the compensation calls' starts and ends. */
+  seq: number;
+  readonly taskCalls: Map<string, number>;
+  readonly compCalls: Map<string, { start: number; end: number }[]>;
+  /** Tasks whose checkpoint a worker saw succeed, and how many times. */
+  readonly checkpoints: Map<string, number>;
+  readonly violations: string[];
+}
+
+/** Every task reachable from `i` along dependents (excluding `i`). */
+function descendants(spec: ChaosCase, i: number): Set<number> {
+  const found = new Set<number>();
+  const visit = (k: number) => {
+    spec.tasks.forEach((_, j) => {
+      if (!found.has(j) && depsOf(spec, j).includes(k)) {
+        found.add(j);
+        visit(j);
+      }
+    });
+  };
+  visit(i);
+  return found;
+}
+
+/** Checks every guarantee on a finished case; throws (through expect) at the first broken one. */
+export function checkGuarantees(
+  spec: ChaosCase,
+  view: RunView,
+  history: readonly HistoryEvent[],
+  trace: Trace,
+) {
+  expect(trace.violations).toEqual([]);
+  const n = spec.tasks.length;
+  const events = (type: string, taskId: string) =>
+    history.filter((e) => e.type === type && e.taskId === taskId);
+
+  // history: strictly ordered by (Lamport time, task id), no duplicate pair
+  for (let k = 1; k < history.length; k += 1) {
+    const [a, b] = [history[k - 1], history[k]];
+    if (!a || !b) continue;
+    const ordered = a.lamport < b.lamport || (a.lamport === b.lamport && (a.taskId ?? '') < (b.taskId ?? ''));
+    expect(ordered, `history out of order or duplicated at ${JSON.stringify([a, b])}`).toBe(true);
+  }
+
+  // each task checkpointed at most once
+  const succeeded = new Set<number>();
+  for (let i = 0; i < n; i += 1) {
+    const checkpoints = events('task.succeeded', id(i)).length;
+    expect(checkpoints, `${id(i)} checkpoints`).toBeLessThanOrEqual(1);
+    expect(trace.checkpoints.get(id(i)) ?? 0, `${id(i)} checkpoints seen by workers`).toBeLessThanOrEqual(1);
+    if (checkpoints === 1) succeeded.add(i);
+  }
+
+  // causality: a task is claimed only after each dependency's checkpoint
+  for (let i = 0; i < n; i += 1) {
+    for (const claim of events('task.claimed', id(i))) {
+      for (const dep of depsOf(spec, i)) {
+        const checkpoint = events('task.succeeded', id(dep))[0];
+        expect(checkpoint, `${id(i)} claimed before ${id(dep)} succeeded`).toBeDefined();
+        expect(checkpoint?.lamport ?? Number.POSITIVE_INFINITY).toBeLessThan(claim.lamport);
+      }
+    }
+  }
+
+  const fatal = spec.tasks.some((t) => t.behaviour === 'fatal');
+  if (!fatal) {
+    // nothing stopped the run: every task ran and succeeded, nothing was undone
+    expect(view.status).toBe('succeeded');
+    expect(view.rollback).toBe('none');
+    for (let i = 0; i < n; i += 1) expect(view.tasks[id(i)]?.status, id(i)).toBe('succeeded');
+    expect(trace.compCalls.size).toBe(0);
+    return;
+  }
+
+  expect(view.status).toBe('failed');
+  expect(view.error?.name).toBe('Broken');
+  let compensated = 0;
+  let compensationFailed = 0;
+  for (let i = 0; i < n; i += 1) {
+    const task = spec.tasks[i];
+    const status = view.tasks[id(i)]?.status;
+    if (!task) continue;
+    // a task that started had every dependency checkpointed
+    if (status !== 'skipped' && status !== 'pending') {
+      for (const dep of depsOf(spec, i))
+        expect(succeeded.has(dep), `${id(i)} ran before ${id(dep)}`).toBe(true);
+    }
+    if (status === 'failed') expect(task.behaviour, `${id(i)} failed`).toBe('fatal');
+    if (task.behaviour === 'fatal') expect(['failed', 'skipped']).toContain(status);
+    if (!succeeded.has(i)) {
+      expect(['failed', 'skipped'], `${id(i)} never succeeded`).toContain(status);
+      expect(trace.compCalls.has(id(i)), `${id(i)} was compensated without succeeding`).toBe(false);
+      continue;
+    }
+    if (!task.compensation) {
+      expect(status, id(i)).toBe('succeeded');
+      continue;
+    }
+    // compensated once: one final record, the status its behaviour leads to
+    const finals = [...events('compensation.succeeded', id(i)), ...events('compensation.failed', id(i))];
+    expect(finals, `${id(i)}'s compensation outcomes`).toHaveLength(1);
+    expect(status, id(i)).toBe(task.compensation === 'fatal' ? 'compensation_failed' : 'compensated');
+    if (task.compensation === 'fatal') compensationFailed += 1;
+    else compensated += 1;
+    // reverse order: none of its calls started before every call of a succeeded dependent's ended
+    const first = Math.min(...(trace.compCalls.get(id(i)) ?? []).map((c) => c.start));
+    for (const d of descendants(spec, i)) {
+      for (const call of trace.compCalls.get(id(d)) ?? []) {
+        expect(call.end, `${id(i)}'s compensation started before ${id(d)}'s ended`).toBeLessThan(first);
+      }
+    }
+  }
+  const expected = compensationFailed > 0 ? 'incomplete' : compensated > 0 ? 'completed' : 'none';
+  expect(view.rollback).toBe(expected);
+}

@@ -1,0 +1,54 @@
+/**
+ * A chaos test of the engine's guarantees on dynalite and fauxqs: fast-check generates small DAGs (tasks
+ * that succeed, fail once, or fail for good; compensations that do the same) and a schedule of adversity
+ * (a crash at a fault point of some attempt, duplicate deliveries, a purged queue followed by the recovery
+ * pass, two workers racing), drives each run to its end, and checks every guarantee on what happened.
+ * The seed is fixed (CHAOS_SEED overrides it) and fast-check prints it with the counterexample on failure.
+ */
+import fc from 'fast-check';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { catalog, handlers, runCase } from './chaos-driver.ts';
+import { type ChaosCase, chaosCase, checkGuarantees } from './chaos-model.ts';
+import { type Bench, createBench } from './harness.ts';
+
+const endpoints = () => ({ dynamodb: inject('dynamodbEndpoint'), sqs: inject('sqsEndpoint') });
+
+/** Named counterexamples the chaos test found, kept as regressions. */
+const regressions: Readonly<Record<string, ChaosCase>> = {};
+
+describe('engine chaos', () => {
+  let bench: Bench;
+  let cases = 0;
+  const tally = { crashed: 0, failed: 0, compensated: 0, incomplete: 0, takenOver: 0, retried: 0 };
+  beforeAll(async () => {
+    bench = await createBench(endpoints(), catalog, handlers);
+  });
+
+  for (const [name, spec] of Object.entries(regressions)) {
+    it(`keeps its guarantees in the regression case ${name}`, async () => {
+      const { view, history, trace } = await runCase(bench, `regression-${name}`, spec);
+      checkGuarantees(spec, view, history, trace);
+    });
+  }
+
+  it('keeps every guarantee under crashes, duplicates, a purged queue and racing workers', async () => {
+    const seed = Number(process.env.CHAOS_SEED ?? 20261127);
+    await fc.assert(
+      fc.asyncProperty(chaosCase, async (spec) => {
+        cases += 1;
+        const { view, history, trace, crashed } = await runCase(bench, `chaos-${cases}`, spec);
+        checkGuarantees(spec, view, history, trace);
+        tally.crashed += crashed ? 1 : 0;
+        tally.failed += view.status === 'failed' ? 1 : 0;
+        tally.compensated += view.rollback === 'completed' ? 1 : 0;
+        tally.incomplete += view.rollback === 'incomplete' ? 1 : 0;
+        tally.takenOver += history.some((e) => e.type.endsWith('.takenOver')) ? 1 : 0;
+        tally.retried += history.some((e) => e.type.endsWith('.retrying')) ? 1 : 0;
+      }),
+      { seed, numRuns: Number(process.env.CHAOS_RUNS ?? 120), endOnFailure: true },
+    );
+    if (process.env.CHAOS_VERBOSE) console.log(cases, tally);
+    // the generator's schedule really was adverse: each kind of trouble happened in some case
+    for (const [what, count] of Object.entries(tally)) expect(count, what).toBeGreaterThan(0);
+  }, 120_000);
+});
