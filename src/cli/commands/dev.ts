@@ -18,7 +18,8 @@ interface DevOptions extends StackFlags {
 /**
  * `weft dev`: the deployed HTTP API on 127.0.0.1, over the embedded stack (dynalite, fauxqs, the worker and
  * the reaper), plus `POST /events` to fire the workflows' triggers with an EventBridge-shaped event; the
- * workflows' `rate(...)` schedules fire on their period. Runs until Ctrl-C.
+ * workflows' schedules fire as EventBridge's scheduled rules would (`rate(...)` on their period, `cron(...)`
+ * at the minutes they name, UTC). Runs until Ctrl-C.
  */
 export function registerDev(program: Command, io: CliIo): void {
   const command = program
