@@ -31,24 +31,30 @@ describe('engine chaos', () => {
     });
   }
 
-  it('keeps every guarantee under crashes, duplicates, a purged queue and racing workers', async () => {
-    const seed = Number(process.env.CHAOS_SEED ?? 20261127);
-    await fc.assert(
-      fc.asyncProperty(chaosCase, async (spec) => {
-        cases += 1;
-        const { view, history, trace, crashed } = await runCase(bench, `chaos-${cases}`, spec);
-        checkGuarantees(spec, view, history, trace);
-        tally.crashed += crashed ? 1 : 0;
-        tally.failed += view.status === 'failed' ? 1 : 0;
-        tally.compensated += view.rollback === 'completed' ? 1 : 0;
-        tally.incomplete += view.rollback === 'incomplete' ? 1 : 0;
-        tally.takenOver += history.some((e) => e.type.endsWith('.takenOver')) ? 1 : 0;
-        tally.retried += history.some((e) => e.type.endsWith('.retrying')) ? 1 : 0;
-      }),
-      { seed, numRuns: Number(process.env.CHAOS_RUNS ?? 120), endOnFailure: true },
-    );
-    if (process.env.CHAOS_VERBOSE) console.log(cases, tally);
-    // the generator's schedule really was adverse: each kind of trouble happened in some case
-    for (const [what, count] of Object.entries(tally)) expect(count, what).toBeGreaterThan(0);
-  }, 120_000);
+  // CHAOS_RUNS and CHAOS_SEED let a longer hunt run from the command line
+  const runs = Number(process.env.CHAOS_RUNS ?? 120);
+  it(
+    'keeps every guarantee under crashes, duplicates, a purged queue and racing workers',
+    async () => {
+      const seed = Number(process.env.CHAOS_SEED ?? 20261127);
+      await fc.assert(
+        fc.asyncProperty(chaosCase, async (spec) => {
+          cases += 1;
+          const { view, history, trace, crashed } = await runCase(bench, `chaos-${cases}`, spec);
+          checkGuarantees(spec, view, history, trace);
+          tally.crashed += crashed ? 1 : 0;
+          tally.failed += view.status === 'failed' ? 1 : 0;
+          tally.compensated += view.rollback === 'completed' ? 1 : 0;
+          tally.incomplete += view.rollback === 'incomplete' ? 1 : 0;
+          tally.takenOver += history.some((e) => e.type.endsWith('.takenOver')) ? 1 : 0;
+          tally.retried += history.some((e) => e.type.endsWith('.retrying')) ? 1 : 0;
+        }),
+        { seed, numRuns: runs, endOnFailure: true },
+      );
+      if (process.env.CHAOS_VERBOSE) console.log(cases, tally);
+      // the generator's schedule really was adverse: each kind of trouble happened in some case
+      for (const [what, count] of Object.entries(tally)) expect(count, what).toBeGreaterThan(0);
+    },
+    Math.max(120_000, runs * 1_000),
+  );
 });
