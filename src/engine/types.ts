@@ -98,6 +98,21 @@ export interface TaskMessage {
   readonly readyAt: number;
 }
 
+/**
+ * A run's deadline: sent at submit (delayed) when the plan has a workflow `timeout`. On receipt the run is
+ * stopped with `WorkflowTimeout` if it is still running and the deadline has passed; SQS delays a message
+ * at most 15 minutes, so one received early is sent again with the rest of the delay.
+ */
+export interface DeadlineMessage {
+  readonly runId: string;
+  readonly kind: 'deadline';
+  /** Epoch ms at which the run times out: its creation time plus the plan's `timeoutMs`. */
+  readonly deadlineAt: number;
+}
+
+/** Everything the task queue carries. */
+export type QueueMessage = TaskMessage | DeadlineMessage;
+
 /** What a failed attempt leads to. */
 export type FailureDecision =
   | { readonly kind: 'retry'; readonly delayMs: number }

@@ -1,6 +1,6 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
-import type { TaskMessage } from '../engine/types.ts';
+import type { QueueMessage } from '../engine/types.ts';
 import type { TaskQueue } from './task-queue.ts';
 
 /** SQS takes at most 10 messages per batch request. */
@@ -17,7 +17,7 @@ export class SqsTaskQueue implements TaskQueue {
   ) {}
 
   async send(
-    messages: readonly { readonly message: TaskMessage; readonly delaySeconds?: number }[],
+    messages: readonly { readonly message: QueueMessage; readonly delaySeconds?: number }[],
   ): Promise<void> {
     for (let start = 0; start < messages.length; start += BATCH) {
       const slice = messages.slice(start, start + BATCH);
@@ -42,16 +42,22 @@ export class SqsTaskQueue implements TaskQueue {
   }
 }
 
-const messageSchema = z.object({
-  runId: z.string().min(1),
-  taskId: z.string().min(1),
-  kind: z.enum(['task', 'compensate']),
-  lamport: z.number().int().nonnegative(),
-  readyAt: z.number(),
-});
+const messageSchema = z.union([
+  z.object({
+    runId: z.string().min(1),
+    taskId: z.string().min(1),
+    kind: z.enum(['task', 'compensate']),
+    lamport: z.number().int().nonnegative(),
+    readyAt: z.number(),
+  }),
+  z.object({ runId: z.string().min(1), kind: z.literal('deadline'), deadlineAt: z.number() }),
+]);
 
-/** Parses a task-queue message body; undefined when it is not one of weft's messages. */
-export function parseTaskMessage(body: string): TaskMessage | undefined {
+/**
+ * Parses a task-queue message body (a task or compensation dispatch, or a run's deadline); undefined when
+ * it is not one of weft's messages.
+ */
+export function parseTaskMessage(body: string): QueueMessage | undefined {
   try {
     const parsed = messageSchema.safeParse(JSON.parse(body));
     return parsed.success ? parsed.data : undefined;

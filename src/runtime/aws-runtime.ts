@@ -7,6 +7,7 @@ import { nextLamport } from '../engine/claim.ts';
 import { runHistory, runView } from '../engine/views.ts';
 import { parseTaskMessage, SqsTaskQueue } from '../queue/sqs-task-queue.ts';
 import { DynamoDbRunStore } from '../store/dynamodb-run-store.ts';
+import { handleDeadline } from './deadline.ts';
 import type { FaultPoint, FaultSite, RuntimeDeps } from './deps.ts';
 import { executeCompensation } from './execute-compensation.ts';
 import { executeTask } from './execute-task.ts';
@@ -98,7 +99,8 @@ export function runtimeFromDeps(deps: RuntimeDeps): Runtime {
         deps.logger.warn('not a weft task message; dropped', { body: body.slice(0, 200) });
         return;
       }
-      if (message.kind === 'compensate') await executeCompensation(deps, message);
+      if (message.kind === 'deadline') await handleDeadline(deps, message);
+      else if (message.kind === 'compensate') await executeCompensation(deps, message);
       else await executeTask(deps, message);
     },
     recover: () => recover(deps),

@@ -1,4 +1,4 @@
-import type { TaskMessage } from '../engine/types.ts';
+import type { QueueMessage, TaskMessage } from '../engine/types.ts';
 import type { RuntimeDeps } from './deps.ts';
 
 /**
@@ -10,13 +10,24 @@ export async function sendDispatches(
   messages: readonly TaskMessage[],
   delaySeconds = 0,
 ): Promise<void> {
-  if (messages.length === 0) return;
+  await sendMessages(
+    deps,
+    messages.map((message) => ({ message, delaySeconds })),
+  );
+}
+
+/** Sends queue messages, each with its own delay; a failed send is logged, as in `sendDispatches`. */
+export async function sendMessages(
+  deps: RuntimeDeps,
+  entries: readonly { readonly message: QueueMessage; readonly delaySeconds?: number }[],
+): Promise<void> {
+  if (entries.length === 0) return;
   try {
-    await deps.queue.send(messages.map((message) => ({ message, delaySeconds })));
+    await deps.queue.send(entries);
   } catch (error) {
     deps.logger.warn('dispatch not sent; the recovery pass will resend it', {
-      runId: messages[0]?.runId,
-      tasks: messages.map((m) => m.taskId),
+      runId: entries[0]?.message.runId,
+      tasks: entries.map(({ message }) => (message.kind === 'deadline' ? 'deadline' : message.taskId)),
       error: error instanceof Error ? error.message : String(error),
     });
   }

@@ -59,6 +59,15 @@ export class TaskTimeoutError extends WeftError {
   }
 }
 
+/** A run outlived its workflow-level `timeout`: the run is stopped and rolled back. */
+export class WorkflowTimeoutError extends WeftError {
+  override name = 'WorkflowTimeout';
+
+  constructor(timeoutMs: number) {
+    super('run.timeout', `the run did not finish within its workflow timeout of ${timeoutMs} ms`);
+  }
+}
+
 /** The module given to the worker has no export of that name. */
 export class HandlerNotFoundError extends WeftError {
   override name = 'HandlerNotFoundError';

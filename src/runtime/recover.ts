@@ -9,6 +9,7 @@ import { endTaskRequest, releaseTaskRequest } from '../store/task-requests.ts';
 import type { Plan } from '../workflow/plan.ts';
 import { advance, finishRun } from './advance.ts';
 import { toErrorView } from './attempt.ts';
+import { workflowTimeout } from './deadline.ts';
 import { expiresAt, isoNow, type RuntimeDeps } from './deps.ts';
 import { sendDispatches } from './dispatch.ts';
 import { TaskLostError } from './errors.ts';
@@ -155,13 +156,8 @@ async function apply(
       if (await finishRun(deps, plan, runId, lamport)) tally.finalised += 1;
       return;
     case 'timeout':
-      await stopRun(
-        deps,
-        runId,
-        'failed',
-        { name: 'RunTimeout', message: `the run did not finish within its timeout of ${plan.timeoutMs} ms` },
-        lamport,
-      );
+      // the backstop of the run's deadline message (lost, or never sent after a crash at submit)
+      await stopRun(deps, runId, 'failed', workflowTimeout(plan), lamport);
       return;
     case 'rollback':
       await driveRollback(deps, runId);

@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { UserInputError } from '../errors.ts';
 import { createRunRequest } from '../store/run-requests.ts';
 import { canonicalJson, sha256 } from './canonical-json.ts';
+import { deadlineEntry } from './deadline.ts';
 import { fault, isoNow, type RuntimeDeps } from './deps.ts';
-import { sendDispatches } from './dispatch.ts';
+import { sendMessages } from './dispatch.ts';
 import { RunConflictError, UnknownWorkflowError } from './errors.ts';
 import { savePlanOnce } from './plans.ts';
 import type { SubmitRequest, SubmitResult } from './types.ts';
@@ -18,7 +19,8 @@ export function runIdForKey(key: string): string {
 /**
  * Starts a run: writes the run item only if no run has its id (a duplicate submission starts nothing and
  * gets `created: false`; the same id with another workflow or input is a conflict), then dispatches the
- * roots. A crash between the two leaves a run whose roots the recovery pass dispatches.
+ * roots (and, when the plan has a workflow `timeout`, the run's delayed deadline message). A crash between
+ * the two leaves a run whose roots the recovery pass dispatches and whose timeout it enforces.
  */
 export async function submitRun(deps: RuntimeDeps, request: SubmitRequest): Promise<SubmitResult> {
   const plan = deps.plans.byName(request.workflow);
@@ -74,9 +76,13 @@ export async function submitRun(deps: RuntimeDeps, request: SubmitRequest): Prom
   }
   deps.logger.info('run submitted', { runId, workflow: plan.name, planVersion: plan.version });
   fault(deps, 'afterSubmit', { runId });
-  await sendDispatches(
-    deps,
-    plan.roots.map((taskId) => ({ runId, taskId, kind: 'task' as const, lamport: 1, readyAt: createdAt })),
-  );
+  // the deadline rides in the roots' batch: no request of its own
+  const deadline = deadlineEntry(plan, runId, createdAt, deps.now());
+  await sendMessages(deps, [
+    ...plan.roots.map((taskId) => ({
+      message: { runId, taskId, kind: 'task' as const, lamport: 1, readyAt: createdAt },
+    })),
+    ...(deadline ? [deadline] : []),
+  ]);
   return { runId, created: true };
 }

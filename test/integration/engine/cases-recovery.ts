@@ -220,7 +220,11 @@ export function recoveryCases(endpoints: () => Endpoints): void {
       const reaper = bench.runtime({ now: () => Date.now() + 2 * 60_000 });
       await reaper.recover();
       const view = await bench.runToEnd(reaper, runId);
-      expect(view).toMatchObject({ status: 'failed', rollback: 'completed', error: { name: 'RunTimeout' } });
+      expect(view).toMatchObject({
+        status: 'failed',
+        rollback: 'completed',
+        error: { name: 'WorkflowTimeout' },
+      });
       expect(view.tasks.b?.status).toBe('skipped');
       expect(Object.fromEntries(calls)).toEqual({ a: 1, undo: 1 });
     });

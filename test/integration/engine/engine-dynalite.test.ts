@@ -1,4 +1,5 @@
 import { inject } from 'vitest';
+import { deadlineCases } from './cases-deadline.ts';
 import { failureCases } from './cases-failure.ts';
 import { happyPathCases } from './cases-happy.ts';
 import { recoveryCases } from './cases-recovery.ts';
@@ -8,3 +9,4 @@ const endpoints = () => ({ dynamodb: inject('dynamodbEndpoint'), sqs: inject('sq
 happyPathCases(endpoints);
 failureCases(endpoints);
 recoveryCases(endpoints);
+deadlineCases(endpoints);

@@ -3,6 +3,7 @@
  * the real service's condition-expression and item-size semantics.
  */
 import { afterAll, beforeAll, describe, inject } from 'vitest';
+import { deadlineCases } from './cases-deadline.ts';
 import { failureCases } from './cases-failure.ts';
 import { happyPathCases } from './cases-happy.ts';
 import { recoveryCases } from './cases-recovery.ts';
@@ -23,4 +24,5 @@ describe.runIf(hasJava())('engine on DynamoDB Local', () => {
   happyPathCases(endpoints);
   failureCases(endpoints);
   recoveryCases(endpoints);
+  deadlineCases(endpoints);
 });

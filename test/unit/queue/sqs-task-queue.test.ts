@@ -37,4 +37,10 @@ describe('parseTaskMessage', () => {
     expect(parseTaskMessage('not json')).toBeUndefined();
     expect(parseTaskMessage(JSON.stringify({ runId: 'r' }))).toBeUndefined();
   });
+
+  it('accepts a run deadline and rejects one without its time', () => {
+    const deadline = { runId: 'r', kind: 'deadline' as const, deadlineAt: 5_000 };
+    expect(parseTaskMessage(JSON.stringify(deadline))).toEqual(deadline);
+    expect(parseTaskMessage(JSON.stringify({ runId: 'r', kind: 'deadline' }))).toBeUndefined();
+  });
 });
