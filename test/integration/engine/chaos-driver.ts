@@ -8,6 +8,7 @@ import {
   ReceiveMessageCommand,
 } from '@aws-sdk/client-sqs';
 import type { FaultPoint } from '../../../src/runtime/index.ts';
+import { type EngineMetrics, noopMetrics } from '../../../src/runtime/metrics.ts';
 import type {
   CompensationEvent,
   HandlerRegistry,
@@ -36,7 +37,20 @@ function act(what: Behaviour, calls: number, label: string): void {
   if (what === 'transient' && calls === 1) throw new Flaky(`${label} fails once`);
 }
 
-const tick = () => new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 3)));
+/** Reaper passes whose clock is 10 minutes ahead (every lease looks expired), by run. */
+const skewedReapers = new Map<string, () => Promise<unknown>>();
+
+/**
+ * A few milliseconds of work, so attempts overlap with the reapers and each other; at the case's chosen
+ * handler call, a skewed reaper pass runs in the middle of the attempt, which it takes over: the attempt
+ * then ends as a zombie whose writes must be fenced off.
+ */
+async function midAttempt(trace: Trace): Promise<void> {
+  trace.calls += 1;
+  const reap = skewedReapers.get(trace.runId);
+  if (reap && trace.calls === trace.spec.skewAt) await reap();
+  await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 3)));
+}
 
 /** The handlers every case uses; they find their case's behaviours by run id. */
 export const handlers: HandlerRegistry = {
@@ -48,7 +62,7 @@ export const handlers: HandlerRegistry = {
     }
     const calls = (trace.taskCalls.get(event.taskId) ?? 0) + 1;
     trace.taskCalls.set(event.taskId, calls);
-    await tick();
+    await midAttempt(trace);
     const spec = trace.spec.tasks[Number(event.taskId.slice(1))];
     act(spec?.behaviour ?? 'ok', calls, event.taskId);
     return { task: event.taskId, deps: Object.keys(event.deps).sort() };
@@ -61,10 +75,10 @@ export const handlers: HandlerRegistry = {
     const call = { start: trace.seq, end: Number.POSITIVE_INFINITY };
     calls.push(call);
     trace.compCalls.set(event.taskId, calls);
+    await midAttempt(trace);
     if ((event.output as { task?: string } | null)?.task !== event.taskId) {
       trace.violations.push(`${event.taskId}'s compensation got the output ${JSON.stringify(event.output)}`);
     }
-    await tick();
     try {
       act(trace.spec.tasks[Number(event.taskId.slice(1))]?.compensation ?? 'ok', calls.length, event.taskId);
     } finally {
@@ -97,6 +111,15 @@ export async function runCase(bench: Bench, name: string, spec: ChaosCase): Prom
     compCalls: new Map(),
     checkpoints: new Map(),
     violations: [],
+    fenced: 0,
+    calls: 0,
+    runId,
+  };
+  const metrics: EngineMetrics = {
+    ...noopMetrics,
+    casConflict: (kind) => {
+      if (kind === 'checkpoint') trace.fenced += 1;
+    },
   };
   traces.set(runId, trace);
   let crashed = false;
@@ -111,6 +134,7 @@ export async function runCase(bench: Bench, name: string, spec: ChaosCase): Prom
   const doomed = bench.runtime({
     owner: 'doomed',
     shutdown: death.signal,
+    metrics,
     faults: (point, site) => {
       observe(point, site.taskId);
       const crash = spec.crash;
@@ -120,7 +144,7 @@ export async function runCase(bench: Bench, name: string, spec: ChaosCase): Prom
       reached.set(point, times);
       if (times < crash.occurrence) return;
       crashed = true;
-      death.abort(new Error('the process died'));
+      if (!spec.zombie) death.abort(new Error('the process died'));
       throw new Error(`simulated crash ${point} on ${site.taskId ?? 'the run'}`);
     },
   });
@@ -129,9 +153,17 @@ export async function runCase(bench: Bench, name: string, spec: ChaosCase): Prom
       owner,
       isOwnerAlive: (other) => other !== 'doomed' || !crashed,
       faults: (point, site) => observe(point, site.taskId),
+      metrics,
     });
   const alpha = survivor('alpha');
   const beta = survivor('beta');
+  const skewed = bench.runtime({
+    owner: 'skewed',
+    now: () => Date.now() + 600_000,
+    faults: (point, site) => observe(point, site.taskId),
+    metrics,
+  });
+  skewedReapers.set(runId, () => skewed.recover());
   try {
     await doomed.submit({ workflow: name, input: { case: name }, runId });
   } catch {
@@ -182,14 +214,15 @@ export async function runCase(bench: Bench, name: string, spec: ChaosCase): Prom
       continue;
     }
     idle = 0;
-    await Promise.all(
-      Messages.map(async (message) => {
+    await Promise.all([
+      spec.eagerReaper ? alpha.recover() : undefined,
+      ...Messages.map(async (message) => {
         const handled = await handle(message.Body ?? '');
         const receipt = { QueueUrl: bench.queueUrl, ReceiptHandle: message.ReceiptHandle };
         // a crashed delivery comes back at once, as after a dead Lambda's visibility timeout
         if (handled) await bench.sqs.send(new DeleteMessageCommand(receipt));
         else await bench.sqs.send(new ChangeMessageVisibilityCommand({ ...receipt, VisibilityTimeout: 0 }));
       }),
-    );
+    ]);
   }
 }
