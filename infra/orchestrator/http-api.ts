@@ -13,6 +13,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { API_ROUTES } from '../../src/api/routes.ts';
+import { UserInputError } from '../../src/errors.ts';
 
 /**
  * One JSON line per request, from the variables HTTP APIs support (`jsonWithStandardFields` is made for REST
@@ -63,7 +64,10 @@ export class WeftHttpApi extends Construct {
   constructor(scope: Construct, id: string, props: WeftHttpApiProps) {
     super(scope, id);
     if (props.auth.type === 'jwt' && props.auth.audience.length === 0) {
-      throw new Error('WeftHttpApi: a JWT authoriser needs at least one audience (the app client id)');
+      throw new UserInputError(
+        'orchestrator.settings',
+        'WeftHttpApi: a JWT authoriser needs at least one audience (the app client id)',
+      );
     }
     const authorizer: IHttpRouteAuthorizer =
       props.auth.type === 'iam'

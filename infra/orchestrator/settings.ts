@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { UserInputError } from '../../src/errors.ts';
 import type { Plan } from '../../src/workflow/plan.ts';
 
 /** The orchestrator's tunables, as given or defaulted. */
@@ -62,6 +63,9 @@ export function resolveSettings(props: WeftSettingsInput): WeftSettings {
   if (!Number.isInteger(settings.retentionDays) || settings.retentionDays < 1) {
     problems.push(`retentionDays: must be a whole number of days, at least 1, got ${settings.retentionDays}`);
   }
-  if (problems.length > 0) throw new Error(`WeftOrchestrator: ${problems.join('; ')}`);
+  if (problems.length > 0) {
+    // a configuration mistake of the user's: the app prints it without a stack trace
+    throw new UserInputError('orchestrator.settings', `WeftOrchestrator: ${problems.join('; ')}`);
+  }
   return settings;
 }

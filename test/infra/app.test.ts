@@ -30,6 +30,30 @@ describe('infra/app.ts', () => {
   });
 });
 
+describe('infra/app.ts settings', () => {
+  it('fails the synth of a task that outlasts the worker function with a message and no stack trace', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'weft-slow-workflows-'));
+    writeFileSync(
+      join(dir, 'slow.yaml'),
+      'workflow:\n  name: slow\n  tasks:\n    - id: crunch\n      timeout: 5m\n',
+    );
+    const failure = await run(process.execPath, ['--import', 'tsx', 'infra/app.ts'], {
+      cwd: root,
+      env: {
+        ...process.env,
+        CDK_CONTEXT_JSON: JSON.stringify({ 'weft:workflows': dir }),
+        CDK_OUTDIR: mkdtempSync(join(tmpdir(), 'weft-cdk-out-')),
+      },
+    }).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(failure?.code).toBe(1);
+    expect(failure?.stderr).toContain("workflow 'slow', task 'crunch': its timeout (300 s)");
+    expect(failure?.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
 describe('npx cdk synth', () => {
   it('synthesises the app offline, with no AWS credentials, from cdk.json', async () => {
     const outdir = mkdtempSync(join(tmpdir(), 'weft-cdk-synth-'));
