@@ -37,18 +37,29 @@ function act(what: Behaviour, calls: number, label: string): void {
   if (what === 'transient' && calls === 1) throw new Flaky(`${label} fails once`);
 }
 
-/** Reaper passes whose clock is 10 minutes ahead (every lease looks expired), by run. */
-const skewedReapers = new Map<string, () => Promise<unknown>>();
+/** What a handler call may set off in the middle of an attempt, by run. */
+interface Interruptions {
+  /** A reaper pass whose clock is 10 minutes ahead (every lease looks expired). */
+  readonly reap: () => Promise<unknown>;
+  /** A cancel from another process. */
+  readonly cancel: () => Promise<unknown>;
+}
+
+const interruptions = new Map<string, Interruptions>();
 
 /**
  * A few milliseconds of work, so attempts overlap with the reapers and each other; at the case's chosen
- * handler call, a skewed reaper pass runs in the middle of the attempt, which it takes over: the attempt
- * then ends as a zombie whose writes must be fenced off.
+ * handler call, a skewed reaper pass runs in the middle of the attempt, which it takes over (the attempt
+ * then ends as a zombie whose writes must be fenced off), and at another a cancel arrives.
  */
 async function midAttempt(trace: Trace): Promise<void> {
   trace.calls += 1;
-  const reap = skewedReapers.get(trace.runId);
-  if (reap && trace.calls === trace.spec.skewAt) await reap();
+  const interrupt = interruptions.get(trace.runId);
+  if (interrupt && trace.calls === trace.spec.skewAt) await interrupt.reap();
+  if (interrupt && trace.calls === trace.spec.cancelAt) {
+    trace.cancelRequested = true;
+    await interrupt.cancel();
+  }
   await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 3)));
 }
 
@@ -113,6 +124,7 @@ export async function runCase(bench: Bench, name: string, spec: ChaosCase): Prom
     violations: [],
     fenced: 0,
     calls: 0,
+    cancelRequested: false,
     runId,
   };
   const metrics: EngineMetrics = {
@@ -163,7 +175,7 @@ export async function runCase(bench: Bench, name: string, spec: ChaosCase): Prom
     faults: (point, site) => observe(point, site.taskId),
     metrics,
   });
-  skewedReapers.set(runId, () => skewed.recover());
+  interruptions.set(runId, { reap: () => skewed.recover(), cancel: () => alpha.cancel(runId) });
   try {
     await doomed.submit({ workflow: name, input: { case: name }, runId });
   } catch {

@@ -42,6 +42,8 @@ export interface ChaosCase {
   readonly skewAt: number | null;
   /** The recovery pass runs alongside every batch, not only when the queue is idle. */
   readonly eagerReaper: boolean;
+  /** At this handler call (1-based), another process cancels the run. */
+  readonly cancelAt: number | null;
 }
 
 const POINTS: readonly FaultPoint[] = [
@@ -85,6 +87,10 @@ export const chaosCase: fc.Arbitrary<ChaosCase> = fc.record({
   zombie: fc.boolean(),
   skewAt: fc.option(fc.integer({ min: 1, max: 8 }), { freq: 3 }),
   eagerReaper: fc.boolean(),
+  cancelAt: fc.oneof(
+    { weight: 3, arbitrary: fc.constant(null) },
+    { weight: 1, arbitrary: fc.integer({ min: 1, max: 8 }) },
+  ),
 });
 
 /** The id of task `i`. */
@@ -125,6 +131,8 @@ export interface Trace {
   fenced: number;
   /** Handler calls so far (tasks and compensations). */
   calls: number;
+  /** Whether the run's cancellation was requested. */
+  cancelRequested: boolean;
   readonly runId: string;
 }
 
@@ -184,17 +192,25 @@ export function checkGuarantees(
   }
 
   const fatal = spec.tasks.some((t) => t.behaviour === 'fatal');
-  if (!fatal) {
-    // nothing stopped the run: every task ran and succeeded, nothing was undone
-    expect(view.status).toBe('succeeded');
+  // nothing stopped the run: every task ran and succeeded, nothing was undone
+  if (!fatal && !trace.cancelRequested) expect(view.status).toBe('succeeded');
+  if (view.status === 'succeeded') {
+    expect(fatal).toBe(false);
     expect(view.rollback).toBe('none');
     for (let i = 0; i < n; i += 1) expect(view.tasks[id(i)]?.status, id(i)).toBe('succeeded');
     expect(trace.compCalls.size).toBe(0);
     return;
   }
 
-  expect(view.status).toBe('failed');
-  expect(view.error?.name).toBe('Broken');
+  // stopped by the failure or by the cancel, whichever came first
+  if (view.status === 'failed') {
+    expect(fatal, 'a failed run had a task failing for good').toBe(true);
+    expect(view.error?.name).toBe('Broken');
+  } else {
+    expect(view.status).toBe('cancelled');
+    expect(trace.cancelRequested).toBe(true);
+    expect(view.error?.name).toBe('RunCancelled');
+  }
   let compensated = 0;
   let compensationFailed = 0;
   for (let i = 0; i < n; i += 1) {

@@ -19,7 +19,16 @@ const regressions: Readonly<Record<string, ChaosCase>> = {};
 describe('engine chaos', () => {
   let bench: Bench;
   let cases = 0;
-  const tally = { crashed: 0, failed: 0, compensated: 0, incomplete: 0, takenOver: 0, retried: 0, fenced: 0 };
+  const tally = {
+    crashed: 0,
+    failed: 0,
+    compensated: 0,
+    incomplete: 0,
+    takenOver: 0,
+    retried: 0,
+    fenced: 0,
+    cancelled: 0,
+  };
   beforeAll(async () => {
     bench = await createBench(endpoints(), catalog, handlers);
   });
@@ -49,6 +58,7 @@ describe('engine chaos', () => {
           tally.takenOver += history.some((e) => e.type.endsWith('.takenOver')) ? 1 : 0;
           tally.retried += history.some((e) => e.type.endsWith('.retrying')) ? 1 : 0;
           tally.fenced += trace.fenced > 0 ? 1 : 0;
+          tally.cancelled += view.status === 'cancelled' ? 1 : 0;
         }),
         { seed, numRuns: runs, endOnFailure: true },
       );
