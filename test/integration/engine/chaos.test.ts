@@ -4,11 +4,13 @@
  * (a crash at a fault point of some attempt, duplicate deliveries, a purged queue followed by the recovery
  * pass, two workers racing), drives each run to its end, and checks every guarantee on what happened.
  * The seed is fixed (CHAOS_SEED overrides it) and fast-check prints it with the counterexample on failure.
+ * CHAOS_DYNAMODB_LOCAL=1 runs it on DynamoDB Local (Java) instead of dynalite, for a longer hunt.
  */
 import fc from 'fast-check';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { catalog, handlers, runCase } from './chaos-driver.ts';
 import { type ChaosCase, chaosCase, checkGuarantees } from './chaos-model.ts';
+import { type DynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.ts';
 import { type Bench, createBench } from './harness.ts';
 
 const endpoints = () => ({ dynamodb: inject('dynamodbEndpoint'), sqs: inject('sqsEndpoint') });
@@ -29,8 +31,14 @@ describe('engine chaos', () => {
     fenced: 0,
     cancelled: 0,
   };
+  let local: DynamoDbLocal | undefined;
   beforeAll(async () => {
-    bench = await createBench(endpoints(), catalog, handlers);
+    if (process.env.CHAOS_DYNAMODB_LOCAL) local = await startDynamoDbLocal();
+    const dynamodb = local?.endpoint ?? endpoints().dynamodb;
+    bench = await createBench({ ...endpoints(), dynamodb }, catalog, handlers);
+  }, 90_000);
+  afterAll(async () => {
+    await local?.close();
   });
 
   for (const [name, spec] of Object.entries(regressions)) {
