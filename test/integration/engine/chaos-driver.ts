@@ -43,6 +43,8 @@ interface Interruptions {
   readonly reap: () => Promise<unknown>;
   /** A cancel from another process. */
   readonly cancel: () => Promise<unknown>;
+  /** The run's deadline message, already due, handled by another process. */
+  readonly deadline: () => Promise<unknown>;
 }
 
 const interruptions = new Map<string, Interruptions>();
@@ -50,7 +52,7 @@ const interruptions = new Map<string, Interruptions>();
 /**
  * A few milliseconds of work, so attempts overlap with the reapers and each other; at the case's chosen
  * handler call, a skewed reaper pass runs in the middle of the attempt, which it takes over (the attempt
- * then ends as a zombie whose writes must be fenced off), and at another a cancel arrives.
+ * then ends as a zombie whose writes must be fenced off), and at others a cancel or the run's deadline.
  */
 async function midAttempt(trace: Trace): Promise<void> {
   trace.calls += 1;
@@ -59,6 +61,10 @@ async function midAttempt(trace: Trace): Promise<void> {
   if (interrupt && trace.calls === trace.spec.cancelAt) {
     trace.cancelRequested = true;
     await interrupt.cancel();
+  }
+  if (interrupt && trace.calls === trace.spec.deadlineAt) {
+    trace.deadlinePassed = true;
+    await interrupt.deadline();
   }
   await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 3)));
 }
@@ -125,6 +131,7 @@ export async function runCase(bench: Bench, name: string, spec: ChaosCase): Prom
     fenced: 0,
     calls: 0,
     cancelRequested: false,
+    deadlinePassed: false,
     runId,
   };
   const metrics: EngineMetrics = {
@@ -175,7 +182,11 @@ export async function runCase(bench: Bench, name: string, spec: ChaosCase): Prom
     faults: (point, site) => observe(point, site.taskId),
     metrics,
   });
-  interruptions.set(runId, { reap: () => skewed.recover(), cancel: () => alpha.cancel(runId) });
+  interruptions.set(runId, {
+    reap: () => skewed.recover(),
+    cancel: () => alpha.cancel(runId),
+    deadline: () => alpha.handleMessage(JSON.stringify({ runId, kind: 'deadline', deadlineAt: Date.now() })),
+  });
   try {
     await doomed.submit({ workflow: name, input: { case: name }, runId });
   } catch {

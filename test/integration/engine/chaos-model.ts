@@ -44,6 +44,8 @@ export interface ChaosCase {
   readonly eagerReaper: boolean;
   /** At this handler call (1-based), another process cancels the run. */
   readonly cancelAt: number | null;
+  /** At this handler call (1-based), the run's deadline (workflow timeout) arrives, already past. */
+  readonly deadlineAt: number | null;
 }
 
 const POINTS: readonly FaultPoint[] = [
@@ -91,6 +93,10 @@ export const chaosCase: fc.Arbitrary<ChaosCase> = fc.record({
     { weight: 3, arbitrary: fc.constant(null) },
     { weight: 1, arbitrary: fc.integer({ min: 1, max: 8 }) },
   ),
+  deadlineAt: fc.oneof(
+    { weight: 4, arbitrary: fc.constant(null) },
+    { weight: 1, arbitrary: fc.integer({ min: 1, max: 8 }) },
+  ),
 });
 
 /** The id of task `i`. */
@@ -104,7 +110,12 @@ export function depsOf(spec: ChaosCase, i: number): number[] {
 
 /** The workflow file of a case: every task runs the handler `run`, compensations `undo`. */
 export function workflowYaml(name: string, spec: ChaosCase): string {
-  const lines = ['workflow:', `  name: ${name}`, '  tasks:'];
+  const lines = [
+    'workflow:',
+    `  name: ${name}`,
+    ...(spec.deadlineAt === null ? [] : ['  timeout: 1h']),
+    '  tasks:',
+  ];
   spec.tasks.forEach((task, i) => {
     lines.push(`    - id: ${id(i)}`);
     const deps = depsOf(spec, i);
@@ -133,6 +144,8 @@ export interface Trace {
   calls: number;
   /** Whether the run's cancellation was requested. */
   cancelRequested: boolean;
+  /** Whether the run's deadline arrived (past) while it was in progress. */
+  deadlinePassed: boolean;
   readonly runId: string;
 }
 
@@ -193,7 +206,7 @@ export function checkGuarantees(
 
   const fatal = spec.tasks.some((t) => t.behaviour === 'fatal');
   // nothing stopped the run: every task ran and succeeded, nothing was undone
-  if (!fatal && !trace.cancelRequested) expect(view.status).toBe('succeeded');
+  if (!fatal && !trace.cancelRequested && !trace.deadlinePassed) expect(view.status).toBe('succeeded');
   if (view.status === 'succeeded') {
     expect(fatal).toBe(false);
     expect(view.rollback).toBe('none');
@@ -202,8 +215,10 @@ export function checkGuarantees(
     return;
   }
 
-  // stopped by the failure or by the cancel, whichever came first
-  if (view.status === 'failed') {
+  // stopped by the failure, the deadline or the cancel, whichever came first
+  if (view.status === 'failed' && view.error?.name === 'WorkflowTimeout') {
+    expect(trace.deadlinePassed).toBe(true);
+  } else if (view.status === 'failed') {
     expect(fatal, 'a failed run had a task failing for good').toBe(true);
     expect(view.error?.name).toBe('Broken');
   } else {

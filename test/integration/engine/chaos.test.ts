@@ -30,6 +30,7 @@ describe('engine chaos', () => {
     retried: 0,
     fenced: 0,
     cancelled: 0,
+    timedOut: 0,
   };
   let local: DynamoDbLocal | undefined;
   beforeAll(async () => {
@@ -67,6 +68,7 @@ describe('engine chaos', () => {
           tally.retried += history.some((e) => e.type.endsWith('.retrying')) ? 1 : 0;
           tally.fenced += trace.fenced > 0 ? 1 : 0;
           tally.cancelled += view.status === 'cancelled' ? 1 : 0;
+          tally.timedOut += view.error?.name === 'WorkflowTimeout' ? 1 : 0;
         }),
         { seed, numRuns: runs, endOnFailure: true },
       );
