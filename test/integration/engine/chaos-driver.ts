@@ -54,10 +54,24 @@ const interruptions = new Map<string, Interruptions>();
  * handler call, a skewed reaper pass runs in the middle of the attempt, which it takes over (the attempt
  * then ends as a zombie whose writes must be fenced off), and at others a cancel or the run's deadline.
  */
-async function midAttempt(trace: Trace): Promise<void> {
+async function midAttempt(trace: Trace, handler: string): Promise<void> {
   trace.calls += 1;
   const interrupt = interruptions.get(trace.runId);
-  if (interrupt && trace.calls === trace.spec.skewAt) await interrupt.reap();
+  const zombie = trace.zombies.get(handler);
+  if (zombie) {
+    // the successor of a taken-over attempt: the zombie's late result lands while this one runs
+    trace.zombies.delete(handler);
+    zombie();
+    await sleep(50);
+  }
+  if (interrupt && trace.calls === trace.spec.skewAt) {
+    await interrupt.reap();
+    // taken over: stay until the successor attempt starts (or a while, if none does)
+    await new Promise<void>((resolve) => {
+      trace.zombies.set(handler, resolve);
+      setTimeout(resolve, 300);
+    });
+  }
   if (interrupt && trace.calls === trace.spec.cancelAt) {
     trace.cancelRequested = true;
     await interrupt.cancel();
@@ -66,8 +80,10 @@ async function midAttempt(trace: Trace): Promise<void> {
     trace.deadlinePassed = true;
     await interrupt.deadline();
   }
-  await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 3)));
+  await sleep(Math.floor(Math.random() * 3));
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The handlers every case uses; they find their case's behaviours by run id. */
 export const handlers: HandlerRegistry = {
@@ -79,7 +95,7 @@ export const handlers: HandlerRegistry = {
     }
     const calls = (trace.taskCalls.get(event.taskId) ?? 0) + 1;
     trace.taskCalls.set(event.taskId, calls);
-    await midAttempt(trace);
+    await midAttempt(trace, `task:${event.taskId}`);
     const spec = trace.spec.tasks[Number(event.taskId.slice(1))];
     act(spec?.behaviour ?? 'ok', calls, event.taskId);
     return { task: event.taskId, deps: Object.keys(event.deps).sort() };
@@ -92,7 +108,7 @@ export const handlers: HandlerRegistry = {
     const call = { start: trace.seq, end: Number.POSITIVE_INFINITY };
     calls.push(call);
     trace.compCalls.set(event.taskId, calls);
-    await midAttempt(trace);
+    await midAttempt(trace, `compensation:${event.taskId}`);
     if ((event.output as { task?: string } | null)?.task !== event.taskId) {
       trace.violations.push(`${event.taskId}'s compensation got the output ${JSON.stringify(event.output)}`);
     }
@@ -132,6 +148,7 @@ export async function runCase(bench: Bench, name: string, spec: ChaosCase): Prom
     calls: 0,
     cancelRequested: false,
     deadlinePassed: false,
+    zombies: new Map(),
     runId,
   };
   const metrics: EngineMetrics = {
@@ -215,9 +232,13 @@ export async function runCase(bench: Bench, name: string, spec: ChaosCase): Prom
   let idle = 0;
   let recoveredAfterCrash = false;
   const deadline = Date.now() + 30_000;
+  // batches are handled side by side, as by several Lambda instances: the loop does not wait for one
+  // batch before receiving the next (at most 4 in flight)
+  const inFlight = new Set<Promise<void>>();
   for (;;) {
     const view = await alpha.getRun(runId);
     if (isFinal(view) && view) {
+      await Promise.all(inFlight);
       return { view, history: (await alpha.history(runId)) ?? [], trace, crashed };
     }
     if (Date.now() > deadline) throw new Error(`${name} did not finish: ${JSON.stringify(view)}`);
@@ -226,6 +247,7 @@ export async function runCase(bench: Bench, name: string, spec: ChaosCase): Prom
       if (spec.purge) await bench.purge();
       await alpha.recover();
     }
+    if (inFlight.size >= 4) await Promise.race(inFlight);
     const { Messages = [] } = await bench.sqs.send(
       new ReceiveMessageCommand({ QueueUrl: bench.queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 30 }),
     );
@@ -233,19 +255,26 @@ export async function runCase(bench: Bench, name: string, spec: ChaosCase): Prom
       idle += 1;
       // nothing to do: the reaper's turn (with no dead owner, it only resends what may have been lost)
       if (idle % 4 === 0) await alpha.recover();
-      else await new Promise((resolve) => setTimeout(resolve, 10));
+      else await sleep(10);
       continue;
     }
     idle = 0;
-    await Promise.all([
+    const batch = Promise.all([
       spec.eagerReaper ? alpha.recover() : undefined,
       ...Messages.map(async (message) => {
         const handled = await handle(message.Body ?? '');
         const receipt = { QueueUrl: bench.queueUrl, ReceiptHandle: message.ReceiptHandle };
-        // a crashed delivery comes back at once, as after a dead Lambda's visibility timeout
-        if (handled) await bench.sqs.send(new DeleteMessageCommand(receipt));
-        else await bench.sqs.send(new ChangeMessageVisibilityCommand({ ...receipt, VisibilityTimeout: 0 }));
+        // a crashed delivery comes back at once, as after a dead Lambda's visibility timeout; a message
+        // purged meanwhile is gone, which is the point of the purge
+        try {
+          if (handled) await bench.sqs.send(new DeleteMessageCommand(receipt));
+          else await bench.sqs.send(new ChangeMessageVisibilityCommand({ ...receipt, VisibilityTimeout: 0 }));
+        } catch {
+          // MessageNotInflight: purged
+        }
       }),
-    ]);
+    ]).then(() => undefined);
+    inFlight.add(batch);
+    void batch.finally(() => inFlight.delete(batch));
   }
 }

@@ -146,6 +146,8 @@ export interface Trace {
   cancelRequested: boolean;
   /** Whether the run's deadline arrived (past) while it was in progress. */
   deadlinePassed: boolean;
+  /** Taken-over attempts waiting for their successor to start, by handler (`task:t1`, `compensation:t1`). */
+  readonly zombies: Map<string, () => void>;
   readonly runId: string;
 }
 
