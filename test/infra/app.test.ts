@@ -8,22 +8,27 @@ import { describe, expect, it } from 'vitest';
 const run = promisify(execFile);
 const root = new URL('../..', import.meta.url).pathname;
 
+/** Runs infra/app.ts on a workflows folder as cdk would; resolves to its failure, or undefined if it passed. */
+function synthFailure(workflowsDir: string): Promise<{ code: number; stderr: string } | undefined> {
+  return run(process.execPath, ['--import', 'tsx', 'infra/app.ts'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      CDK_CONTEXT_JSON: JSON.stringify({ 'weft:workflows': workflowsDir }),
+      CDK_OUTDIR: mkdtempSync(join(tmpdir(), 'weft-cdk-out-')),
+    },
+  }).then(
+    () => undefined,
+    (error: { code: number; stderr: string }) => error,
+  );
+}
+
 describe('infra/app.ts', () => {
   it('fails the synth of an invalid workflow with path:line:col lines and no stack trace', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'weft-bad-workflows-'));
     const file = join(dir, 'bad.yaml');
     writeFileSync(file, 'workflow:\n  name: bad\n  tasks:\n    - id: a\n      dep: [b]\n');
-    const failure = await run(process.execPath, ['--import', 'tsx', 'infra/app.ts'], {
-      cwd: root,
-      env: {
-        ...process.env,
-        CDK_CONTEXT_JSON: JSON.stringify({ 'weft:workflows': dir }),
-        CDK_OUTDIR: mkdtempSync(join(tmpdir(), 'weft-cdk-out-')),
-      },
-    }).then(
-      () => undefined,
-      (error: { code: number; stderr: string }) => error,
-    );
+    const failure = await synthFailure(dir);
     expect(failure?.code).toBe(1);
     expect(failure?.stderr).toContain(`${file}:5:7: unknown field 'dep'`);
     expect(failure?.stderr).not.toMatch(/\n\s+at /);
@@ -37,17 +42,7 @@ describe('infra/app.ts settings', () => {
       join(dir, 'slow.yaml'),
       'workflow:\n  name: slow\n  tasks:\n    - id: crunch\n      timeout: 5m\n',
     );
-    const failure = await run(process.execPath, ['--import', 'tsx', 'infra/app.ts'], {
-      cwd: root,
-      env: {
-        ...process.env,
-        CDK_CONTEXT_JSON: JSON.stringify({ 'weft:workflows': dir }),
-        CDK_OUTDIR: mkdtempSync(join(tmpdir(), 'weft-cdk-out-')),
-      },
-    }).then(
-      () => undefined,
-      (error: { code: number; stderr: string }) => error,
-    );
+    const failure = await synthFailure(dir);
     expect(failure?.code).toBe(1);
     expect(failure?.stderr).toContain("workflow 'slow', task 'crunch': its timeout (300 s)");
     expect(failure?.stderr).not.toMatch(/\n\s+at /);
