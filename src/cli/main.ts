@@ -1,7 +1,10 @@
+import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { UserInputError } from '../errors.ts';
 import { commands } from './commands/index.ts';
 import { type CliIo, processIo } from './io.ts';
+
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 /**
  * Runs the weft command line and resolves to the process exit status. A user's mistake (a `UserInputError`,
@@ -10,6 +13,7 @@ import { type CliIo, processIo } from './io.ts';
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   const program = new Command('weft')
     .description('weft: durable workflow DAGs on DynamoDB and SQS, with Saga rollback')
+    .version(version, '-V, --version', 'print the version of weft')
     .showHelpAfterError()
     .configureOutput({ writeOut: (text) => io.out(text), writeErr: (text) => io.err(text) })
     .exitOverride();

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { CliIo } from '../../../src/cli/io.ts';
@@ -135,4 +136,13 @@ describe('the weft bin', () => {
     expect(failed).toMatchObject({ code: 1, stdout: '' });
     expect((failed as { stderr: string }).stderr).not.toMatch(/\bat .*\.ts:\d+/);
   }, 30_000);
+});
+
+describe('weft --version', () => {
+  it("prints the package's version and exits 0", async () => {
+    const { version } = JSON.parse(await readFile('package.json', 'utf8')) as { version: string };
+    const { code, out } = await weft('--version');
+    expect(code).toBe(0);
+    expect(out).toBe(`${version}\n`);
+  });
 });
