@@ -70,11 +70,16 @@ const STALL_MS = 60_000;
 export async function runScenario(
   stack: EngineStack,
   spec: ScenarioSpec,
-  options: { readonly profile?: boolean } = {},
+  options: {
+    readonly profile?: boolean;
+    /** Called once every run has finished, before anything is read back (the chaos benchmark lifts its delay). */
+    readonly onRunsDone?: () => void;
+  } = {},
 ): Promise<ScenarioMeasurement> {
   const { counter, emulators, observed } = stack;
   observed.latencies.length = 0;
   observed.runsFinished.clear();
+  observed.runDurations.length = 0;
   observed.casAttempts.clear();
   observed.casConflicts.clear();
   const errorsBefore = stack.errors.length;
@@ -87,6 +92,7 @@ export async function runScenario(
   const started = performance.now();
   const runIds = await submitAndWait(stack, spec);
   const elapsedMs = performance.now() - started;
+  options.onRunsDone?.();
   const elu = performance.eventLoopUtilization(eluBefore);
   const cpuSplitMs = await stopProfile?.();
   // the worker deletes a message after its handler returns, and the run finishes inside the handler

@@ -25,6 +25,8 @@ export interface Observed {
   readonly latencies: number[];
   /** Finished runs by status. */
   readonly runsFinished: Map<string, number>;
+  /** Each finished run's time from creation to its end (ms), as the engine's `runFinished` hook reports it. */
+  readonly runDurations: number[];
   /** Conditional writes by the engine's transition kind (`claim`, `checkpoint`, `edge`, ...). */
   readonly casAttempts: Map<string, number>;
   /** Conditional writes refused, by kind. */
@@ -50,6 +52,11 @@ export interface EngineStackOptions {
   readonly workers: number;
   /** Where dynalite and fauxqs run: this process (as `weft run` does), or a child process of their own. */
   readonly emulators: 'process' | 'child';
+  /**
+   * Puts something between the SDK clients and the emulators (the chaos benchmark's delaying proxy): given
+   * the started emulators, returns the host whose endpoints the clients use; its `close` closes both.
+   */
+  readonly route?: (emulators: EmulatorHost) => Promise<EmulatorHost>;
 }
 
 const credentials = { accessKeyId: 'bench', secretAccessKey: 'bench' };
@@ -67,8 +74,9 @@ function recordingMetrics(observed: Observed): EngineMetrics {
       observed.latencies.push(ms);
     },
     taskFinished: () => {},
-    runFinished: (status) => {
+    runFinished: (status, durationMs) => {
       increment(observed.runsFinished, status);
+      observed.runDurations.push(durationMs);
       observed.onRunFinished?.();
     },
     rollbackFinished: () => {},
@@ -77,8 +85,9 @@ function recordingMetrics(observed: Observed): EngineMetrics {
 
 /** Starts the emulators (see {@link EmulatorHost}), the table, the queue, the runtime and the poller; counting starts paused. */
 export async function startEngineStack(options: EngineStackOptions): Promise<EngineStack> {
-  const emulators =
+  const started =
     options.emulators === 'child' ? await startEmulatorsInChild() : await startEmulatorsInProcess();
+  const emulators = options.route ? await options.route(started) : started;
   const dynamodb = new DynamoDBClient({
     endpoint: emulators.dynamodbEndpoint,
     region: 'us-east-1',
@@ -96,6 +105,7 @@ export async function startEngineStack(options: EngineStackOptions): Promise<Eng
   const observed: Observed = {
     latencies: [],
     runsFinished: new Map(),
+    runDurations: [],
     casAttempts: new Map(),
     casConflicts: new Map(),
   };

@@ -9,6 +9,7 @@ type Benchmark = (options: readonly string[]) => Promise<void>;
 
 /** Every benchmark by name. Adding one is one line here and a module exporting `run`. */
 const benchmarks: Readonly<Record<string, Benchmark>> = {
+  chaos: async (options) => (await import('./chaos.ts')).run(options),
   compile: async () => (await import('./compile.ts')).run(),
   engine: async (options) => (await import('./engine.ts')).run(options),
 };
