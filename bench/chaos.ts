@@ -126,13 +126,17 @@ async function behindProxies(
 interface PhaseFigures {
   readonly phase: 'normal' | 'delayed';
   readonly runs: number;
+  readonly tasksPerRun: number;
   readonly wallTimeMs: number;
   /** Run created to run finished, ms, from the engine's `runFinished` hook. */
   readonly completionMs: Percentiles;
   readonly requestsPerTask: number;
   readonly requestsPerRun: number;
+  /** Requests per run by `service:Operation` (ReceiveMessage polls included: the worker's, shared by runs). */
+  readonly requestsPerRunByOperation: Readonly<Record<string, number>>;
   /** Delays the proxies drew in this phase. */
   readonly delaysDrawn: Percentiles;
+  readonly delayMeanMs: number;
 }
 
 function phaseFigures(
@@ -146,11 +150,16 @@ function phaseFigures(
   return {
     phase,
     runs: m.spec.runs,
+    tasksPerRun: tasks / m.spec.runs,
     wallTimeMs: m.elapsedMs,
     completionMs: percentiles(durations),
     requestsPerTask: requests / tasks,
     requestsPerRun: requests / m.spec.runs,
+    requestsPerRunByOperation: Object.fromEntries(
+      Object.entries(m.requests).map(([operation, count]) => [operation, count / m.spec.runs]),
+    ),
     delaysDrawn: percentiles(delays),
+    delayMeanMs: delays.length === 0 ? 0 : delays.reduce((a, b) => a + b, 0) / delays.length,
   };
 }
 
@@ -248,6 +257,9 @@ export async function run(args: readonly string[] = []): Promise<void> {
   process.stdout.write(
     `chaos benchmark: loan_approval (3 tasks in a row), ${options.handlerMs} ms per handler, ${options.runs} runs, ${options.concurrency} in flight; dynalite + fauxqs + engine + worker in one Node process (${process.version}), ${cpus().length} cores (${cpu}); load average ${loadBefore.join(' ')} before, ${load.join(' ')} after\n\n`,
   );
+  const operations = [
+    ...new Set([normal, delayed].flatMap((p) => Object.keys(p.requestsPerRunByOperation))),
+  ].sort();
   const row = (label: string, cell: (p: PhaseFigures) => string) => [label, cell(normal), cell(delayed)];
   process.stdout.write(
     `${formatTable([
@@ -262,7 +274,13 @@ export async function run(args: readonly string[] = []): Promise<void> {
       row('delays drawn p50 / max (ms)', (p) =>
         p.delaysDrawn.count === 0 ? '-' : `${p.delaysDrawn.p50.toFixed(0)} / ${p.delaysDrawn.max.toFixed(0)}`,
       ),
+      ['requests per run, by operation', '', ''],
+      ...operations.map((op) => row(`  ${op}`, (p) => (p.requestsPerRunByOperation[op] ?? 0).toFixed(1))),
     ])}\n`,
+  );
+  const addedMs = delayed.completionMs.p50 - normal.completionMs.p50;
+  process.stdout.write(
+    `added to a run's completion (p50): ${s(addedMs)} s = ${(addedMs / delayed.delayMeanMs).toFixed(1)} mean delays (${delayed.delayMeanMs.toFixed(0)} ms) one after the other, ${(addedMs / delayed.delayMeanMs / delayed.tasksPerRun).toFixed(1)} per task\n`,
   );
   process.stdout.write(
     `ratio delayed / normal: p50 ${ratio.p50.toFixed(1)}x, p99 ${ratio.p99.toFixed(1)}x; target < ${TARGET_RATIO}x normal (p99): ${pass ? 'PASS' : 'FAIL'} (information; see docs/benchmarks.md for what it means)\n`,
