@@ -47,8 +47,10 @@ function delayedPipe(from: Socket, to: Socket, delayMs: () => number): void {
   };
   from.on('data', (chunk: Buffer) => push(chunk));
   from.on('end', () => push(null));
-  from.on('close', () => {
-    if (timer !== undefined && to.destroyed) clearTimeout(timer);
+  // nothing left to deliver to: drop what waits instead of keeping its timer
+  to.on('close', () => {
+    clearTimeout(timer);
+    queue.length = 0;
   });
 }
 

@@ -87,7 +87,13 @@ function recordingMetrics(observed: Observed): EngineMetrics {
 export async function startEngineStack(options: EngineStackOptions): Promise<EngineStack> {
   const started =
     options.emulators === 'child' ? await startEmulatorsInChild() : await startEmulatorsInProcess();
-  const emulators = options.route ? await options.route(started) : started;
+  let emulators = started;
+  try {
+    if (options.route) emulators = await options.route(started);
+  } catch (error) {
+    await started.close();
+    throw error;
+  }
   const dynamodb = new DynamoDBClient({
     endpoint: emulators.dynamodbEndpoint,
     region: 'us-east-1',
