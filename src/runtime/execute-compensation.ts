@@ -10,14 +10,13 @@ import {
 } from '../store/compensation-requests.ts';
 import type { PlannedTask } from '../workflow/plan.ts';
 import { runAttempt, toErrorView, withAutoRenew } from './attempt.ts';
+import { claimAttempt, depOutputs } from './claim-attempt.ts';
 import { expiresAt, fault, isoNow, type RuntimeDeps } from './deps.ts';
 import { sendDispatches } from './dispatch.ts';
 import { HandlerNotFoundError, TaskTimeoutError } from './errors.ts';
 import { planFor } from './plans.ts';
 import { driveRollback } from './rollback.ts';
 import type { CompensationHandler, Json, TaskErrorView } from './types.ts';
-
-const CLAIM_TRIES = 3;
 
 /**
  * Runs one attempt of a task's compensation: claim, run the handler with the task's output, then record
@@ -45,9 +44,7 @@ export async function executeCompensation(deps: RuntimeDeps, message: TaskMessag
       return (handler as CompensationHandler)(
         {
           input: JSON.parse(run.input) as Json,
-          deps: Object.fromEntries(
-            planned.deps.map((dep) => [dep, JSON.parse(claimed.depOutputs[dep] ?? 'null') as Json]),
-          ),
+          deps: depOutputs(planned, claimed),
           output: JSON.parse(claimed.output ?? 'null') as Json,
           runId: run.runId,
           taskId: planned.id,
@@ -148,11 +145,9 @@ async function claim(
   planned: PlannedTask,
   message: TaskMessage,
 ): Promise<TaskRecord | undefined> {
-  let lamport = message.lamport + 1;
-  for (let i = 0; i < CLAIM_TRIES; i += 1) {
-    const now = deps.now();
-    const outcome = await deps.store.updateTask(
-      'claimCompensation',
+  const claimed = await claimAttempt(deps, message, {
+    kind: 'claimCompensation',
+    request: (now, lamport) =>
       claimCompensationRequest({
         tableName: deps.store.tableName,
         runId: message.runId,
@@ -163,17 +158,7 @@ async function claim(
         lamport,
         event: { type: 'compensation.claimed', lamport, at: isoNow(deps), detail: { owner: deps.owner } },
       }),
-    );
-    if (outcome.ok) return outcome.record;
-    const refusal = explainCompensationClaim(outcome.current, now, lamport);
-    if (refusal.kind === 'lamportBehind') {
-      lamport = refusal.lamport + 1;
-      continue;
-    }
-    if (refusal.kind === 'notDue') {
-      await sendDispatches(deps, [message], queueDelaySeconds(refusal.dueAt, now));
-    }
-    return undefined;
-  }
-  return undefined;
+    explain: explainCompensationClaim,
+  });
+  return claimed?.record;
 }

@@ -12,15 +12,13 @@ import type { PlannedTask } from '../workflow/plan.ts';
 import { advance } from './advance.ts';
 import { runAttempt, toErrorView, withAutoRenew } from './attempt.ts';
 import { checkpointTask } from './checkpoint.ts';
+import { claimAttempt, depOutputs } from './claim-attempt.ts';
 import { expiresAt, fault, isoNow, type RuntimeDeps } from './deps.ts';
 import { sendDispatches } from './dispatch.ts';
 import { HandlerNotFoundError, OutputTooLargeError, TaskLostError, TaskTimeoutError } from './errors.ts';
 import { planFor } from './plans.ts';
 import { driveRollback, stopRun } from './rollback.ts';
 import type { Json, TaskErrorView, TaskHandler } from './types.ts';
-
-/** Claims attempts whose Lamport time lags the item's at most this many times before giving up. */
-const CLAIM_TRIES = 3;
 
 /**
  * Runs one attempt of a task from its dispatch message: read the run once (is it still running, which
@@ -56,9 +54,7 @@ export async function executeTask(deps: RuntimeDeps, message: TaskMessage): Prom
       resolveHandler(deps, planned)(
         {
           input: JSON.parse(run.input) as Json,
-          deps: Object.fromEntries(
-            planned.deps.map((dep) => [dep, JSON.parse(claimed.depOutputs[dep] ?? 'null') as Json]),
-          ),
+          deps: depOutputs(planned, claimed),
           runId: run.runId,
           taskId: planned.id,
           attempt: claimed.attempt,
@@ -131,11 +127,9 @@ async function claim(
   planned: PlannedTask,
   message: TaskMessage,
 ): Promise<TaskRecord | undefined> {
-  let lamport = message.lamport + 1;
-  for (let i = 0; i < CLAIM_TRIES; i += 1) {
-    const now = deps.now();
-    const outcome = await deps.store.updateTask(
-      'claim',
+  const claimed = await claimAttempt(deps, message, {
+    kind: 'claim',
+    request: (now, lamport) =>
       claimTaskRequest({
         tableName: deps.store.tableName,
         runId: message.runId,
@@ -147,22 +141,10 @@ async function claim(
         depCount: planned.deps.length,
         event: { type: 'task.claimed', lamport, at: isoNow(deps), detail: { owner: deps.owner } },
       }),
-    );
-    if (outcome.ok) {
-      deps.metrics.schedulingLatency(now - message.readyAt);
-      return outcome.record;
-    }
-    const refusal = explainTaskClaim(outcome.current, planned.deps.length, now, lamport);
-    if (refusal.kind === 'lamportBehind') {
-      lamport = refusal.lamport + 1;
-      continue;
-    }
-    if (refusal.kind === 'notDue') {
-      await sendDispatches(deps, [message], queueDelaySeconds(refusal.dueAt, now));
-    }
-    return undefined;
-  }
-  return undefined;
+    explain: (current, now, lamport) => explainTaskClaim(current, planned.deps.length, now, lamport),
+  });
+  if (claimed) deps.metrics.schedulingLatency(claimed.claimedAt - message.readyAt);
+  return claimed?.record;
 }
 
 function resolveHandler(deps: RuntimeDeps, planned: PlannedTask): TaskHandler {

@@ -1,0 +1,56 @@
+import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { ClaimRefusal } from '../engine/claim.ts';
+import { queueDelaySeconds } from '../engine/retry.ts';
+import type { TaskMessage, TaskRecord } from '../engine/types.ts';
+import type { PlannedTask } from '../workflow/plan.ts';
+import type { RuntimeDeps } from './deps.ts';
+import { sendDispatches } from './dispatch.ts';
+import type { Json } from './types.ts';
+
+/** Claims attempts whose Lamport time lags the item's at most this many times before giving up. */
+const CLAIM_TRIES = 3;
+
+/** How one kind of attempt (a task's, a compensation's) is claimed. */
+export interface ClaimSpec {
+  /** Labels the CAS metrics. */
+  readonly kind: string;
+  /** The conditional write that claims the attempt at `now`, stamped with `lamport`. */
+  request(now: number, lamport: number): UpdateCommandInput;
+  /** Why the claim was refused, from the item as it is now. */
+  explain(current: TaskRecord | undefined, now: number, lamport: number): ClaimRefusal;
+}
+
+/**
+ * Claims an attempt with one conditional write. A claim refused only because the item has seen a later
+ * Lamport time is tried again above it; a retry not yet due is sent again, delayed until it is; anything
+ * else is a duplicate and yields undefined.
+ */
+export async function claimAttempt(
+  deps: RuntimeDeps,
+  message: TaskMessage,
+  spec: ClaimSpec,
+): Promise<{ readonly record: TaskRecord; readonly claimedAt: number } | undefined> {
+  let lamport = message.lamport + 1;
+  for (let i = 0; i < CLAIM_TRIES; i += 1) {
+    const now = deps.now();
+    const outcome = await deps.store.updateTask(spec.kind, spec.request(now, lamport));
+    if (outcome.ok) return { record: outcome.record, claimedAt: now };
+    const refusal = spec.explain(outcome.current, now, lamport);
+    if (refusal.kind === 'lamportBehind') {
+      lamport = refusal.lamport + 1;
+      continue;
+    }
+    if (refusal.kind === 'notDue') {
+      await sendDispatches(deps, [message], queueDelaySeconds(refusal.dueAt, now));
+    }
+    return undefined;
+  }
+  return undefined;
+}
+
+/** The outputs of a task's dependencies, as its claim copied them onto its item (handlers' `event.deps`). */
+export function depOutputs(planned: PlannedTask, record: TaskRecord): Record<string, Json> {
+  return Object.fromEntries(
+    planned.deps.map((dep) => [dep, JSON.parse(record.depOutputs[dep] ?? 'null') as Json]),
+  );
+}
