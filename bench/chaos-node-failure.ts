@@ -5,15 +5,14 @@
  * SIGKILL and `weft resume` is started at once. Recovery time: the kill to the interrupted task's re-run
  * (its handler starting again), which is what `auto_recovery_time < 30s` bounds.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+// the command-line tests' own way of running `node bin/weft.js`, and their fixtures
+import { FIXTURES, HANDLERS, spawnWeft } from '../test/integration/cli/weft-cli.ts';
 
-const ROOT = resolve(import.meta.dirname, '..');
-const WORKFLOW = 'test/fixtures/cli/gated.yaml';
-const HANDLERS = 'test/fixtures/cli/handlers.ts';
+const WORKFLOW = `${FIXTURES}/gated.yaml`;
 /** Give up on a step after this long: something is broken, not slow. */
 const STEP_LIMIT_MS = 60_000;
 
@@ -24,31 +23,6 @@ export interface NodeFailureFigures {
   readonly resumeFinishedMs: number;
   /** How the resumed run ended. */
   readonly status: string;
-}
-
-interface Running {
-  readonly kill: () => void;
-  readonly done: Promise<{ code: number | null; stdout: string; stderr: string }>;
-}
-
-function weft(args: readonly string[]): Running {
-  const child = spawn(process.execPath, ['bin/weft.js', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-  return { kill: () => child.kill('SIGKILL'), done };
 }
 
 /** Resolves when `file` exists, polling every 5 ms; rejects after {@link STEP_LIMIT_MS}. */
@@ -71,7 +45,7 @@ export async function measureNodeFailure(): Promise<NodeFailureFigures> {
     process.stderr.write(
       'chaos bench: node_failure, weft run killed with SIGKILL mid-task, then weft resume\n',
     );
-    const first = weft([
+    const first = spawnWeft([
       'run',
       WORKFLOW,
       '--handlers',
@@ -84,14 +58,14 @@ export async function measureNodeFailure(): Promise<NodeFailureFigures> {
       'chaos',
     ]);
     await appears(started, "the first run's wait task starting");
-    first.kill();
+    first.child.kill('SIGKILL');
     const killedAt = performance.now();
     const killed = await first.done;
     if (killed.code !== null)
       throw new Error(`node_failure: weft run ended (${killed.code}) before the kill`);
     await unlink(started);
     await writeFile(gate, 'open');
-    const resumed = weft(['resume', 'chaos', '--handlers', HANDLERS, '--state-dir', stateDir]);
+    const resumed = spawnWeft(['resume', 'chaos', '--handlers', HANDLERS, '--state-dir', stateDir]);
     await appears(started, 'the interrupted task running again');
     const recoveryMs = performance.now() - killedAt;
     const outcome = await resumed.done;
