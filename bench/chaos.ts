@@ -9,7 +9,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { HandlerRegistry } from '../src/runtime/index.ts';
 import type { Plan } from '../src/workflow/plan.ts';
 import { measureNodeFailure, type NodeFailureFigures } from './chaos-node-failure.ts';
@@ -20,6 +19,7 @@ import { formatTable } from './engine-report.ts';
 import { runScenario, type ScenarioMeasurement, type ScenarioSpec } from './engine-scenario.ts';
 import { type EngineStack, startEngineStack } from './engine-stack.ts';
 import { loanApprovalPlan } from './engine-workflows.ts';
+import { integerOption, type OptionValue, parseBenchOptions } from './options.ts';
 
 const USAGE = `usage: npm run bench -- chaos [--runs N] [--concurrency N] [--handler-ms N] [--delay-ms N] [--jitter-ms N]
        [--skip-node-failure]
@@ -44,36 +44,25 @@ interface Options {
   readonly help: boolean;
 }
 
-function whole(name: string, value: string | boolean | undefined, fallback: number, min: number): number {
-  if (value === undefined || typeof value === 'boolean') return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) {
-    throw new Error(`--${name} must be an integer >= ${min}, not '${value}'\n${USAGE}`);
-  }
-  return n;
+function whole(name: string, value: OptionValue, fallback: number, min: number): number {
+  return integerOption(name, value, fallback, min, USAGE);
 }
 
 /** Parses the benchmark's options; a mistake is an Error carrying the usage. */
 export function parseOptions(args: readonly string[]): Options {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: [...args],
-      options: {
-        runs: { type: 'string' },
-        concurrency: { type: 'string' },
-        'handler-ms': { type: 'string' },
-        'delay-ms': { type: 'string' },
-        'jitter-ms': { type: 'string' },
-        'skip-node-failure': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new Error(`${(error as Error).message}\n${USAGE}`);
-  }
+  const values = parseBenchOptions(
+    args,
+    {
+      runs: { type: 'string' },
+      concurrency: { type: 'string' },
+      'handler-ms': { type: 'string' },
+      'delay-ms': { type: 'string' },
+      'jitter-ms': { type: 'string' },
+      'skip-node-failure': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    USAGE,
+  );
   const delayMs = whole('delay-ms', values['delay-ms'], 1000, 0);
   const jitterMs = whole('jitter-ms', values['jitter-ms'], 500, 0);
   if (jitterMs > delayMs) throw new Error(`--jitter-ms must not exceed --delay-ms\n${USAGE}`);

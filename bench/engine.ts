@@ -7,13 +7,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { Plan } from '../src/workflow/plan.ts';
 import { type ScenarioFigures, scenarioFigures } from './engine-figures.ts';
 import { breakdownTable, cpuSplitTable, figuresTable } from './engine-report.ts';
 import { runScenario, type ScenarioSpec } from './engine-scenario.ts';
 import { type EngineStack, startEngineStack } from './engine-stack.ts';
 import { chainPlan, fanInPlan, loanApprovalPlan, noopHandlers } from './engine-workflows.ts';
+import { integerOption, type OptionValue, parseBenchOptions } from './options.ts';
 
 /** The request's production figure, for comparison. */
 const PRODUCTION_RUNS_PER_SECOND = 300;
@@ -44,37 +44,27 @@ interface Options {
   readonly emulators: 'process' | 'child';
 }
 
-function positive(name: string, value: string | boolean | undefined, fallback: number): number {
-  if (value === undefined || typeof value === 'boolean') return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new Error(`--${name} must be a positive integer, not '${value}'\n${USAGE}`);
-  return n;
+function positive(name: string, value: OptionValue, fallback: number): number {
+  return integerOption(name, value, fallback, 1, USAGE);
 }
 
 /** Parses the benchmark's options; a mistake is an Error carrying the usage. */
 export function parseOptions(args: readonly string[]): Options {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: [...args],
-      options: {
-        runs: { type: 'string' },
-        concurrency: { type: 'string' },
-        'fan-in-runs': { type: 'string' },
-        'chain-runs': { type: 'string' },
-        workers: { type: 'string' },
-        scenarios: { type: 'string' },
-        profile: { type: 'boolean' },
-        emulators: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new Error(`${(error as Error).message}\n${USAGE}`);
-  }
+  const values = parseBenchOptions(
+    args,
+    {
+      runs: { type: 'string' },
+      concurrency: { type: 'string' },
+      'fan-in-runs': { type: 'string' },
+      'chain-runs': { type: 'string' },
+      workers: { type: 'string' },
+      scenarios: { type: 'string' },
+      profile: { type: 'boolean' },
+      emulators: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    USAGE,
+  );
   const scenarios = String(values.scenarios ?? SCENARIOS.join(','))
     .split(',')
     .map((s) => s.trim());
