@@ -7,11 +7,16 @@ import type { StoredEvent } from '../engine/types.ts';
 import type { TaskErrorView } from '../runtime/types.ts';
 import { runPk, taskSk } from './item-layout.ts';
 import type { Fence, TaskKey } from './task-requests.ts';
-import { APPEND_EVENTS, conditionalUpdate } from './update-builder.ts';
+import { APPEND_EVENTS, appendEventValues, conditionalUpdate } from './update-builder.ts';
 
 const key = (k: TaskKey) => ({ pk: runPk(k.runId), sk: taskSk(k.taskId) });
 /** Only the compensation attempt holding the claim may write its outcome. */
 const FENCED = '#st = :succeeded AND cst = :running AND cowner = :owner AND cattempt = :attempt';
+
+/** The values {@link FENCED} reads. */
+function fencedValues(k: Fence): Record<string, unknown> {
+  return { ':succeeded': 'succeeded', ':running': 'running', ':owner': k.owner, ':attempt': k.attempt };
+}
 
 interface Stamped {
   readonly lamport: number;
@@ -28,8 +33,7 @@ export function dispatchCompensationRequest(k: TaskKey & Stamped): UpdateCommand
       ':zero': 0,
       ':l': k.lamport,
       ':succeeded': 'succeeded',
-      ':empty': [],
-      ':ev': [k.event],
+      ...appendEventValues(k.event),
     },
   });
 }
@@ -61,8 +65,7 @@ export function claimCompensationRequest(
       ':zero': 0,
       ':one': 1,
       ':l': k.lamport,
-      ':empty': [],
-      ':ev': [k.event],
+      ...appendEventValues(k.event),
     },
   });
 }
@@ -76,10 +79,7 @@ export function renewCompensationLeaseRequest(
     condition: FENCED,
     values: {
       ':lease': k.leaseUntil,
-      ':succeeded': 'succeeded',
-      ':running': 'running',
-      ':owner': k.owner,
-      ':attempt': k.attempt,
+      ...fencedValues(k),
     },
   });
 }
@@ -106,12 +106,8 @@ export function finishCompensationRequest(
       ':l': k.lamport,
       ':expires': k.expiresAt,
       ...(k.error ? { ':error': k.error } : {}),
-      ':succeeded': 'succeeded',
-      ':running': 'running',
-      ':owner': k.owner,
-      ':attempt': k.attempt,
-      ':empty': [],
-      ':ev': [k.event],
+      ...fencedValues(k),
+      ...appendEventValues(k.event),
     },
   });
 }
@@ -137,12 +133,8 @@ export function retryCompensationRequest(
       ':failures': k.failures,
       ':error': k.error,
       ':l': k.lamport,
-      ':succeeded': 'succeeded',
-      ':running': 'running',
-      ':owner': k.owner,
-      ':attempt': k.attempt,
-      ':empty': [],
-      ':ev': [k.event],
+      ...fencedValues(k),
+      ...appendEventValues(k.event),
     },
   });
 }
@@ -156,12 +148,8 @@ export function releaseCompensationRequest(k: TaskKey & Fence & Stamped): Update
     values: {
       ':ready': 'ready',
       ':l': k.lamport,
-      ':succeeded': 'succeeded',
-      ':running': 'running',
-      ':owner': k.owner,
-      ':attempt': k.attempt,
-      ':empty': [],
-      ':ev': [k.event],
+      ...fencedValues(k),
+      ...appendEventValues(k.event),
     },
   });
 }

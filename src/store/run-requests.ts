@@ -3,7 +3,7 @@ import type { PutCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb'
 import type { RunRecord, StopCause, StoredEvent } from '../engine/types.ts';
 import type { TaskErrorView } from '../runtime/types.ts';
 import { activeShard, RUN_SK, runPk, sinkLamportAttr } from './item-layout.ts';
-import { APPEND_EVENTS, conditionalUpdate } from './update-builder.ts';
+import { APPEND_EVENTS, appendEventValues, conditionalUpdate } from './update-builder.ts';
 
 interface RunKey {
   readonly tableName: string;
@@ -92,8 +92,7 @@ export function countLastSinkRequest(
       ':l': k.lamport,
       ':sink': new Set([k.taskId]),
       ':taskId': k.taskId,
-      ':empty': [],
-      ':ev': [k.event],
+      ...appendEventValues(k.event),
     },
   });
 }
@@ -118,8 +117,7 @@ export function finishRunRequest(k: RunKey & Final & { sinkCount: number }): Upd
       ':now': k.now,
       ':expires': k.expiresAt,
       ':l': k.lamport,
-      ':empty': [],
-      ':ev': [k.event],
+      ...appendEventValues(k.event),
     },
   });
 }
@@ -151,8 +149,7 @@ export function stopRunRequest(
       ':error': k.error,
       ':l': k.lamport,
       ':running': 'running',
-      ':empty': [],
-      ':ev': [k.event],
+      ...appendEventValues(k.event),
     },
   });
 }
@@ -180,8 +177,7 @@ export function finishRollbackRequest(
       ':now': k.now,
       ':expires': k.expiresAt,
       ':l': k.lamport,
-      ':empty': [],
-      ':ev': [k.event],
+      ...appendEventValues(k.event),
     },
   });
 }

@@ -6,7 +6,7 @@ import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { StoredEvent } from '../engine/types.ts';
 import type { TaskErrorView } from '../runtime/types.ts';
 import { depLamportAttr, depOutputAttr, runPk, taskSk } from './item-layout.ts';
-import { APPEND_EVENTS, conditionalUpdate } from './update-builder.ts';
+import { APPEND_EVENTS, appendEventValues, conditionalUpdate } from './update-builder.ts';
 
 export interface TaskKey {
   readonly tableName: string;
@@ -23,6 +23,12 @@ export interface Fence {
 const key = (k: TaskKey) => ({ pk: runPk(k.runId), sk: taskSk(k.taskId) });
 /** Only the attempt that holds the claim may write its outcome (fencing). */
 const FENCED = '#st = :running AND #owner = :owner AND attempt = :attempt';
+
+/** The values {@link FENCED} reads. */
+function fencedValues(k: Fence): Record<string, unknown> {
+  return { ':running': 'running', ':owner': k.owner, ':attempt': k.attempt };
+}
+
 /** Lamport times on one item only grow. */
 const LAMPORT_GROWS = '(attribute_not_exists(lamport) OR lamport < :l)';
 
@@ -71,8 +77,7 @@ export function claimTaskRequest(c: ClaimTask): UpdateCommandInput {
       ':one': 1,
       ':l': c.lamport,
       ':taskId': c.taskId,
-      ':empty': [],
-      ':ev': [c.event],
+      ...appendEventValues(c.event),
     },
   });
 }
@@ -82,7 +87,7 @@ export function renewLeaseRequest(k: TaskKey & Fence & { leaseUntil: number }): 
   return conditionalUpdate(k.tableName, key(k), {
     set: ['leaseUntil = :lease'],
     condition: FENCED,
-    values: { ':lease': k.leaseUntil, ':running': 'running', ':owner': k.owner, ':attempt': k.attempt },
+    values: { ':lease': k.leaseUntil, ...fencedValues(k) },
   });
 }
 
@@ -114,11 +119,8 @@ export function checkpointRequest(c: Checkpoint): UpdateCommandInput {
       ':l': c.lamport,
       ':now': c.now,
       ':expires': c.expiresAt,
-      ':running': 'running',
-      ':owner': c.owner,
-      ':attempt': c.attempt,
-      ':empty': [],
-      ':ev': [c.event],
+      ...fencedValues(c),
+      ...appendEventValues(c.event),
     },
   });
 }
@@ -151,11 +153,8 @@ export function retryTaskRequest(r: EndAttempt & { dueAt: number }): UpdateComma
       ':error': r.error,
       ':failures': r.failures,
       ':l': r.lamport,
-      ':running': 'running',
-      ':owner': r.owner,
-      ':attempt': r.attempt,
-      ':empty': [],
-      ':ev': [r.event],
+      ...fencedValues(r),
+      ...appendEventValues(r.event),
     },
   });
 }
@@ -185,11 +184,8 @@ export function endTaskRequest(
       ':failures': r.failures,
       ':l': r.lamport,
       ':expires': r.expiresAt,
-      ':running': 'running',
-      ':owner': r.owner,
-      ':attempt': r.attempt,
-      ':empty': [],
-      ':ev': [r.event],
+      ...fencedValues(r),
+      ...appendEventValues(r.event),
     },
   });
 }
@@ -242,8 +238,7 @@ export function skipTaskRequest(
       ':expires': k.expiresAt,
       ':pending': 'pending',
       ':ready': 'ready',
-      ':empty': [],
-      ':ev': [k.event],
+      ...appendEventValues(k.event),
     },
   });
 }
@@ -275,11 +270,8 @@ export function releaseTaskRequest(
       ':zero': 0,
       ':one': 1,
       ':l': k.lamport,
-      ':running': 'running',
-      ':owner': k.owner,
-      ':attempt': k.attempt,
-      ':empty': [],
-      ':ev': [k.event],
+      ...fencedValues(k),
+      ...appendEventValues(k.event),
     },
   });
 }

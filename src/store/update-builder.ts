@@ -1,4 +1,5 @@
 import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { StoredEvent } from '../engine/types.ts';
 
 /** The parts of a conditional UpdateItem, before they are assembled into a request. */
 export interface UpdateParts {
@@ -44,3 +45,8 @@ export function conditionalUpdate(
 
 /** `events = list_append(if_not_exists(events, :empty), :ev)`: appends the write's history entries. */
 export const APPEND_EVENTS = 'events = list_append(if_not_exists(events, :empty), :ev)';
+
+/** The values {@link APPEND_EVENTS} reads: the write's history entry. */
+export function appendEventValues(event: StoredEvent): { ':empty': []; ':ev': StoredEvent[] } {
+  return { ':empty': [], ':ev': [event] };
+}
