@@ -10,9 +10,8 @@ import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 // the command-line tests' own way of running `node bin/weft.js`, and their fixtures
-import { FIXTURES, HANDLERS, spawnWeft } from '../test/integration/cli/weft-cli.ts';
+import { HANDLERS, runArgs, spawnWeft } from '../test/integration/cli/weft-cli.ts';
 
-const WORKFLOW = `${FIXTURES}/gated.yaml`;
 /** Give up on a step after this long: something is broken, not slow. */
 const STEP_LIMIT_MS = 60_000;
 
@@ -45,18 +44,7 @@ export async function measureNodeFailure(): Promise<NodeFailureFigures> {
     process.stderr.write(
       'chaos bench: node_failure, weft run killed with SIGKILL mid-task, then weft resume\n',
     );
-    const first = spawnWeft([
-      'run',
-      WORKFLOW,
-      '--handlers',
-      HANDLERS,
-      '--input',
-      input,
-      '--state-dir',
-      stateDir,
-      '--run-id',
-      'chaos',
-    ]);
+    const first = spawnWeft(runArgs('gated.yaml', input, '--state-dir', stateDir, '--run-id', 'chaos'));
     await appears(started, "the first run's wait task starting");
     first.child.kill('SIGKILL');
     const killedAt = performance.now();

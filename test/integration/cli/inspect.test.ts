@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { calls, eventually, FIXTURES, HANDLERS, spawnWeft, weft, workspace } from './weft-cli.ts';
+import { calls, eventually, runArgs, spawnWeft, weft, workspace } from './weft-cli.ts';
 
 interface Event {
   readonly lamport: number;
@@ -15,15 +15,7 @@ describe('weft status, history and cancel', () => {
     const { stateDir, log } = await workspace();
     const input = JSON.stringify({ log });
     const args = ['--state-dir', stateDir];
-    const ran = await weft([
-      'run',
-      `${FIXTURES}/diamond.yaml`,
-      '--handlers',
-      HANDLERS,
-      '--input',
-      input,
-      ...args,
-    ]);
+    const ran = await weft(runArgs('diamond.yaml', input, ...args));
     expect(ran.code, ran.stderr).toBe(0);
     const { runId } = JSON.parse(ran.stdout) as { runId: string };
 
@@ -52,17 +44,7 @@ describe('weft status, history and cancel', () => {
     const gate = join(dir, 'gate');
     const input = JSON.stringify({ log, gate });
     const args = ['--state-dir', stateDir];
-    const running = spawnWeft([
-      'run',
-      `${FIXTURES}/gated.yaml`,
-      '--handlers',
-      HANDLERS,
-      '--input',
-      input,
-      '--run-id',
-      'to-cancel',
-      ...args,
-    ]);
+    const running = spawnWeft(runArgs('gated.yaml', input, '--run-id', 'to-cancel', ...args));
     await eventually(() => existsSync(`${gate}.started`));
 
     // While `weft run` holds the state dir, other commands connect to its stack.

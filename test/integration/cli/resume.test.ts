@@ -2,25 +2,14 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { calls, eventually, FIXTURES, HANDLERS, spawnWeft, weft, workspace } from './weft-cli.ts';
+import { calls, eventually, HANDLERS, runArgs, spawnWeft, weft, workspace } from './weft-cli.ts';
 
 describe('weft resume', () => {
   it('finishes a run whose process was killed (kill -9) without running a checkpointed task again', async () => {
     const { dir, stateDir, log } = await workspace();
     const gate = join(dir, 'gate');
     const input = JSON.stringify({ log, gate });
-    const first = spawnWeft([
-      'run',
-      `${FIXTURES}/gated.yaml`,
-      '--handlers',
-      HANDLERS,
-      '--input',
-      input,
-      '--state-dir',
-      stateDir,
-      '--run-id',
-      'killed',
-    ]);
+    const first = spawnWeft(runArgs('gated.yaml', input, '--state-dir', stateDir, '--run-id', 'killed'));
     await eventually(() => existsSync(`${gate}.started`));
     first.child.kill('SIGKILL');
     const killed = await first.done;
@@ -61,18 +50,14 @@ describe('weft resume', () => {
   it('makes a second weft run with the same --run-id wait for the run in progress, starting nothing', async () => {
     const { dir, stateDir, log } = await workspace();
     const gate = join(dir, 'gate');
-    const args = [
-      'run',
-      `${FIXTURES}/gated.yaml`,
-      '--handlers',
-      HANDLERS,
-      '--input',
+    const args = runArgs(
+      'gated.yaml',
       JSON.stringify({ log, gate }),
       '--state-dir',
       stateDir,
       '--run-id',
       'twice',
-    ];
+    );
     const first = spawnWeft(args);
     await eventually(() => existsSync(`${gate}.started`));
     const second = spawnWeft(args);

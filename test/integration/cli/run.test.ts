@@ -1,22 +1,12 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, inject, it } from 'vitest';
-import { calls, FIXTURES, HANDLERS, weft, workspace } from './weft-cli.ts';
+import { calls, FIXTURES, HANDLERS, runArgs, weft, workspace } from './weft-cli.ts';
 
 /** `weft run` a fixture workflow with the test handlers in a fresh state dir. */
 async function run(workflow: string, extra: readonly string[] = []) {
   const { stateDir, log } = await workspace();
   const input = JSON.stringify({ log });
-  const outcome = await weft([
-    'run',
-    `${FIXTURES}/${workflow}`,
-    '--handlers',
-    HANDLERS,
-    '--input',
-    input,
-    '--state-dir',
-    stateDir,
-    ...extra,
-  ]);
+  const outcome = await weft(runArgs(workflow, input, '--state-dir', stateDir, ...extra));
   return { ...outcome, log, stateDir, input };
 }
 
@@ -117,18 +107,9 @@ describe('weft run', () => {
   it('returns the same run for the same --run-id without running a task again', async () => {
     const first = await run('diamond.yaml', ['--run-id', 'once']);
     expect(first.code, first.stderr).toBe(0);
-    const again = await weft([
-      'run',
-      `${FIXTURES}/diamond.yaml`,
-      '--handlers',
-      HANDLERS,
-      '--input',
-      first.input,
-      '--state-dir',
-      first.stateDir,
-      '--run-id',
-      'once',
-    ]);
+    const again = await weft(
+      runArgs('diamond.yaml', first.input, '--state-dir', first.stateDir, '--run-id', 'once'),
+    );
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toContain('run once already exists');
     expect(JSON.parse(again.stdout)).toEqual(JSON.parse(first.stdout));

@@ -44,6 +44,11 @@ export function spawnWeft(args: readonly string[]): WeftProcess {
   return { child, stderr: () => stderr, done };
 }
 
+/** `weft run <fixture> --handlers <the test handlers> --input <input> <rest>`, as arguments. */
+export function runArgs(fixture: string, input: string, ...rest: readonly string[]): string[] {
+  return ['run', `${FIXTURES}/${fixture}`, '--handlers', HANDLERS, '--input', input, ...rest];
+}
+
 /** Runs `weft <args>` to completion. */
 export function weft(args: readonly string[]): Promise<WeftOutcome> {
   return spawnWeft(args).done;
