@@ -1,6 +1,4 @@
 import type { TaskMessage } from '../engine/types.ts';
-import { countLastSinkRequest, countSinkRequest, finishRunRequest } from '../store/run-requests.ts';
-import { copyEdgeRequest } from '../store/task-requests.ts';
 import type { Plan } from '../workflow/plan.ts';
 import { expiresAt, fault, isoNow, type RuntimeDeps } from './deps.ts';
 import { sendDispatches } from './dispatch.ts';
@@ -27,10 +25,7 @@ export async function advance(
   const ready: TaskMessage[] = [];
   await Promise.all(
     targets.map(async (to) => {
-      const outcome = await deps.store.updateTask(
-        'edge',
-        copyEdgeRequest({ tableName: deps.store.tableName, runId, from: taskId, to, output, lamport }),
-      );
+      const outcome = await deps.store.copyEdge({ runId, from: taskId, to, output, lamport });
       // refused: this edge was counted before (a replay); whoever completed the set dispatched it
       if (!outcome.ok) return;
       const dependent = plan.tasks[to];
@@ -59,10 +54,7 @@ async function countSink(
   lamport: number,
 ): Promise<boolean> {
   if (plan.sinks.length === 1) return countOnlySink(deps, plan, runId, taskId, lamport);
-  const outcome = await deps.store.updateRun(
-    'sink',
-    countSinkRequest({ tableName: deps.store.tableName, runId, taskId, lamport }),
-  );
+  const outcome = await deps.store.countSink({ runId, taskId, lamport });
   if (!outcome.ok) return false;
   const run = outcome.record;
   if (run.status === 'compensating') {
@@ -84,19 +76,15 @@ async function countOnlySink(
   lamport: number,
 ): Promise<boolean> {
   const finished = lamport + 1;
-  const outcome = await deps.store.updateRun(
-    'sink',
-    countLastSinkRequest({
-      tableName: deps.store.tableName,
-      runId,
-      taskId,
-      sinkLamport: lamport,
-      lamport: finished,
-      now: deps.now(),
-      expiresAt: expiresAt(deps),
-      event: { type: 'run.succeeded', lamport: finished, at: isoNow(deps) },
-    }),
-  );
+  const outcome = await deps.store.countLastSink({
+    runId,
+    taskId,
+    sinkLamport: lamport,
+    lamport: finished,
+    now: deps.now(),
+    expiresAt: expiresAt(deps),
+    event: { type: 'run.succeeded', lamport: finished, at: isoNow(deps) },
+  });
   if (outcome.ok) {
     deps.metrics.runFinished('succeeded', deps.now() - outcome.record.createdAt);
     deps.logger.info('run succeeded', { runId, workflow: plan.name });
@@ -113,18 +101,14 @@ export async function finishRun(
   runId: string,
   lamport: number,
 ): Promise<boolean> {
-  const outcome = await deps.store.updateRun(
-    'finishRun',
-    finishRunRequest({
-      tableName: deps.store.tableName,
-      runId,
-      sinkCount: plan.sinks.length,
-      lamport,
-      now: deps.now(),
-      expiresAt: expiresAt(deps),
-      event: { type: 'run.succeeded', lamport, at: isoNow(deps) },
-    }),
-  );
+  const outcome = await deps.store.finishRun({
+    runId,
+    sinkCount: plan.sinks.length,
+    lamport,
+    now: deps.now(),
+    expiresAt: expiresAt(deps),
+    event: { type: 'run.succeeded', lamport, at: isoNow(deps) },
+  });
   if (outcome.ok) {
     deps.metrics.runFinished('succeeded', deps.now() - outcome.record.createdAt);
     deps.logger.info('run succeeded', { runId, workflow: plan.name });

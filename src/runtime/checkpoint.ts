@@ -1,5 +1,5 @@
+import type { Fence } from '../engine/operations.ts';
 import type { TaskRecord } from '../engine/types.ts';
-import { checkpointRequest, type Fence } from '../store/task-requests.ts';
 import { expiresAt, isoNow, type RuntimeDeps } from './deps.ts';
 
 export interface CheckpointArgs {
@@ -18,20 +18,16 @@ export async function checkpointTask(
   deps: RuntimeDeps,
   args: CheckpointArgs,
 ): Promise<TaskRecord | undefined> {
-  const outcome = await deps.store.updateTask(
-    'checkpoint',
-    checkpointRequest({
-      tableName: deps.store.tableName,
-      runId: args.runId,
-      taskId: args.taskId,
-      ...args.fence,
-      output: args.output,
-      lamport: args.lamport,
-      now: deps.now(),
-      expiresAt: expiresAt(deps),
-      event: { type: 'task.succeeded', lamport: args.lamport, at: isoNow(deps), attempt: args.fence.attempt },
-    }),
-  );
+  const outcome = await deps.store.checkpoint({
+    runId: args.runId,
+    taskId: args.taskId,
+    ...args.fence,
+    output: args.output,
+    lamport: args.lamport,
+    now: deps.now(),
+    expiresAt: expiresAt(deps),
+    event: { type: 'task.succeeded', lamport: args.lamport, at: isoNow(deps), attempt: args.fence.attempt },
+  });
   if (outcome.ok) return outcome.record;
   deps.logger.warn('stale attempt: its result was refused', {
     runId: args.runId,

@@ -1,7 +1,7 @@
-import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { ClaimRefusal } from '../engine/claim.ts';
 import { queueDelaySeconds } from '../engine/retry.ts';
 import type { TaskMessage, TaskRecord } from '../engine/types.ts';
+import type { CasOutcome } from '../store/run-store.ts';
 import type { PlannedTask } from '../workflow/plan.ts';
 import type { RuntimeDeps } from './deps.ts';
 import { sendDispatches } from './dispatch.ts';
@@ -12,10 +12,8 @@ const CLAIM_TRIES = 3;
 
 /** How one kind of attempt (a task's, a compensation's) is claimed. */
 export interface ClaimSpec {
-  /** Labels the CAS metrics. */
-  readonly kind: string;
-  /** The conditional write that claims the attempt at `now`, stamped with `lamport`. */
-  request(now: number, lamport: number): UpdateCommandInput;
+  /** The store operation that claims the attempt at `now`, stamped with `lamport`. */
+  claim(now: number, lamport: number): Promise<CasOutcome<TaskRecord>>;
   /** Why the claim was refused, from the item as it is now. */
   explain(current: TaskRecord | undefined, now: number, lamport: number): ClaimRefusal;
 }
@@ -33,7 +31,7 @@ export async function claimAttempt(
   let lamport = message.lamport + 1;
   for (let i = 0; i < CLAIM_TRIES; i += 1) {
     const now = deps.now();
-    const outcome = await deps.store.updateTask(spec.kind, spec.request(now, lamport));
+    const outcome = await spec.claim(now, lamport);
     if (outcome.ok) return { record: outcome.record, claimedAt: now };
     const refusal = spec.explain(outcome.current, now, lamport);
     if (refusal.kind === 'lamportBehind') {

@@ -2,12 +2,6 @@ import { explainCompensationClaim } from '../engine/claim.ts';
 import { leaseMs } from '../engine/limits.ts';
 import { decideFailure, queueDelaySeconds } from '../engine/retry.ts';
 import type { TaskMessage, TaskRecord } from '../engine/types.ts';
-import {
-  claimCompensationRequest,
-  finishCompensationRequest,
-  renewCompensationLeaseRequest,
-  retryCompensationRequest,
-} from '../store/compensation-requests.ts';
 import type { PlannedTask } from '../workflow/plan.ts';
 import { runAttempt, toErrorView, withAutoRenew } from './attempt.ts';
 import { claimAttempt, depOutputs } from './claim-attempt.ts';
@@ -36,7 +30,7 @@ export async function executeCompensation(deps: RuntimeDeps, message: TaskMessag
   const site = { runId: run.runId, taskId: planned.id };
   fault(deps, 'afterCompensationClaim', site);
   const fence = { owner: deps.owner, attempt: comp.attempt };
-  const key = { tableName: deps.store.tableName, runId: run.runId, taskId: planned.id };
+  const key = { runId: run.runId, taskId: planned.id };
   const outcome = await runAttempt({
     run: (signal, heartbeat) => {
       const handler = deps.handlers[compensation.handler];
@@ -57,10 +51,11 @@ export async function executeCompensation(deps: RuntimeDeps, message: TaskMessag
     ...withAutoRenew(planned),
     renew: async () =>
       (
-        await deps.store.updateTask(
-          'compensationHeartbeat',
-          renewCompensationLeaseRequest({ ...key, ...fence, leaseUntil: deps.now() + leaseMs(planned) }),
-        )
+        await deps.store.renewCompensationLease({
+          ...key,
+          ...fence,
+          leaseUntil: deps.now() + leaseMs(planned),
+        })
       ).ok,
     shutdown: deps.shutdown,
   });
@@ -68,17 +63,14 @@ export async function executeCompensation(deps: RuntimeDeps, message: TaskMessag
   if (outcome.kind === 'leaseLost' || outcome.kind === 'shutdown') return;
   const lamport = claimed.lamport + 1;
   if (outcome.kind === 'returned') {
-    await deps.store.updateTask(
-      'finishCompensation',
-      finishCompensationRequest({
-        ...key,
-        ...fence,
-        status: 'compensated',
-        lamport,
-        expiresAt: expiresAt(deps),
-        event: { type: 'compensation.succeeded', lamport, at: isoNow(deps), attempt: comp.attempt },
-      }),
-    );
+    await deps.store.finishCompensation({
+      ...key,
+      ...fence,
+      status: 'compensated',
+      lamport,
+      expiresAt: expiresAt(deps),
+      event: { type: 'compensation.succeeded', lamport, at: isoNow(deps), attempt: comp.attempt },
+    });
     await driveRollback(deps, run.runId);
     return;
   }
@@ -91,24 +83,21 @@ export async function executeCompensation(deps: RuntimeDeps, message: TaskMessag
   if (decision.kind === 'retry') {
     const now = deps.now();
     const dueAt = now + decision.delayMs;
-    const retried = await deps.store.updateTask(
-      'retryCompensation',
-      retryCompensationRequest({
-        ...key,
-        ...fence,
-        dueAt,
-        failures,
-        error,
+    const retried = await deps.store.retryCompensation({
+      ...key,
+      ...fence,
+      dueAt,
+      failures,
+      error,
+      lamport,
+      event: {
+        type: 'compensation.retrying',
         lamport,
-        event: {
-          type: 'compensation.retrying',
-          lamport,
-          at: isoNow(deps),
-          attempt: comp.attempt,
-          detail: { ...error, delayMs: decision.delayMs },
-        },
-      }),
-    );
+        at: isoNow(deps),
+        attempt: comp.attempt,
+        detail: { ...error, delayMs: decision.delayMs },
+      },
+    });
     if (retried.ok) {
       await sendDispatches(
         deps,
@@ -119,24 +108,21 @@ export async function executeCompensation(deps: RuntimeDeps, message: TaskMessag
     return;
   }
   deps.logger.error('compensation failed for good: the rollback is incomplete', { ...site, error });
-  await deps.store.updateTask(
-    'finishCompensation',
-    finishCompensationRequest({
-      ...key,
-      ...fence,
-      status: 'compensation_failed',
-      error,
+  await deps.store.finishCompensation({
+    ...key,
+    ...fence,
+    status: 'compensation_failed',
+    error,
+    lamport,
+    expiresAt: expiresAt(deps),
+    event: {
+      type: 'compensation.failed',
       lamport,
-      expiresAt: expiresAt(deps),
-      event: {
-        type: 'compensation.failed',
-        lamport,
-        at: isoNow(deps),
-        attempt: comp.attempt,
-        detail: { ...error },
-      },
-    }),
-  );
+      at: isoNow(deps),
+      attempt: comp.attempt,
+      detail: { ...error },
+    },
+  });
   await driveRollback(deps, run.runId);
 }
 
@@ -146,10 +132,8 @@ async function claim(
   message: TaskMessage,
 ): Promise<TaskRecord | undefined> {
   const claimed = await claimAttempt(deps, message, {
-    kind: 'claimCompensation',
-    request: (now, lamport) =>
-      claimCompensationRequest({
-        tableName: deps.store.tableName,
+    claim: (now, lamport) =>
+      deps.store.claimCompensation({
         runId: message.runId,
         taskId: planned.id,
         owner: deps.owner,

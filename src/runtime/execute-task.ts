@@ -2,12 +2,6 @@ import { explainTaskClaim } from '../engine/claim.ts';
 import { formatBytes, leaseMs, MAX_TAKEOVERS, outputLimitBytes, utf8Bytes } from '../engine/limits.ts';
 import { decideFailure, queueDelaySeconds } from '../engine/retry.ts';
 import type { RunRecord, TaskMessage, TaskRecord } from '../engine/types.ts';
-import {
-  claimTaskRequest,
-  endTaskRequest,
-  renewLeaseRequest,
-  retryTaskRequest,
-} from '../store/task-requests.ts';
 import type { PlannedTask } from '../workflow/plan.ts';
 import { advance } from './advance.ts';
 import { runAttempt, toErrorView, withAutoRenew } from './attempt.ts';
@@ -64,16 +58,12 @@ export async function executeTask(deps: RuntimeDeps, message: TaskMessage): Prom
     ...(planned.timeoutMs !== undefined ? { timeoutMs: planned.timeoutMs } : {}),
     ...withAutoRenew(planned),
     renew: async () => {
-      const renewed = await deps.store.updateTask(
-        'heartbeat',
-        renewLeaseRequest({
-          tableName: deps.store.tableName,
-          runId: run.runId,
-          taskId: planned.id,
-          ...fence,
-          leaseUntil: deps.now() + leaseMs(planned),
-        }),
-      );
+      const renewed = await deps.store.renewLease({
+        runId: run.runId,
+        taskId: planned.id,
+        ...fence,
+        leaseUntil: deps.now() + leaseMs(planned),
+      });
       return renewed.ok;
     },
     shutdown: deps.shutdown,
@@ -128,10 +118,8 @@ async function claim(
   message: TaskMessage,
 ): Promise<TaskRecord | undefined> {
   const claimed = await claimAttempt(deps, message, {
-    kind: 'claim',
-    request: (now, lamport) =>
-      claimTaskRequest({
-        tableName: deps.store.tableName,
+    claim: (now, lamport) =>
+      deps.store.claimTask({
         runId: message.runId,
         taskId: planned.id,
         owner: deps.owner,
@@ -183,7 +171,6 @@ async function fail(
   const decision = decideFailure(planned.retry, failures, error.name, deps.random());
   const lamport = claimed.lamport + 1;
   const base = {
-    tableName: deps.store.tableName,
     runId: run.runId,
     taskId: planned.id,
     owner: deps.owner,
@@ -195,20 +182,17 @@ async function fail(
   if (decision.kind === 'retry') {
     const now = deps.now();
     const dueAt = now + decision.delayMs;
-    const outcome = await deps.store.updateTask(
-      'retry',
-      retryTaskRequest({
-        ...base,
-        dueAt,
-        event: {
-          type: 'task.retrying',
-          lamport,
-          at: isoNow(deps),
-          attempt: claimed.attempt,
-          detail: { ...error, delayMs: decision.delayMs },
-        },
-      }),
-    );
+    const outcome = await deps.store.retryTask({
+      ...base,
+      dueAt,
+      event: {
+        type: 'task.retrying',
+        lamport,
+        at: isoNow(deps),
+        attempt: claimed.attempt,
+        detail: { ...error, delayMs: decision.delayMs },
+      },
+    });
     if (!outcome.ok) return;
     if (outcome.record.stopping) {
       await driveRollback(deps, run.runId);
@@ -221,21 +205,18 @@ async function fail(
     );
     return;
   }
-  const outcome = await deps.store.updateTask(
-    'fail',
-    endTaskRequest({
-      ...base,
-      status: 'failed',
-      expiresAt: expiresAt(deps),
-      event: {
-        type: 'task.failed',
-        lamport,
-        at: isoNow(deps),
-        attempt: claimed.attempt,
-        detail: { ...error },
-      },
-    }),
-  );
+  const outcome = await deps.store.endTask({
+    ...base,
+    status: 'failed',
+    expiresAt: expiresAt(deps),
+    event: {
+      type: 'task.failed',
+      lamport,
+      at: isoNow(deps),
+      attempt: claimed.attempt,
+      detail: { ...error },
+    },
+  });
   if (!outcome.ok) return;
   deps.metrics.taskFinished(planned.id, 'failed', deps.now() - (claimed.startedAt ?? deps.now()));
   deps.logger.warn('task failed', { runId: run.runId, taskId: planned.id, error });

@@ -3,9 +3,7 @@ import { MAX_TAKEOVERS } from '../engine/limits.ts';
 import { decideRecovery, type RecoveryCommand } from '../engine/recovery.ts';
 import { queueDelaySeconds } from '../engine/retry.ts';
 import type { TaskRecord } from '../engine/types.ts';
-import { releaseCompensationRequest } from '../store/compensation-requests.ts';
 import type { RunState } from '../store/run-store.ts';
-import { endTaskRequest, releaseTaskRequest } from '../store/task-requests.ts';
 import type { Plan } from '../workflow/plan.ts';
 import { advance, finishRun } from './advance.ts';
 import { toErrorView } from './attempt.ts';
@@ -85,7 +83,6 @@ async function apply(
   tally: Tally,
 ): Promise<void> {
   const runId = state.run.runId;
-  const tableName = deps.store.tableName;
   switch (command.kind) {
     case 'dispatch': {
       const now = deps.now();
@@ -116,17 +113,13 @@ async function apply(
         detail: { reason: command.reason, owner: command.owner },
       };
       const key = {
-        tableName,
         runId,
         taskId: command.taskId,
         owner: command.owner,
         attempt: command.attempt,
       };
       if (command.compensation) {
-        const released = await deps.store.updateTask(
-          'releaseCompensation',
-          releaseCompensationRequest({ ...key, lamport, event }),
-        );
+        const released = await deps.store.releaseCompensation({ ...key, lamport, event });
         if (released.ok) await redispatch(deps, runId, command.taskId, 'compensate', lamport, tally);
         return;
       }
@@ -134,7 +127,7 @@ async function apply(
         await giveUp(deps, runId, record, key, lamport);
         return;
       }
-      const released = await deps.store.updateTask('release', releaseTaskRequest({ ...key, lamport, event }));
+      const released = await deps.store.releaseTask({ ...key, lamport, event });
       if (released.ok && state.run.status === 'running') {
         await redispatch(deps, runId, command.taskId, 'task', lamport, tally);
       }
@@ -181,27 +174,24 @@ async function giveUp(
   deps: RuntimeDeps,
   runId: string,
   record: TaskRecord,
-  key: { tableName: string; runId: string; taskId: string; owner: string; attempt: number },
+  key: { runId: string; taskId: string; owner: string; attempt: number },
   lamport: number,
 ): Promise<void> {
   const error = toErrorView(new TaskLostError(record.taskId, record.takeovers + 1));
-  const ended = await deps.store.updateTask(
-    'fail',
-    endTaskRequest({
-      ...key,
-      status: 'failed',
-      error,
-      failures: record.failures + 1,
+  const ended = await deps.store.endTask({
+    ...key,
+    status: 'failed',
+    error,
+    failures: record.failures + 1,
+    lamport,
+    expiresAt: expiresAt(deps),
+    event: {
+      type: 'task.failed',
       lamport,
-      expiresAt: expiresAt(deps),
-      event: {
-        type: 'task.failed',
-        lamport,
-        at: isoNow(deps),
-        attempt: record.attempt,
-        detail: { ...error },
-      },
-    }),
-  );
+      at: isoNow(deps),
+      attempt: record.attempt,
+      detail: { ...error },
+    },
+  });
   if (ended.ok) await stopRun(deps, runId, 'failed', { ...error, taskId: record.taskId }, lamport + 1);
 }

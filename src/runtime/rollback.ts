@@ -1,10 +1,7 @@
 import { nextLamport } from '../engine/claim.ts';
 import { decideRollback } from '../engine/saga.ts';
 import type { StopCause, TaskMessage } from '../engine/types.ts';
-import { dispatchCompensationRequest } from '../store/compensation-requests.ts';
-import { finishRollbackRequest, stopRunRequest } from '../store/run-requests.ts';
 import type { RunState } from '../store/run-store.ts';
-import { flagStoppingRequest, skipTaskRequest } from '../store/task-requests.ts';
 import { expiresAt, fault, isoNow, type RuntimeDeps } from './deps.ts';
 import { sendDispatches } from './dispatch.ts';
 import { planFor } from './plans.ts';
@@ -24,22 +21,18 @@ export async function stopRun(
   error: TaskErrorView & { taskId?: string },
   lamport: number,
 ): Promise<void> {
-  const outcome = await deps.store.updateRun(
-    'stopRun',
-    stopRunRequest({
-      tableName: deps.store.tableName,
-      runId,
-      cause,
-      error,
+  const outcome = await deps.store.stopRun({
+    runId,
+    cause,
+    error,
+    lamport,
+    event: {
+      type: cause === 'cancelled' ? 'run.cancelling' : 'run.failing',
       lamport,
-      event: {
-        type: cause === 'cancelled' ? 'run.cancelling' : 'run.failing',
-        lamport,
-        at: isoNow(deps),
-        detail: { ...error },
-      },
-    }),
-  );
+      at: isoNow(deps),
+      detail: { ...error },
+    },
+  });
   if (outcome.ok) deps.logger.info('run stopping', { runId, cause, error });
   fault(deps, 'afterStop', { runId });
   await driveRollback(deps, runId);
@@ -65,25 +58,18 @@ async function rollbackPass(deps: RuntimeDeps, state: RunState): Promise<boolean
   const plan = await planFor(deps, run.workflow, run.planVersion);
   const step = decideRollback(plan, tasks);
   const lamport = nextLamport(run.lamport, ...[...tasks.values()].map((t) => t.lamport));
-  const tableName = deps.store.tableName;
   if (step.skip.length > 0 || step.flag.length > 0) {
     await Promise.all([
       ...step.skip.map((taskId) =>
-        deps.store.updateTask(
-          'skip',
-          skipTaskRequest({
-            tableName,
-            runId: run.runId,
-            taskId,
-            lamport,
-            expiresAt: expiresAt(deps),
-            event: { type: 'task.skipped', lamport, at: isoNow(deps) },
-          }),
-        ),
+        deps.store.skipTask({
+          runId: run.runId,
+          taskId,
+          lamport,
+          expiresAt: expiresAt(deps),
+          event: { type: 'task.skipped', lamport, at: isoNow(deps) },
+        }),
       ),
-      ...step.flag.map((taskId) =>
-        deps.store.updateTask('flagStopping', flagStoppingRequest({ tableName, runId: run.runId, taskId })),
-      ),
+      ...step.flag.map((taskId) => deps.store.flagStopping({ runId: run.runId, taskId })),
     ]);
     // the settled tasks may unlock compensations; a lost race means the state moved: look again
     return true;
@@ -91,16 +77,12 @@ async function rollbackPass(deps: RuntimeDeps, state: RunState): Promise<boolean
   const started: TaskMessage[] = [];
   await Promise.all(
     step.compensate.map(async (taskId) => {
-      const outcome = await deps.store.updateTask(
-        'dispatchCompensation',
-        dispatchCompensationRequest({
-          tableName,
-          runId: run.runId,
-          taskId,
-          lamport,
-          event: { type: 'compensation.ready', lamport, at: isoNow(deps) },
-        }),
-      );
+      const outcome = await deps.store.dispatchCompensation({
+        runId: run.runId,
+        taskId,
+        lamport,
+        event: { type: 'compensation.ready', lamport, at: isoNow(deps) },
+      });
       if (outcome.ok) {
         started.push({ runId: run.runId, taskId, kind: 'compensate', lamport, readyAt: deps.now() });
       }
@@ -109,19 +91,15 @@ async function rollbackPass(deps: RuntimeDeps, state: RunState): Promise<boolean
   await sendDispatches(deps, started);
   if (!step.finished) return false;
   const status = run.cause === 'cancelled' ? 'cancelled' : 'failed';
-  const outcome = await deps.store.updateRun(
-    'finishRollback',
-    finishRollbackRequest({
-      tableName,
-      runId: run.runId,
-      status,
-      rollback: step.finished,
-      lamport,
-      now: deps.now(),
-      expiresAt: expiresAt(deps),
-      event: { type: `run.${status}`, lamport, at: isoNow(deps), detail: { rollback: step.finished } },
-    }),
-  );
+  const outcome = await deps.store.finishRollback({
+    runId: run.runId,
+    status,
+    rollback: step.finished,
+    lamport,
+    now: deps.now(),
+    expiresAt: expiresAt(deps),
+    event: { type: `run.${status}`, lamport, at: isoNow(deps), detail: { rollback: step.finished } },
+  });
   if (outcome.ok) {
     deps.metrics.runFinished(status, deps.now() - run.createdAt);
     if (step.finished !== 'none') deps.metrics.rollbackFinished(step.finished);

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { UserInputError } from '../errors.ts';
-import { createRunRequest } from '../store/run-requests.ts';
 import { canonicalJson, sha256 } from './canonical-json.ts';
 import { deadlineEntry } from './deadline.ts';
 import { fault, isoNow, type RuntimeDeps } from './deps.ts';
@@ -47,23 +46,21 @@ export async function submitRun(deps: RuntimeDeps, request: SubmitRequest): Prom
   const inputHash = sha256(input);
   await savePlanOnce(deps, plan);
   const createdAt = deps.now();
-  const outcome = await deps.store.createRun(
-    createRunRequest(deps.store.tableName, {
-      runId,
-      workflow: plan.name,
-      planVersion: plan.version,
-      input,
-      inputHash,
-      createdAt,
-      ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
-      event: {
-        type: 'run.submitted',
-        lamport: 1,
-        at: isoNow(deps),
-        detail: { workflow: plan.name, planVersion: plan.version },
-      },
-    }),
-  );
+  const outcome = await deps.store.createRun({
+    runId,
+    workflow: plan.name,
+    planVersion: plan.version,
+    input,
+    inputHash,
+    createdAt,
+    ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
+    event: {
+      type: 'run.submitted',
+      lamport: 1,
+      at: isoNow(deps),
+      detail: { workflow: plan.name, planVersion: plan.version },
+    },
+  });
   if (!outcome.ok) {
     const existing = outcome.current;
     if (existing && existing.workflow !== plan.name) {

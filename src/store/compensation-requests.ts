@@ -3,10 +3,17 @@
  * (`cst`, `cattempt`, `cowner`, ...), beside the output it undoes.
  */
 import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { StoredEvent } from '../engine/types.ts';
-import type { TaskErrorView } from '../runtime/types.ts';
+import type {
+  ClaimCompensationOp,
+  DispatchCompensationOp,
+  Fence,
+  FinishCompensationOp,
+  ReleaseTaskOp,
+  RenewLeaseOp,
+  RetryCompensationOp,
+} from '../engine/operations.ts';
 import { runPk, taskSk } from './item-layout.ts';
-import type { Fence, TaskKey } from './task-requests.ts';
+import type { OnTable, TaskKey } from './task-requests.ts';
 import { APPEND_EVENTS, appendEventValues, conditionalUpdate } from './update-builder.ts';
 
 const key = (k: TaskKey) => ({ pk: runPk(k.runId), sk: taskSk(k.taskId) });
@@ -18,13 +25,8 @@ function fencedValues(k: Fence): Record<string, unknown> {
   return { ':succeeded': 'succeeded', ':running': 'running', ':owner': k.owner, ':attempt': k.attempt };
 }
 
-interface Stamped {
-  readonly lamport: number;
-  readonly event: StoredEvent;
-}
-
 /** The rollback starts a succeeded task's compensation; refused if it was already started. */
-export function dispatchCompensationRequest(k: TaskKey & Stamped): UpdateCommandInput {
+export function dispatchCompensationRequest(k: OnTable<DispatchCompensationOp>): UpdateCommandInput {
   return conditionalUpdate(k.tableName, key(k), {
     set: ['cst = :ready', 'cattempt = :zero', 'cfailures = :zero', 'lamport = :l', APPEND_EVENTS],
     condition: '#st = :succeeded AND attribute_not_exists(cst)',
@@ -39,9 +41,7 @@ export function dispatchCompensationRequest(k: TaskKey & Stamped): UpdateCommand
 }
 
 /** Claims a compensation attempt: ready and due, or running with an expired lease. */
-export function claimCompensationRequest(
-  k: TaskKey & Stamped & { owner: string; now: number; leaseUntil: number },
-): UpdateCommandInput {
+export function claimCompensationRequest(k: OnTable<ClaimCompensationOp>): UpdateCommandInput {
   return conditionalUpdate(k.tableName, key(k), {
     set: [
       'cst = :running',
@@ -71,9 +71,7 @@ export function claimCompensationRequest(
 }
 
 /** Extends the lease of the compensation attempt holding the claim. */
-export function renewCompensationLeaseRequest(
-  k: TaskKey & Fence & { leaseUntil: number },
-): UpdateCommandInput {
+export function renewCompensationLeaseRequest(k: OnTable<RenewLeaseOp>): UpdateCommandInput {
   return conditionalUpdate(k.tableName, key(k), {
     set: ['clease = :lease'],
     condition: FENCED,
@@ -85,11 +83,7 @@ export function renewCompensationLeaseRequest(
 }
 
 /** Ends a compensation for good: `compensated`, or `compensation_failed` with its error. */
-export function finishCompensationRequest(
-  k: TaskKey &
-    Fence &
-    Stamped & { status: 'compensated' | 'compensation_failed'; error?: TaskErrorView; expiresAt: number },
-): UpdateCommandInput {
+export function finishCompensationRequest(k: OnTable<FinishCompensationOp>): UpdateCommandInput {
   return conditionalUpdate(k.tableName, key(k), {
     set: [
       '#st = :status',
@@ -113,9 +107,7 @@ export function finishCompensationRequest(
 }
 
 /** A failed compensation attempt with attempts left: ready again, due after the backoff. */
-export function retryCompensationRequest(
-  k: TaskKey & Fence & Stamped & { dueAt: number; failures: number; error: TaskErrorView },
-): UpdateCommandInput {
+export function retryCompensationRequest(k: OnTable<RetryCompensationOp>): UpdateCommandInput {
   return conditionalUpdate(k.tableName, key(k), {
     set: [
       'cst = :ready',
@@ -140,7 +132,7 @@ export function retryCompensationRequest(
 }
 
 /** Takes a lost compensation attempt back to `ready`, fenced on that attempt. */
-export function releaseCompensationRequest(k: TaskKey & Fence & Stamped): UpdateCommandInput {
+export function releaseCompensationRequest(k: OnTable<ReleaseTaskOp>): UpdateCommandInput {
   return conditionalUpdate(k.tableName, key(k), {
     set: ['cst = :ready', 'lamport = :l', APPEND_EVENTS],
     remove: ['cowner', 'clease', 'cdue'],

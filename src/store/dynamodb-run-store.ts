@@ -12,9 +12,38 @@ import {
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type {
+  CheckpointOp,
+  ClaimCompensationOp,
+  ClaimTaskOp,
+  CopyEdgeOp,
+  CountLastSinkOp,
+  CountSinkOp,
+  DispatchCompensationOp,
+  EndTaskOp,
+  FinishCompensationOp,
+  FinishRollbackOp,
+  FinishRunOp,
+  NewRunOp,
+  ReleaseTaskOp,
+  RenewLeaseOp,
+  RetryCompensationOp,
+  RetryTaskOp,
+  SkipTaskOp,
+  StopRunOp,
+  TaskRefOp,
+} from '../engine/operations.ts';
 import type { RunRecord, TaskRecord } from '../engine/types.ts';
 import type { EngineMetrics } from '../runtime/metrics.ts';
 import type { Plan } from '../workflow/plan.ts';
+import {
+  claimCompensationRequest,
+  dispatchCompensationRequest,
+  finishCompensationRequest,
+  releaseCompensationRequest,
+  renewCompensationLeaseRequest,
+  retryCompensationRequest,
+} from './compensation-requests.ts';
 import {
   activeShards,
   type Item,
@@ -26,8 +55,30 @@ import {
   toRunRecord,
   toTaskRecord,
 } from './item-layout.ts';
+import {
+  countLastSinkRequest,
+  countSinkRequest,
+  createRunRequest,
+  finishRollbackRequest,
+  finishRunRequest,
+  stopRunRequest,
+} from './run-requests.ts';
 import type { CasOutcome, RunState, RunStore } from './run-store.ts';
 import { TABLE_SCHEMA } from './table-schema.ts';
+import {
+  checkpointRequest,
+  claimTaskRequest,
+  copyEdgeRequest,
+  endTaskRequest,
+  flagStoppingRequest,
+  releaseTaskRequest,
+  renewLeaseRequest,
+  retryTaskRequest,
+  skipTaskRequest,
+} from './task-requests.ts';
+
+type TaskCas = Promise<CasOutcome<TaskRecord>>;
+type RunCas = Promise<CasOutcome<RunRecord>>;
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
@@ -35,9 +86,10 @@ const gunzipAsync = promisify(gunzip);
 const PLAN_CHUNK_BYTES = 300 * 1024;
 
 /**
- * The store on DynamoDB through lib-dynamodb. Every write is a conditional update; a failed condition is
- * counted as a CAS conflict and answered with the current item (from `ALL_OLD`, or a consistent read when
- * the endpoint does not return it, as dynalite does not).
+ * The store on DynamoDB through lib-dynamodb. Each operation is one conditional request built by the pure
+ * builders beside this file (their ConditionExpressions are the engine's preconditions, restated); a failed
+ * condition is counted as a CAS conflict and answered with the current item (from `ALL_OLD`, or a
+ * consistent read when the endpoint does not return it, as dynalite does not).
  *
  * @example
  * const store = new DynamoDbRunStore(new DynamoDBClient({}), 'weft', noopMetrics);
@@ -91,7 +143,8 @@ export class DynamoDbRunStore implements RunStore {
     return JSON.parse((await gunzipAsync(packed)).toString('utf8')) as Plan;
   }
 
-  async createRun(request: PutCommandInput): Promise<CasOutcome<RunRecord>> {
+  async createRun(run: NewRunOp): Promise<CasOutcome<RunRecord>> {
+    const request = createRunRequest(this.tableName, run);
     this.metrics.casAttempt('createRun');
     try {
       await this.doc.send(new PutCommand(request));
@@ -99,8 +152,7 @@ export class DynamoDbRunStore implements RunStore {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       this.metrics.casConflict('createRun');
-      const runId = String((request.Item as Item).runId);
-      const current = error.Item ? toRunRecord(unmarshall(error.Item)) : await this.getRun(runId);
+      const current = error.Item ? toRunRecord(unmarshall(error.Item)) : await this.getRun(run.runId);
       return current ? { ok: false, current } : { ok: false };
     }
   }
@@ -147,11 +199,95 @@ export class DynamoDbRunStore implements RunStore {
     return ids;
   }
 
-  updateTask(kind: string, request: UpdateCommandInput): Promise<CasOutcome<TaskRecord>> {
+  claimTask(op: ClaimTaskOp): TaskCas {
+    return this.task('claim', claimTaskRequest(this.on(op)));
+  }
+
+  renewLease(op: RenewLeaseOp): TaskCas {
+    return this.task('heartbeat', renewLeaseRequest(this.on(op)));
+  }
+
+  checkpoint(op: CheckpointOp): TaskCas {
+    return this.task('checkpoint', checkpointRequest(this.on(op)));
+  }
+
+  retryTask(op: RetryTaskOp): TaskCas {
+    return this.task('retry', retryTaskRequest(this.on(op)));
+  }
+
+  endTask(op: EndTaskOp): TaskCas {
+    return this.task('fail', endTaskRequest(this.on(op)));
+  }
+
+  copyEdge(op: CopyEdgeOp): TaskCas {
+    return this.task('edge', copyEdgeRequest(this.on(op)));
+  }
+
+  skipTask(op: SkipTaskOp): TaskCas {
+    return this.task('skip', skipTaskRequest(this.on(op)));
+  }
+
+  flagStopping(op: TaskRefOp): TaskCas {
+    return this.task('flagStopping', flagStoppingRequest(this.on(op)));
+  }
+
+  releaseTask(op: ReleaseTaskOp): TaskCas {
+    return this.task('release', releaseTaskRequest(this.on(op)));
+  }
+
+  dispatchCompensation(op: DispatchCompensationOp): TaskCas {
+    return this.task('dispatchCompensation', dispatchCompensationRequest(this.on(op)));
+  }
+
+  claimCompensation(op: ClaimCompensationOp): TaskCas {
+    return this.task('claimCompensation', claimCompensationRequest(this.on(op)));
+  }
+
+  renewCompensationLease(op: RenewLeaseOp): TaskCas {
+    return this.task('compensationHeartbeat', renewCompensationLeaseRequest(this.on(op)));
+  }
+
+  finishCompensation(op: FinishCompensationOp): TaskCas {
+    return this.task('finishCompensation', finishCompensationRequest(this.on(op)));
+  }
+
+  retryCompensation(op: RetryCompensationOp): TaskCas {
+    return this.task('retryCompensation', retryCompensationRequest(this.on(op)));
+  }
+
+  releaseCompensation(op: ReleaseTaskOp): TaskCas {
+    return this.task('releaseCompensation', releaseCompensationRequest(this.on(op)));
+  }
+
+  countSink(op: CountSinkOp): RunCas {
+    return this.run('sink', countSinkRequest(this.on(op)));
+  }
+
+  countLastSink(op: CountLastSinkOp): RunCas {
+    return this.run('sink', countLastSinkRequest(this.on(op)));
+  }
+
+  finishRun(op: FinishRunOp): RunCas {
+    return this.run('finishRun', finishRunRequest(this.on(op)));
+  }
+
+  stopRun(op: StopRunOp): RunCas {
+    return this.run('stopRun', stopRunRequest(this.on(op)));
+  }
+
+  finishRollback(op: FinishRollbackOp): RunCas {
+    return this.run('finishRollback', finishRollbackRequest(this.on(op)));
+  }
+
+  private on<T>(op: T): T & { tableName: string } {
+    return { ...op, tableName: this.tableName };
+  }
+
+  private task(kind: string, request: UpdateCommandInput): TaskCas {
     return this.update(kind, request, toTaskRecord);
   }
 
-  updateRun(kind: string, request: UpdateCommandInput): Promise<CasOutcome<RunRecord>> {
+  private run(kind: string, request: UpdateCommandInput): RunCas {
     return this.update(kind, request, toRunRecord);
   }
 

@@ -1,8 +1,16 @@
 /** Pure builders of the writes on a run's own item. */
 import type { PutCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { RunRecord, StopCause, StoredEvent } from '../engine/types.ts';
-import type { TaskErrorView } from '../runtime/types.ts';
+import type {
+  CountLastSinkOp,
+  CountSinkOp,
+  FinishRollbackOp,
+  FinishRunOp,
+  NewRunOp,
+  StopRunOp,
+} from '../engine/operations.ts';
+import type { RunRecord } from '../engine/types.ts';
 import { activeShard, RUN_SK, runPk, sinkLamportAttr } from './item-layout.ts';
+import type { OnTable } from './task-requests.ts';
 import { APPEND_EVENTS, appendEventValues, conditionalUpdate } from './update-builder.ts';
 
 interface RunKey {
@@ -12,22 +20,11 @@ interface RunKey {
 
 const key = (k: RunKey) => ({ pk: runPk(k.runId), sk: RUN_SK });
 
-export interface NewRun {
-  readonly runId: string;
-  readonly workflow: string;
-  readonly planVersion: string;
-  readonly input: string;
-  readonly inputHash: string;
-  readonly createdAt: number;
-  readonly idempotencyKey?: string;
-  readonly event: StoredEvent;
-}
-
 /**
  * Creates a run, only if no run has that id: a duplicate submission loses the race and learns the
  * existing run. The run is indexed as active (sparse GSI) until it is final.
  */
-export function createRunRequest(tableName: string, run: NewRun): PutCommandInput {
+export function createRunRequest(tableName: string, run: NewRunOp): PutCommandInput {
   return {
     TableName: tableName,
     Item: {
@@ -52,7 +49,7 @@ export function createRunRequest(tableName: string, run: NewRun): PutCommandInpu
 }
 
 /** Counts a succeeded sink on its run, once: a replayed count is refused by the guard. */
-export function countSinkRequest(k: RunKey & { taskId: string; lamport: number }): UpdateCommandInput {
+export function countSinkRequest(k: OnTable<CountSinkOp>): UpdateCommandInput {
   return conditionalUpdate(k.tableName, key(k), {
     set: ['#lam = :l'],
     add: ['sinksDone :sink'],
@@ -67,9 +64,7 @@ export function countSinkRequest(k: RunKey & { taskId: string; lamport: number }
  * The only sink of a plan succeeded: count it and mark the run succeeded in one write, if the run is still
  * running (a stopping run is left to its rollback) and the sink was not counted before.
  */
-export function countLastSinkRequest(
-  k: RunKey & { taskId: string; sinkLamport: number } & Final,
-): UpdateCommandInput {
+export function countLastSinkRequest(k: OnTable<CountLastSinkOp>): UpdateCommandInput {
   return conditionalUpdate(k.tableName, key(k), {
     set: [
       '#lam = :sl',
@@ -97,15 +92,8 @@ export function countLastSinkRequest(
   });
 }
 
-interface Final {
-  readonly lamport: number;
-  readonly now: number;
-  readonly expiresAt: number;
-  readonly event: StoredEvent;
-}
-
 /** Marks a running run succeeded once every sink is counted; it leaves the active index. */
-export function finishRunRequest(k: RunKey & Final & { sinkCount: number }): UpdateCommandInput {
+export function finishRunRequest(k: OnTable<FinishRunOp>): UpdateCommandInput {
   return conditionalUpdate(k.tableName, key(k), {
     set: ['#st = :succeeded', 'finishedAt = :now', 'expiresAt = :expires', 'lamport = :l', APPEND_EVENTS],
     remove: ['gsi1pk', 'gsi1sk'],
@@ -123,14 +111,7 @@ export function finishRunRequest(k: RunKey & Final & { sinkCount: number }): Upd
 }
 
 /** Stops a running run (a task failed for good, a cancel, a timeout): no task starts from now on. */
-export function stopRunRequest(
-  k: RunKey & {
-    cause: StopCause;
-    error: TaskErrorView & { taskId?: string };
-    lamport: number;
-    event: StoredEvent;
-  },
-): UpdateCommandInput {
+export function stopRunRequest(k: OnTable<StopRunOp>): UpdateCommandInput {
   return conditionalUpdate(k.tableName, key(k), {
     set: [
       '#st = :compensating',
@@ -155,9 +136,7 @@ export function stopRunRequest(
 }
 
 /** Ends a stopped run once the Saga has settled every task; it leaves the active index. */
-export function finishRollbackRequest(
-  k: RunKey & Final & { status: 'failed' | 'cancelled'; rollback: 'none' | 'completed' | 'incomplete' },
-): UpdateCommandInput {
+export function finishRollbackRequest(k: OnTable<FinishRollbackOp>): UpdateCommandInput {
   return conditionalUpdate(k.tableName, key(k), {
     set: [
       '#st = :status',

@@ -1,8 +1,29 @@
 /**
- * The store port: what the runtime needs from durable storage. Writes are conditional updates built by the
- * pure request builders beside this file; the adapter only sends them and maps the outcome.
+ * The store port: the engine's operations on durable state. Each state change is one compare-and-set whose
+ * precondition is the engine's (src/engine/transitions/); an adapter carries it out atomically in its own
+ * terms: one conditional DynamoDB request (DynamoDbRunStore), one SQLite transaction (SqliteRunStore).
  */
-import type { PutCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import type {
+  CheckpointOp,
+  ClaimCompensationOp,
+  ClaimTaskOp,
+  CopyEdgeOp,
+  CountLastSinkOp,
+  CountSinkOp,
+  DispatchCompensationOp,
+  EndTaskOp,
+  FinishCompensationOp,
+  FinishRollbackOp,
+  FinishRunOp,
+  NewRunOp,
+  ReleaseTaskOp,
+  RenewLeaseOp,
+  RetryCompensationOp,
+  RetryTaskOp,
+  SkipTaskOp,
+  StopRunOp,
+  TaskRefOp,
+} from '../engine/operations.ts';
 import type { RunRecord, TaskRecord } from '../engine/types.ts';
 import type { Plan } from '../workflow/plan.ts';
 
@@ -17,21 +38,45 @@ export interface RunState {
   readonly tasks: ReadonlyMap<string, TaskRecord>;
 }
 
+type TaskCas = Promise<CasOutcome<TaskRecord>>;
+type RunCas = Promise<CasOutcome<RunRecord>>;
+
 export interface RunStore {
-  /** The table the request builders address. */
-  readonly tableName: string;
   /** Stores a plan version, if absent (versions are immutable). */
   savePlan(plan: Plan): Promise<void>;
   loadPlan(name: string, version: string): Promise<Plan | undefined>;
+
   /** Creates the run unless one has its id; the loser of that race gets the existing run. */
-  createRun(request: PutCommandInput): Promise<CasOutcome<RunRecord>>;
+  createRun(run: NewRunOp): RunCas;
   getRun(runId: string): Promise<RunRecord | undefined>;
-  /** The run and all its task items (strongly consistent). */
+  /** The run and all its task records (strongly consistent). */
   loadRun(runId: string): Promise<RunState | undefined>;
-  /** Ids of the runs in the active index (not final). */
+  /** Ids of the runs that are not final. */
   activeRunIds(): Promise<string[]>;
-  /** Sends a conditional update of a task item; `kind` labels the CAS metrics. */
-  updateTask(kind: string, request: UpdateCommandInput): Promise<CasOutcome<TaskRecord>>;
-  /** Sends a conditional update of a run item; `kind` labels the CAS metrics. */
-  updateRun(kind: string, request: UpdateCommandInput): Promise<CasOutcome<RunRecord>>;
+
+  claimTask(op: ClaimTaskOp): TaskCas;
+  renewLease(op: RenewLeaseOp): TaskCas;
+  checkpoint(op: CheckpointOp): TaskCas;
+  retryTask(op: RetryTaskOp): TaskCas;
+  endTask(op: EndTaskOp): TaskCas;
+  copyEdge(op: CopyEdgeOp): TaskCas;
+  skipTask(op: SkipTaskOp): TaskCas;
+  flagStopping(op: TaskRefOp): TaskCas;
+  releaseTask(op: ReleaseTaskOp): TaskCas;
+
+  dispatchCompensation(op: DispatchCompensationOp): TaskCas;
+  claimCompensation(op: ClaimCompensationOp): TaskCas;
+  renewCompensationLease(op: RenewLeaseOp): TaskCas;
+  finishCompensation(op: FinishCompensationOp): TaskCas;
+  retryCompensation(op: RetryCompensationOp): TaskCas;
+  releaseCompensation(op: ReleaseTaskOp): TaskCas;
+
+  countSink(op: CountSinkOp): RunCas;
+  countLastSink(op: CountLastSinkOp): RunCas;
+  finishRun(op: FinishRunOp): RunCas;
+  stopRun(op: StopRunOp): RunCas;
+  finishRollback(op: FinishRollbackOp): RunCas;
+
+  /** Releases the adapter's resources (clients, database handles). */
+  close?(): Promise<void>;
 }

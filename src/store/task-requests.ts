@@ -3,22 +3,24 @@
  * duplicate deliveries, stale attempts and lost races harmless.
  */
 import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { StoredEvent } from '../engine/types.ts';
-import type { TaskErrorView } from '../runtime/types.ts';
+import type {
+  CheckpointOp,
+  ClaimTaskOp,
+  CopyEdgeOp,
+  EndTaskOp,
+  Fence,
+  ReleaseTaskOp,
+  RenewLeaseOp,
+  RetryTaskOp,
+  SkipTaskOp,
+  TaskRefOp,
+} from '../engine/operations.ts';
 import { depLamportAttr, depOutputAttr, runPk, taskSk } from './item-layout.ts';
 import { APPEND_EVENTS, appendEventValues, conditionalUpdate } from './update-builder.ts';
 
-export interface TaskKey {
-  readonly tableName: string;
-  readonly runId: string;
-  readonly taskId: string;
-}
-
-/** The identity of one attempt: writes on its behalf are fenced on both. */
-export interface Fence {
-  readonly owner: string;
-  readonly attempt: number;
-}
+/** An operation addressed to one table. */
+export type OnTable<T> = T & { readonly tableName: string };
+export type TaskKey = OnTable<TaskRefOp>;
 
 const key = (k: TaskKey) => ({ pk: runPk(k.runId), sk: taskSk(k.taskId) });
 /** Only the attempt that holds the claim may write its outcome (fencing). */
@@ -32,22 +34,12 @@ function fencedValues(k: Fence): Record<string, unknown> {
 /** Lamport times on one item only grow. */
 const LAMPORT_GROWS = '(attribute_not_exists(lamport) OR lamport < :l)';
 
-export interface ClaimTask extends TaskKey {
-  readonly owner: string;
-  readonly now: number;
-  readonly leaseUntil: number;
-  readonly lamport: number;
-  /** Number of dependencies: a pending task is claimable once all of them are counted. */
-  readonly depCount: number;
-  readonly event: StoredEvent;
-}
-
 /**
  * Claims a task for one attempt: a root nobody has touched, a pending task whose dependencies are all
  * counted, a ready task that is due, or a running task whose lease has expired (its worker is presumed
  * dead). Sets the owner, the lease and attempt + 1; returns the item with the copied dependency outputs.
  */
-export function claimTaskRequest(c: ClaimTask): UpdateCommandInput {
+export function claimTaskRequest(c: OnTable<ClaimTaskOp>): UpdateCommandInput {
   const claimable = [
     c.depCount === 0 ? 'attribute_not_exists(#st)' : '(#st = :pending AND size(depsDone) = :deps)',
     '(#st = :ready AND (attribute_not_exists(dueAt) OR dueAt <= :now))',
@@ -83,7 +75,7 @@ export function claimTaskRequest(c: ClaimTask): UpdateCommandInput {
 }
 
 /** Extends the lease of the attempt that holds the claim. */
-export function renewLeaseRequest(k: TaskKey & Fence & { leaseUntil: number }): UpdateCommandInput {
+export function renewLeaseRequest(k: OnTable<RenewLeaseOp>): UpdateCommandInput {
   return conditionalUpdate(k.tableName, key(k), {
     set: ['leaseUntil = :lease'],
     condition: FENCED,
@@ -91,16 +83,8 @@ export function renewLeaseRequest(k: TaskKey & Fence & { leaseUntil: number }): 
   });
 }
 
-export interface Checkpoint extends TaskKey, Fence {
-  readonly output: string;
-  readonly lamport: number;
-  readonly now: number;
-  readonly expiresAt: number;
-  readonly event: StoredEvent;
-}
-
 /** Records a succeeded attempt's output: refused unless this attempt still holds the claim. */
-export function checkpointRequest(c: Checkpoint): UpdateCommandInput {
+export function checkpointRequest(c: OnTable<CheckpointOp>): UpdateCommandInput {
   return conditionalUpdate(c.tableName, key(c), {
     set: [
       '#st = :succeeded',
@@ -125,16 +109,8 @@ export function checkpointRequest(c: Checkpoint): UpdateCommandInput {
   });
 }
 
-export interface EndAttempt extends TaskKey, Fence {
-  readonly error: TaskErrorView;
-  /** Failed attempts so far, this one included. */
-  readonly failures: number;
-  readonly lamport: number;
-  readonly event: StoredEvent;
-}
-
 /** A failed attempt with attempts left: back to `ready`, not claimable before `dueAt`. */
-export function retryTaskRequest(r: EndAttempt & { dueAt: number }): UpdateCommandInput {
+export function retryTaskRequest(r: OnTable<RetryTaskOp>): UpdateCommandInput {
   return conditionalUpdate(r.tableName, key(r), {
     set: [
       '#st = :ready',
@@ -163,9 +139,7 @@ export function retryTaskRequest(r: EndAttempt & { dueAt: number }): UpdateComma
  * Ends the task for good from its attempt: `failed` (with the error), or `skipped` when the attempt found
  * its run stopping before the handler ran.
  */
-export function endTaskRequest(
-  r: EndAttempt & { status: 'failed' | 'skipped'; expiresAt: number },
-): UpdateCommandInput {
+export function endTaskRequest(r: OnTable<EndTaskOp>): UpdateCommandInput {
   return conditionalUpdate(r.tableName, key(r), {
     set: [
       '#st = :status',
@@ -190,20 +164,11 @@ export function endTaskRequest(
   });
 }
 
-export interface CopyEdge {
-  readonly tableName: string;
-  readonly runId: string;
-  readonly from: string;
-  readonly to: string;
-  readonly output: string;
-  readonly lamport: number;
-}
-
 /**
  * Copies a succeeded dependency's output onto its dependent and counts it in `depsDone`. The guard makes
  * a replayed edge (redelivery, recovery) count once; the returned item shows whether the set is complete.
  */
-export function copyEdgeRequest(e: CopyEdge): UpdateCommandInput {
+export function copyEdgeRequest(e: OnTable<CopyEdgeOp>): UpdateCommandInput {
   return conditionalUpdate(
     e.tableName,
     { pk: runPk(e.runId), sk: taskSk(e.to) },
@@ -225,9 +190,7 @@ export function copyEdgeRequest(e: CopyEdge): UpdateCommandInput {
 }
 
 /** The rollback marks a task that never started as `skipped`; refused if a claim got there first. */
-export function skipTaskRequest(
-  k: TaskKey & { lamport: number; expiresAt: number; event: StoredEvent },
-): UpdateCommandInput {
+export function skipTaskRequest(k: OnTable<SkipTaskOp>): UpdateCommandInput {
   return conditionalUpdate(k.tableName, key(k), {
     set: ['#st = :skipped', 'taskId = :taskId', 'lamport = :l', 'expiresAt = :expires', APPEND_EVENTS],
     condition: 'attribute_not_exists(#st) OR #st = :pending OR #st = :ready',
@@ -253,9 +216,7 @@ export function flagStoppingRequest(k: TaskKey): UpdateCommandInput {
 }
 
 /** Takes a lost attempt (dead owner, expired lease) back to `ready`, fenced on that very attempt. */
-export function releaseTaskRequest(
-  k: TaskKey & Fence & { lamport: number; event: StoredEvent },
-): UpdateCommandInput {
+export function releaseTaskRequest(k: OnTable<ReleaseTaskOp>): UpdateCommandInput {
   return conditionalUpdate(k.tableName, key(k), {
     set: [
       '#st = :ready',

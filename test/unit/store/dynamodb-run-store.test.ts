@@ -10,12 +10,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { EngineMetrics } from '../../../src/runtime/metrics.ts';
 import { noopMetrics } from '../../../src/runtime/metrics.ts';
 import { DynamoDbRunStore } from '../../../src/store/dynamodb-run-store.ts';
-import { checkpointRequest } from '../../../src/store/task-requests.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 
-const request = checkpointRequest({
-  tableName: 'weft',
+const checkpoint = {
   runId: 'r',
   taskId: 'a',
   owner: 'w1',
@@ -25,7 +23,17 @@ const request = checkpointRequest({
   now: 1,
   expiresAt: 2,
   event: { type: 'task.succeeded', lamport: 3, at: 'now' },
-});
+};
+const claim = {
+  runId: 'r',
+  taskId: 'a',
+  owner: 'w1',
+  now: 1,
+  leaseUntil: 2,
+  lamport: 3,
+  depCount: 0,
+  event: { type: 'task.claimed', lamport: 3, at: 'now' },
+};
 
 function counted(): { metrics: EngineMetrics; seen: string[] } {
   const seen: string[] = [];
@@ -50,12 +58,12 @@ function store(metrics: EngineMetrics = noopMetrics): DynamoDbRunStore {
 afterEach(() => ddb.reset());
 
 describe('DynamoDbRunStore', () => {
-  it('sends the condition and maps the new item', async () => {
+  it('sends the checkpoint operation as its fenced condition and maps the new item', async () => {
     ddb
       .on(UpdateCommand)
       .resolves({ Attributes: { sk: 'TASK#a', taskId: 'a', st: 'succeeded', output: '"ok"' } });
     const { metrics, seen } = counted();
-    const outcome = await store(metrics).updateTask('checkpoint', request);
+    const outcome = await store(metrics).checkpoint(checkpoint);
     expect(outcome).toMatchObject({ ok: true, record: { taskId: 'a', status: 'succeeded', output: '"ok"' } });
     const sent = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
     expect(sent?.ConditionExpression).toBe('#st = :running AND #owner = :owner AND attempt = :attempt');
@@ -71,7 +79,7 @@ describe('DynamoDbRunStore', () => {
       }),
     );
     const { metrics, seen } = counted();
-    const outcome = await store(metrics).updateTask('checkpoint', request);
+    const outcome = await store(metrics).checkpoint(checkpoint);
     expect(outcome).toMatchObject({ ok: false, current: { status: 'running', attempt: 2, owner: 'w2' } });
     expect(seen).toEqual(['attempt:checkpoint', 'conflict:checkpoint']);
     expect(ddb.commandCalls(GetCommand)).toHaveLength(0);
@@ -80,7 +88,7 @@ describe('DynamoDbRunStore', () => {
   it('re-reads the item when the endpoint does not return ALL_OLD', async () => {
     ddb.on(UpdateCommand).rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {} }));
     ddb.on(GetCommand).resolves({ Item: { sk: 'TASK#a', taskId: 'a', st: 'failed' } });
-    const outcome = await store().updateTask('checkpoint', request);
+    const outcome = await store().checkpoint(checkpoint);
     expect(outcome).toMatchObject({ ok: false, current: { status: 'failed' } });
     expect(ddb.commandCalls(GetCommand)[0]?.args[0].input).toMatchObject({ ConsistentRead: true });
   });
@@ -90,7 +98,7 @@ describe('DynamoDbRunStore', () => {
       .on(UpdateCommand)
       .rejects(new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} }));
     const { metrics, seen } = counted();
-    await expect(store(metrics).updateTask('claim', request)).rejects.toBeInstanceOf(
+    await expect(store(metrics).claimTask(claim)).rejects.toBeInstanceOf(
       ProvisionedThroughputExceededException,
     );
     expect(seen).toEqual(['attempt:claim']);

@@ -1,0 +1,158 @@
+/**
+ * The engine's state changes, as the store port takes them: one operation per transition of a task, a
+ * compensation or a run. Each is a compare-and-set whose precondition is stated once, in
+ * `src/engine/transitions/`, and restated as a DynamoDB `ConditionExpression` by the request builders in
+ * `src/store/`; a differential test keeps the two in agreement. Times are epoch ms unless named otherwise.
+ */
+import type { TaskErrorView } from '../runtime/types.ts';
+import type { StopCause, StoredEvent } from './types.ts';
+
+/** A task (or its compensation) of one run. */
+export interface TaskRefOp {
+  readonly runId: string;
+  readonly taskId: string;
+}
+
+/** The identity of one attempt: writes on its behalf are fenced on both. */
+export interface Fence {
+  readonly owner: string;
+  readonly attempt: number;
+}
+
+/** A write that moves the item's Lamport clock and records a history entry. */
+export interface Stamped {
+  readonly lamport: number;
+  readonly event: StoredEvent;
+}
+
+/** A write that ends the item's work: it may be forgotten at `expiresAt` (epoch seconds, the retention). */
+export interface Expiring {
+  readonly expiresAt: number;
+}
+
+/**
+ * Claims a task for one attempt: a root nobody has touched, a pending task whose dependencies are all
+ * counted, a ready task that is due, or a running task whose lease has expired.
+ */
+export interface ClaimTaskOp extends TaskRefOp, Stamped {
+  readonly owner: string;
+  readonly now: number;
+  readonly leaseUntil: number;
+  /** Number of dependencies: a pending task is claimable once all of them are counted. */
+  readonly depCount: number;
+}
+
+/** Extends the lease of the attempt that holds the claim. */
+export interface RenewLeaseOp extends TaskRefOp, Fence {
+  readonly leaseUntil: number;
+}
+
+/** Records a succeeded attempt's output; refused unless this attempt still holds the claim. */
+export interface CheckpointOp extends TaskRefOp, Fence, Stamped, Expiring {
+  readonly output: string;
+  readonly now: number;
+}
+
+/** A failed attempt, as its retry or its end records it. */
+export interface EndAttemptOp extends TaskRefOp, Fence, Stamped {
+  readonly error: TaskErrorView;
+  /** Failed attempts so far, this one included. */
+  readonly failures: number;
+}
+
+/** A failed attempt with attempts left: back to `ready`, not claimable before `dueAt`. */
+export interface RetryTaskOp extends EndAttemptOp {
+  readonly dueAt: number;
+}
+
+/** Ends a task for good from its attempt: `failed`, or `skipped` when its run stopped before the handler. */
+export interface EndTaskOp extends EndAttemptOp, Expiring {
+  readonly status: 'failed' | 'skipped';
+}
+
+/** Copies a succeeded dependency's output onto its dependent and counts it, once. */
+export interface CopyEdgeOp {
+  readonly runId: string;
+  readonly from: string;
+  readonly to: string;
+  readonly output: string;
+  readonly lamport: number;
+}
+
+/** The rollback marks a task that never started as `skipped`; refused if a claim got there first. */
+export interface SkipTaskOp extends TaskRefOp, Stamped, Expiring {}
+
+/** Takes a lost attempt (dead owner, expired lease) back to `ready`, fenced on that very attempt. */
+export interface ReleaseTaskOp extends TaskRefOp, Fence, Stamped {}
+
+/** The rollback starts a succeeded task's compensation; refused if it was already started. */
+export interface DispatchCompensationOp extends TaskRefOp, Stamped {}
+
+/** Claims a compensation attempt: ready and due, or running with an expired lease. */
+export interface ClaimCompensationOp extends TaskRefOp, Stamped {
+  readonly owner: string;
+  readonly now: number;
+  readonly leaseUntil: number;
+}
+
+/** Ends a compensation for good: `compensated`, or `compensation_failed` with its error. */
+export interface FinishCompensationOp extends TaskRefOp, Fence, Stamped, Expiring {
+  readonly status: 'compensated' | 'compensation_failed';
+  readonly error?: TaskErrorView;
+}
+
+/** A failed compensation attempt with attempts left: ready again, due after the backoff. */
+export interface RetryCompensationOp extends TaskRefOp, Fence, Stamped {
+  readonly dueAt: number;
+  readonly failures: number;
+  readonly error: TaskErrorView;
+}
+
+/** A new run; created only if no run has its id. */
+export interface NewRunOp {
+  readonly runId: string;
+  readonly workflow: string;
+  readonly planVersion: string;
+  readonly input: string;
+  readonly inputHash: string;
+  readonly createdAt: number;
+  readonly idempotencyKey?: string;
+  readonly event: StoredEvent;
+}
+
+/** Counts a succeeded sink on its run, once. */
+export interface CountSinkOp {
+  readonly runId: string;
+  readonly taskId: string;
+  readonly lamport: number;
+}
+
+/** A write that makes the run final. */
+export interface FinalRunOp extends Stamped, Expiring {
+  readonly runId: string;
+  readonly now: number;
+}
+
+/** The only sink of a plan succeeded: count it and mark the run succeeded in one write. */
+export interface CountLastSinkOp extends FinalRunOp {
+  readonly taskId: string;
+  readonly sinkLamport: number;
+}
+
+/** Marks a running run succeeded once all `sinkCount` sinks are counted. */
+export interface FinishRunOp extends FinalRunOp {
+  readonly sinkCount: number;
+}
+
+/** Stops a running run (a task failed for good, a cancel, a timeout): no task starts from now on. */
+export interface StopRunOp extends Stamped {
+  readonly runId: string;
+  readonly cause: StopCause;
+  readonly error: TaskErrorView & { readonly taskId?: string };
+}
+
+/** Ends a stopped run once the Saga has settled every task. */
+export interface FinishRollbackOp extends FinalRunOp {
+  readonly status: 'failed' | 'cancelled';
+  readonly rollback: 'none' | 'completed' | 'incomplete';
+}
