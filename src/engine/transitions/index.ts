@@ -1,0 +1,35 @@
+/**
+ * The engine's state transitions, one per store operation: `(current record, operation) => record after
+ * the write`, or `undefined` when the precondition refuses it. Pure: the SQLite store applies them inside
+ * a transaction; the DynamoDB store's request builders restate them, and a differential test keeps the two
+ * in agreement.
+ */
+export {
+  claimCompensation,
+  dispatchCompensation,
+  finishCompensation,
+  releaseCompensation,
+  renewCompensationLease,
+  retryCompensation,
+} from './compensation.ts';
+export { newTask } from './records.ts';
+export {
+  countLastSink,
+  countSink,
+  createRun,
+  finishRollback,
+  finishRun,
+  isActiveRun,
+  stopRun,
+} from './run.ts';
+export {
+  checkpoint,
+  claimTask,
+  copyEdge,
+  endTask,
+  flagStopping,
+  releaseTask,
+  renewLease,
+  retryTask,
+  skipTask,
+} from './task.ts';

@@ -1,0 +1,119 @@
+/**
+ * The transitions of a run's own record. Restated as DynamoDB requests by src/store/run-requests.ts.
+ */
+import type {
+  CountLastSinkOp,
+  CountSinkOp,
+  FinishRollbackOp,
+  FinishRunOp,
+  NewRunOp,
+  StopRunOp,
+} from '../operations.ts';
+import type { RunRecord } from '../types.ts';
+import { withMember } from './records.ts';
+
+type Current = RunRecord | undefined;
+
+/** A run is active (the recovery pass looks after it) until it is final. */
+export function isActiveRun(run: RunRecord): boolean {
+  return run.status === 'running' || run.status === 'compensating';
+}
+
+/**
+ * Creates a run: `running`, no rollback, its first event.
+ *
+ * @example
+ * createRun(undefined, newRun); // { status: 'running', rollback: 'none', ... }
+ */
+export function createRun(current: Current, op: NewRunOp): RunRecord | undefined {
+  // run ids are unique: a duplicate submission loses and learns the existing run
+  if (current !== undefined) return undefined;
+  return {
+    runId: op.runId,
+    workflow: op.workflow,
+    planVersion: op.planVersion,
+    input: op.input,
+    inputHash: op.inputHash,
+    status: 'running',
+    rollback: 'none',
+    lamport: op.event.lamport,
+    sinksDone: [],
+    sinkLamports: {},
+    createdAt: op.createdAt,
+    events: [op.event],
+    ...(op.idempotencyKey ? { idempotencyKey: op.idempotencyKey } : {}),
+  };
+}
+
+/** Counts a succeeded sink on its run; whatever the run's status, the count is a fact. */
+export function countSink(current: Current, op: CountSinkOp): RunRecord | undefined {
+  // a replayed count (redelivery, recovery) must count once
+  if (current === undefined || current.sinksDone.includes(op.taskId)) return undefined;
+  return {
+    ...current,
+    sinksDone: withMember(current.sinksDone, op.taskId),
+    sinkLamports: { ...current.sinkLamports, [op.taskId]: op.lamport },
+  };
+}
+
+/** The only sink of a plan succeeded: count it and mark the run succeeded in one write. */
+export function countLastSink(current: Current, op: CountLastSinkOp): RunRecord | undefined {
+  // a stopping run is left to its rollback; a replayed count must not finish the run twice
+  if (current?.status !== 'running' || current.sinksDone.includes(op.taskId)) return undefined;
+  return {
+    ...current,
+    sinksDone: withMember(current.sinksDone, op.taskId),
+    sinkLamports: { ...current.sinkLamports, [op.taskId]: op.sinkLamport },
+    status: 'succeeded',
+    finishedAt: op.now,
+    lamport: op.lamport,
+    events: [...current.events, op.event],
+  };
+}
+
+/** Marks a running run succeeded once all its sinks are counted. */
+export function finishRun(current: Current, op: FinishRunOp): RunRecord | undefined {
+  const sinks = current?.sinksDone.length ?? 0;
+  // every sink counted; a run with none counted never finishes (a plan has at least one sink, and
+  // DynamoDB's size() of the absent, never empty, set is no number at all)
+  const allSinks = sinks > 0 && sinks === op.sinkCount;
+  // a stopping run is left to its rollback
+  if (current?.status !== 'running' || !allSinks) return undefined;
+  return {
+    ...current,
+    status: 'succeeded',
+    finishedAt: op.now,
+    lamport: op.lamport,
+    events: [...current.events, op.event],
+  };
+}
+
+/** Stops a running run (a task failed for good, a cancel, a timeout): its rollback starts. */
+export function stopRun(current: Current, op: StopRunOp): RunRecord | undefined {
+  // a run stops once: the first cause wins, and a final run stays as it ended
+  if (current?.status !== 'running') return undefined;
+  const { name, message, taskId } = op.error;
+  return {
+    ...current,
+    status: 'compensating',
+    rollback: 'running',
+    cause: op.cause,
+    error: { name, message, ...(taskId ? { taskId } : {}) },
+    lamport: op.lamport,
+    events: [...current.events, op.event],
+  };
+}
+
+/** Ends a stopped run once the Saga has settled every task. */
+export function finishRollback(current: Current, op: FinishRollbackOp): RunRecord | undefined {
+  // only a rollback in progress can end, and it ends once
+  if (current?.status !== 'compensating') return undefined;
+  return {
+    ...current,
+    status: op.status,
+    rollback: op.rollback,
+    finishedAt: op.now,
+    lamport: op.lamport,
+    events: [...current.events, op.event],
+  };
+}

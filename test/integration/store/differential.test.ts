@@ -1,0 +1,96 @@
+/**
+ * The SQLite store against the DynamoDB store on dynalite, operation by operation: random sequences of
+ * operations on one run are sent to both, and after every one they must agree on whether it was accepted
+ * and on the record (the new one, or the current one on a refusal), and at the end on the whole run. The
+ * SQLite store applies the engine's transitions (src/engine/transitions/), the DynamoDB store sends the
+ * request builders' ConditionExpressions: this is what keeps the two statements of each precondition one.
+ */
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { TaskRecord } from '../../../src/engine/types.ts';
+import { type EngineMetrics, noopMetrics } from '../../../src/runtime/metrics.ts';
+import { DynamoDbRunStore } from '../../../src/store/dynamodb-run-store.ts';
+import { ensureTable } from '../../../src/store/ensure-table.ts';
+import type { RunState } from '../../../src/store/run-store.ts';
+import { SqliteRunStore } from '../../../src/store/sqlite-run-store.ts';
+import { applyStep, RUN_STEPS, type StepName, stepsArbitrary } from './store-steps.ts';
+
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+const tally = new Map<StepName, { accepted: number; refused: number }>();
+let client: DynamoDBClient;
+let tableName: string;
+let runs = 0;
+
+function counting(): { metrics: EngineMetrics; seen: string[] } {
+  const seen: string[] = [];
+  return {
+    seen,
+    metrics: {
+      ...noopMetrics,
+      casAttempt: (kind) => seen.push(`attempt:${kind}`),
+      casConflict: (kind) => seen.push(`conflict:${kind}`),
+    },
+  };
+}
+
+function comparable(state: RunState | undefined) {
+  return state && { run: state.run, tasks: Object.fromEntries(state.tasks) };
+}
+
+beforeAll(async () => {
+  client = new DynamoDBClient({ endpoint: inject('dynamodbEndpoint'), region: 'us-east-1', credentials });
+  tableName = `weft-differential-${randomUUID().slice(0, 8)}`;
+  await ensureTable(client, tableName);
+});
+
+afterAll(() => {
+  const lines = [...tally]
+    .sort()
+    .map(([name, t]) => `${name.padEnd(24)} ${t.accepted} accepted, ${t.refused} refused`);
+  console.log(`operations over ${runs} sequences:\n${lines.join('\n')}`);
+  client?.destroy();
+});
+
+describe('SqliteRunStore and DynamoDbRunStore', () => {
+  it('agree on every outcome and record of random operation sequences', { timeout: 120_000 }, async () => {
+    await fc.assert(
+      fc.asyncProperty(stepsArbitrary, async (steps) => {
+        runs += 1;
+        const runId = `diff-${runs}-${randomUUID().slice(0, 8)}`;
+        const dynamoCounts = counting();
+        const sqliteCounts = counting();
+        const dynamo = new DynamoDbRunStore(client, tableName, dynamoCounts.metrics);
+        const sqlite = new SqliteRunStore(':memory:', sqliteCounts.metrics);
+        // each task's last record, as both stores agreed on it: who holds its claim
+        const reference = new Map<string, TaskRecord>();
+        try {
+          for (const [index, step] of steps.entries()) {
+            const expected = await applyStep(dynamo, runId, index, step, reference);
+            const actual = await applyStep(sqlite, runId, index, step, reference);
+            expect(actual, `step ${index}: ${step.name}`).toStrictEqual(expected);
+            const t = tally.get(step.name) ?? { accepted: 0, refused: 0 };
+            if (expected.ok) t.accepted += 1;
+            else t.refused += 1;
+            tally.set(step.name, t);
+            const record = expected.ok ? expected.record : expected.current;
+            if (record && !RUN_STEPS.has(step.name))
+              reference.set((record as TaskRecord).taskId, record as TaskRecord);
+          }
+          expect(comparable(await sqlite.loadRun(runId))).toStrictEqual(
+            comparable(await dynamo.loadRun(runId)),
+          );
+          expect(await sqlite.getRun(runId)).toStrictEqual(await dynamo.getRun(runId));
+          const active = async (store: { activeRunIds(): Promise<string[]> }) =>
+            (await store.activeRunIds()).includes(runId);
+          expect(await active(sqlite)).toBe(await active(dynamo));
+          expect(sqliteCounts.seen).toEqual(dynamoCounts.seen);
+        } finally {
+          await sqlite.close();
+        }
+      }),
+      { seed: 20_260_101, numRuns: 150, endOnFailure: false },
+    );
+  });
+});

@@ -1,0 +1,393 @@
+/**
+ * Random store operations on one run, drawn from small domains (three tasks, two owners, attempts 0-3,
+ * three instants) so that a sequence of them is accepted about as often as it is refused. A step is plain
+ * data, so fast-check prints a failing sequence readably; `applyStep` turns it into the store call.
+ */
+import fc from 'fast-check';
+import type { StoredEvent, TaskRecord } from '../../../src/engine/types.ts';
+import type { TaskErrorView } from '../../../src/runtime/types.ts';
+import type { CasOutcome, RunStore } from '../../../src/store/run-store.ts';
+
+const TASKS = ['a', 'b', 'c'] as const;
+const anyTask = fc.constantFrom(...TASKS);
+/** `busy`: a task the step has something to do with, if there is one (see {@link WANTS}). */
+const BUSY = 'busy';
+const taskId = fc.oneof({ arbitrary: fc.constant(BUSY), weight: 3 }, { arbitrary: anyTask, weight: 2 });
+/** Mostly the plan's edges (a -> c, b -> c), sometimes any pair, a replay or a self-edge. */
+const edge = fc.oneof(
+  { arbitrary: fc.record({ from: fc.constantFrom('a', 'b'), to: fc.constant('c') }), weight: 4 },
+  fc.record({ from: anyTask, to: anyTask }),
+);
+/** `plan`: the task's dependency count in that plan (c has two), or a wrong one. */
+const PLAN = 'plan';
+const depCount = fc.oneof({ arbitrary: fc.constant(PLAN), weight: 4 }, fc.integer({ min: 0, max: 2 }));
+/** `holder`: whoever holds the claim (of the task, or of its compensation) when the step is sent. */
+const HOLDER = 'holder';
+const owner = fc.oneof({ arbitrary: fc.constant(HOLDER), weight: 6 }, fc.constantFrom('w1', 'w2'));
+const attempt = fc.oneof(
+  { arbitrary: fc.constant(HOLDER), weight: 6 },
+  { arbitrary: fc.integer({ min: 0, max: 3 }), weight: 1 },
+);
+const instant = fc.constantFrom(10, 20, 30);
+const failures = fc.integer({ min: 1, max: 3 });
+const output = fc.constantFrom('1', '"x"', '{"k":[1,null]}');
+/** Sometimes with a field a record must not keep: only the name and the message are stored. */
+const error = fc.record(
+  {
+    name: fc.constantFrom('Boom', 'TaskLostError'),
+    message: fc.constantFrom('failed', 'lost'),
+    stack: fc.constant('at x'),
+  },
+  { requiredKeys: ['name', 'message'] },
+);
+/** How far the step's Lamport time is from its position: mostly ahead, sometimes stale. */
+const lamportShift = fc.constantFrom(-3, -1, 0, 0, 0, 1);
+const eventExtras = fc.record(
+  { attempt: fc.integer({ min: 1, max: 3 }), detail: fc.constantFrom('x', 'y') },
+  { requiredKeys: [] },
+);
+
+const stamped = { dl: lamportShift, ev: eventExtras };
+
+function step<N extends string, F extends object>(
+  name: N,
+  fields: { [K in keyof F]: fc.Arbitrary<F[K]> },
+): fc.Arbitrary<{ name: N } & F> {
+  const model = { name: fc.constant(name), ...fields } as {
+    [K in keyof ({ name: N } & F)]: fc.Arbitrary<({ name: N } & F)[K]>;
+  };
+  return fc.record(model) as fc.Arbitrary<{ name: N } & F>;
+}
+
+const steps = {
+  claimTask: step('claimTask', {
+    taskId,
+    owner,
+    now: instant,
+    leaseUntil: instant,
+    depCount,
+    ...stamped,
+  }),
+  renewLease: step('renewLease', { taskId, owner, attempt, leaseUntil: instant }),
+  checkpoint: step('checkpoint', { taskId, owner, attempt, output, now: instant, ...stamped }),
+  retryTask: step('retryTask', { taskId, owner, attempt, error, failures, dueAt: instant, ...stamped }),
+  endTask: step('endTask', {
+    ...{ taskId, owner, attempt, error, failures },
+    status: fc.constantFrom('failed', 'skipped'),
+    ...stamped,
+  }),
+  copyEdge: step('copyEdge', { edge, output, dl: lamportShift }),
+  skipTask: step('skipTask', { taskId, ...stamped }),
+  flagStopping: step('flagStopping', { taskId }),
+  releaseTask: step('releaseTask', { taskId, owner, attempt, ...stamped }),
+  dispatchCompensation: step('dispatchCompensation', { taskId, ...stamped }),
+  claimCompensation: step('claimCompensation', {
+    taskId,
+    owner,
+    now: instant,
+    leaseUntil: instant,
+    ...stamped,
+  }),
+  renewCompensationLease: step('renewCompensationLease', { taskId, owner, attempt, leaseUntil: instant }),
+  finishCompensation: step('finishCompensation', {
+    taskId,
+    owner,
+    attempt,
+    status: fc.constantFrom('compensated', 'compensation_failed'),
+    error: fc.option(error, { nil: undefined }),
+    ...stamped,
+  }),
+  retryCompensation: step('retryCompensation', {
+    ...{ taskId, owner, attempt, dueAt: instant, failures, error },
+    ...stamped,
+  }),
+  releaseCompensation: step('releaseCompensation', { taskId, owner, attempt, ...stamped }),
+  createRun: step('createRun', {
+    idempotencyKey: fc.option(fc.constantFrom('k1', 'k2'), { nil: undefined }),
+    ...stamped,
+  }),
+  countSink: step('countSink', { taskId, dl: lamportShift }),
+  countLastSink: step('countLastSink', { taskId, now: instant, ...stamped }),
+  finishRun: step('finishRun', { sinkCount: fc.integer({ min: 0, max: 2 }), now: instant, ...stamped }),
+  stopRun: step('stopRun', {
+    cause: fc.constantFrom('failed', 'cancelled'),
+    error: fc.record({
+      name: fc.constant('Boom'),
+      message: fc.constant('failed'),
+      taskId: fc.option(anyTask, { nil: undefined }),
+    }),
+    ...stamped,
+  }),
+  finishRollback: step('finishRollback', {
+    status: fc.constantFrom('failed', 'cancelled'),
+    rollback: fc.constantFrom('none', 'completed', 'incomplete'),
+    now: instant,
+    ...stamped,
+  }),
+};
+
+export type StepName = keyof typeof steps;
+export type Step = (typeof steps)[StepName] extends fc.Arbitrary<infer S> ? S : never;
+
+/** The steps that write a run's own record; the others write a task's. */
+export const RUN_STEPS: ReadonlySet<StepName> = new Set([
+  'createRun',
+  'countSink',
+  'countLastSink',
+  'finishRun',
+  'stopRun',
+  'finishRollback',
+]);
+
+/** Any step, the ones named drawn more often (weight 1 otherwise). */
+function phase(weights: Partial<Record<StepName, number>>): fc.Arbitrary<Step> {
+  const entries = Object.entries(steps) as [StepName, fc.Arbitrary<Step>][];
+  return fc.oneof(...entries.map(([name, arbitrary]) => ({ arbitrary, weight: weights[name] ?? 1 })));
+}
+
+/** Mostly the forward path: claims, checkpoints, edges, retries, sinks. */
+const forward = phase({
+  claimTask: 12,
+  checkpoint: 10,
+  copyEdge: 5,
+  retryTask: 3,
+  releaseTask: 3,
+  renewLease: 2,
+  countSink: 3,
+});
+/** Mostly the rollback: stop the run, skip and flag tasks, run compensations, end the rollback. */
+const rollback = phase({
+  stopRun: 3,
+  skipTask: 2,
+  flagStopping: 2,
+  dispatchCompensation: 8,
+  claimCompensation: 10,
+  finishCompensation: 6,
+  retryCompensation: 4,
+  releaseCompensation: 3,
+  renewCompensationLease: 2,
+  finishRollback: 3,
+});
+
+/**
+ * A sequence for one run, shaped like a run's life so that later operations find the records they need:
+ * most create the run first, then go mostly forward, then mostly roll back.
+ */
+export const stepsArbitrary = fc
+  .tuple(
+    fc.option(steps.createRun, { freq: 6, nil: undefined }),
+    fc.array(forward, { minLength: 1, maxLength: 40, size: 'max' }),
+    fc.array(rollback, { maxLength: 30, size: 'max' }),
+  )
+  .map(([create, ahead, back]) => [...(create ? [create] : []), ...ahead, ...back]);
+
+const AT = '2026-01-01T00:00:00.000Z';
+const EXPIRES_AT = 1_800_000_000;
+
+interface Extras {
+  readonly attempt?: number;
+  readonly detail?: string;
+}
+
+function event(type: string, lamport: number, extras: Extras): StoredEvent {
+  return {
+    type,
+    lamport,
+    at: AT,
+    ...(extras.attempt === undefined ? {} : { attempt: extras.attempt }),
+    ...(extras.detail === undefined ? {} : { detail: { k: extras.detail } }),
+  };
+}
+
+/** Strips what fast-check leaves `undefined`: operations carry no undefined fields. */
+function errorOf(e: { name: string; message: string; stack?: string }): TaskErrorView {
+  return e as TaskErrorView;
+}
+
+/**
+ * Sends step number `index` of a sequence on run `runId` to `store`. Its Lamport time is its position
+ * shifted by the step's `dl`, never below 1.
+ */
+export function applyStep(
+  store: RunStore,
+  runId: string,
+  index: number,
+  step: Step,
+  reference: ReadonlyMap<string, TaskRecord>,
+): Promise<CasOutcome<unknown>> {
+  const s = resolve(step, reference);
+  const lamport = Math.max(1, index + 1 + ('dl' in s ? s.dl : 0));
+  switch (s.name) {
+    case 'claimTask':
+      return store.claimTask({
+        ...stampedOf(s, runId, lamport),
+        ...pick(s, 'taskId', 'owner', 'now', 'leaseUntil', 'depCount'),
+      });
+    case 'renewLease':
+      return store.renewLease({ runId, ...pick(s, 'taskId', 'owner', 'attempt', 'leaseUntil') });
+    case 'checkpoint':
+      return store.checkpoint({
+        ...stampedOf(s, runId, lamport),
+        ...pick(s, 'taskId', 'owner', 'attempt', 'output', 'now'),
+        expiresAt: EXPIRES_AT,
+      });
+    case 'retryTask':
+      return store.retryTask({
+        ...stampedOf(s, runId, lamport),
+        ...pick(s, 'taskId', 'owner', 'attempt', 'failures', 'dueAt'),
+        error: errorOf(s.error),
+      });
+    case 'endTask':
+      return store.endTask({
+        ...stampedOf(s, runId, lamport),
+        ...pick(s, 'taskId', 'owner', 'attempt', 'failures', 'status'),
+        error: errorOf(s.error),
+        expiresAt: EXPIRES_AT,
+      });
+    case 'copyEdge':
+      return store.copyEdge({ runId, ...s.edge, output: s.output, lamport });
+    case 'skipTask':
+      return store.skipTask({ ...stampedOf(s, runId, lamport), taskId: s.taskId, expiresAt: EXPIRES_AT });
+    case 'flagStopping':
+      return store.flagStopping({ runId, taskId: s.taskId });
+    case 'releaseTask':
+      return store.releaseTask({ ...stampedOf(s, runId, lamport), ...pick(s, 'taskId', 'owner', 'attempt') });
+    case 'dispatchCompensation':
+      return store.dispatchCompensation({ ...stampedOf(s, runId, lamport), taskId: s.taskId });
+    case 'claimCompensation':
+      return store.claimCompensation({
+        ...stampedOf(s, runId, lamport),
+        ...pick(s, 'taskId', 'owner', 'now', 'leaseUntil'),
+      });
+    case 'renewCompensationLease':
+      return store.renewCompensationLease({ runId, ...pick(s, 'taskId', 'owner', 'attempt', 'leaseUntil') });
+    case 'finishCompensation':
+      return store.finishCompensation({
+        ...stampedOf(s, runId, lamport),
+        ...pick(s, 'taskId', 'owner', 'attempt', 'status'),
+        ...(s.error ? { error: errorOf(s.error) } : {}),
+        expiresAt: EXPIRES_AT,
+      });
+    case 'retryCompensation':
+      return store.retryCompensation({
+        ...stampedOf(s, runId, lamport),
+        ...pick(s, 'taskId', 'owner', 'attempt', 'dueAt', 'failures'),
+        error: errorOf(s.error),
+      });
+    case 'releaseCompensation':
+      return store.releaseCompensation({
+        ...stampedOf(s, runId, lamport),
+        ...pick(s, 'taskId', 'owner', 'attempt'),
+      });
+    case 'createRun':
+      return store.createRun({
+        runId,
+        workflow: 'w',
+        planVersion: 'v1',
+        input: '{"n":1}',
+        inputHash: 'h',
+        createdAt: 1_767_225_600_000,
+        ...(s.idempotencyKey ? { idempotencyKey: s.idempotencyKey } : {}),
+        event: event(s.name, lamport, s.ev),
+      });
+    case 'countSink':
+      return store.countSink({ runId, taskId: s.taskId, lamport });
+    case 'countLastSink':
+      return store.countLastSink({
+        ...stampedOf(s, runId, lamport),
+        taskId: s.taskId,
+        sinkLamport: Math.max(1, lamport - 1),
+        now: s.now,
+        expiresAt: EXPIRES_AT,
+      });
+    case 'finishRun':
+      return store.finishRun({
+        ...stampedOf(s, runId, lamport),
+        sinkCount: s.sinkCount,
+        now: s.now,
+        expiresAt: EXPIRES_AT,
+      });
+    case 'stopRun': {
+      const { taskId: failedTask, ...rest } = s.error;
+      return store.stopRun({
+        ...stampedOf(s, runId, lamport),
+        cause: s.cause,
+        error: { ...rest, ...(failedTask ? { taskId: failedTask } : {}) },
+      });
+    }
+    case 'finishRollback':
+      return store.finishRollback({
+        ...stampedOf(s, runId, lamport),
+        ...pick(s, 'status', 'rollback', 'now'),
+        expiresAt: EXPIRES_AT,
+      });
+  }
+}
+
+type Resolved<S> = S extends unknown
+  ? {
+      [K in keyof S]: K extends 'owner' | 'taskId'
+        ? string
+        : K extends 'attempt' | 'depCount'
+          ? number
+          : S[K];
+    }
+  : never;
+
+const COMPENSATION_STEPS: ReadonlySet<StepName> = new Set([
+  'claimCompensation',
+  'renewCompensationLease',
+  'finishCompensation',
+  'retryCompensation',
+  'releaseCompensation',
+]);
+
+const running = (t: TaskRecord | undefined) => t?.status === 'running';
+const compensating = (t: TaskRecord | undefined) => t?.compensation?.status === 'running';
+const notStarted = (t: TaskRecord | undefined) => !t || t.status === 'pending' || t.status === 'ready';
+
+/** The task a `busy` step picks: the first whose record this accepts. */
+const WANTS: Partial<Record<StepName, (t: TaskRecord | undefined) => boolean>> = {
+  claimTask: notStarted,
+  renewLease: running,
+  checkpoint: running,
+  retryTask: running,
+  endTask: running,
+  flagStopping: running,
+  releaseTask: running,
+  skipTask: notStarted,
+  dispatchCompensation: (t) => t?.status === 'succeeded' && !t.compensation,
+  claimCompensation: (t) => t?.compensation !== undefined,
+  renewCompensationLease: compensating,
+  finishCompensation: compensating,
+  retryCompensation: compensating,
+  releaseCompensation: compensating,
+  countSink: (t) => t?.status === 'succeeded',
+  countLastSink: (t) => t?.status === 'succeeded',
+};
+
+/**
+ * The step with `busy` replaced by a task id, `holder` replaced by the owner and attempt holding the claim (by the last record seen) and
+ * `plan` by the task's dependency count.
+ */
+function resolve(step: Step, reference: ReadonlyMap<string, TaskRecord>): Resolved<Step> {
+  const out: Record<string, unknown> = { ...step };
+  if (out.taskId === BUSY) {
+    const wants = WANTS[step.name] ?? (() => true);
+    out.taskId = TASKS.find((id) => wants(reference.get(id))) ?? 'a';
+  }
+  const task = typeof out.taskId === 'string' ? reference.get(out.taskId) : undefined;
+  const holder = COMPENSATION_STEPS.has(step.name) ? task?.compensation : task;
+  if (out.owner === HOLDER) out.owner = holder?.owner ?? 'w1';
+  if (out.attempt === HOLDER) out.attempt = holder?.attempt ?? 1;
+  if (out.depCount === PLAN) out.depCount = out.taskId === 'c' ? 2 : 0;
+  return out as Resolved<Step>;
+}
+
+function stampedOf(s: { name: string; ev: Extras }, runId: string, lamport: number) {
+  return { runId, lamport, event: event(s.name, lamport, s.ev) };
+}
+
+function pick<T extends object, K extends keyof T>(value: T, ...keys: K[]): Pick<T, K> {
+  return Object.fromEntries(keys.map((key) => [key, value[key]])) as Pick<T, K>;
+}
