@@ -4,4 +4,8 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { main } = await import('../src/cli/main.ts');
-process.exitCode = await main(process.argv);
+const code = await main(process.argv);
+// The command is done and its output written: exit now, so an attempt abandoned past its timeout (a handler
+// that ignores its signal) cannot keep the process alive after the run is final.
+// Empty writes call back once everything written before them is flushed (stdout may be a pipe).
+process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));

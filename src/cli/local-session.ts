@@ -2,13 +2,22 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { UserInputError } from '../errors.ts';
+import {
+  BACKENDS,
+  type BackendName,
+  type LocalBackend,
+  SQLITE_SYNCHRONOUS,
+  type SqliteSynchronous,
+} from '../local/backend.ts';
 import { assertHandlers } from '../local/handlers.ts';
-import { type OpenedLocalStack, openLocalStack } from '../local/stack.ts';
+import { openBackend } from '../local/open-backend.ts';
+import { hasSqliteState } from '../local/sqlite-backend.ts';
+import { openLocalStack } from '../local/stack.ts';
+import { exitCodeFor, isFinished, toRunResult } from '../runtime/run-result.ts';
 import type { HandlerRegistry, RunView } from '../runtime/types.ts';
 import type { Plan } from '../workflow/plan.ts';
 import type { CliIo } from './io.ts';
 import { ProgressView } from './progress.ts';
-import { exitCodeFor, isFinished, toRunResult } from './run-result.ts';
 
 /** The default `--state-dir`. */
 export const DEFAULT_STATE_DIR = '.weft';
@@ -18,20 +27,65 @@ const POLL_MS = 100;
 
 /** The options every local command takes to find its database and queue. */
 export interface StackFlags {
+  readonly backend?: BackendName;
   readonly stateDir: string;
+  readonly synchronous?: SqliteSynchronous;
   readonly dynamodbEndpoint?: string;
   readonly sqsEndpoint?: string;
+  readonly table?: string;
+  readonly queue?: string;
 }
 
-/** Adds `--state-dir`, `--dynamodb-endpoint` and `--sqs-endpoint` to a local command. */
+/** Adds the backend options (`--backend`, `--state-dir`, ...) to a local command. */
 export function addStackFlags(command: Command): Command {
   return command
+    .addOption(
+      new Option(
+        '--backend <name>',
+        'where runs live: sqlite (embedded, default), emulators (embedded DynamoDB and SQS), aws (the AWS SDK endpoints)',
+      )
+        .choices(BACKENDS)
+        .env('WEFT_BACKEND'),
+    )
     .addOption(new Option('--state-dir <dir>', 'where the local database lives').default(DEFAULT_STATE_DIR))
+    .addOption(
+      new Option(
+        '--synchronous <mode>',
+        'sqlite: normal (survives a crash of the process) or full (also a power loss; slower commits)',
+      )
+        .choices(SQLITE_SYNCHRONOUS)
+        .env('WEFT_SQLITE_SYNCHRONOUS'),
+    )
     .option(
       '--dynamodb-endpoint <url>',
-      'use this DynamoDB (DynamoDB Local, LocalStack) instead of the embedded one',
+      'emulators/aws: use this DynamoDB (DynamoDB Local, LocalStack) instead of the embedded or default one',
     )
-    .option('--sqs-endpoint <url>', 'use this SQS (LocalStack) instead of the embedded one');
+    .option(
+      '--sqs-endpoint <url>',
+      'emulators/aws: use this SQS (LocalStack) instead of the embedded or default one',
+    )
+    .addOption(
+      new Option('--table <name>', 'aws: the DynamoDB table (created when absent)').env('WEFT_TABLE'),
+    )
+    .addOption(new Option('--queue <name>', 'aws: the SQS queue (created when absent)').env('WEFT_QUEUE'));
+}
+
+/** The backend the flags name: `--backend`, else `emulators` when an endpoint is given, else `sqlite`. */
+export function backendOf(flags: StackFlags): BackendName {
+  if (flags.backend !== undefined) return flags.backend;
+  return flags.dynamodbEndpoint !== undefined || flags.sqsEndpoint !== undefined ? 'emulators' : 'sqlite';
+}
+
+/** Whether the state dir holds nothing for this backend yet (so no run can be found there). */
+function isFresh(flags: StackFlags): boolean {
+  switch (backendOf(flags)) {
+    case 'sqlite':
+      return !hasSqliteState(flags.stateDir);
+    case 'emulators':
+      return flags.dynamodbEndpoint === undefined && !existsSync(join(flags.stateDir, 'dynamodb'));
+    case 'aws':
+      return false;
+  }
 }
 
 /** What a command needs from the state dir. */
@@ -57,14 +111,19 @@ export interface SessionOptions extends StackFlags {
 export async function withLocalStack<T>(
   io: CliIo,
   options: SessionOptions,
-  use: (stack: OpenedLocalStack, interrupted: AbortSignal) => Promise<T>,
+  use: (stack: LocalBackend, interrupted: AbortSignal) => Promise<T>,
 ): Promise<T> {
-  const fresh = options.dynamodbEndpoint === undefined && !existsSync(join(options.stateDir, 'dynamodb'));
-  if (options.existingRun !== undefined && fresh) throw noSuchRun(options.existingRun, options.stateDir);
-  const stack = await openLocalStack({
+  if (options.existingRun !== undefined && isFresh(options)) {
+    throw noSuchRun(options.existingRun, options.stateDir);
+  }
+  const stack = await openBackend({
+    backend: backendOf(options),
     stateDir: options.stateDir,
+    ...(options.synchronous === undefined ? {} : { synchronous: options.synchronous }),
     ...(options.dynamodbEndpoint === undefined ? {} : { dynamodbEndpoint: options.dynamodbEndpoint }),
     ...(options.sqsEndpoint === undefined ? {} : { sqsEndpoint: options.sqsEndpoint }),
+    ...(options.table === undefined ? {} : { tableName: options.table }),
+    ...(options.queue === undefined ? {} : { queueName: options.queue }),
     plans: options.plans ?? [],
     handlers: options.handlers ?? {},
     worker: options.worker ?? false,
@@ -89,7 +148,7 @@ export async function withLocalStack<T>(
 }
 
 /** Reads a run, or fails with a message naming the state dir that was searched. */
-export async function requireRun(stack: OpenedLocalStack, runId: string, stateDir: string): Promise<RunView> {
+export async function requireRun(stack: LocalBackend, runId: string, stateDir: string): Promise<RunView> {
   const view = await stack.runtime.getRun(runId);
   if (view === undefined) throw noSuchRun(runId, stateDir);
   return view;
@@ -105,7 +164,7 @@ export function noSuchRun(runId: string, stateDir: string): UserInputError {
  * executes anything of it.
  */
 export async function assertRunHandlers(
-  stack: OpenedLocalStack,
+  stack: LocalBackend,
   view: RunView,
   handlers: HandlerRegistry,
   modulePath: string,
@@ -119,7 +178,7 @@ export async function assertRunHandlers(
  * interrupted the wait.
  */
 export async function waitForRun(
-  stack: OpenedLocalStack,
+  stack: LocalBackend,
   runId: string,
   io: CliIo,
   interrupted: AbortSignal,
@@ -131,7 +190,7 @@ export async function waitForRun(
     try {
       view = await stack.runtime.getRun(runId);
     } catch (error) {
-      if (!stack.attached || !isConnectionError(error)) throw error;
+      if (stack.backend !== 'emulators' || !stack.attached || !isConnectionError(error)) throw error;
       // The host finished (the run often with it) and closed its emulators: read the state dir ourselves.
       view = await readAfterHostExit(stateDir, runId);
       if (view === undefined || !isFinished(view)) throw hostGone(stack, runId);
@@ -141,7 +200,7 @@ export async function waitForRun(
       if (isFinished(view)) return view;
     }
     if (interrupted.aborted) return undefined;
-    await sleep(POLL_MS, interrupted);
+    await Promise.race([stack.changed(runId, POLL_MS), sleep(POLL_MS, interrupted)]);
   }
 }
 
@@ -178,7 +237,7 @@ async function readAfterHostExit(stateDir: string, runId: string): Promise<RunVi
 }
 
 /** The process whose stack this one used has exited: the run is safe in its state dir. */
-function hostGone(stack: OpenedLocalStack, runId: string): UserInputError {
+function hostGone(stack: LocalBackend, runId: string): UserInputError {
   return new UserInputError(
     'stack.gone',
     `the weft process ${stack.hostPid} that ran the local stack has stopped; ` +

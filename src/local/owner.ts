@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 
+/** Owners of this process whose engine was closed: their attempts are abandoned, not running. */
+const retired = new Set<string>();
+
+/** Marks an owner of this process as gone (its engine closed), so recovery takes its attempts over at once. */
+export function retireOwner(owner: string): void {
+  retired.add(owner);
+}
+
 /** This process's identity in leases: `host/pid/nonce`; the nonce tells stacks of one process apart. */
 export function localOwner(): string {
   return `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
@@ -15,8 +23,8 @@ export function localOwner(): string {
 export function isLocalOwnerAlive(owner: string): boolean {
   const parsed = parseOwner(owner);
   if (parsed === undefined || parsed.host !== hostname()) return true;
-  // Another stack in this very process (tests, `weft dev`) is alive for as long as we are.
-  if (parsed.pid === process.pid) return true;
+  // Another stack in this very process (tests, `weft dev`) is alive for as long as we are, unless closed.
+  if (parsed.pid === process.pid) return !retired.has(owner);
   return pidAlive(parsed.pid);
 }
 

@@ -4,8 +4,9 @@ import { createAwsRuntime, noopMetrics, planCatalog } from '../runtime/index.ts'
 import type { HandlerRegistry, PlanCatalog, Runtime } from '../runtime/types.ts';
 import { DynamoDbRunStore } from '../store/dynamodb-run-store.ts';
 import type { Plan } from '../workflow/plan.ts';
-import { isLocalOwnerAlive, localOwner } from './owner.ts';
+import { isLocalOwnerAlive, localOwner, retireOwner } from './owner.ts';
 import { startPoller } from './poller.ts';
+import { startReaper } from './reaper.ts';
 
 /** Where a local stack's table and queue are. */
 export interface StackEndpoints {
@@ -61,6 +62,7 @@ export function createStackRuntime(
   const onError = options.onError ?? (() => {});
   const plans = planCatalog(options.plans);
   const shutdown = new AbortController();
+  const owner = localOwner();
   const runtime = createAwsRuntime({
     dynamodb: clients.dynamodb,
     sqs: clients.sqs,
@@ -68,7 +70,7 @@ export function createStackRuntime(
     queueUrl: endpoints.queueUrl,
     plans,
     handlers: options.handlers,
-    owner: localOwner(),
+    owner,
     isOwnerAlive: isLocalOwnerAlive,
     shutdown: shutdown.signal,
   });
@@ -100,38 +102,9 @@ export function createStackRuntime(
       // Attempts still running are abandoned: the next process's recovery pass takes them over.
       shutdown.abort();
       for (const stop of stops) await stop();
+      retireOwner(owner);
       clients.dynamodb.destroy();
       clients.sqs.destroy();
-    },
-  };
-}
-
-/** Runs the recovery pass now and then every `intervalMs`, one pass at a time. */
-function startReaper(
-  runtime: Runtime,
-  intervalMs: number,
-  onError: (error: unknown) => void,
-): { stop(): Promise<void> } {
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let pass: Promise<void> = Promise.resolve();
-  const run = (): void => {
-    pass = runtime
-      .recover()
-      .then(
-        () => {},
-        (error: unknown) => onError(error),
-      )
-      .finally(() => {
-        if (!stopped) timer = setTimeout(run, intervalMs);
-      });
-  };
-  run();
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await pass;
     },
   };
 }

@@ -4,6 +4,7 @@ import { UserInputError } from '../errors.ts';
 import { ensureQueue, ensureTable } from '../runtime/index.ts';
 import type { HandlerRegistry, PlanCatalog, Runtime } from '../runtime/types.ts';
 import type { Plan } from '../workflow/plan.ts';
+import type { LocalBackend } from './backend.ts';
 import { type Emulator, startDynalite, startFauxqs } from './emulators.ts';
 import { createStackRuntime, localClients, type StackRuntime } from './stack-runtime.ts';
 import {
@@ -53,7 +54,7 @@ export interface LocalStack {
 }
 
 /** A stack as the command line opens it: started here, or another process's that it connected to. */
-export interface OpenedLocalStack extends LocalStack {
+export interface OpenedLocalStack extends LocalStack, LocalBackend {
   /** True when another live process runs the emulators and this one only connected to them. */
   readonly attached: boolean;
   /** The pid of the process that runs the emulators. */
@@ -63,8 +64,6 @@ export interface OpenedLocalStack extends LocalStack {
    * runs that). Idempotent.
    */
   startWorker(): void;
-  /** The plan a run is pinned to, as stored in the table at submit. */
-  loadPlan(workflow: string, version: string): Promise<Plan | undefined>;
 }
 
 /**
@@ -178,6 +177,7 @@ function opened(
   afterClose: () => Promise<void>,
 ): OpenedLocalStack {
   return {
+    backend: 'emulators',
     runtime: stack.runtime,
     plans: stack.plans,
     dynamodbEndpoint: stack.dynamodbEndpoint,
@@ -189,6 +189,7 @@ function opened(
     // The host process runs the reaper; a second one would only repeat its work.
     startWorker: () => stack.startWorker(!attached),
     loadPlan: (workflow, version) => stack.loadPlan(workflow, version),
+    changed: (_runId, ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     async close() {
       await stack.close();
       await afterClose();

@@ -1,9 +1,13 @@
 import type { QueueMessage } from '../engine/types.ts';
 
-/** The queue port: SQS only speeds dispatch up; DynamoDB decides who runs what. */
+/** A message to send, delayed by whole seconds (0..900). */
+export interface QueueEntry {
+  readonly message: QueueMessage;
+  readonly delaySeconds?: number;
+}
+
+/** The queue port: a queue only speeds dispatch up; the store decides who runs what. */
 export interface TaskQueue {
   /** Sends dispatch (and deadline) messages, each delayed by its own whole seconds (0..900). */
-  send(
-    messages: readonly { readonly message: QueueMessage; readonly delaySeconds?: number }[],
-  ): Promise<void>;
+  send(messages: readonly QueueEntry[]): Promise<void>;
 }

@@ -4,11 +4,15 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { nextLamport } from '../engine/claim.ts';
+import type { QueueMessage } from '../engine/types.ts';
 import { runHistory, runView } from '../engine/views.ts';
 import { parseTaskMessage, SqsTaskQueue } from '../queue/sqs-task-queue.ts';
+import type { TaskQueue } from '../queue/task-queue.ts';
 import { DynamoDbRunStore } from '../store/dynamodb-run-store.ts';
+import type { RunStore } from '../store/run-store.ts';
+import type { Plan } from '../workflow/plan.ts';
 import { handleDeadline } from './deadline.ts';
-import type { FaultPoint, FaultSite, RuntimeDeps } from './deps.ts';
+import type { FaultPoint, FaultSite, LambdaInvoker, RuntimeDeps } from './deps.ts';
 import { executeCompensation } from './execute-compensation.ts';
 import { executeTask } from './execute-task.ts';
 import { lambdaInvoker } from './lambda-invoker.ts';
@@ -19,21 +23,21 @@ import { driveRollback, stopRun } from './rollback.ts';
 import { submitRun } from './submit.ts';
 import type { HandlerRegistry, PlanCatalog, Runtime, RunView } from './types.ts';
 
-export interface AwsRuntimeConfig {
-  readonly dynamodb: DynamoDBClient;
-  readonly sqs: SQSClient;
-  readonly tableName: string;
-  readonly queueUrl: string;
-  /** Current plans; a run's pinned plan is stored in the table at submit and read back by version. */
+/** What every runtime is built from, whatever its store and queue. */
+export interface RuntimeConfig {
+  /** Current plans; a run's pinned plan is stored at submit and read back by version. */
   readonly plans: PlanCatalog;
   /** Export name -> function. */
   readonly handlers: HandlerRegistry;
-  /** Invokes tasks declared with `lambda:`. */
-  readonly lambda?: LambdaClient;
   /** This process's identity in leases; default `${hostname}/${pid}/${random}`. */
   readonly owner?: string;
   /** Local: lets recovery take over a dead process's attempts at once. */
   readonly isOwnerAlive?: (owner: string) => boolean | Promise<boolean>;
+  /**
+   * Whether this process takes on a task it was sent; one it declines is left claimable for a process
+   * that has its handler (local processes sharing a state dir). Default: every task.
+   */
+  readonly accepts?: (plan: Plan, taskId: string, kind: 'task' | 'compensate') => boolean;
   /** Default: no-op. */
   readonly metrics?: EngineMetrics;
   /** Default: silent. */
@@ -53,9 +57,18 @@ export interface AwsRuntimeConfig {
   readonly random?: () => number;
 }
 
+export interface AwsRuntimeConfig extends RuntimeConfig {
+  readonly dynamodb: DynamoDBClient;
+  readonly sqs: SQSClient;
+  readonly tableName: string;
+  readonly queueUrl: string;
+  /** Invokes tasks declared with `lambda:`. */
+  readonly lambda?: LambdaClient;
+}
+
 /**
- * The weft runtime on DynamoDB and SQS: the use cases every entry point calls (the CLI's local stack, the
- * Lambda worker, API and reaper).
+ * The weft runtime on DynamoDB and SQS: the use cases every entry point calls (the Lambda worker, API and
+ * reaper, and the local commands with `--backend aws` or `emulators`).
  *
  * @example
  * const runtime = createAwsRuntime({ dynamodb, sqs, tableName: 'weft', queueUrl, plans, handlers });
@@ -63,15 +76,35 @@ export interface AwsRuntimeConfig {
  */
 export function createAwsRuntime(config: AwsRuntimeConfig): Runtime {
   const metrics = config.metrics ?? noopMetrics;
-  const deps: RuntimeDeps = {
+  return createRuntime({
+    ...config,
+    metrics,
     store: new DynamoDbRunStore(config.dynamodb, config.tableName, metrics),
     queue: new SqsTaskQueue(config.sqs, config.queueUrl),
+    ...(config.lambda ? { invokeLambda: lambdaInvoker(config.lambda) } : {}),
+  });
+}
+
+/**
+ * The runtime over any store and queue adapter: DynamoDB + SQS, or the embedded SQLite store with its
+ * in-process queue.
+ *
+ * @example
+ * const runtime = createRuntime({ store, queue, plans, handlers });
+ */
+export function createRuntime(
+  config: RuntimeConfig & { store: RunStore; queue: TaskQueue; invokeLambda?: LambdaInvoker },
+): Runtime {
+  const deps: RuntimeDeps = {
+    store: config.store,
+    queue: config.queue,
     plans: config.plans,
     handlers: config.handlers,
     owner: config.owner ?? `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`,
     ...(config.isOwnerAlive ? { isOwnerAlive: config.isOwnerAlive } : {}),
-    ...(config.lambda ? { invokeLambda: lambdaInvoker(config.lambda) } : {}),
-    metrics,
+    ...(config.accepts ? { accepts: config.accepts } : {}),
+    ...(config.invokeLambda ? { invokeLambda: config.invokeLambda } : {}),
+    metrics: config.metrics ?? noopMetrics,
     logger: config.logger ?? silentLogger,
     now: config.now ?? Date.now,
     random: config.random ?? Math.random,
@@ -91,6 +124,11 @@ export function runtimeFromDeps(deps: RuntimeDeps): Runtime {
     const plan = await planFor(deps, state.run.workflow, state.run.planVersion);
     return runView(plan, state.run, state.tasks);
   };
+  const handle = async (message: QueueMessage): Promise<void> => {
+    if (message.kind === 'deadline') await handleDeadline(deps, message);
+    else if (message.kind === 'compensate') await executeCompensation(deps, message);
+    else await executeTask(deps, message);
+  };
   return {
     submit: (request) => submitRun(deps, request),
     handleMessage: async (body) => {
@@ -99,10 +137,9 @@ export function runtimeFromDeps(deps: RuntimeDeps): Runtime {
         deps.logger.warn('not a weft task message; dropped', { body: body.slice(0, 200) });
         return;
       }
-      if (message.kind === 'deadline') await handleDeadline(deps, message);
-      else if (message.kind === 'compensate') await executeCompensation(deps, message);
-      else await executeTask(deps, message);
+      await handle(message);
     },
+    handle,
     recover: () => recover(deps),
     cancel: async (runId) => {
       const run = await deps.store.getRun(runId);

@@ -35,6 +35,8 @@ export interface RuntimeDeps {
   readonly handlers: HandlerRegistry;
   readonly owner: string;
   readonly isOwnerAlive?: (owner: string) => boolean | Promise<boolean>;
+  /** Whether this process takes on a task; a declined one is left claimable for another process. */
+  readonly accepts?: (plan: Plan, taskId: string, kind: 'task' | 'compensate') => boolean;
   readonly invokeLambda?: LambdaInvoker;
   readonly metrics: EngineMetrics;
   readonly logger: EngineLogger;

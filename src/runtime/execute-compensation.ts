@@ -24,6 +24,8 @@ export async function executeCompensation(deps: RuntimeDeps, message: TaskMessag
   const planned = plan.tasks[message.taskId];
   const compensation = planned?.compensation;
   if (!planned || !compensation) return;
+  // left claimable for a process that has the compensation's handler
+  if (deps.accepts && !deps.accepts(plan, planned.id, 'compensate')) return;
   const claimed = await claim(deps, planned, message);
   const comp = claimed?.compensation;
   if (!claimed || !comp) return;

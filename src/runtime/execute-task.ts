@@ -33,6 +33,8 @@ export async function executeTask(deps: RuntimeDeps, message: TaskMessage): Prom
     deps.logger.warn('message for an unknown task dropped', { ...message });
     return;
   }
+  // left claimable for a process that has this task's handler
+  if (deps.accepts && !deps.accepts(plan, planned.id, 'task')) return;
   const claimed = await claim(deps, planned, message);
   if (!claimed) return;
   const site = { runId: run.runId, taskId: planned.id };

@@ -2,7 +2,12 @@
 
 export { ensureQueue } from '../queue/ensure-queue.ts';
 export { ensureTable } from '../store/ensure-table.ts';
-export { type AwsRuntimeConfig, createAwsRuntime } from './aws-runtime.ts';
+export {
+  type AwsRuntimeConfig,
+  createAwsRuntime,
+  createRuntime,
+  type RuntimeConfig,
+} from './aws-runtime.ts';
 export { planCatalog } from './catalog.ts';
 export type { FaultPoint, FaultSite } from './deps.ts';
 export {

@@ -2,6 +2,7 @@
  * The contract between the engine's runtime and its callers: the weft command line, the local stack, the
  * Lambda entry points and the HTTP API. Implemented in src/runtime/.
  */
+import type { QueueMessage } from '../engine/types.ts';
 import type { Plan } from '../workflow/plan.ts';
 
 /** JSON values, as handlers receive and return them. */
@@ -150,6 +151,8 @@ export interface Runtime {
   submit(request: SubmitRequest): Promise<SubmitResult>;
   /** Processes one task-queue message body; a throw leaves the message for redelivery. */
   handleMessage(body: string): Promise<void>;
+  /** Processes one task-queue message (an in-process queue hands them over without a body). */
+  handle(message: QueueMessage): Promise<void>;
   /** The recovery pass (the reaper): rebuilds lost dispatches and takes over expired leases. */
   recover(): Promise<RecoveryReport>;
   /** Requests cancellation; returns the run as it is afterwards, or undefined for an unknown run. */

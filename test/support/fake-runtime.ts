@@ -98,6 +98,8 @@ export class FakeRuntime implements Runtime {
 
   async handleMessage(): Promise<void> {}
 
+  async handle(): Promise<void> {}
+
   async recover() {
     return { runs: 0, redispatched: 0, expiredLeases: 0, finalised: 0 };
   }

@@ -1,4 +1,5 @@
 import { loadHandlers } from '../../local/handlers.ts';
+import { isFinished, toRunResult } from '../../runtime/run-result.ts';
 import type { CliIo } from '../io.ts';
 import {
   addStackFlags,
@@ -8,7 +9,6 @@ import {
   waitForRun,
   withLocalStack,
 } from '../local-session.ts';
-import { isFinished, toRunResult } from '../run-result.ts';
 import type { RegisterCommand } from './index.ts';
 
 interface CancelOptions extends StackFlags {

@@ -24,7 +24,9 @@ interface DevOptions extends StackFlags {
 export function registerDev(program: Command, io: CliIo): void {
   const command = program
     .command('dev')
-    .description('serve the weft HTTP API locally on the embedded stack, with POST /events for triggers')
+    .description(
+      'serve the weft HTTP API locally (embedded SQLite by default), with POST /events for triggers',
+    )
     .option('--port <port>', 'port on 127.0.0.1 (0 picks a free one)', '8787')
     .option('--workflows <dir>', 'folder of workflow files', 'workflows')
     .option(

@@ -30,7 +30,9 @@ export const EXIT_STATUS_HELP =
 export const registerRun: RegisterCommand = (program, io) => {
   const command = program
     .command('run')
-    .description('run a workflow locally (embedded DynamoDB and SQS) and print its result as JSON')
+    .description(
+      'run a workflow locally (embedded SQLite by default, see --backend) and print its result as JSON',
+    )
     .argument('<workflow>', 'workflow file (.yaml, .yml or .json)')
     .requiredOption('--handlers <module>', 'module whose named exports are the handlers (.ts or .js)')
     .option('--input <json|@file>', 'the run input: inline JSON, or @path to a JSON file (default: {})')
@@ -64,8 +66,7 @@ async function runWorkflow(io: CliIo, workflowFile: string, options: RunOptions)
         ...(options.runId === undefined ? {} : { runId: options.runId }),
       }),
     );
-    if (stack.attached)
-      io.err(`weft: using the stack of process ${stack.hostPid} in '${options.stateDir}'\n`);
+    if (stack.attached) io.err(`weft: process ${stack.hostPid} also works in '${options.stateDir}'\n`);
     if (!created) io.err(`weft: run ${runId} already exists; nothing new is started\n`);
     const view = await waitForRun(stack, runId, io, interrupted, options.stateDir);
     if (view === undefined) interruptedNotice(io, runId, options.handlers, options.stateDir);

@@ -1,6 +1,6 @@
+import { toRunResult } from '../../runtime/run-result.ts';
 import type { CliIo } from '../io.ts';
 import { addStackFlags, requireRun, type StackFlags, withLocalStack } from '../local-session.ts';
-import { toRunResult } from '../run-result.ts';
 import type { RegisterCommand } from './index.ts';
 
 /** `weft status <runId>`: prints a local run's state as JSON (the shape `weft run` prints, plus its workflow). */

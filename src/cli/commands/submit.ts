@@ -2,10 +2,10 @@ import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import type { Command } from 'commander';
 import { type CredentialsProvider, createApiClient } from '../../client/signed-client.ts';
 import { UserInputError } from '../../errors.ts';
+import { exitCodeFor, isFinished, toRunResult } from '../../runtime/run-result.ts';
 import type { RunView } from '../../runtime/types.ts';
 import type { CliIo } from '../io.ts';
 import { parseInputOption } from '../run-input.ts';
-import { exitCodeFor, isFinished, toRunResult } from '../run-result.ts';
 
 interface SubmitOptions {
   readonly endpoint: string;

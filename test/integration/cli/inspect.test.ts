@@ -1,8 +1,17 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { calls, eventually, runArgs, spawnWeft, weft, workspace } from './weft-cli.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  calls,
+  eventually,
+  LOCAL_BACKENDS,
+  runArgs,
+  spawnWeft,
+  useBackend,
+  weft,
+  workspace,
+} from './weft-cli.ts';
 
 interface Event {
   readonly lamport: number;
@@ -10,7 +19,10 @@ interface Event {
   readonly taskId?: string;
 }
 
-describe('weft status, history and cancel', () => {
+describe.each(LOCAL_BACKENDS)('weft status, history and cancel on %s', (backend) => {
+  beforeAll(() => useBackend(backend));
+  afterAll(() => useBackend(undefined));
+
   it('reads a finished run from the state dir: its status and its history in Lamport order', async () => {
     const { stateDir, log } = await workspace();
     const input = JSON.stringify({ log });

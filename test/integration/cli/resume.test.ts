@@ -1,10 +1,23 @@
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { calls, eventually, HANDLERS, runArgs, spawnWeft, weft, workspace } from './weft-cli.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  calls,
+  eventually,
+  HANDLERS,
+  LOCAL_BACKENDS,
+  runArgs,
+  spawnWeft,
+  useBackend,
+  weft,
+  workspace,
+} from './weft-cli.ts';
 
-describe('weft resume', () => {
+describe.each(LOCAL_BACKENDS)('weft resume on %s', (backend) => {
+  beforeAll(() => useBackend(backend));
+  afterAll(() => useBackend(undefined));
+
   it('finishes a run whose process was killed (kill -9) without running a checkpointed task again', async () => {
     const { dir, stateDir, log } = await workspace();
     const gate = join(dir, 'gate');

@@ -50,6 +50,18 @@ describe('weft run', () => {
     expect(await calls(log)).toEqual(['reserve 1', 'charge 1', 'ship 1', 'undo charge', 'undo reserve']);
   });
 
+  it('exits when a timed-out run is final, abandoning the handler that ignores its signal: exit 2', async () => {
+    const { code, stdout, stderr, log } = await run('stray.yaml');
+    expect(code, stderr).toBe(2);
+    expect(JSON.parse(stdout)).toMatchObject({
+      status: 'failed',
+      rollback: 'completed',
+      tasks: { slow: { status: 'failed', error: { name: 'TaskTimeout' } } },
+    });
+    // the stray attempt was still sleeping when weft printed the result and exited
+    expect(existsSync(`${log}.stray-done`)).toBe(false);
+  });
+
   it('reports a compensation that fails for good: exit 3, rollback incomplete', async () => {
     const { code, stdout, stderr, log } = await run('broken-compensation.yaml');
     expect(code, stderr).toBe(3);

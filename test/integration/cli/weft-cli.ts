@@ -23,11 +23,25 @@ export interface WeftProcess {
   readonly done: Promise<WeftOutcome>;
 }
 
+/** The backends the crash/resume and cancel tests run on, each by `WEFT_BACKEND`. */
+export const LOCAL_BACKENDS = ['sqlite', 'emulators'] as const;
+
+let backend: string | undefined;
+
+/** Makes every `weft` started from now on use this backend (`WEFT_BACKEND`); undefined: the default. */
+export function useBackend(name: string | undefined): void {
+  backend = name;
+}
+
 /** Starts `node bin/weft.js <args>` from the repository root. */
 export function spawnWeft(args: readonly string[]): WeftProcess {
   const child = spawn(process.execPath, ['bin/weft.js', ...args], {
     cwd: ROOT,
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    env: {
+      ...process.env,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      ...(backend === undefined ? {} : { WEFT_BACKEND: backend }),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

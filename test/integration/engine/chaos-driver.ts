@@ -2,11 +2,6 @@
  * The chaos test's driver: handlers that act out a case's behaviours and record what they saw, and a loop
  * that runs one case to its end under its adversity (a crash, duplicates, a purge, a racing worker).
  */
-import {
-  ChangeMessageVisibilityCommand,
-  DeleteMessageCommand,
-  ReceiveMessageCommand,
-} from '@aws-sdk/client-sqs';
 import type { FaultPoint } from '../../../src/runtime/index.ts';
 import { type EngineMetrics, noopMetrics } from '../../../src/runtime/metrics.ts';
 import type {
@@ -248,10 +243,8 @@ export async function runCase(bench: Bench, name: string, spec: ChaosCase): Prom
       await alpha.recover();
     }
     if (inFlight.size >= 4) await Promise.race(inFlight);
-    const { Messages = [] } = await bench.sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: bench.queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 30 }),
-    );
-    if (Messages.length === 0) {
+    const messages = await bench.queue.receive(10, 30);
+    if (messages.length === 0) {
       idle += 1;
       // nothing to do: the reaper's turn (with no dead owner, it only resends what may have been lost)
       if (idle % 4 === 0) await alpha.recover();
@@ -261,14 +254,13 @@ export async function runCase(bench: Bench, name: string, spec: ChaosCase): Prom
     idle = 0;
     const batch = Promise.all([
       spec.eagerReaper ? alpha.recover() : undefined,
-      ...Messages.map(async (message) => {
-        const handled = await handle(message.Body ?? '');
-        const receipt = { QueueUrl: bench.queueUrl, ReceiptHandle: message.ReceiptHandle };
+      ...messages.map(async (message) => {
+        const handled = await handle(message.body);
         // a crashed delivery comes back at once, as after a dead Lambda's visibility timeout; a message
         // purged meanwhile is gone, which is the point of the purge
         try {
-          if (handled) await bench.sqs.send(new DeleteMessageCommand(receipt));
-          else await bench.sqs.send(new ChangeMessageVisibilityCommand({ ...receipt, VisibilityTimeout: 0 }));
+          if (handled) await bench.queue.delete(message.handle);
+          else await bench.queue.release(message.handle);
         } catch {
           // MessageNotInflight: purged
         }

@@ -4,7 +4,8 @@
  * (a crash at a fault point of some attempt, duplicate deliveries, a purged queue followed by the recovery
  * pass, two workers racing), drives each run to its end, and checks every guarantee on what happened.
  * The seed is fixed (CHAOS_SEED overrides it) and fast-check prints it with the counterexample on failure.
- * CHAOS_DYNAMODB_LOCAL=1 runs it on DynamoDB Local (Java) instead of dynalite, for a longer hunt.
+ * It runs on two backends: dynalite + fauxqs, and the embedded SQLite store (CHAOS_DYNAMODB_LOCAL=1 runs
+ * the DynamoDB half on DynamoDB Local, Java, instead of dynalite, for a longer hunt).
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -21,7 +22,12 @@ const endpoints = () => ({ dynamodb: inject('dynamodbEndpoint'), sqs: inject('sq
  */
 const regressions: Readonly<Record<string, ChaosCase>> = {};
 
-describe('engine chaos', () => {
+const backends = [
+  { name: 'dynamodb', sqlite: false },
+  { name: 'sqlite', sqlite: true },
+] as const;
+
+describe.each(backends)('engine chaos on $name', ({ sqlite }) => {
   let bench: Bench;
   let cases = 0;
   const tally = {
@@ -37,6 +43,10 @@ describe('engine chaos', () => {
   };
   let local: DynamoDbLocal | undefined;
   beforeAll(async () => {
+    if (sqlite) {
+      bench = await createBench({ kind: 'sqlite' }, catalog, handlers);
+      return;
+    }
     if (process.env.CHAOS_DYNAMODB_LOCAL) local = await startDynamoDbLocal();
     const dynamodb = local?.endpoint ?? endpoints().dynamodb;
     bench = await createBench({ ...endpoints(), dynamodb }, catalog, handlers);

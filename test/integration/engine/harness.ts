@@ -4,28 +4,29 @@
  * event source mapping would.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import {
-  DeleteMessageCommand,
-  type Message,
-  PurgeQueueCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
-import {
-  type AwsRuntimeConfig,
   createAwsRuntime,
+  createRuntime,
   ensureQueue,
   ensureTable,
+  noopMetrics,
+  type RuntimeConfig,
 } from '../../../src/runtime/index.ts';
 import type { HandlerRegistry, PlanCatalog, Runtime, RunView } from '../../../src/runtime/types.ts';
+import { SqliteRunStore } from '../../../src/store/sqlite-run-store.ts';
 import { loadPlan } from '../../../src/workflow/index.ts';
 import type { Plan } from '../../../src/workflow/plan.ts';
+import { MemoryTestQueue, sqsTestQueue, type TestQueue } from './test-queue.ts';
 
-export interface Endpoints {
-  readonly dynamodb: string;
-  readonly sqs: string;
-}
+/** Where a bench keeps its runs: DynamoDB and SQS endpoints, or the embedded SQLite store. */
+export type Endpoints =
+  | { readonly kind?: 'dynamodb'; readonly dynamodb: string; readonly sqs: string }
+  | { readonly kind: 'sqlite' };
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
@@ -39,13 +40,12 @@ export function catalog(...plans: Plan[]): PlanCatalog {
 }
 
 export interface Bench {
-  readonly dynamodb: DynamoDBClient;
-  readonly sqs: SQSClient;
-  readonly tableName: string;
-  readonly queueUrl: string;
-  /** A runtime standing for one process. */
-  runtime(overrides?: Partial<AwsRuntimeConfig>): Runtime;
-  /** Deletes every message in the queue: whatever SQS held is gone. */
+  /** The DynamoDB client, on the DynamoDB backend (to count its requests). */
+  readonly dynamodb?: DynamoDBClient;
+  readonly queue: TestQueue;
+  /** A runtime standing for one process (on SQLite, with its own connection to the bench's file). */
+  runtime(overrides?: Partial<RuntimeConfig>): Runtime;
+  /** Deletes every message in the queue: whatever it held is gone. */
   purge(): Promise<void>;
   /** Processes messages with `runtime` until `until` holds; returns the messages whose handling threw. */
   drive(runtime: Runtime, until: () => Promise<boolean>, options?: DriveOptions): Promise<number>;
@@ -65,23 +65,39 @@ export async function createBench(
   plans: PlanCatalog,
   handlers: HandlerRegistry,
 ): Promise<Bench> {
-  const dynamodb = new DynamoDBClient({ endpoint: endpoints.dynamodb, region: 'us-east-1', credentials });
-  const sqs = new SQSClient({ endpoint: endpoints.sqs, region: 'us-east-1', credentials });
-  const suffix = randomUUID().slice(0, 8);
-  const tableName = `weft-test-${suffix}`;
-  await ensureTable(dynamodb, tableName);
-  const { queueUrl } = await ensureQueue(sqs, `weft-test-${suffix}`);
+  let runtime: (overrides: Partial<RuntimeConfig>) => Runtime;
+  let queue: TestQueue;
+  let dynamodb: DynamoDBClient | undefined;
+  if (endpoints.kind === 'sqlite') {
+    const file = join(mkdtempSync(join(tmpdir(), 'weft-bench-')), 'weft.db');
+    const memory = new MemoryTestQueue();
+    queue = memory;
+    runtime = (overrides) =>
+      createRuntime({
+        plans,
+        handlers,
+        ...overrides,
+        store: new SqliteRunStore(file, overrides.metrics ?? noopMetrics),
+        queue: memory,
+      });
+  } else {
+    const client = new DynamoDBClient({ endpoint: endpoints.dynamodb, region: 'us-east-1', credentials });
+    const sqs = new SQSClient({ endpoint: endpoints.sqs, region: 'us-east-1', credentials });
+    const suffix = randomUUID().slice(0, 8);
+    const tableName = `weft-test-${suffix}`;
+    await ensureTable(client, tableName);
+    const { queueUrl } = await ensureQueue(sqs, `weft-test-${suffix}`);
+    dynamodb = client;
+    queue = sqsTestQueue(sqs, queueUrl);
+    runtime = (overrides) =>
+      createAwsRuntime({ dynamodb: client, sqs, tableName, queueUrl, plans, handlers, ...overrides });
+  }
   const bench: Bench = {
-    dynamodb,
-    sqs,
-    tableName,
-    queueUrl,
-    runtime: (overrides = {}) =>
-      createAwsRuntime({ dynamodb, sqs, tableName, queueUrl, plans, handlers, ...overrides }),
-    purge: async () => {
-      await sqs.send(new PurgeQueueCommand({ QueueUrl: queueUrl }));
-    },
-    drive: (runtime, until, options = {}) => drive(sqs, queueUrl, runtime, until, options),
+    ...(dynamodb ? { dynamodb } : {}),
+    queue,
+    runtime: (overrides = {}) => runtime(overrides),
+    purge: () => queue.purge(),
+    drive: (runtime, until, options = {}) => drive(queue, runtime, until, options),
     runToEnd: async (runtime, runId, options = {}) => {
       let view: RunView | undefined;
       await bench.drive(
@@ -104,8 +120,7 @@ export function isFinal(view: RunView | undefined): boolean {
 }
 
 async function drive(
-  sqs: SQSClient,
-  queueUrl: string,
+  queue: TestQueue,
   runtime: Runtime,
   until: () => Promise<boolean>,
   options: DriveOptions,
@@ -113,11 +128,10 @@ async function drive(
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   let crashed = 0;
   let done = false;
-  const handle = async (message: Message) => {
+  const handle = async (message: { body: string; handle: string }) => {
     try {
-      const body = message.Body ?? '';
-      await Promise.all([runtime.handleMessage(body), options.twin?.handleMessage(body)]);
-      await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle }));
+      await Promise.all([runtime.handleMessage(message.body), options.twin?.handleMessage(message.body)]);
+      await queue.delete(message.handle);
     } catch {
       // a crash: the message stays invisible until its timeout, as after a dead Lambda
       crashed += 1;
@@ -125,11 +139,9 @@ async function drive(
   };
   const worker = async () => {
     while (!done && Date.now() < deadline) {
-      const { Messages = [] } = await sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 60 }),
-      );
-      if (Messages.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
-      await Promise.all(Messages.map(handle));
+      const messages = await queue.receive(10, 60);
+      if (messages.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      await Promise.all(messages.map(handle));
     }
   };
   const watcher = async () => {

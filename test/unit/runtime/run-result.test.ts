@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exitCodeFor, isFinished, toRunResult } from '../../../src/cli/run-result.ts';
+import { exitCodeFor, isFinished, toRunResult } from '../../../src/runtime/run-result.ts';
 import type { RunView } from '../../../src/runtime/types.ts';
 
 function view(overrides: Partial<RunView>): RunView {

@@ -1,0 +1,120 @@
+import { stat } from 'node:fs/promises';
+import { UserInputError } from '../errors.ts';
+import { readPlanDir, readPlanFile } from '../files/workflows.ts';
+import { isFinished, type RunResult, toRunResult } from '../runtime/run-result.ts';
+import type { HandlerRegistry, HistoryEvent, Json, SubmitResult } from '../runtime/types.ts';
+import type { Plan } from '../workflow/plan.ts';
+import type { BackendName, SqliteSynchronous } from './backend.ts';
+import { assertHandlers, loadHandlers } from './handlers.ts';
+import { openBackend } from './open-backend.ts';
+
+export interface OpenLocalOptions {
+  /** A folder of workflow files, one workflow file, or compiled plans. */
+  readonly workflows: string | readonly Plan[];
+  /** A handlers module's path, or the handlers themselves by name. */
+  readonly handlers: string | HandlerRegistry;
+  /** Default `.weft`. */
+  readonly stateDir?: string;
+  /** Default `sqlite`. */
+  readonly backend?: BackendName;
+  /** `sqlite`: `normal` (default, survives a process crash) or `full` (also a power loss). */
+  readonly synchronous?: SqliteSynchronous;
+  /** Task attempts run at once. Default 32 (sqlite), 10 (emulators, aws). */
+  readonly concurrency?: number;
+  /** Told about infrastructure trouble (a failed recovery pass, a failed queue call). */
+  readonly onError?: (error: unknown) => void;
+}
+
+export interface SubmitOptions {
+  /** The run id; the same id again starts nothing new (`created: false`). */
+  readonly runId?: string;
+  /** Another way to submit idempotently: the same key always names the same run. */
+  readonly idempotencyKey?: string;
+}
+
+/** A local engine: submit runs, wait for them, read them. */
+export interface LocalEngine {
+  submit(workflow: string, input?: Json, options?: SubmitOptions): Promise<SubmitResult>;
+  /**
+   * Resolves with the run as `weft run` prints it once the run is final (its rollback included).
+   * @throws UserInputError `run.notFound`, or `run.waitTimeout` after `timeoutMs` (the run goes on).
+   */
+  wait(runId: string, options?: { readonly timeoutMs?: number }): Promise<RunResult>;
+  /** The run as it is now, or undefined. */
+  get(runId: string): Promise<RunResult | undefined>;
+  history(runId: string): Promise<readonly HistoryEvent[] | undefined>;
+  /** Stops the run; the Saga rolls back what succeeded. Returns the run as it is afterwards. */
+  cancel(runId: string): Promise<RunResult | undefined>;
+  /** Stops executing; unfinished runs stay in the state dir and go on at the next open. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens weft in this process: the same engine as `weft run`, on the embedded SQLite store by default.
+ *
+ * @example
+ * import { openLocal } from 'weft';
+ * const engine = await openLocal({ workflows: 'workflows/', handlers: { credit_check }, stateDir: '.weft' });
+ * const { runId } = await engine.submit('loan_approval', { applicant: { id: 'A-1' } });
+ * const result = await engine.wait(runId, { timeoutMs: 30_000 });
+ * await engine.close();
+ */
+export async function openLocal(options: OpenLocalOptions): Promise<LocalEngine> {
+  const plans = await readPlans(options.workflows);
+  const handlers =
+    typeof options.handlers === 'string' ? await loadHandlers(options.handlers) : options.handlers;
+  assertHandlers(plans, handlers, typeof options.handlers === 'string' ? options.handlers : 'handlers');
+  const backend = await openBackend({
+    backend: options.backend ?? 'sqlite',
+    stateDir: options.stateDir ?? '.weft',
+    plans,
+    handlers,
+    worker: true,
+    ...(options.synchronous === undefined ? {} : { synchronous: options.synchronous }),
+    ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+    ...(options.onError === undefined ? {} : { onError: options.onError }),
+  });
+  const { runtime } = backend;
+  const get = async (runId: string) => {
+    const view = await runtime.getRun(runId);
+    return view === undefined ? undefined : view;
+  };
+  return {
+    submit: (workflow, input = {}, submit = {}) => runtime.submit({ workflow, input, ...submit }),
+    async wait(runId, { timeoutMs } = {}) {
+      const deadline = timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeoutMs;
+      for (;;) {
+        const view = await get(runId);
+        if (view === undefined) throw new UserInputError('run.notFound', `no run '${runId}'`);
+        if (isFinished(view)) return toRunResult(view);
+        const left = deadline - Date.now();
+        if (left <= 0) {
+          throw new UserInputError(
+            'run.waitTimeout',
+            `run ${runId} is still ${view.status} after ${timeoutMs} ms; wait again or read it with get()`,
+          );
+        }
+        await backend.changed(runId, Math.min(left, 100));
+      }
+    },
+    get: async (runId) => {
+      const view = await get(runId);
+      return view === undefined ? undefined : toRunResult(view);
+    },
+    history: (runId) => runtime.history(runId),
+    cancel: async (runId) => {
+      const view = await runtime.cancel(runId);
+      return view === undefined ? undefined : toRunResult(view);
+    },
+    close: () => backend.close(),
+  };
+}
+
+async function readPlans(workflows: string | readonly Plan[]): Promise<Plan[]> {
+  if (typeof workflows !== 'string') return [...workflows];
+  const info = await stat(workflows).catch(() => undefined);
+  if (info === undefined) {
+    throw new UserInputError('workflow.unreadable', `no workflow file or folder '${workflows}'`);
+  }
+  return info.isDirectory() ? readPlanDir(workflows) : [await readPlanFile(workflows)];
+}

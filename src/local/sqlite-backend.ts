@@ -1,0 +1,117 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { MemoryTaskQueue } from '../queue/memory-task-queue.ts';
+import { createRuntime, noopMetrics, planCatalog } from '../runtime/index.ts';
+import type { EngineMetrics } from '../runtime/metrics.ts';
+import type { HandlerRegistry } from '../runtime/types.ts';
+import { SqliteRunStore } from '../store/sqlite-run-store.ts';
+import type { Plan } from '../workflow/plan.ts';
+import type { LocalBackend, SqliteSynchronous } from './backend.ts';
+import { isLocalOwnerAlive, localOwner, retireOwner } from './owner.ts';
+import { otherWorkers, type Registration, register } from './process-registry.ts';
+import { type Reaper, startReaper } from './reaper.ts';
+import { RunWatch } from './run-watch.ts';
+
+/** The database file of a state dir. */
+export const sqliteFile = (stateDir: string): string => join(stateDir, 'weft.db');
+
+/** Whether the state dir holds a SQLite database already. */
+export const hasSqliteState = (stateDir: string): boolean => existsSync(sqliteFile(stateDir));
+
+export interface SqliteBackendOptions {
+  readonly stateDir: string;
+  readonly plans: readonly Plan[];
+  readonly handlers: HandlerRegistry;
+  /** `normal` (default): durable across a crash of the process; `full`: across a power loss too. */
+  readonly synchronous?: SqliteSynchronous;
+  /** Task messages handled at once. Default 32. */
+  readonly concurrency?: number;
+  /** Pause between recovery passes. Default 2,000 ms. */
+  readonly recoveryIntervalMs?: number;
+  /** How often to look for writes of other processes on the same file. Default 100 ms. */
+  readonly watchIntervalMs?: number;
+  /** Default: none (the local commands); the benchmark counts store operations with it. */
+  readonly metrics?: EngineMetrics;
+  readonly onError?: (error: unknown) => void;
+}
+
+/**
+ * The embedded backend: runs in `<stateDir>/weft.db` (SQLite, WAL), tasks through an in-process queue.
+ * The store is the truth: the queue starts empty and the recovery pass (at start, every couple of seconds,
+ * and whenever another process on the same file has written) rebuilds it from the store. Several
+ * processes may share a state dir: SQLite serialises their transactions, each runs the tasks it has the
+ * handlers for, and each one's recovery takes over the attempts of those that died.
+ *
+ * @example
+ * const backend = await openSqliteBackend({ stateDir: '.weft', plans, handlers });
+ * backend.startWorker();
+ */
+export async function openSqliteBackend(options: SqliteBackendOptions): Promise<LocalBackend> {
+  const onError = options.onError ?? (() => {});
+  await mkdir(options.stateDir, { recursive: true });
+  const metrics = options.metrics ?? noopMetrics;
+  const store = await SqliteRunStore.open(sqliteFile(options.stateDir), metrics, {
+    synchronous: options.synchronous ?? 'normal',
+  });
+  const watch = new RunWatch();
+  const queue = new MemoryTaskQueue({
+    ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+    onError,
+  });
+  const plans = planCatalog(options.plans);
+  const shutdown = new AbortController();
+  const handlers = options.handlers;
+  const owner = localOwner();
+  const runtime = createRuntime({
+    store: watch.wrap(store),
+    queue,
+    plans,
+    handlers,
+    metrics,
+    owner,
+    isOwnerAlive: isLocalOwnerAlive,
+    // a task whose handler this process lacks is left to a process on the same state dir that has it
+    accepts: (plan, taskId, kind) => {
+      const task = plan.tasks[taskId];
+      if (task === undefined) return false;
+      if (kind === 'compensate') return typeof handlers[task.compensation?.handler ?? ''] === 'function';
+      return task.lambda !== undefined || typeof handlers[task.handler] === 'function';
+    },
+    shutdown: shutdown.signal,
+  });
+  const others = await otherWorkers(options.stateDir);
+  let reaper: Reaper | undefined;
+  let watcher: NodeJS.Timeout | undefined;
+  let registration: Promise<Registration> | undefined;
+  return {
+    backend: 'sqlite',
+    runtime,
+    plans,
+    attached: others.length > 0,
+    hostPid: others[0] ?? process.pid,
+    startWorker() {
+      if (reaper) return;
+      registration = register(options.stateDir);
+      queue.start((message) => runtime.handle(message));
+      const recovery = startReaper(runtime, options.recoveryIntervalMs ?? 2_000, onError);
+      reaper = recovery;
+      // another process's commit (a cancel, a run submitted there) is seen at the next tick
+      watcher = setInterval(() => {
+        if (store.changedElsewhere()) recovery.nudge();
+      }, options.watchIntervalMs ?? 100);
+      watcher.unref();
+    },
+    loadPlan: (workflow, version) => store.loadPlan(workflow, version),
+    changed: (runId, ms) => watch.changed(runId, ms),
+    async close() {
+      shutdown.abort();
+      clearInterval(watcher);
+      await reaper?.stop();
+      await queue.stop();
+      retireOwner(owner);
+      await (await registration)?.release();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,15 @@
+/**
+ * The engine suite on the embedded SQLite store: the same cases as on dynalite and DynamoDB Local, driven
+ * through a queue with SQS's semantics, so the two store adapters are held to one set of behaviours.
+ */
+import { deadlineCases } from './cases-deadline.ts';
+import { failureCases } from './cases-failure.ts';
+import { happyPathCases } from './cases-happy.ts';
+import { recoveryCases } from './cases-recovery.ts';
+
+const sqlite = () => ({ kind: 'sqlite' as const });
+
+happyPathCases(sqlite);
+failureCases(sqlite);
+recoveryCases(sqlite);
+deadlineCases(sqlite);

@@ -1,0 +1,80 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openLocal } from '../../../src/index.ts';
+import { loadPlan } from '../../../src/workflow/index.ts';
+
+const gated = loadPlan(
+  'workflow:\n  name: gated\n  tasks:\n    - id: a\n    - id: b\n      deps: [a]\n',
+  'gated.yaml',
+);
+
+async function stateDir(): Promise<string> {
+  return join(await mkdtemp(join(tmpdir(), 'weft-open-local-')), 'state');
+}
+
+describe('openLocal', () => {
+  it('runs a workflow file with a handlers module and waits for the result weft run prints', async () => {
+    const engine = await openLocal({
+      workflows: 'examples/loan_approval/workflow.yaml',
+      handlers: 'examples/loan_approval/handlers.ts',
+      stateDir: await stateDir(),
+    });
+    try {
+      const input = { applicant: { id: 'A-9', name: 'Io', annual_income: 80000, requested_amount: 9000 } };
+      const { runId, created } = await engine.submit('loan_approval', input, { idempotencyKey: 'order-9' });
+      expect(created).toBe(true);
+      const result = await engine.wait(runId, { timeoutMs: 30_000 });
+      expect(result).toMatchObject({ runId, status: 'succeeded', rollback: 'none', compensations: [] });
+      expect(Object.keys(result.tasks)).toEqual(['credit_check', 'fraud_detection', 'final_decision']);
+      const again = await engine.submit('loan_approval', input, { idempotencyKey: 'order-9' });
+      expect(again).toEqual({ runId, created: false });
+      const history = await engine.history(runId);
+      expect(history?.at(-1)?.type).toBe('run.succeeded');
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('takes compiled plans and handler functions, and goes on with a run after a reopen', async () => {
+    const dir = await stateDir();
+    let release: () => void = () => {};
+    const blocked = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const first = await openLocal({
+      workflows: [gated],
+      handlers: { a: () => 'A', b: () => blocked.then(() => 'B') },
+      stateDir: dir,
+    });
+    const { runId } = await first.submit('gated', { n: 1 });
+    await expect(first.wait(runId, { timeoutMs: 200 })).rejects.toMatchObject({ code: 'run.waitTimeout' });
+    await first.close();
+    release();
+    const second = await openLocal({
+      workflows: [gated],
+      handlers: { a: () => 'A2', b: () => 'B2' },
+      stateDir: dir,
+    });
+    try {
+      const result = await second.wait(runId, { timeoutMs: 30_000 });
+      // `a` was checkpointed before the close: it keeps its first output; `b` ran again after the reopen
+      expect(result.tasks).toMatchObject({ a: { output: 'A', attempts: 1 }, b: { output: 'B2' } });
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('rejects handlers that do not cover the workflows before anything runs', async () => {
+    await expect(
+      openLocal({ workflows: [gated], handlers: { a: () => 1 }, stateDir: await stateDir() }),
+    ).rejects.toMatchObject({ code: 'handlers.missing' });
+  });
+
+  it('rejects a workflows path that does not exist', async () => {
+    await expect(
+      openLocal({ workflows: 'no/such/dir', handlers: {}, stateDir: await stateDir() }),
+    ).rejects.toMatchObject({ code: 'workflow.unreadable' });
+  });
+});
