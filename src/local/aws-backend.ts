@@ -31,7 +31,12 @@ export interface AwsBackendOptions {
  */
 export async function openAwsBackend(options: AwsBackendOptions): Promise<LocalBackend> {
   const dynamodb = new DynamoDBClient(options.dynamodbEndpoint ? { endpoint: options.dynamodbEndpoint } : {});
-  const sqs = new SQSClient(options.sqsEndpoint ? { endpoint: options.sqsEndpoint } : {});
+  // Requests go to the configured endpoint, not to the host in the queue URL (emulators such as LocalStack
+  // and fauxqs answer with URLs under a host name of their own; on AWS the two are the same).
+  const sqs = new SQSClient({
+    useQueueUrlAsEndpoint: false,
+    ...(options.sqsEndpoint ? { endpoint: options.sqsEndpoint } : {}),
+  });
   const tableName = options.tableName ?? 'weft';
   try {
     await ensureTable(dynamodb, tableName);
@@ -70,7 +75,7 @@ function awsSetupError(error: unknown): unknown {
   if (!(error instanceof Error)) return error;
   const fix =
     'set AWS_REGION and credentials (aws configure, AWS_PROFILE), or point AWS_ENDPOINT_URL at LocalStack or DynamoDB Local';
-  if (error.name === 'CredentialsProviderError' || /region is missing/i.test(error.message)) {
+  if (error.name === 'CredentialsProviderError' || /region (is missing|not accepted)/i.test(error.message)) {
     return new UserInputError('aws.config', `--backend aws: ${error.message}: ${fix}`, { cause: error });
   }
   const code = (error as { code?: unknown }).code;

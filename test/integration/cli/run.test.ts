@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { describe, expect, inject, it } from 'vitest';
 import { calls, FIXTURES, HANDLERS, runArgs, weft, workspace } from './weft-cli.ts';
@@ -114,6 +115,45 @@ describe('weft run', () => {
     const status = await weft(['status', runId, '--state-dir', stateDir, ...endpoint]);
     expect(status.code, status.stderr).toBe(0);
     expect(JSON.parse(status.stdout)).toMatchObject({ runId, status: 'succeeded', workflow: 'diamond' });
+  });
+
+  it('runs with --backend aws where the AWS SDK variables point, creating the table and queue', async () => {
+    const suffix = randomUUID().slice(0, 8);
+    const env = {
+      AWS_ENDPOINT_URL_DYNAMODB: inject('dynamodbEndpoint'),
+      AWS_ENDPOINT_URL_SQS: inject('sqsEndpoint'),
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      WEFT_TABLE: `weft-cli-${suffix}`,
+      WEFT_QUEUE: `weft-cli-${suffix}`,
+    };
+    const { stateDir, log } = await workspace();
+    const args = runArgs(
+      'diamond.yaml',
+      JSON.stringify({ log }),
+      '--backend',
+      'aws',
+      '--state-dir',
+      stateDir,
+    );
+    const ran = await weft(args, env);
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(existsSync(stateDir)).toBe(false);
+    const { runId } = JSON.parse(ran.stdout) as { runId: string };
+    const status = await weft(['status', runId, '--backend', 'aws'], env);
+    expect(JSON.parse(status.stdout)).toMatchObject({ runId, status: 'succeeded', workflow: 'diamond' });
+  });
+
+  it('rejects --backend aws without a region, naming the fix: exit 1', async () => {
+    const { stateDir } = await workspace();
+    const outcome = await weft(
+      [...runArgs('diamond.yaml', '{}', '--backend', 'aws', '--state-dir', stateDir)],
+      { AWS_REGION: '', AWS_DEFAULT_REGION: '', AWS_CONFIG_FILE: '/nonexistent', AWS_PROFILE: '' },
+    );
+    expect(outcome.code).toBe(1);
+    expect(outcome.stderr).toMatch(/^weft: --backend aws: .*set AWS_REGION/);
+    expect(outcome.stderr).not.toContain('    at ');
   });
 
   it('returns the same run for the same --run-id without running a task again', async () => {

@@ -34,13 +34,14 @@ export function useBackend(name: string | undefined): void {
 }
 
 /** Starts `node bin/weft.js <args>` from the repository root. */
-export function spawnWeft(args: readonly string[]): WeftProcess {
+export function spawnWeft(args: readonly string[], env: Readonly<Record<string, string>> = {}): WeftProcess {
   const child = spawn(process.execPath, ['bin/weft.js', ...args], {
     cwd: ROOT,
     env: {
       ...process.env,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       ...(backend === undefined ? {} : { WEFT_BACKEND: backend }),
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -64,8 +65,11 @@ export function runArgs(fixture: string, input: string, ...rest: readonly string
 }
 
 /** Runs `weft <args>` to completion. */
-export function weft(args: readonly string[]): Promise<WeftOutcome> {
-  return spawnWeft(args).done;
+export function weft(
+  args: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+): Promise<WeftOutcome> {
+  return spawnWeft(args, env).done;
 }
 
 /** A fresh directory for one test: state dir, handler log, gate files. */
