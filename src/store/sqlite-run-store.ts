@@ -115,8 +115,13 @@ export class SqliteRunStore implements RunStore {
     options: SqliteRunStoreOptions = {},
   ) {
     this.db = typeof database === 'string' ? openDatabase(database, options) : database;
-    if (typeof database !== 'string') configure(database, options);
-    migrate(this.db);
+    try {
+      if (typeof database !== 'string') configure(database, options);
+      migrate(this.db);
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
     const db = this.db;
     this.begin = db.prepare('BEGIN IMMEDIATE');
     this.commit = db.prepare('COMMIT');
