@@ -19,13 +19,14 @@ export type Part =
   | 'idle'
   | 'other';
 
-interface ProfileNode {
+export interface ProfileNode {
   readonly id: number;
-  readonly callFrame: { readonly url: string; readonly functionName: string };
+  readonly callFrame: { readonly url: string; readonly functionName: string; readonly lineNumber?: number };
   readonly children?: readonly number[];
 }
 
-interface Profile {
+/** A V8 CPU profile (`.cpuprofile`), the parts read here. */
+export interface Profile {
   readonly nodes: readonly ProfileNode[];
   readonly samples?: readonly number[];
   readonly timeDeltas?: readonly number[];
@@ -130,8 +131,8 @@ export function splitProfile(profile: Profile): Record<Part, number> {
   return totals;
 }
 
-/** Profiles the main thread until the returned function is called, which resolves to the split. */
-export async function startCpuSplit(): Promise<() => Promise<Record<Part, number>>> {
+/** Profiles the main thread until the returned function is called, which resolves to the profile. */
+export async function startCpuProfile(): Promise<() => Promise<Profile>> {
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');
@@ -140,6 +141,12 @@ export async function startCpuSplit(): Promise<() => Promise<Record<Part, number
   return async () => {
     const { profile } = (await session.post('Profiler.stop')) as { profile: Profile };
     session.disconnect();
-    return splitProfile(profile);
+    return profile;
   };
+}
+
+/** Profiles the main thread until the returned function is called, which resolves to the split. */
+export async function startCpuSplit(): Promise<() => Promise<Record<Part, number>>> {
+  const stop = await startCpuProfile();
+  return async () => splitProfile(await stop());
 }

@@ -29,6 +29,17 @@ export function chainPlan(depth: number): Plan {
   return loadPlan(`${lines.join('\n')}\n`, `chain_${depth}.yaml`);
 }
 
+/** The request's example input for `loan_approval` (the no-op handlers ignore it). */
+export const LOAN_INPUT = {
+  applicant: {
+    id: 'A-1001',
+    name: 'Ada Lovelace',
+    country: 'GB',
+    annual_income: 86000,
+    requested_amount: 25000,
+  },
+};
+
 /** The request's example workflow, as `npm start` runs it. */
 export function loanApprovalPlan(): Promise<Plan> {
   return readPlanFile(join(import.meta.dirname, '..', 'examples', 'loan_approval', 'workflow.yaml'));

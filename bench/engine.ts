@@ -2,35 +2,54 @@
  * `npm run bench -- engine [--runs N] [--concurrency N] [--workers N] [--scenarios a,b]`: the durable engine
  * on in-process dynalite and fauxqs with no-op handlers. Prints throughput, dispatch latency, DynamoDB and
  * SQS requests per task (counted by an SDK middleware, cross-checked against the requests the emulators
- * received) and the AWS cost they imply; writes bench/results/engine.json.
+ * received) and the AWS cost they imply; writes bench/results/engine.json. With `--backend sqlite|emulators`
+ * it runs the embedded backend's workloads instead (bench/engine-backend.ts).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { SQLITE_SYNCHRONOUS, type SqliteSynchronous } from '../src/local/backend.ts';
 import type { Plan } from '../src/workflow/plan.ts';
 import { type ScenarioFigures, scenarioFigures } from './engine-figures.ts';
 import { breakdownTable, cpuSplitTable, figuresTable } from './engine-report.ts';
 import { runScenario, type ScenarioSpec } from './engine-scenario.ts';
 import { type EngineStack, startEngineStack } from './engine-stack.ts';
-import { chainPlan, fanInPlan, loanApprovalPlan, noopHandlers } from './engine-workflows.ts';
+import { chainPlan, fanInPlan, LOAN_INPUT, loanApprovalPlan, noopHandlers } from './engine-workflows.ts';
 import { integerOption, type OptionValue, parseBenchOptions } from './options.ts';
 
 /** The request's production figure, for comparison. */
 const PRODUCTION_RUNS_PER_SECOND = 300;
 const SCENARIOS = ['loan_approval', 'loan_approval_serial', 'fan_in', 'chain'] as const;
+const BACKENDS = ['sqlite', 'emulators'] as const;
 
-const USAGE = `usage: npm run bench -- engine [--runs N] [--concurrency N] [--fan-in-runs N] [--chain-runs N]
-       [--workers N] [--scenarios ${SCENARIOS.join(',')}]
-  --runs          loan_approval runs (default 1000)
-  --concurrency   loan_approval runs in flight at a time (default 50)
+const USAGE = `usage: npm run bench -- engine [--backend sqlite|emulators] [--synchronous normal|full] [--runs N]
+       [--concurrency N] [--fan-in-runs N] [--chain-runs N] [--workers N] [--scenarios ${SCENARIOS.join(',')}]
+       [--emulators process|child] [--profile]
+  --backend       run the embedded backend's workloads on sqlite or emulators instead of the scenarios: W1
+                  loan_approval with --concurrency runs in flight, W2 the 100-deep chain and W3 the
+                  1 -> 200 -> 1 fan-in one run at a time, with the issue's targets; writes
+                  bench/results/engine-<backend>.json (without it: the scenarios, bench/results/engine.json)
+  --synchronous   sqlite's durability: normal (default) or full (engine-sqlite-full.json)
+  --runs          loan_approval runs (default 1000; with --backend sqlite 2000, emulators 200)
+  --concurrency   loan_approval runs in flight at a time (default 50; with --backend 32)
                   (loan_approval_serial: one at a time, min(100, --runs) runs, unsaturated)
-  --fan-in-runs   runs of the 200-wide fan-in, one at a time (default 5)
-  --chain-runs    runs of the 100-deep chain, one at a time (default 3)
-  --workers       messages the worker processes at once, as the event source mapping's concurrency (default 50)
+  --fan-in-runs   runs of the 200-wide fan-in, one at a time (default 5; with --backend sqlite 20, emulators 3)
+  --chain-runs    runs of the 100-deep chain, one at a time (default 3; with --backend sqlite 20, emulators 3)
+  --workers       messages the worker processes at once, as the event source mapping's concurrency (default 50;
+                  with --backend sqlite 32: the in-process queue's concurrency)
   --emulators     where dynalite and fauxqs run: process (default, as weft run does) or child (their own
                   process: their CPU is measured apart from the engine's)
   --help          this text
-  --profile       sample the CPU while the runs are in flight and split it: emulators, SDK, engine, Node`;
+  --profile       sample the CPU while the runs are in flight and split it: emulators, SDK, engine, Node
+                  (with --backend: top functions by self time and files by inclusive time, and a
+                  bench/results/engine-<backend>-<workload>.cpuprofile per workload)`;
+
+/** Defaults of the counts, for the scenarios and for each backend's workloads. */
+const DEFAULTS = {
+  scenarios: { runs: 1000, concurrency: 50, fanInRuns: 5, chainRuns: 3, workers: 50 },
+  sqlite: { runs: 2000, concurrency: 32, fanInRuns: 20, chainRuns: 20, workers: 32 },
+  emulators: { runs: 200, concurrency: 32, fanInRuns: 3, chainRuns: 3, workers: 50 },
+} as const;
 
 interface Options {
   readonly runs: number;
@@ -42,10 +61,24 @@ interface Options {
   readonly profile: boolean;
   readonly help: boolean;
   readonly emulators: 'process' | 'child';
+  /** The workloads' backend; absent: the scenarios on the emulators. */
+  readonly backend?: (typeof BACKENDS)[number];
+  /** `--backend sqlite` only. */
+  readonly synchronous?: SqliteSynchronous;
 }
 
 function positive(name: string, value: OptionValue, fallback: number): number {
   return integerOption(name, value, fallback, 1, USAGE);
+}
+
+function oneOf<T extends string>(name: string, value: OptionValue, allowed: readonly T[]): T | undefined {
+  if (value === undefined) return undefined;
+  if (!(allowed as readonly OptionValue[]).includes(value)) {
+    throw new Error(
+      `--${name} must be ${allowed.map((a) => `'${a}'`).join(' or ')}, not '${String(value)}'\n${USAGE}`,
+    );
+  }
+  return value as T;
 }
 
 /** Parses the benchmark's options; a mistake is an Error carrying the usage. */
@@ -53,6 +86,8 @@ export function parseOptions(args: readonly string[]): Options {
   const values = parseBenchOptions(
     args,
     {
+      backend: { type: 'string' },
+      synchronous: { type: 'string' },
       runs: { type: 'string' },
       concurrency: { type: 'string' },
       'fan-in-runs': { type: 'string' },
@@ -70,32 +105,35 @@ export function parseOptions(args: readonly string[]): Options {
     .map((s) => s.trim());
   const unknown = scenarios.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
   if (unknown.length > 0) throw new Error(`unknown scenario '${unknown.join("', '")}'\n${USAGE}`);
-  const emulators = values.emulators ?? 'process';
-  if (emulators !== 'process' && emulators !== 'child') {
-    throw new Error(`--emulators must be 'process' or 'child', not '${String(emulators)}'\n${USAGE}`);
+  const emulators = oneOf('emulators', values.emulators, ['process', 'child'] as const) ?? 'process';
+  const backend = oneOf('backend', values.backend, BACKENDS);
+  const synchronous = oneOf('synchronous', values.synchronous, SQLITE_SYNCHRONOUS);
+  if (backend !== undefined && values.scenarios !== undefined) {
+    throw new Error(
+      `--scenarios picks the emulator scenarios; with --backend the workloads W1 to W3 run\n${USAGE}`,
+    );
   }
+  if (synchronous !== undefined && backend !== 'sqlite') {
+    throw new Error(`--synchronous is SQLite's setting: use it with --backend sqlite\n${USAGE}`);
+  }
+  if (backend === 'sqlite' && values.emulators !== undefined) {
+    throw new Error(`--emulators places the emulators: not with --backend sqlite\n${USAGE}`);
+  }
+  const defaults = DEFAULTS[backend ?? 'scenarios'];
   return {
     emulators,
-    runs: positive('runs', values.runs, 1000),
-    concurrency: positive('concurrency', values.concurrency, 50),
-    fanInRuns: positive('fan-in-runs', values['fan-in-runs'], 5),
-    chainRuns: positive('chain-runs', values['chain-runs'], 3),
-    workers: positive('workers', values.workers, 50),
+    runs: positive('runs', values.runs, defaults.runs),
+    concurrency: positive('concurrency', values.concurrency, defaults.concurrency),
+    fanInRuns: positive('fan-in-runs', values['fan-in-runs'], defaults.fanInRuns),
+    chainRuns: positive('chain-runs', values['chain-runs'], defaults.chainRuns),
+    workers: positive('workers', values.workers, defaults.workers),
     scenarios: scenarios as Options['scenarios'],
     profile: values.profile === true,
     help: values.help === true,
+    ...(backend === undefined ? {} : { backend }),
+    ...(backend === 'sqlite' ? { synchronous: synchronous ?? 'normal' } : {}),
   };
 }
-
-const LOAN_INPUT = {
-  applicant: {
-    id: 'A-1001',
-    name: 'Ada Lovelace',
-    country: 'GB',
-    annual_income: 86000,
-    requested_amount: 25000,
-  },
-};
 
 function specs(options: Options, plans: Record<(typeof SCENARIOS)[number], Plan>): ScenarioSpec[] {
   const all: Record<(typeof SCENARIOS)[number], ScenarioSpec> = {
@@ -152,6 +190,11 @@ export async function run(args: readonly string[] = []): Promise<void> {
   const options = parseOptions(args);
   if (options.help) {
     process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  if (options.backend !== undefined) {
+    const { runWorkloads } = await import('./engine-backend.ts');
+    await runWorkloads({ ...options, backend: options.backend });
     return;
   }
   const loadBefore = loadavg().map((n) => n.toFixed(1));
