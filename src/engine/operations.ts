@@ -79,6 +79,22 @@ export interface CopyEdgeOp {
   readonly lamport: number;
 }
 
+/**
+ * The edge into a dependent whose only dependency is `from`, folded into that dependent's claim: copies the
+ * output and claims the task for `owner` in one write, so the worker that checkpointed `from` runs it next
+ * without a separate claim. Refused when anything touched the dependent before (a skip by the rollback, an
+ * earlier edge): the caller then falls back to `copyEdge` and the usual claim.
+ */
+export interface ClaimByEdgeOp extends CopyEdgeOp {
+  readonly owner: string;
+  readonly now: number;
+  readonly leaseUntil: number;
+  /** The claim's Lamport time (after the edge's). */
+  readonly claimLamport: number;
+  /** The dependent's `task.claimed` entry. */
+  readonly event: StoredEvent;
+}
+
 /** The rollback marks a task that never started as `skipped`; refused if a claim got there first. */
 export interface SkipTaskOp extends TaskRefOp, Stamped, Expiring {}
 

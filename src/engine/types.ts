@@ -96,6 +96,27 @@ export interface TaskMessage {
   readonly lamport: number;
   /** Epoch ms when the task became ready: scheduling latency is measured from it. */
   readonly readyAt: number;
+  /**
+   * What the worker needs of the run, immutable for its life, so that it need not read the run item: its
+   * workflow and plan version, and its input (JSON text) when small enough to travel in the message.
+   */
+  readonly run?: RunContextHint;
+}
+
+/** A run's immutable facts, as a task message carries them. */
+export interface RunContextHint {
+  readonly workflow: string;
+  readonly planVersion: string;
+  readonly input?: string;
+}
+
+/** What an attempt needs of its run: immutable for the run's life (the status is not part of it). */
+export interface RunContext {
+  readonly runId: string;
+  readonly workflow: string;
+  readonly planVersion: string;
+  /** JSON text of the run's input. */
+  readonly input: string;
 }
 
 /**

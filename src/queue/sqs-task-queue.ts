@@ -49,6 +49,9 @@ const messageSchema = z.union([
     kind: z.enum(['task', 'compensate']),
     lamport: z.number().int().nonnegative(),
     readyAt: z.number(),
+    run: z
+      .object({ workflow: z.string().min(1), planVersion: z.string().min(1), input: z.string().optional() })
+      .optional(),
   }),
   z.object({ runId: z.string().min(1), kind: z.literal('deadline'), deadlineAt: z.number() }),
 ]);

@@ -1,52 +1,127 @@
-import type { TaskMessage } from '../engine/types.ts';
-import type { Plan } from '../workflow/plan.ts';
+import { leaseMs } from '../engine/limits.ts';
+import type { RunContext, StoredEvent, TaskMessage, TaskRecord } from '../engine/types.ts';
+import type { Plan, PlannedTask } from '../workflow/plan.ts';
 import { expiresAt, fault, isoNow, type RuntimeDeps } from './deps.ts';
 import { sendDispatches } from './dispatch.ts';
 import { driveRollback } from './rollback.ts';
+import { taskMessage } from './run-context.ts';
+
+/** Whether, and how many, dependents a checkpoint may continue in this worker. */
+export interface Continuation {
+  /** Dependents one checkpoint continues here at most. */
+  readonly slots: number;
+  /** Whether a continued attempt of this task would end before the worker must stop. */
+  fits(task: PlannedTask): boolean;
+}
 
 /**
  * After a checkpoint: one conditional write per outgoing edge copies the output onto the dependent and
- * counts it; the write that completes a dependent's set dispatches it. A sink is counted on the run, and
- * the count that completes the sinks finishes the run. Replays (redelivery, recovery) count nothing twice.
+ * counts it; the write that completes a dependent's set makes it ready. A ready dependent is claimed for
+ * this worker while `continuation` has slots and time (a one-dependency task by the edge write itself,
+ * `claimByEdge`; a join by a claim after its last edge) and returned, to be run here; the others are sent
+ * to the queue in one batch. A sink is counted on the run, and the count that completes the sinks
+ * finishes the run. Replays (redelivery, recovery) count nothing twice.
  */
 export async function advance(
   deps: RuntimeDeps,
   plan: Plan,
-  runId: string,
+  run: RunContext,
   taskId: string,
   output: string,
   lamport: number,
-  only?: readonly string[],
-): Promise<boolean> {
+  options: { readonly only?: readonly string[]; readonly continuation?: Continuation } = {},
+): Promise<TaskRecord[]> {
   const planned = plan.tasks[taskId];
-  if (!planned) return false;
-  if (planned.dependents.length === 0) return countSink(deps, plan, runId, taskId, lamport);
-  const targets = only ?? planned.dependents;
+  if (!planned) return [];
+  if (planned.dependents.length === 0) {
+    await countSink(deps, plan, run.runId, taskId, lamport);
+    return [];
+  }
+  const runId = run.runId;
+  const targets = options.only ?? planned.dependents;
+  let slots = options.continuation?.slots ?? 0;
+  // taken before any await, so the fan-out's writes can go out side by side
+  const takeSlot = (dependent: PlannedTask): boolean => {
+    if (slots <= 0 || !options.continuation?.fits(dependent)) return false;
+    slots -= 1;
+    return true;
+  };
   const ready: TaskMessage[] = [];
+  const continued: TaskRecord[] = [];
   await Promise.all(
     targets.map(async (to) => {
+      const dependent = plan.tasks[to];
+      if (!dependent) return;
+      const here = takeSlot(dependent);
+      if (here && dependent.deps.length === 1) {
+        const now = deps.now();
+        const claimLamport = lamport + 1;
+        const claimed = await deps.store.claimByEdge({
+          runId,
+          from: taskId,
+          to,
+          output,
+          lamport,
+          owner: deps.owner,
+          now,
+          leaseUntil: now + leaseMs(dependent),
+          claimLamport,
+          event: claimedEvent(deps, claimLamport),
+        });
+        if (claimed.ok) {
+          fault(deps, 'afterEdgeClaim', { runId, taskId: to });
+          deps.metrics.schedulingLatency(0);
+          continued.push(claimed.record);
+          return;
+        }
+        // touched before (a rollback's skip, a replayed edge): the plain edge sorts it out
+      }
       const outcome = await deps.store.copyEdge({ runId, from: taskId, to, output, lamport });
       // refused: this edge was counted before (a replay); whoever completed the set dispatched it
-      if (!outcome.ok) return;
-      const dependent = plan.tasks[to];
-      if (!dependent || outcome.record.depsDone.length !== dependent.deps.length) return;
-      const seen = Object.values(outcome.record.depLamports);
-      ready.push({
-        runId,
-        taskId: to,
-        kind: 'task',
-        lamport: Math.max(lamport, ...seen),
-        readyAt: deps.now(),
-      });
+      if (!outcome.ok || outcome.record.depsDone.length !== dependent.deps.length) return;
+      const readyLamport = Math.max(lamport, ...Object.values(outcome.record.depLamports));
+      const message = taskMessage(run, to, readyLamport, deps.now());
+      const claimed = here && (await claimHere(deps, dependent, message));
+      if (claimed) continued.push(claimed);
+      else ready.push(message);
     }),
   );
-  if (ready.length === 0) return false;
-  fault(deps, 'beforeDispatch', { runId, taskId });
-  await sendDispatches(deps, ready);
-  return false;
+  if (ready.length > 0) {
+    fault(deps, 'beforeDispatch', { runId, taskId });
+    await sendDispatches(deps, ready);
+  }
+  return continued;
 }
 
-async function countSink(
+/** A `task.claimed` history entry for this worker. */
+export function claimedEvent(deps: RuntimeDeps, lamport: number): StoredEvent {
+  return { type: 'task.claimed', lamport, at: isoNow(deps), detail: { owner: deps.owner } };
+}
+
+/** Claims a dependent its last edge made ready, for this worker; undefined if another got it first. */
+async function claimHere(
+  deps: RuntimeDeps,
+  dependent: PlannedTask,
+  message: TaskMessage,
+): Promise<TaskRecord | undefined> {
+  const now = deps.now();
+  const lamport = message.lamport + 1;
+  const outcome = await deps.store.claimTask({
+    runId: message.runId,
+    taskId: dependent.id,
+    owner: deps.owner,
+    now,
+    leaseUntil: now + leaseMs(dependent),
+    lamport,
+    depCount: dependent.deps.length,
+    event: claimedEvent(deps, lamport),
+  });
+  if (!outcome.ok) return undefined;
+  deps.metrics.schedulingLatency(0);
+  return outcome.record;
+}
+
+export async function countSink(
   deps: RuntimeDeps,
   plan: Plan,
   runId: string,

@@ -12,7 +12,7 @@ import { DynamoDbRunStore } from '../store/dynamodb-run-store.ts';
 import type { RunStore } from '../store/run-store.ts';
 import type { Plan } from '../workflow/plan.ts';
 import { handleDeadline } from './deadline.ts';
-import type { FaultPoint, FaultSite, LambdaInvoker, RuntimeDeps } from './deps.ts';
+import type { FaultPoint, FaultSite, HandleOptions, LambdaInvoker, RuntimeDeps } from './deps.ts';
 import { executeCompensation } from './execute-compensation.ts';
 import { executeTask } from './execute-task.ts';
 import { lambdaInvoker } from './lambda-invoker.ts';
@@ -38,6 +38,11 @@ export interface RuntimeConfig {
    * that has its handler (local processes sharing a state dir). Default: every task.
    */
   readonly accepts?: (plan: Plan, taskId: string, kind: 'task' | 'compensate') => boolean;
+  /**
+   * Dependents one checkpoint continues in this worker at most (eager continuation), unless a message's
+   * handling says otherwise. Default 4; 0 sends every ready dependent through the queue.
+   */
+  readonly continuations?: number;
   /** Default: no-op. */
   readonly metrics?: EngineMetrics;
   /** Default: silent. */
@@ -103,6 +108,7 @@ export function createRuntime(
     owner: config.owner ?? `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`,
     ...(config.isOwnerAlive ? { isOwnerAlive: config.isOwnerAlive } : {}),
     ...(config.accepts ? { accepts: config.accepts } : {}),
+    ...(config.continuations === undefined ? {} : { continuations: config.continuations }),
     ...(config.invokeLambda ? { invokeLambda: config.invokeLambda } : {}),
     metrics: config.metrics ?? noopMetrics,
     logger: config.logger ?? silentLogger,
@@ -124,20 +130,20 @@ export function runtimeFromDeps(deps: RuntimeDeps): Runtime {
     const plan = await planFor(deps, state.run.workflow, state.run.planVersion);
     return runView(plan, state.run, state.tasks);
   };
-  const handle = async (message: QueueMessage): Promise<void> => {
+  const handle = async (message: QueueMessage, options: HandleOptions = {}): Promise<void> => {
     if (message.kind === 'deadline') await handleDeadline(deps, message);
     else if (message.kind === 'compensate') await executeCompensation(deps, message);
-    else await executeTask(deps, message);
+    else await executeTask(deps, message, options);
   };
   return {
     submit: (request) => submitRun(deps, request),
-    handleMessage: async (body) => {
+    handleMessage: async (body, options) => {
       const message = parseTaskMessage(body);
       if (!message) {
         deps.logger.warn('not a weft task message; dropped', { body: body.slice(0, 200) });
         return;
       }
-      await handle(message);
+      await handle(message, options);
     },
     handle,
     recover: () => recover(deps),

@@ -11,12 +11,21 @@ import type { HandlerRegistry, Json, PlanCatalog } from './types.ts';
 export type FaultPoint =
   | 'afterSubmit'
   | 'afterClaim'
+  | 'afterEdgeClaim'
   | 'afterHandler'
   | 'afterCheckpoint'
   | 'beforeDispatch'
   | 'afterStop'
   | 'afterCompensationClaim'
   | 'afterCompensationHandler';
+
+/** How one message is handled: the bounds of eager continuation. */
+export interface HandleOptions {
+  /** Epoch ms by which the handling must be over (a Lambda invocation's end); default: none. */
+  readonly deadlineAt?: number;
+  /** Dependents one checkpoint continues in this worker at most; default 4; 0 sends them all to the queue. */
+  readonly maxContinuations?: number;
+}
 
 /** Context of a fault: which run and task the worker was at. */
 export interface FaultSite {
@@ -37,6 +46,8 @@ export interface RuntimeDeps {
   readonly isOwnerAlive?: (owner: string) => boolean | Promise<boolean>;
   /** Whether this process takes on a task; a declined one is left claimable for another process. */
   readonly accepts?: (plan: Plan, taskId: string, kind: 'task' | 'compensate') => boolean;
+  /** Dependents one checkpoint continues here at most, when a message's handling does not say. */
+  readonly continuations?: number;
   readonly invokeLambda?: LambdaInvoker;
   readonly metrics: EngineMetrics;
   readonly logger: EngineLogger;

@@ -1,32 +1,34 @@
 import { explainTaskClaim } from '../engine/claim.ts';
 import { formatBytes, leaseMs, MAX_TAKEOVERS, outputLimitBytes, utf8Bytes } from '../engine/limits.ts';
 import { decideFailure, queueDelaySeconds } from '../engine/retry.ts';
-import type { RunRecord, TaskMessage, TaskRecord } from '../engine/types.ts';
-import type { PlannedTask } from '../workflow/plan.ts';
-import { advance } from './advance.ts';
+import type { RunContext, TaskMessage, TaskRecord } from '../engine/types.ts';
+import type { Plan, PlannedTask } from '../workflow/plan.ts';
+import { advance, type Continuation } from './advance.ts';
 import { runAttempt, toErrorView, withAutoRenew } from './attempt.ts';
 import { checkpointTask } from './checkpoint.ts';
 import { claimAttempt, depOutputs } from './claim-attempt.ts';
-import { expiresAt, fault, isoNow, type RuntimeDeps } from './deps.ts';
+import { expiresAt, fault, type HandleOptions, isoNow, type RuntimeDeps } from './deps.ts';
 import { sendDispatches } from './dispatch.ts';
 import { HandlerNotFoundError, OutputTooLargeError, TaskLostError, TaskTimeoutError } from './errors.ts';
 import { planFor } from './plans.ts';
 import { driveRollback, stopRun } from './rollback.ts';
+import { runContextFor, taskMessage } from './run-context.ts';
 import type { Json, TaskErrorView, TaskHandler } from './types.ts';
 
 /**
- * Runs one attempt of a task from its dispatch message: read the run once (is it still running, which
- * plan version), claim (one conditional write), run the handler, checkpoint (fenced on owner and attempt),
- * then advance along the edges. A failure is retried per the task's policy or stops the run.
+ * Runs one attempt of a task from its dispatch message: claim (one conditional write), run the handler,
+ * checkpoint (fenced on owner and attempt), then advance along the edges; a dependent the edge made ready
+ * is continued here (eager continuation) while `options` allow, without a hop through the queue. What the
+ * attempt needs of the run travels in the message (no read of the run item); a message without it reads
+ * the run once. A failure is retried per the task's policy or stops the run.
  */
-export async function executeTask(deps: RuntimeDeps, message: TaskMessage): Promise<void> {
-  const run = await deps.store.getRun(message.runId);
-  if (!run) {
-    deps.logger.warn('message for an unknown run dropped', { ...message });
-    return;
-  }
-  // a stopping run starts nothing new: the rollback marks this task skipped
-  if (run.status !== 'running') return;
+export async function executeTask(
+  deps: RuntimeDeps,
+  message: TaskMessage,
+  options: HandleOptions = {},
+): Promise<void> {
+  const run = await runContextFor(deps, message);
+  if (!run) return;
   const plan = await planFor(deps, run.workflow, run.planVersion);
   const planned = plan.tasks[message.taskId];
   if (!planned) {
@@ -37,23 +39,52 @@ export async function executeTask(deps: RuntimeDeps, message: TaskMessage): Prom
   if (deps.accepts && !deps.accepts(plan, planned.id, 'task')) return;
   const claimed = await claim(deps, planned, message);
   if (!claimed) return;
+  await continueFrom(deps, { run, plan, policy: continuation(deps, options) }, { planned, record: claimed });
+}
+
+/**
+ * Runs a claimed attempt, then every dependent it made ready here, a chain without recursion. A failure
+ * (the process dying) is raised once every branch has ended, so none is left running unobserved.
+ */
+async function continueFrom(deps: RuntimeDeps, scope: Scope, first: Claimed): Promise<void> {
+  const branches: Promise<void>[] = [];
+  let failure: { readonly error: unknown } | undefined;
+  try {
+    let current: Claimed | undefined = first;
+    while (current) {
+      const next = await attempt(deps, scope, current);
+      current = next[0];
+      for (const other of next.slice(1)) branches.push(continueFrom(deps, scope, other));
+    }
+  } catch (error) {
+    failure = { error };
+  }
+  const settled = await Promise.allSettled(branches);
+  if (failure) throw failure.error;
+  for (const branch of settled) if (branch.status === 'rejected') throw branch.reason;
+}
+
+/** One attempt of a claimed task; returns the dependents claimed for this worker to run next. */
+async function attempt(deps: RuntimeDeps, scope: Scope, claimed: Claimed): Promise<Claimed[]> {
+  const { run, plan } = scope;
+  const { planned, record } = claimed;
   const site = { runId: run.runId, taskId: planned.id };
   fault(deps, 'afterClaim', site);
-  if (claimed.takeovers > MAX_TAKEOVERS) {
-    await fail(deps, run, planned, claimed, toErrorView(new TaskLostError(planned.id, claimed.takeovers)));
-    return;
+  if (record.takeovers > MAX_TAKEOVERS) {
+    await fail(deps, run, planned, record, toErrorView(new TaskLostError(planned.id, record.takeovers)));
+    return [];
   }
-  const fence = { owner: deps.owner, attempt: claimed.attempt };
+  const fence = { owner: deps.owner, attempt: record.attempt };
   const startedAt = deps.now();
   const outcome = await runAttempt({
     run: (signal, heartbeat) =>
       resolveHandler(deps, planned)(
         {
           input: JSON.parse(run.input) as Json,
-          deps: depOutputs(planned, claimed),
+          deps: depOutputs(planned, record),
           runId: run.runId,
           taskId: planned.id,
-          attempt: claimed.attempt,
+          attempt: record.attempt,
         },
         { signal, heartbeat, idempotencyKey: `${run.runId}:${planned.id}` },
       ),
@@ -72,31 +103,31 @@ export async function executeTask(deps: RuntimeDeps, message: TaskMessage): Prom
   });
   fault(deps, 'afterHandler', site);
   if (outcome.kind === 'leaseLost' || outcome.kind === 'shutdown') {
-    deps.logger.warn(`attempt abandoned: ${outcome.kind}`, { ...site, attempt: claimed.attempt });
-    return;
+    deps.logger.warn(`attempt abandoned: ${outcome.kind}`, { ...site, attempt: record.attempt });
+    return [];
   }
   if (outcome.kind === 'timedOut') {
     const error = toErrorView(new TaskTimeoutError(planned.id, planned.timeoutMs ?? 0));
-    await fail(deps, run, planned, claimed, error);
-    return;
+    await fail(deps, run, planned, record, error);
+    return [];
   }
   if (outcome.kind === 'threw') {
-    await fail(deps, run, planned, claimed, outcome.error);
-    return;
+    await fail(deps, run, planned, record, outcome.error);
+    return [];
   }
   const output = serialise(outcome.value);
   if (typeof output !== 'string') {
-    await fail(deps, run, planned, claimed, output);
-    return;
+    await fail(deps, run, planned, record, output);
+    return [];
   }
   const limit = outputLimitBytes(plan, planned.id);
   const size = utf8Bytes(output);
   if (size > limit) {
     const error = new OutputTooLargeError(planned.id, size, limit, formatBytes(size), formatBytes(limit));
-    await fail(deps, run, planned, claimed, toErrorView(error));
-    return;
+    await fail(deps, run, planned, record, toErrorView(error));
+    return [];
   }
-  const lamport = claimed.lamport + 1;
+  const lamport = record.lamport + 1;
   const checkpointed = await checkpointTask(deps, {
     runId: run.runId,
     taskId: planned.id,
@@ -104,14 +135,26 @@ export async function executeTask(deps: RuntimeDeps, message: TaskMessage): Prom
     output,
     lamport,
   });
-  if (!checkpointed) return;
+  if (!checkpointed) return [];
   deps.metrics.taskFinished(planned.id, 'succeeded', deps.now() - startedAt);
   fault(deps, 'afterCheckpoint', site);
   if (checkpointed.stopping) {
     await driveRollback(deps, run.runId);
-    return;
+    return [];
   }
-  await advance(deps, plan, run.runId, planned.id, output, lamport);
+  const next = await advance(deps, plan, run, planned.id, output, lamport, { continuation: scope.policy });
+  return next.map((r) => ({ planned: plan.tasks[r.taskId] as PlannedTask, record: r }));
+}
+
+/** How many dependents one checkpoint may continue here, and when there is no time left for one. */
+function continuation(deps: RuntimeDeps, options: HandleOptions): Continuation {
+  const deadlineAt = options.deadlineAt;
+  return {
+    slots: options.maxContinuations ?? deps.continuations ?? DEFAULT_CONTINUATIONS,
+    // a continued attempt must end (its timeout) before the invocation does, with a margin to record it
+    fits: (task) =>
+      deadlineAt === undefined || deps.now() + (task.timeoutMs ?? 0) + CONTINUATION_MARGIN_MS < deadlineAt,
+  };
 }
 
 async function claim(
@@ -136,6 +179,24 @@ async function claim(
   if (claimed) deps.metrics.schedulingLatency(claimed.claimedAt - message.readyAt);
   return claimed?.record;
 }
+
+/** A task claimed for this worker, with its plan entry. */
+interface Claimed {
+  readonly planned: PlannedTask;
+  readonly record: TaskRecord;
+}
+
+/** What the attempts continued from one message share. */
+interface Scope {
+  readonly run: RunContext;
+  readonly plan: Plan;
+  readonly policy: Continuation;
+}
+
+/** Dependents one checkpoint continues here at most, by default; the rest go through the queue. */
+const DEFAULT_CONTINUATIONS = 4;
+/** Time kept, past a continued attempt's timeout, to record its outcome before the invocation ends. */
+const CONTINUATION_MARGIN_MS = 5_000;
 
 function resolveHandler(deps: RuntimeDeps, planned: PlannedTask): TaskHandler {
   if (planned.lambda !== undefined) {
@@ -164,7 +225,7 @@ function serialise(value: unknown): string | TaskErrorView {
 /** A failed attempt: retried after a backoff when the policy allows, else the task fails and the run stops. */
 async function fail(
   deps: RuntimeDeps,
-  run: RunRecord,
+  run: RunContext,
   planned: PlannedTask,
   claimed: TaskRecord,
   error: TaskErrorView,
@@ -200,11 +261,7 @@ async function fail(
       await driveRollback(deps, run.runId);
       return;
     }
-    await sendDispatches(
-      deps,
-      [{ runId: run.runId, taskId: planned.id, kind: 'task', lamport, readyAt: dueAt }],
-      queueDelaySeconds(dueAt, now),
-    );
+    await sendDispatches(deps, [taskMessage(run, planned.id, lamport, dueAt)], queueDelaySeconds(dueAt, now));
     return;
   }
   const outcome = await deps.store.endTask({

@@ -9,7 +9,7 @@ export {
   type RuntimeConfig,
 } from './aws-runtime.ts';
 export { planCatalog } from './catalog.ts';
-export type { FaultPoint, FaultSite } from './deps.ts';
+export type { FaultPoint, FaultSite, HandleOptions } from './deps.ts';
 export {
   HandlerNotFoundError,
   OutputTooLargeError,

@@ -5,7 +5,7 @@ import { queueDelaySeconds } from '../engine/retry.ts';
 import type { TaskRecord } from '../engine/types.ts';
 import type { RunState } from '../store/run-store.ts';
 import type { Plan } from '../workflow/plan.ts';
-import { advance, finishRun } from './advance.ts';
+import { advance, countSink, finishRun } from './advance.ts';
 import { toErrorView } from './attempt.ts';
 import { workflowTimeout } from './deadline.ts';
 import { expiresAt, isoNow, type RuntimeDeps } from './deps.ts';
@@ -13,6 +13,7 @@ import { sendDispatches } from './dispatch.ts';
 import { TaskLostError } from './errors.ts';
 import { planFor } from './plans.ts';
 import { driveRollback, stopRun } from './rollback.ts';
+import { contextOf, taskMessage } from './run-context.ts';
 import type { RecoveryReport } from './types.ts';
 
 interface Tally {
@@ -89,13 +90,9 @@ async function apply(
       await sendDispatches(
         deps,
         [
-          {
-            runId,
-            taskId: command.taskId,
-            kind: command.compensation ? 'compensate' : 'task',
-            lamport,
-            readyAt: now,
-          },
+          command.compensation
+            ? { runId, taskId: command.taskId, kind: 'compensate', lamport, readyAt: now }
+            : taskMessage(contextOf(state.run), command.taskId, lamport, now),
         ],
         command.dueAt === undefined ? 0 : queueDelaySeconds(command.dueAt, now),
       );
@@ -120,7 +117,7 @@ async function apply(
       };
       if (command.compensation) {
         const released = await deps.store.releaseCompensation({ ...key, lamport, event });
-        if (released.ok) await redispatch(deps, runId, command.taskId, 'compensate', lamport, tally);
+        if (released.ok) await redispatch(deps, state, command.taskId, 'compensate', lamport, tally);
         return;
       }
       if (record && record.takeovers + 1 > MAX_TAKEOVERS) {
@@ -129,20 +126,22 @@ async function apply(
       }
       const released = await deps.store.releaseTask({ ...key, lamport, event });
       if (released.ok && state.run.status === 'running') {
-        await redispatch(deps, runId, command.taskId, 'task', lamport, tally);
+        await redispatch(deps, state, command.taskId, 'task', lamport, tally);
       }
       return;
     }
     case 'edge': {
       const from = state.tasks.get(command.from);
       if (from?.output === undefined) return;
-      await advance(deps, plan, runId, command.from, from.output, from.lamport, [command.to]);
+      await advance(deps, plan, contextOf(state.run), command.from, from.output, from.lamport, {
+        only: [command.to],
+      });
       return;
     }
     case 'sink': {
       const from = state.tasks.get(command.taskId);
       if (from?.output === undefined) return;
-      if (await advance(deps, plan, runId, command.taskId, from.output, from.lamport)) tally.finalised += 1;
+      if (await countSink(deps, plan, runId, command.taskId, from.lamport)) tally.finalised += 1;
       return;
     }
     case 'finalise':
@@ -160,13 +159,19 @@ async function apply(
 
 async function redispatch(
   deps: RuntimeDeps,
-  runId: string,
+  state: RunState,
   taskId: string,
   kind: 'task' | 'compensate',
   lamport: number,
   tally: Tally,
 ): Promise<void> {
-  await sendDispatches(deps, [{ runId, taskId, kind, lamport, readyAt: deps.now() }]);
+  const now = deps.now();
+  const runId = state.run.runId;
+  await sendDispatches(deps, [
+    kind === 'task'
+      ? taskMessage(contextOf(state.run), taskId, lamport, now)
+      : { runId, taskId, kind, lamport, readyAt: now },
+  ]);
   tally.redispatched += 1;
 }
 

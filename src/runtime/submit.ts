@@ -6,6 +6,7 @@ import { fault, isoNow, type RuntimeDeps } from './deps.ts';
 import { sendMessages } from './dispatch.ts';
 import { RunConflictError, UnknownWorkflowError } from './errors.ts';
 import { savePlanOnce } from './plans.ts';
+import { taskMessage } from './run-context.ts';
 import type { SubmitRequest, SubmitResult } from './types.ts';
 
 const ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
@@ -77,7 +78,12 @@ export async function submitRun(deps: RuntimeDeps, request: SubmitRequest): Prom
   const deadline = deadlineEntry(plan, runId, createdAt, deps.now());
   await sendMessages(deps, [
     ...plan.roots.map((taskId) => ({
-      message: { runId, taskId, kind: 'task' as const, lamport: 1, readyAt: createdAt },
+      message: taskMessage(
+        { runId, workflow: plan.name, planVersion: plan.version, input },
+        taskId,
+        1,
+        createdAt,
+      ),
     })),
     ...(deadline ? [deadline] : []),
   ]);

@@ -4,6 +4,7 @@
  */
 import type { QueueMessage } from '../engine/types.ts';
 import type { Plan } from '../workflow/plan.ts';
+import type { HandleOptions } from './deps.ts';
 
 /** JSON values, as handlers receive and return them. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -149,10 +150,13 @@ export interface PlanCatalog {
 /** The use cases every entry point calls. */
 export interface Runtime {
   submit(request: SubmitRequest): Promise<SubmitResult>;
-  /** Processes one task-queue message body; a throw leaves the message for redelivery. */
-  handleMessage(body: string): Promise<void>;
+  /**
+   * Processes one task-queue message body, and the dependents it makes ready while `options` allow (eager
+   * continuation); a throw leaves the message for redelivery.
+   */
+  handleMessage(body: string, options?: HandleOptions): Promise<void>;
   /** Processes one task-queue message (an in-process queue hands them over without a body). */
-  handle(message: QueueMessage): Promise<void>;
+  handle(message: QueueMessage, options?: HandleOptions): Promise<void>;
   /** The recovery pass (the reaper): rebuilds lost dispatches and takes over expired leases. */
   recover(): Promise<RecoveryReport>;
   /** Requests cancellation; returns the run as it is afterwards, or undefined for an unknown run. */

@@ -14,6 +14,7 @@ import {
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type {
   CheckpointOp,
+  ClaimByEdgeOp,
   ClaimCompensationOp,
   ClaimTaskOp,
   CopyEdgeOp,
@@ -67,6 +68,7 @@ import type { CasOutcome, RunState, RunStore } from './run-store.ts';
 import { TABLE_SCHEMA } from './table-schema.ts';
 import {
   checkpointRequest,
+  claimByEdgeRequest,
   claimTaskRequest,
   copyEdgeRequest,
   endTaskRequest,
@@ -221,6 +223,10 @@ export class DynamoDbRunStore implements RunStore {
 
   copyEdge(op: CopyEdgeOp): TaskCas {
     return this.task('edge', copyEdgeRequest(this.on(op)));
+  }
+
+  claimByEdge(op: ClaimByEdgeOp): TaskCas {
+    return this.task('edgeClaim', claimByEdgeRequest(this.on(op)));
   }
 
   skipTask(op: SkipTaskOp): TaskCas {

@@ -5,6 +5,7 @@
  */
 import type {
   CheckpointOp,
+  ClaimByEdgeOp,
   ClaimCompensationOp,
   ClaimTaskOp,
   CopyEdgeOp,
@@ -60,6 +61,8 @@ export interface RunStore {
   retryTask(op: RetryTaskOp): TaskCas;
   endTask(op: EndTaskOp): TaskCas;
   copyEdge(op: CopyEdgeOp): TaskCas;
+  /** The edge into a one-dependency task, folded into its claim (see {@link ClaimByEdgeOp}). */
+  claimByEdge(op: ClaimByEdgeOp): TaskCas;
   skipTask(op: SkipTaskOp): TaskCas;
   flagStopping(op: TaskRefOp): TaskCas;
   releaseTask(op: ReleaseTaskOp): TaskCas;

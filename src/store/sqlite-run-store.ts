@@ -6,6 +6,7 @@
  */
 import type {
   CheckpointOp,
+  ClaimByEdgeOp,
   ClaimCompensationOp,
   ClaimTaskOp,
   CopyEdgeOp,
@@ -208,6 +209,10 @@ export class SqliteRunStore implements RunStore {
 
   async copyEdge(op: CopyEdgeOp): TaskCas {
     return this.change('edge', op.runId, op.to, TASKS, op, next.copyEdge);
+  }
+
+  async claimByEdge(op: ClaimByEdgeOp): TaskCas {
+    return this.change('edgeClaim', op.runId, op.to, TASKS, op, next.claimByEdge);
   }
 
   async skipTask(op: SkipTaskOp): TaskCas {

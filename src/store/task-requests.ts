@@ -5,6 +5,7 @@
 import type { UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type {
   CheckpointOp,
+  ClaimByEdgeOp,
   ClaimTaskOp,
   CopyEdgeOp,
   EndTaskOp,
@@ -184,6 +185,49 @@ export function copyEdgeRequest(e: OnTable<CopyEdgeOp>): UpdateCommandInput {
         ':taskId': e.to,
         ':dep': new Set([e.from]),
         ':depId': e.from,
+      },
+    },
+  );
+}
+
+/**
+ * The edge into a one-dependency task that also claims it for the worker that will continue with it: the
+ * item must be untouched (a rollback's skip, or an earlier edge, wins), and is created running with the
+ * dependency's output.
+ */
+export function claimByEdgeRequest(e: OnTable<ClaimByEdgeOp>): UpdateCommandInput {
+  return conditionalUpdate(
+    e.tableName,
+    { pk: runPk(e.runId), sk: taskSk(e.to) },
+    {
+      set: [
+        '#out = :output',
+        '#lam = :el',
+        '#st = :running',
+        '#owner = :owner',
+        'leaseUntil = :lease',
+        'attempt = :one',
+        'lamport = :l',
+        'taskId = :taskId',
+        'startedAt = :now',
+        'events = :ev',
+      ],
+      add: ['depsDone :dep'],
+      // untouched: nothing (skip, edge, claim) has written the item yet
+      condition: 'attribute_not_exists(#st)',
+      names: { '#out': depOutputAttr(e.from), '#lam': depLamportAttr(e.from) },
+      values: {
+        ':output': e.output,
+        ':el': e.lamport,
+        ':running': 'running',
+        ':owner': e.owner,
+        ':lease': e.leaseUntil,
+        ':one': 1,
+        ':l': e.claimLamport,
+        ':taskId': e.to,
+        ':now': e.now,
+        ':ev': [e.event],
+        ':dep': new Set([e.from]),
       },
     },
   );

@@ -24,6 +24,7 @@ export {
 } from './run.ts';
 export {
   checkpoint,
+  claimByEdge,
   claimTask,
   copyEdge,
   endTask,

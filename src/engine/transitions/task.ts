@@ -5,6 +5,7 @@
  */
 import type {
   CheckpointOp,
+  ClaimByEdgeOp,
   ClaimTaskOp,
   CopyEdgeOp,
   EndTaskOp,
@@ -112,6 +113,29 @@ export function copyEdge(current: Current, op: CopyEdgeOp): TaskRecord | undefin
     depsDone: withMember(base.depsDone, op.from),
     depOutputs: { ...base.depOutputs, [op.from]: op.output },
     depLamports: { ...base.depLamports, [op.from]: op.lamport },
+  };
+}
+
+/**
+ * An edge that also claims its dependent (whose only dependency it is): the dependent's record is created
+ * running, owned by the worker that will continue with it, with the dependency's output on it.
+ */
+export function claimByEdge(current: Current, op: ClaimByEdgeOp): TaskRecord | undefined {
+  // anything that touched the dependent first wins: a rollback's skip (the run is stopping), an earlier
+  // edge (a replay), a claim; the caller falls back to the plain edge, which sorts those out
+  if (current !== undefined) return undefined;
+  return {
+    ...newTask(op.to),
+    status: 'running',
+    owner: op.owner,
+    leaseUntil: op.leaseUntil,
+    attempt: 1,
+    depsDone: [op.from],
+    depOutputs: { [op.from]: op.output },
+    depLamports: { [op.from]: op.lamport },
+    lamport: op.claimLamport,
+    startedAt: op.now,
+    events: [op.event],
   };
 }
 

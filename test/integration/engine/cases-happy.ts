@@ -65,7 +65,7 @@ export function happyPathCases(endpoints: () => Endpoints): void {
       expect(view.tasks.join?.output).toEqual({ count: 200 });
     });
 
-    it('costs 2 + out-degree store writes per task, plus 1 per run (and on DynamoDB 1 read per task)', async () => {
+    it('costs a checkpoint and an edge per task, continued tasks claimed by their edge, no run read', async () => {
       const fan = plan(
         'workflow:\n  name: fan\n  tasks:\n    - id: a\n    - id: b\n      deps: [a]\n    - id: c\n      deps: [a]\n    - id: d\n      deps: [b, c]\n',
       );
@@ -90,17 +90,40 @@ export function happyPathCases(endpoints: () => Endpoints): void {
       );
       const { runId } = await runtime.submit({ workflow: 'fan', input: null });
       await bench.runToEnd(runtime, runId);
-      // 4 claims, 4 checkpoints, 4 edges and the only sink's count (which also ends the run), + its creation
+      // a is claimed from its message; b and c by the edges from a (continued in the same worker); d, a
+      // join, by a claim after its last edge; 4 checkpoints; the only sink's count also ends the run
       const tally = Object.fromEntries(
         [...new Set(writes)].map((k) => [k, writes.filter((w) => w === k).length]),
       );
-      expect(tally).toEqual({ createRun: 1, claim: 4, checkpoint: 4, edge: 4, sink: 1 });
+      expect(tally).toEqual({ createRun: 1, claim: 2, edgeClaim: 2, checkpoint: 4, edge: 2, sink: 1 });
       if (!bench.dynamodb) return;
       const count = (name: string) => calls.filter((c) => c === name).length;
       // one request per store write
-      expect(count('PutItemCommand') + count('UpdateItemCommand')).toBe(4 * 2 + 5 + 1);
-      // the worker's one run read per task (the driver's status polls are Queries)
-      expect(count('GetItemCommand')).toBe(4);
+      expect(count('PutItemCommand') + count('UpdateItemCommand')).toBe(12);
+      // no read of the run: the messages carry its input and plan version (the driver's polls are Queries)
+      expect(count('GetItemCommand')).toBe(0);
+    });
+
+    it('continues a chain in the worker, and near the invocation deadline hands the next task to the queue', async () => {
+      const chain = plan(
+        'workflow:\n  name: chain3\n  tasks:\n    - id: a\n    - id: b\n      deps: [a]\n    - id: c\n      deps: [b]\n',
+      );
+      const bench = await createBench(endpoints(), catalog(chain), { a: () => 1, b: () => 2, c: () => 3 });
+      const runtime = bench.runtime();
+      const { runId } = await runtime.submit({ workflow: 'chain3', input: null });
+      const [root] = await bench.queue.receive(10, 60);
+      if (!root) throw new Error('no message for the root');
+      // no time left in this invocation: a checkpoints, and b goes out as a message instead of running here
+      await runtime.handleMessage(root.body, { deadlineAt: Date.now() });
+      await bench.queue.delete(root.handle);
+      expect((await runtime.getRun(runId))?.tasks.b?.status).toBe('ready');
+      const [next] = await bench.queue.receive(10, 60);
+      expect(JSON.parse(next?.body ?? '{}')).toMatchObject({ taskId: 'b', kind: 'task' });
+      // with time: b runs, and c after it in the same handling, with no message
+      await runtime.handleMessage(next?.body ?? '');
+      await bench.queue.delete(next?.handle ?? '');
+      expect((await runtime.getRun(runId))?.status).toBe('succeeded');
+      expect(await bench.queue.receive(10, 60)).toEqual([]);
     });
 
     it('runs a run on the plan version it was submitted with, after a deploy changed the workflow', async () => {

@@ -2,7 +2,7 @@
  * The chaos test's driver: handlers that act out a case's behaviours and record what they saw, and a loop
  * that runs one case to its end under its adversity (a crash, duplicates, a purge, a racing worker).
  */
-import type { FaultPoint } from '../../../src/runtime/index.ts';
+import type { FaultPoint, HandleOptions } from '../../../src/runtime/index.ts';
 import { type EngineMetrics, noopMetrics } from '../../../src/runtime/metrics.ts';
 import type {
   CompensationEvent,
@@ -205,9 +205,9 @@ export async function runCase(bench: Bench, name: string, spec: ChaosCase): Prom
     // the crash after the run was written: the recovery pass dispatches its roots
   }
   let deliveries = 0;
-  const handleOnce = async (runtime: Runtime, body: string): Promise<boolean> => {
+  const handleOnce = async (runtime: Runtime, body: string, options?: HandleOptions): Promise<boolean> => {
     try {
-      await runtime.handleMessage(body);
+      await runtime.handleMessage(body, options);
       return true;
     } catch {
       return false;
@@ -216,9 +216,11 @@ export async function runCase(bench: Bench, name: string, spec: ChaosCase): Prom
   const handle = async (body: string): Promise<boolean> => {
     const worker = crashed ? alpha : doomed;
     const duplicate = spec.duplicates[deliveries % spec.duplicates.length] === true;
+    // the invocation is at its deadline: what the message's task makes ready goes back through the queue
+    const squeezed = spec.lambdaDeadlines[deliveries % spec.lambdaDeadlines.length] === true;
     deliveries += 1;
     const results = await Promise.all([
-      handleOnce(worker, body),
+      handleOnce(worker, body, squeezed ? { deadlineAt: Date.now() } : undefined),
       spec.race ? handleOnce(beta, body) : Promise.resolve(true),
     ]);
     if (duplicate) results.push(await handleOnce(crashed ? alpha : doomed, body));

@@ -36,6 +36,11 @@ export interface ChaosCase {
   readonly race: boolean;
   /** Per delivery (cyclically): handle the message a second time after the first. */
   readonly duplicates: readonly boolean[];
+  /**
+   * Per delivery (cyclically): the worker is at its Lambda deadline, so it continues nothing itself and
+   * sends what its task makes ready through the queue.
+   */
+  readonly lambdaDeadlines: readonly boolean[];
   /** After the crash the dead process's attempts run on (a process frozen, then back) instead of dying. */
   readonly zombie: boolean;
   /** At this handler call (1-based), a reaper whose clock is 10 minutes ahead takes the attempt over. */
@@ -51,6 +56,7 @@ export interface ChaosCase {
 const POINTS: readonly FaultPoint[] = [
   'afterSubmit',
   'afterClaim',
+  'afterEdgeClaim',
   'afterHandler',
   'afterCheckpoint',
   'beforeDispatch',
@@ -86,6 +92,7 @@ export const chaosCase: fc.Arbitrary<ChaosCase> = fc.record({
   purge: fc.boolean(),
   race: fc.boolean(),
   duplicates: fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }),
+  lambdaDeadlines: fc.array(fc.boolean(), { minLength: 5, maxLength: 5 }),
   zombie: fc.boolean(),
   skewAt: fc.option(fc.integer({ min: 1, max: 8 }), { freq: 3 }),
   eagerReaper: fc.boolean(),
@@ -193,6 +200,14 @@ export function checkGuarantees(
     expect(checkpoints, `${id(i)} checkpoints`).toBeLessThanOrEqual(1);
     expect(trace.checkpoints.get(id(i)) ?? 0, `${id(i)} checkpoints seen by workers`).toBeLessThanOrEqual(1);
     if (checkpoints === 1) succeeded.add(i);
+  }
+
+  // a task the rollback skipped never starts: once the rollback decided it needs no undoing, nothing runs it
+  for (let i = 0; i < n; i += 1) {
+    const skipped = events('task.skipped', id(i))[0];
+    if (!skipped) continue;
+    const later = history.filter((e) => e.taskId === id(i) && e.lamport > skipped.lamport);
+    expect(later, `${id(i)} ran after it was skipped`).toEqual([]);
   }
 
   // causality: a task is claimed only after each dependency's checkpoint

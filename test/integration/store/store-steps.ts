@@ -77,6 +77,7 @@ const steps = {
     ...stamped,
   }),
   copyEdge: step('copyEdge', { edge, output, dl: lamportShift }),
+  claimByEdge: step('claimByEdge', { edge, output, owner, now: instant, leaseUntil: instant, ...stamped }),
   skipTask: step('skipTask', { taskId, ...stamped }),
   flagStopping: step('flagStopping', { taskId }),
   releaseTask: step('releaseTask', { taskId, owner, attempt, ...stamped }),
@@ -150,6 +151,7 @@ const forward = phase({
   claimTask: 12,
   checkpoint: 10,
   copyEdge: 5,
+  claimByEdge: 4,
   retryTask: 3,
   releaseTask: 3,
   renewLease: 2,
@@ -246,6 +248,14 @@ export function applyStep(
       });
     case 'copyEdge':
       return store.copyEdge({ runId, ...s.edge, output: s.output, lamport });
+    case 'claimByEdge':
+      return store.claimByEdge({
+        ...stampedOf(s, runId, lamport + 1),
+        ...s.edge,
+        ...pick(s, 'output', 'owner', 'now', 'leaseUntil'),
+        lamport,
+        claimLamport: lamport + 1,
+      });
     case 'skipTask':
       return store.skipTask({ ...stampedOf(s, runId, lamport), taskId: s.taskId, expiresAt: EXPIRES_AT });
     case 'flagStopping':

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   checkpoint,
+  claimByEdge,
   claimCompensation,
   claimTask,
   copyEdge,
@@ -217,6 +218,48 @@ describe('copyEdge', () => {
 
   it('leaves the status of a dependent that has started alone', () => {
     expect(copyEdge(running(), edge)?.status).toBe('running');
+  });
+});
+
+describe('claimByEdge', () => {
+  const edgeClaim = {
+    runId: 'r1',
+    from: 'x',
+    to: 'a',
+    output: '"o"',
+    lamport: 4,
+    owner: 'w1',
+    now: 10,
+    leaseUntil: 99,
+    claimLamport: 5,
+    event: ev('task.claimed', 5),
+  };
+
+  it('creates the dependent running for the worker, with the output and attempt 1', () => {
+    expect(claimByEdge(undefined, edgeClaim)).toStrictEqual(
+      task('a', {
+        status: 'running',
+        owner: 'w1',
+        leaseUntil: 99,
+        attempt: 1,
+        depsDone: ['x'],
+        depOutputs: { x: '"o"' },
+        depLamports: { x: 4 },
+        lamport: 5,
+        startedAt: 10,
+        events: [ev('task.claimed', 5)],
+      }),
+    );
+  });
+
+  it('rejects a dependent the rollback skipped first: nothing starts in a stopped run', () => {
+    const skipped = skipTask(undefined, { ...ref, lamport: 3, expiresAt: 9, event: ev('task.skipped', 3) });
+    expect(claimByEdge(skipped, edgeClaim)).toBeUndefined();
+  });
+
+  it('rejects a dependent an earlier edge reached (a replay goes through copyEdge)', () => {
+    const reached = copyEdge(undefined, { runId: 'r1', from: 'x', to: 'a', output: '"o"', lamport: 4 });
+    expect(claimByEdge(reached, edgeClaim)).toBeUndefined();
   });
 });
 

@@ -7,6 +7,7 @@ import {
 } from '../../../src/store/run-requests.ts';
 import {
   checkpointRequest,
+  claimByEdgeRequest,
   claimTaskRequest,
   copyEdgeRequest,
   skipTaskRequest,
@@ -15,6 +16,32 @@ import {
 const event = { type: 't', lamport: 1, at: '2026-01-01T00:00:00.000Z' };
 
 describe('task request builders', () => {
+  it('claims a one-dependency task by its edge only if nothing touched its item', () => {
+    const request = claimByEdgeRequest({
+      tableName: 't',
+      runId: 'r',
+      from: 'a',
+      to: 'b',
+      output: '1',
+      lamport: 4,
+      owner: 'w1',
+      now: 10,
+      leaseUntil: 20,
+      claimLamport: 5,
+      event,
+    });
+    expect(request.Key).toEqual({ pk: 'RUN#r', sk: 'TASK#b' });
+    expect(request.ConditionExpression).toBe('attribute_not_exists(#st)');
+    expect(request.UpdateExpression).toContain('#st = :running');
+    expect(request.UpdateExpression).toContain('ADD depsDone :dep');
+    expect(request.ExpressionAttributeNames).toMatchObject({
+      '#out': 'd:a',
+      '#lam': 'l:a',
+      '#owner': 'owner',
+    });
+    expect(request.ReturnValuesOnConditionCheckFailure).toBe('ALL_OLD');
+  });
+
   it('claims a root only if untouched, a retry only when due, a running task only past its lease', () => {
     const root = claimTaskRequest({
       tableName: 't',

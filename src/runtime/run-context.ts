@@ -1,0 +1,54 @@
+import { utf8Bytes } from '../engine/limits.ts';
+import type { RunContext, RunRecord, TaskMessage } from '../engine/types.ts';
+import type { RuntimeDeps } from './deps.ts';
+
+/**
+ * A run input up to this size travels in its task messages, so a worker needs no read of the run item;
+ * a larger one is read from the run (SQS takes 256 KB per message at most, with room kept for the rest).
+ */
+export const MESSAGE_INPUT_BYTES = 64 * 1024;
+
+/** The immutable facts of a run, from its record. */
+export function contextOf(run: RunRecord): RunContext {
+  return { runId: run.runId, workflow: run.workflow, planVersion: run.planVersion, input: run.input };
+}
+
+/** A task's dispatch message, carrying what a worker needs of the run. */
+export function taskMessage(run: RunContext, taskId: string, lamport: number, readyAt: number): TaskMessage {
+  const input = utf8Bytes(run.input) <= MESSAGE_INPUT_BYTES ? { input: run.input } : {};
+  return {
+    runId: run.runId,
+    taskId,
+    kind: 'task',
+    lamport,
+    readyAt,
+    run: { workflow: run.workflow, planVersion: run.planVersion, ...input },
+  };
+}
+
+/**
+ * What the attempt a message dispatches needs of its run: from the message when it carries it all (no
+ * read: a stopping run is refused by the claim itself, which the rollback's skip reaches first), else one
+ * strongly consistent read of the run, which also drops the message of a run that is not running.
+ */
+export async function runContextFor(
+  deps: RuntimeDeps,
+  message: TaskMessage,
+): Promise<RunContext | undefined> {
+  const hint = message.run;
+  if (hint?.input !== undefined) {
+    return {
+      runId: message.runId,
+      workflow: hint.workflow,
+      planVersion: hint.planVersion,
+      input: hint.input,
+    };
+  }
+  const run = await deps.store.getRun(message.runId);
+  if (!run) {
+    deps.logger.warn('message for an unknown run dropped', { runId: message.runId, taskId: message.taskId });
+    return undefined;
+  }
+  // a stopping run starts nothing new: the rollback marks this task skipped
+  return run.status === 'running' ? contextOf(run) : undefined;
+}
