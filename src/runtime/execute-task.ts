@@ -54,7 +54,12 @@ async function continueFrom(deps: RuntimeDeps, scope: Scope, first: Claimed): Pr
     while (current) {
       const next = await attempt(deps, scope, current);
       current = next[0];
-      for (const other of next.slice(1)) branches.push(continueFrom(deps, scope, other));
+      for (const other of next.slice(1)) {
+        const branch = continueFrom(deps, scope, other);
+        // observed now, raised below once every branch has ended
+        branch.catch(() => {});
+        branches.push(branch);
+      }
     }
   } catch (error) {
     failure = { error };
