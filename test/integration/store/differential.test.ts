@@ -10,11 +10,11 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { TaskRecord } from '../../../src/engine/types.ts';
-import { type EngineMetrics, noopMetrics } from '../../../src/runtime/metrics.ts';
 import { DynamoDbRunStore } from '../../../src/store/dynamodb-run-store.ts';
 import { ensureTable } from '../../../src/store/ensure-table.ts';
 import type { RunState } from '../../../src/store/run-store.ts';
 import { SqliteRunStore } from '../../../src/store/sqlite-run-store.ts';
+import { casMetrics } from '../../support/cas-metrics.ts';
 import { applyStep, RUN_STEPS, type StepName, stepsArbitrary } from './store-steps.ts';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -22,18 +22,6 @@ const tally = new Map<StepName, { accepted: number; refused: number }>();
 let client: DynamoDBClient;
 let tableName: string;
 let runs = 0;
-
-function counting(): { metrics: EngineMetrics; seen: string[] } {
-  const seen: string[] = [];
-  return {
-    seen,
-    metrics: {
-      ...noopMetrics,
-      casAttempt: (kind) => seen.push(`attempt:${kind}`),
-      casConflict: (kind) => seen.push(`conflict:${kind}`),
-    },
-  };
-}
 
 function comparable(state: RunState | undefined) {
   return state && { run: state.run, tasks: Object.fromEntries(state.tasks) };
@@ -59,8 +47,8 @@ describe('SqliteRunStore and DynamoDbRunStore', () => {
       fc.asyncProperty(stepsArbitrary, async (steps) => {
         runs += 1;
         const runId = `diff-${runs}-${randomUUID().slice(0, 8)}`;
-        const dynamoCounts = counting();
-        const sqliteCounts = counting();
+        const dynamoCounts = casMetrics();
+        const sqliteCounts = casMetrics();
         const dynamo = new DynamoDbRunStore(client, tableName, dynamoCounts.metrics);
         const sqlite = new SqliteRunStore(':memory:', sqliteCounts.metrics);
         // each task's last record, as both stores agreed on it: who holds its claim

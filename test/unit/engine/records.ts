@@ -1,21 +1,9 @@
+import { newTask } from '../../../src/engine/transitions/records.ts';
 import type { RunRecord, TaskRecord } from '../../../src/engine/types.ts';
 
 /** A task record with defaults, for pure decision tests. */
 export function task(taskId: string, fields: Partial<TaskRecord> = {}): TaskRecord {
-  return {
-    taskId,
-    status: 'pending',
-    attempt: 0,
-    failures: 0,
-    takeovers: 0,
-    depsDone: [],
-    depOutputs: {},
-    depLamports: {},
-    lamport: 0,
-    stopping: false,
-    events: [],
-    ...fields,
-  };
+  return { ...newTask(taskId), ...fields };
 }
 
 export function run(fields: Partial<RunRecord> = {}): RunRecord {

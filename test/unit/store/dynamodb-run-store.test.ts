@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { EngineMetrics } from '../../../src/runtime/metrics.ts';
 import { noopMetrics } from '../../../src/runtime/metrics.ts';
 import { DynamoDbRunStore } from '../../../src/store/dynamodb-run-store.ts';
+import { casMetrics } from '../../support/cas-metrics.ts';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 
@@ -35,18 +36,6 @@ const claim = {
   event: { type: 'task.claimed', lamport: 3, at: 'now' },
 };
 
-function counted(): { metrics: EngineMetrics; seen: string[] } {
-  const seen: string[] = [];
-  return {
-    seen,
-    metrics: {
-      ...noopMetrics,
-      casAttempt: (kind) => seen.push(`attempt:${kind}`),
-      casConflict: (kind) => seen.push(`conflict:${kind}`),
-    },
-  };
-}
-
 function store(metrics: EngineMetrics = noopMetrics): DynamoDbRunStore {
   return new DynamoDbRunStore(
     new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }),
@@ -62,7 +51,7 @@ describe('DynamoDbRunStore', () => {
     ddb
       .on(UpdateCommand)
       .resolves({ Attributes: { sk: 'TASK#a', taskId: 'a', st: 'succeeded', output: '"ok"' } });
-    const { metrics, seen } = counted();
+    const { metrics, seen } = casMetrics();
     const outcome = await store(metrics).checkpoint(checkpoint);
     expect(outcome).toMatchObject({ ok: true, record: { taskId: 'a', status: 'succeeded', output: '"ok"' } });
     const sent = ddb.commandCalls(UpdateCommand)[0]?.args[0].input;
@@ -78,7 +67,7 @@ describe('DynamoDbRunStore', () => {
         Item: marshall({ sk: 'TASK#a', taskId: 'a', st: 'running', attempt: 2, owner: 'w2' }),
       }),
     );
-    const { metrics, seen } = counted();
+    const { metrics, seen } = casMetrics();
     const outcome = await store(metrics).checkpoint(checkpoint);
     expect(outcome).toMatchObject({ ok: false, current: { status: 'running', attempt: 2, owner: 'w2' } });
     expect(seen).toEqual(['attempt:checkpoint', 'conflict:checkpoint']);
@@ -97,7 +86,7 @@ describe('DynamoDbRunStore', () => {
     ddb
       .on(UpdateCommand)
       .rejects(new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} }));
-    const { metrics, seen } = counted();
+    const { metrics, seen } = casMetrics();
     await expect(store(metrics).claimTask(claim)).rejects.toBeInstanceOf(
       ProvisionedThroughputExceededException,
     );

@@ -9,6 +9,7 @@ import type { CasOutcome } from '../../../src/store/run-store.ts';
 import { openDatabase, pragma } from '../../../src/store/sqlite-database.ts';
 import { SqliteRunStore } from '../../../src/store/sqlite-run-store.ts';
 import type { Plan } from '../../../src/workflow/plan.ts';
+import { casMetrics } from '../../support/cas-metrics.ts';
 
 const ev = (type: string, lamport: number): StoredEvent => ({
   type,
@@ -36,18 +37,6 @@ function open(metrics: EngineMetrics = noopMetrics, options = {}): SqliteRunStor
   const store = new SqliteRunStore(file, metrics, options);
   stores.push(store);
   return store;
-}
-
-function counted(): { metrics: EngineMetrics; seen: string[] } {
-  const seen: string[] = [];
-  return {
-    seen,
-    metrics: {
-      ...noopMetrics,
-      casAttempt: (kind) => seen.push(`attempt:${kind}`),
-      casConflict: (kind) => seen.push(`conflict:${kind}`),
-    },
-  };
 }
 
 function accepted<T>(outcome: CasOutcome<T>): T {
@@ -242,7 +231,7 @@ describe('SqliteRunStore', () => {
   });
 
   it('answers a refused write with the current record and counts the conflict', async () => {
-    const { metrics, seen } = counted();
+    const { metrics, seen } = casMetrics();
     const store = open(metrics);
     const claim = {
       runId: 'r1',
