@@ -1,7 +1,15 @@
 #!/usr/bin/env node
 // The weft command. Sources are TypeScript, loaded through tsx so that `npx weft` needs no build step.
-import { register } from 'tsx/esm/api';
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 13)) {
+  process.stderr.write(
+    `weft: Node ${process.versions.node} is too old: weft needs Node 22.13 or later (it uses node:sqlite); ` +
+      'install Node 22 or 24 and run the command again\n',
+  );
+  process.exit(1);
+}
 
+const { register } = await import('tsx/esm/api');
 register();
 const { main } = await import('../src/cli/main.ts');
 const code = await main(process.argv);
