@@ -5,6 +5,7 @@
 import type { Part } from './cpu-split.ts';
 import type { ScenarioMeasurement } from './engine-scenario.ts';
 import { edgeCount } from './engine-workflows.ts';
+import { DYNAMODB_READS, DYNAMODB_WRITES } from './request-counter.ts';
 
 /** US East list prices, dollars per million requests (on-demand DynamoDB: per request unit). */
 export const PRICES = {
@@ -17,11 +18,49 @@ export const PRICES = {
 
 /** Dispatch latency target (p99, ms) when the machine is not saturated. */
 export const P99_TARGET_MS = 100;
+/** The issue's cost target: DynamoDB and SQS requests of a task, at list prices, per million tasks. */
+export const COST_TARGET_PER_MILLION = 1.5;
 /**
  * Conditional writes made once per run, not per task: the run item's creation, and its finish when that is
  * a write of its own (several sinks). A sink's count on the run item is the sink's edge to the run.
  */
 const RUN_LEVEL_WRITES = ['createRun', 'finishRun'];
+
+/**
+ * Operations every request table shows, 0 when none was sent: what a task hop can cost (the run read
+ * and the history query included, to show there are none).
+ */
+export const SHOWN_OPERATIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:Query',
+  'sqs:SendMessageBatch',
+  'sqs:ReceiveMessage',
+  'sqs:DeleteMessage',
+] as const;
+
+/** The operations of `requests` (by `service:Operation`) and the always-shown ones, sorted. */
+export function operationsOf(requests: readonly Readonly<Record<string, number>>[]): string[] {
+  return [...new Set([...SHOWN_OPERATIONS, ...requests.flatMap((r) => Object.keys(r))])].sort();
+}
+
+/** Dollars per million tasks at list prices, from requests per task by `service:Operation`. */
+export function costOf(requestsPerTask: Readonly<Record<string, number>>): {
+  readonly dynamodb: number;
+  readonly sqs: number;
+  readonly total: number;
+} {
+  let dynamodb = 0;
+  let sqs = 0;
+  for (const [key, count] of Object.entries(requestsPerTask)) {
+    const [service, operation = ''] = key.split(':');
+    if (service === 'sqs') sqs += count * PRICES.sqsRequest;
+    else if (DYNAMODB_WRITES.has(operation)) dynamodb += count * PRICES.dynamodbWrite;
+    else if (DYNAMODB_READS.has(operation)) dynamodb += count * PRICES.dynamodbRead;
+  }
+  return { dynamodb, sqs, total: dynamodb + sqs };
+}
 
 export interface Percentiles {
   readonly count: number;
@@ -69,6 +108,10 @@ export interface ScenarioFigures {
   /** The same budget counting a sink's count on the run item as its outgoing edge. */
   readonly taskWriteBudgetPerTask: number;
   readonly sqsRequestsPerTask: number;
+  /** Every DynamoDB and SQS request per task, of every kind (receives and deletes included). */
+  readonly requestsPerTask: number;
+  /** The target on {@link requestsPerTask}, when the scenario has one. */
+  readonly requestBudgetPerTask?: number;
   /** The write budget: 2 + out-degree per task, averaged over the workflow's tasks. */
   readonly writeBudgetPerTask: number;
   readonly costPerMillionTasks: { readonly dynamodb: number; readonly sqs: number; readonly total: number };
@@ -86,6 +129,10 @@ export interface ScenarioFigures {
     readonly reads: boolean;
     /** Undefined when saturated: the target only applies to an unsaturated machine. */
     readonly p99: boolean | undefined;
+    /** Requests per task within the scenario's budget; undefined when it has none. */
+    readonly requests: boolean | undefined;
+    /** At most {@link COST_TARGET_PER_MILLION} per million tasks, DynamoDB billed by requests. */
+    readonly cost: boolean;
   };
   readonly requests: Readonly<Record<string, number>>;
   readonly engineWritesByKind: Readonly<Record<string, number>>;
@@ -126,6 +173,8 @@ export function scenarioFigures(m: ScenarioMeasurement): ScenarioFigures {
   const runLevel = RUN_LEVEL_WRITES.reduce((sum, kind) => sum + (m.casAttempts[kind] ?? 0), 0);
   const taskWrites = (m.dynamodbWrites - runLevel) / tasks;
   const hook = percentiles(m.hookLatencies);
+  const requests = Object.values(m.requests).reduce((sum, count) => sum + count, 0) / tasks;
+  const budget = spec.requestBudget;
   const dynamodbCounted = Object.entries(m.requests)
     .filter(([key]) => key.startsWith('dynamodb:'))
     .reduce((sum, [, count]) => sum + count, 0);
@@ -152,6 +201,8 @@ export function scenarioFigures(m: ScenarioMeasurement): ScenarioFigures {
     dynamodbWritesPerTask: writes,
     taskWritesPerTask: taskWrites,
     sqsRequestsPerTask: sqs,
+    requestsPerTask: requests,
+    ...(budget !== undefined ? { requestBudgetPerTask: budget } : {}),
     writeBudgetPerTask: writeBudget,
     taskWriteBudgetPerTask: taskWriteBudget,
     costPerMillionTasks: { dynamodb: dynamodbCost, sqs: sqsCost, total: dynamodbCost + sqsCost },
@@ -164,6 +215,8 @@ export function scenarioFigures(m: ScenarioMeasurement): ScenarioFigures {
       taskWrites: taskWrites <= taskWriteBudget + 1e-9,
       reads: reads <= 1 + 1e-9,
       p99: saturated ? undefined : hook.p99 < P99_TARGET_MS,
+      requests: budget === undefined ? undefined : requests <= budget + 1e-9,
+      cost: dynamodbCost + sqsCost <= COST_TARGET_PER_MILLION + 1e-9,
     },
     requests: m.requests,
     engineWritesByKind: m.casAttempts,

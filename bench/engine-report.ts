@@ -1,8 +1,14 @@
 /** The engine benchmark's printed report: one column per scenario, then where the requests went. */
-import { P99_TARGET_MS, type ScenarioFigures } from './engine-figures.ts';
+import {
+  COST_TARGET_PER_MILLION,
+  operationsOf,
+  P99_TARGET_MS,
+  type ScenarioFigures,
+} from './engine-figures.ts';
 
 const fixed = (value: number, digits = 1) => value.toFixed(digits);
-const verdict = (ok: boolean | undefined) => (ok === undefined ? 'n/a' : ok ? 'PASS' : 'FAIL');
+/** A target's verdict: information, never a failure of the command. */
+export const verdict = (ok: boolean | undefined) => (ok === undefined ? 'n/a' : ok ? 'PASS' : 'MISS');
 
 /** Aligns rows of cells: the first column left, the others right. */
 export function formatTable(rows: readonly (readonly string[])[]): string {
@@ -19,7 +25,7 @@ export function formatTable(rows: readonly (readonly string[])[]): string {
     .join('\n');
 }
 
-/** The main table: figures per scenario, targets with PASS/FAIL. */
+/** The main table: figures per scenario, targets with PASS/MISS. */
 export function figuresTable(rows: readonly ScenarioFigures[]): string {
   const line = (label: string, cell: (row: ScenarioFigures) => string) => [label, ...rows.map(cell)];
   return formatTable([
@@ -49,6 +55,7 @@ export function figuresTable(rows: readonly ScenarioFigures[]): string {
     line('DynamoDB reads / task', (r) => fixed(r.dynamodbReadsPerTask, 3)),
     line('DynamoDB writes / task', (r) => fixed(r.dynamodbWritesPerTask, 3)),
     line('SQS requests / task', (r) => fixed(r.sqsRequestsPerTask, 3)),
+    line('requests / task, every kind', (r) => fixed(r.requestsPerTask, 3)),
     line(
       'AWS $ per 1M tasks (DDB + SQS)',
       (r) =>
@@ -75,6 +82,15 @@ export function figuresTable(rows: readonly ScenarioFigures[]): string {
         `${verdict(r.targets.taskWrites)} (${fixed(r.taskWritesPerTask, 2)} <= ${fixed(r.taskWriteBudgetPerTask, 2)})`,
     ),
     line('target reads <= 1', (r) => `${verdict(r.targets.reads)} (${fixed(r.dynamodbReadsPerTask, 2)})`),
+    line('target requests / task <= 3.5 (fan-in 4)', (r) =>
+      r.requestBudgetPerTask === undefined
+        ? 'n/a'
+        : `${verdict(r.targets.requests)} (${fixed(r.requestsPerTask, 2)} <= ${fixed(r.requestBudgetPerTask, 1)})`,
+    ),
+    line(
+      `target $ / 1M tasks <= ${fixed(COST_TARGET_PER_MILLION, 2)}`,
+      (r) => `${verdict(r.targets.cost)} (${fixed(r.costPerMillionTasks.total, 2)})`,
+    ),
     line(`target p99 < ${P99_TARGET_MS} ms unsaturated`, (r) =>
       r.saturated ? 'n/a (saturating)' : `${verdict(r.targets.p99)} (${fixed(r.dispatchLatencyHookMs.p99)})`,
     ),
@@ -92,9 +108,8 @@ export function figuresTable(rows: readonly ScenarioFigures[]): string {
 
 /** Where the requests went: per task, by operation (SDK middleware) and by engine transition (CAS kind). */
 export function breakdownTable(rows: readonly ScenarioFigures[]): string {
-  const perTask = (row: ScenarioFigures, count: number | undefined) =>
-    count === undefined ? '-' : fixed(count / row.tasks, 3);
-  const operations = [...new Set(rows.flatMap((row) => Object.keys(row.requests)))].sort();
+  const perTask = (row: ScenarioFigures, count: number | undefined) => fixed((count ?? 0) / row.tasks, 3);
+  const operations = operationsOf(rows.map((row) => row.requests));
   const kinds = [...new Set(rows.flatMap((row) => Object.keys(row.engineWritesByKind)))].sort();
   const conflicts = [...new Set(rows.flatMap((row) => Object.keys(row.casConflictsByKind)))].sort();
   return formatTable([
@@ -107,6 +122,46 @@ export function breakdownTable(rows: readonly ScenarioFigures[]): string {
     ...conflicts.map((kind) => [
       `  refused (conflict): ${kind}`,
       ...rows.map((row) => perTask(row, row.casConflictsByKind[kind])),
+    ]),
+  ]);
+}
+
+/**
+ * Requests per task, eager continuation beside `maxContinuations: 0` (every ready dependent through SQS),
+ * scenario by scenario: totals, cost, then by operation and by the engine's conditional write.
+ */
+export function comparisonTable(
+  pairs: readonly { readonly eager: ScenarioFigures; readonly queued: ScenarioFigures }[],
+): string {
+  const cells = (cell: (row: ScenarioFigures) => string) =>
+    pairs.flatMap(({ eager, queued }) => [cell(eager), cell(queued)]);
+  const perTask = (count: number | undefined, row: ScenarioFigures) =>
+    count === undefined ? '-' : fixed(count / row.tasks, 3);
+  const rows = pairs.flatMap(({ eager, queued }) => [eager, queued]);
+  const operations = operationsOf(rows.map((row) => row.requests));
+  const kinds = [...new Set(rows.flatMap((row) => Object.keys(row.engineWritesByKind)))].sort();
+  return formatTable([
+    ['per task', ...pairs.flatMap(({ eager }) => [eager.scenario, ''])],
+    ['', ...pairs.flatMap(() => ['eager', 'max 0'])],
+    ['runs', ...cells((r) => String(r.runs))],
+    ['requests, every kind', ...cells((r) => fixed(r.requestsPerTask, 3))],
+    [
+      '  DynamoDB reads / writes',
+      ...cells((r) => `${fixed(r.dynamodbReadsPerTask, 2)} / ${fixed(r.dynamodbWritesPerTask, 2)}`),
+    ],
+    ['  SQS', ...cells((r) => fixed(r.sqsRequestsPerTask, 3))],
+    ['$ per 1M tasks (DDB + SQS)', ...cells((r) => fixed(r.costPerMillionTasks.total, 2))],
+    ['tasks/s (wall clock)', ...cells((r) => fixed(r.tasksPerSecond, 0))],
+    [
+      'dispatch p50 / p99 (ms), history',
+      ...cells(
+        (r) => `${fixed(r.dispatchLatencyHistoryMs.p50, 0)} / ${fixed(r.dispatchLatencyHistoryMs.p99, 0)}`,
+      ),
+    ],
+    ...operations.map((op) => [op, ...cells((r) => perTask(r.requests[op] ?? 0, r))]),
+    ...kinds.map((kind) => [
+      `  conditional write: ${kind}`,
+      ...cells((r) => perTask(r.engineWritesByKind[kind], r)),
     ]),
   ]);
 }

@@ -3,7 +3,7 @@
  * one is submitted as each finishes), while the counters count; then, with counting paused, reads every run
  * back to check it succeeded and to take dispatch latencies from its history.
  */
-import type { Json, RunView } from '../src/runtime/index.ts';
+import type { HistoryEvent, Json, RunView } from '../src/runtime/index.ts';
 import type { Plan } from '../src/workflow/plan.ts';
 import { type Part, startCpuSplit } from './cpu-split.ts';
 import type { EngineStack } from './engine-stack.ts';
@@ -22,6 +22,8 @@ export interface ScenarioSpec {
    * is measured, and the latency target (which holds when not saturated) does not apply.
    */
   readonly saturates: boolean;
+  /** Target: requests per task (DynamoDB and SQS, every kind) at most this many; none when absent. */
+  readonly requestBudget?: number;
 }
 
 /** What one scenario measured: raw counts, the caller derives the figures. */
@@ -59,6 +61,14 @@ export interface ScenarioMeasurement {
   readonly pollerErrors: number;
   /** CPU ms by part of the process, when profiled. */
   readonly cpuSplitMs?: Readonly<Record<Part, number>>;
+  /** Every run's history (with `keepHistories`). */
+  readonly histories?: readonly RunHistory[];
+}
+
+/** One run's history, as `runtime.history` gives it. */
+export interface RunHistory {
+  readonly runId: string;
+  readonly events: readonly HistoryEvent[];
 }
 
 /** Time left after the last run finishes for the worker to delete its message, before counting stops. */
@@ -74,6 +84,8 @@ export async function runScenario(
     readonly profile?: boolean;
     /** Called once every run has finished, before anything is read back (the chaos benchmark lifts its delay). */
     readonly onRunsDone?: () => void;
+    /** Returns the runs' histories as well. */
+    readonly keepHistories?: boolean;
   } = {},
 ): Promise<ScenarioMeasurement> {
   const { counter, emulators, observed } = stack;
@@ -128,7 +140,11 @@ export async function runScenario(
     pollerErrors: stack.errors.length - errorsBefore,
     ...(cpuSplitMs ? { cpuSplitMs } : {}),
   };
-  return { ...measurement, historyLatencies: await readBack(stack, spec, runIds) };
+  const histories: RunHistory[] = [];
+  const historyLatencies = await readBack(stack, spec, runIds, (history) => {
+    if (options.keepHistories) histories.push(history);
+  });
+  return { ...measurement, historyLatencies, ...(options.keepHistories ? { histories } : {}) };
 }
 
 /** Submits the runs, keeping `concurrency` in flight, and resolves once all have finished. */
@@ -183,6 +199,7 @@ async function readBack(
   stack: EngineStack,
   spec: ScenarioSpec,
   runIds: readonly string[],
+  onHistory: (history: RunHistory) => void,
 ): Promise<number[]> {
   const latencies: number[] = [];
   const taskCount = Object.keys(spec.plan.tasks).length;
@@ -194,7 +211,9 @@ async function readBack(
         `${spec.name}: run ${runId} ended ${view?.status ?? 'missing'} with ${succeeded}/${taskCount} tasks succeeded`,
       );
     }
-    latencies.push(...historyLatencies(spec.plan, (await stack.runtime.history(runId)) ?? []));
+    const events = (await stack.runtime.history(runId)) ?? [];
+    onHistory({ runId, events });
+    latencies.push(...historyLatencies(spec.plan, events));
   }
   return latencies;
 }

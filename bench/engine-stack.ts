@@ -1,7 +1,8 @@
 /**
  * The engine benchmark's stack, all in this process: dynalite (in memory) and fauxqs on 127.0.0.1, SDK
  * clients instrumented by the request counter, weft's table and queue, a runtime from `createAwsRuntime`
- * and the local poller standing in for Lambda's SQS event source mapping.
+ * and the local poller standing in for Lambda's SQS event source mapping (with its own SQS client when
+ * routed to a receive endpoint of its own).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -37,6 +38,11 @@ export interface Observed {
 
 export interface EngineStack {
   readonly runtime: Runtime;
+  /**
+   * Dependents one checkpoint continues in the worker (passed to every `handleMessage`); undefined: the
+   * engine's default (4). 0 sends every ready dependent through SQS, the hop before eager continuation.
+   */
+  maxContinuations: number | undefined;
   readonly counter: RequestCounter;
   readonly emulators: EmulatorHost;
   readonly observed: Observed;
@@ -53,10 +59,19 @@ export interface EngineStackOptions {
   /** Where dynalite and fauxqs run: this process (as `weft run` does), or a child process of their own. */
   readonly emulators: 'process' | 'child';
   /**
-   * Puts something between the SDK clients and the emulators (the chaos benchmark's delaying proxy): given
-   * the started emulators, returns the host whose endpoints the clients use; its `close` closes both.
+   * Puts something between the SDK clients and the emulators (the delaying proxies): given the started
+   * emulators, returns the host whose endpoints the clients use; its `close` closes both.
    */
-  readonly route?: (emulators: EmulatorHost) => Promise<EmulatorHost>;
+  readonly route?: (emulators: EmulatorHost) => Promise<RoutedHost>;
+}
+
+/** The endpoints the clients use, in front of the emulators. */
+export interface RoutedHost extends EmulatorHost {
+  /**
+   * Where the poller (Lambda's event source mapping) receives and deletes, when not at `sqsEndpoint`
+   * (the engine's sends): a proxy of its own lets the receive-to-handler leg be delayed apart.
+   */
+  readonly receiveEndpoint?: string;
 }
 
 const credentials = { accessKeyId: 'bench', secretAccessKey: 'bench' };
@@ -87,7 +102,7 @@ function recordingMetrics(observed: Observed): EngineMetrics {
 export async function startEngineStack(options: EngineStackOptions): Promise<EngineStack> {
   const started =
     options.emulators === 'child' ? await startEmulatorsInChild() : await startEmulatorsInProcess();
-  let emulators = started;
+  let emulators: RoutedHost = started;
   try {
     if (options.route) emulators = await options.route(started);
   } catch (error) {
@@ -100,9 +115,15 @@ export async function startEngineStack(options: EngineStackOptions): Promise<Eng
     credentials,
   });
   const sqs = new SQSClient({ endpoint: emulators.sqsEndpoint, region: 'us-east-1', credentials });
+  const receiveEndpoint = emulators.receiveEndpoint;
+  const pollerSqs =
+    receiveEndpoint === undefined
+      ? sqs
+      : new SQSClient({ endpoint: receiveEndpoint, region: 'us-east-1', credentials });
   const counter = new RequestCounter();
   counter.attach(dynamodb, 'dynamodb');
   counter.attach(sqs, 'sqs');
+  if (pollerSqs !== sqs) counter.attach(pollerSqs, 'sqs');
   counter.measureCapacity(dynamodb);
   counter.pause();
   const tableName = 'weft-bench';
@@ -129,15 +150,9 @@ export async function startEngineStack(options: EngineStackOptions): Promise<Eng
     metrics: recordingMetrics(observed),
   });
   const errors: unknown[] = [];
-  const poller: Poller = startPoller({
-    sqs,
-    queueUrl,
-    handle: (body) => runtime.handleMessage(body),
-    concurrency: options.workers,
-    onError: (error) => errors.push(error),
-  });
-  return {
+  const stack: EngineStack = {
     runtime,
+    maxContinuations: undefined,
     counter,
     emulators,
     observed,
@@ -146,7 +161,20 @@ export async function startEngineStack(options: EngineStackOptions): Promise<Eng
       await poller.stop();
       dynamodb.destroy();
       sqs.destroy();
+      if (pollerSqs !== sqs) pollerSqs.destroy();
       await emulators.close();
     },
   };
+  const poller: Poller = startPoller({
+    sqs: pollerSqs,
+    queueUrl,
+    handle: (body) =>
+      runtime.handleMessage(
+        body,
+        stack.maxContinuations === undefined ? {} : { maxContinuations: stack.maxContinuations },
+      ),
+    concurrency: options.workers,
+    onError: (error) => errors.push(error),
+  });
+  return stack;
 }

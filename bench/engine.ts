@@ -2,8 +2,10 @@
  * `npm run bench -- engine [--runs N] [--concurrency N] [--workers N] [--scenarios a,b]`: the durable engine
  * on in-process dynalite and fauxqs with no-op handlers. Prints throughput, dispatch latency, DynamoDB and
  * SQS requests per task (counted by an SDK middleware, cross-checked against the requests the emulators
- * received) and the AWS cost they imply; writes bench/results/engine.json. With `--backend sqlite|emulators`
- * it runs the embedded backend's workloads instead (bench/engine-backend.ts).
+ * received) and the AWS cost they imply, then the same scenarios with `maxContinuations: 0` (every ready
+ * dependent through SQS, the hop before eager continuation) for comparison, and the hop figures of
+ * bench/engine-hops.ts (round trips per hop, modelled hop latency); writes bench/results/engine.json. With
+ * `--backend sqlite|emulators` it runs the embedded backend's workloads instead (bench/engine-backend.ts).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
@@ -11,7 +13,9 @@ import { join } from 'node:path';
 import { SQLITE_SYNCHRONOUS, type SqliteSynchronous } from '../src/local/backend.ts';
 import type { Plan } from '../src/workflow/plan.ts';
 import { type ScenarioFigures, scenarioFigures } from './engine-figures.ts';
-import { breakdownTable, cpuSplitTable, figuresTable } from './engine-report.ts';
+import { type HopFigures, measureHops } from './engine-hops.ts';
+import { hopLatencyTable, roundTripTable } from './engine-hops-report.ts';
+import { breakdownTable, comparisonTable, cpuSplitTable, figuresTable } from './engine-report.ts';
 import { runScenario, type ScenarioSpec } from './engine-scenario.ts';
 import { type EngineStack, startEngineStack } from './engine-stack.ts';
 import { chainPlan, fanInPlan, LOAN_INPUT, loanApprovalPlan, noopHandlers } from './engine-workflows.ts';
@@ -24,7 +28,8 @@ const BACKENDS = ['sqlite', 'emulators'] as const;
 
 const USAGE = `usage: npm run bench -- engine [--backend sqlite|emulators] [--synchronous normal|full] [--runs N]
        [--concurrency N] [--fan-in-runs N] [--chain-runs N] [--workers N] [--scenarios ${SCENARIOS.join(',')}]
-       [--emulators process|child] [--profile]
+       [--emulators process|child] [--profile] [--skip-max0] [--skip-hops] [--hop-delay-ms N]
+       [--hop-chain-runs N] [--modelled-runs N]
   --backend       run the embedded backend's workloads on sqlite or emulators instead of the scenarios: W1
                   loan_approval with --concurrency runs in flight, W2 the 100-deep chain and W3 the
                   1 -> 200 -> 1 fan-in one run at a time, with the issue's targets; writes
@@ -42,7 +47,12 @@ const USAGE = `usage: npm run bench -- engine [--backend sqlite|emulators] [--sy
   --help          this text
   --profile       sample the CPU while the runs are in flight and split it: emulators, SDK, engine, Node
                   (with --backend: top functions by self time and files by inclusive time, and a
-                  bench/results/engine-<backend>-<workload>.cpuprofile per workload)`;
+                  bench/results/engine-<backend>-<workload>.cpuprofile per workload)
+  --skip-max0     leave out the scenarios again with maxContinuations 0 (a third of the runs each)
+  --skip-hops     leave out the hop figures (round trips per hop, modelled hop latency)
+  --hop-delay-ms  D, the fixed delay per request for round trips per hop (default 50)
+  --hop-chain-runs  chain_100 runs per hop phase (default 1)
+  --modelled-runs loan_approval runs, one at a time, per modelled-latency phase (default 30)`;
 
 /** Defaults of the counts, for the scenarios and for each backend's workloads. */
 const DEFAULTS = {
@@ -61,6 +71,10 @@ interface Options {
   readonly profile: boolean;
   readonly help: boolean;
   readonly emulators: 'process' | 'child';
+  /** Runs the scenarios again with `maxContinuations: 0`. */
+  readonly max0: boolean;
+  /** Hop figures (bench/engine-hops.ts); undefined: left out. */
+  readonly hops?: { readonly delayMs: number; readonly chainRuns: number; readonly loanRuns: number };
   /** The workloads' backend; absent: the scenarios on the emulators. */
   readonly backend?: (typeof BACKENDS)[number];
   /** `--backend sqlite` only. */
@@ -96,6 +110,11 @@ export function parseOptions(args: readonly string[]): Options {
       scenarios: { type: 'string' },
       profile: { type: 'boolean' },
       emulators: { type: 'string' },
+      'skip-max0': { type: 'boolean' },
+      'skip-hops': { type: 'boolean' },
+      'hop-delay-ms': { type: 'string' },
+      'hop-chain-runs': { type: 'string' },
+      'modelled-runs': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     USAGE,
@@ -120,8 +139,15 @@ export function parseOptions(args: readonly string[]): Options {
     throw new Error(`--emulators places the emulators: not with --backend sqlite\n${USAGE}`);
   }
   const defaults = DEFAULTS[backend ?? 'scenarios'];
+  const hops = {
+    delayMs: positive('hop-delay-ms', values['hop-delay-ms'], 50),
+    chainRuns: positive('hop-chain-runs', values['hop-chain-runs'], 1),
+    loanRuns: positive('modelled-runs', values['modelled-runs'], 30),
+  };
   return {
     emulators,
+    max0: values['skip-max0'] !== true,
+    ...(values['skip-hops'] === true ? {} : { hops }),
     runs: positive('runs', values.runs, defaults.runs),
     concurrency: positive('concurrency', values.concurrency, defaults.concurrency),
     fanInRuns: positive('fan-in-runs', values['fan-in-runs'], defaults.fanInRuns),
@@ -144,6 +170,7 @@ function specs(options: Options, plans: Record<(typeof SCENARIOS)[number], Plan>
       concurrency: options.concurrency,
       input: LOAN_INPUT,
       saturates: options.concurrency > 1,
+      requestBudget: 3.5,
     },
     loan_approval_serial: {
       name: 'loan_approval_serial',
@@ -152,6 +179,7 @@ function specs(options: Options, plans: Record<(typeof SCENARIOS)[number], Plan>
       concurrency: 1,
       input: LOAN_INPUT,
       saturates: false,
+      requestBudget: 3.5,
     },
     // 200 tasks ready at once, more than the worker takes: they queue by design
     fan_in: {
@@ -161,6 +189,7 @@ function specs(options: Options, plans: Record<(typeof SCENARIOS)[number], Plan>
       concurrency: 1,
       input: null,
       saturates: options.workers < 200,
+      requestBudget: 4,
     },
     chain: {
       name: 'chain_100',
@@ -169,6 +198,7 @@ function specs(options: Options, plans: Record<(typeof SCENARIOS)[number], Plan>
       concurrency: 1,
       input: null,
       saturates: false,
+      requestBudget: 3.5,
     },
   };
   return options.scenarios.map((name) => all[name]);
@@ -213,15 +243,27 @@ export async function run(args: readonly string[] = []): Promise<void> {
     emulators: options.emulators,
   });
   const rows: ScenarioFigures[] = [];
+  const max0Rows: ScenarioFigures[] = [];
   try {
     await warmUp(stack, scenarios);
     for (const spec of scenarios) {
       process.stderr.write(`engine bench: ${spec.name}, ${spec.runs} runs, ${spec.concurrency} in flight\n`);
       rows.push(scenarioFigures(await runScenario(stack, spec, { profile: options.profile })));
     }
+    stack.maxContinuations = 0;
+    for (const spec of options.max0 ? scenarios : []) {
+      const runs = Math.ceil(spec.runs / 3);
+      const max0 = { ...spec, runs, concurrency: Math.min(spec.concurrency, runs) };
+      process.stderr.write(`engine bench: ${spec.name}, maxContinuations 0, ${runs} runs\n`);
+      max0Rows.push(scenarioFigures(await runScenario(stack, max0)));
+    }
   } finally {
     await stack.close();
   }
+  const loadScenarios = loadavg().map((n) => n.toFixed(1));
+  const hops: HopFigures | undefined = options.hops
+    ? await measureHops({ ...options.hops, workers: options.workers })
+    : undefined;
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   const load = loadavg().map((n) => n.toFixed(1));
   const where =
@@ -229,7 +271,7 @@ export async function run(args: readonly string[] = []): Promise<void> {
       ? 'engine + worker in one Node process, dynalite + fauxqs in another'
       : 'dynalite + fauxqs + engine + worker in one Node process';
   process.stdout.write(
-    `engine benchmark: ${where} (${process.version}), ${cpus().length} cores (${cpu}), no-op handlers, ${options.workers} messages in process at once; load average ${loadBefore.join(' ')} before, ${load.join(' ')} after\n`,
+    `engine benchmark: ${where} (${process.version}), ${cpus().length} cores (${cpu}), no-op handlers, ${options.workers} messages in process at once; load average ${loadBefore.join(' ')} before, ${loadScenarios.join(' ')} after the scenarios, ${load.join(' ')} at the end\n`,
   );
   process.stdout.write(`${figuresTable(rows)}\n\n${breakdownTable(rows)}\n`);
   const split = cpuSplitTable(rows);
@@ -241,15 +283,39 @@ export async function run(args: readonly string[] = []): Promise<void> {
     );
   }
   process.stdout.write(
-    'dispatch latency, hook: EngineMetrics.schedulingLatency (dependent made ready, or run submitted, to claimed); history: last dependency succeeded to dependent claimed (ms resolution, roots excluded)\n',
+    'dispatch latency, hook: EngineMetrics.schedulingLatency (dependent made ready, or run submitted, to claimed; 0 for a dependent this worker continued); history: last dependency succeeded to dependent claimed (ms resolution, roots excluded)\n',
   );
+  const pairs = max0Rows.flatMap((queued) => {
+    const eager = rows.find((row) => row.scenario === queued.scenario);
+    return eager ? [{ eager, queued }] : [];
+  });
+  if (pairs.length > 0) {
+    process.stdout.write(
+      `\neager continuation (the engine as it is) beside maxContinuations 0 (every ready dependent through SQS; a third of the runs):\n${comparisonTable(pairs)}\n`,
+    );
+  }
+  if (hops) {
+    process.stdout.write(
+      `\nhops: a stack of their own behind delaying proxies (DynamoDB, SQS sends, the poller's receives); load average ${load.join(' ')}\n${roundTripTable(hops)}\n\n${hopLatencyTable(hops)}\n`,
+    );
+    process.stdout.write(
+      "checkpoint to claimed: last dependency task.succeeded to the dependent task.claimed (history at, written as each request is built); to handler: to the handler starting (recorded by the handlers); modelled: receive-to-handler is the poller's SQS answers held 20 ms\n",
+    );
+  }
   const dir = join(import.meta.dirname, 'results');
   await mkdir(dir, { recursive: true });
   const file = join(dir, 'engine.json');
-  const machine = { node: process.version, cores: cpus().length, cpu, loadBefore, loadAfter: load };
+  const machine = {
+    node: process.version,
+    cores: cpus().length,
+    cpu,
+    loadBefore,
+    loadAfterScenarios: loadScenarios,
+    loadAfter: load,
+  };
   await writeFile(
     file,
-    `${JSON.stringify({ date: new Date().toISOString(), machine, options, rows }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), machine, options, rows, max0Rows, hops }, null, 2)}\n`,
   );
   process.stdout.write(`wrote ${file}\n`);
 }

@@ -11,9 +11,9 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 export type Service = 'dynamodb' | 'sqs';
 
 /** DynamoDB operations billed in read request units. */
-const DYNAMODB_READS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan', 'TransactGetItems']);
+export const DYNAMODB_READS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan', 'TransactGetItems']);
 /** DynamoDB operations billed in write request units. */
-const DYNAMODB_WRITES = new Set([
+export const DYNAMODB_WRITES = new Set([
   'PutItem',
   'UpdateItem',
   'DeleteItem',
