@@ -80,12 +80,15 @@ export interface CopyEdgeOp {
 }
 
 /**
- * The edge into a dependent whose only dependency is `from`, folded into that dependent's claim: copies the
- * output and claims the task for `owner` in one write, so the worker that checkpointed `from` runs it next
- * without a separate claim. Refused when anything touched the dependent before (a skip by the rollback, an
- * earlier edge): the caller then falls back to `copyEdge` and the usual claim.
+ * The last edge into a dependent, folded into that dependent's claim: copies the output and claims the task
+ * for `owner` in one write, so the worker that checkpointed `from` runs it next without a separate claim.
+ * For a one-dependency task the item must be untouched; for a join, pending with every other dependency
+ * counted and not this one. Refused otherwise (a skip by the rollback, a replayed edge, a dependency still
+ * missing): the caller then falls back to `copyEdge` and the usual claim.
  */
 export interface ClaimByEdgeOp extends CopyEdgeOp {
+  /** The dependent's number of dependencies. */
+  readonly depCount: number;
   readonly owner: string;
   readonly now: number;
   readonly leaseUntil: number;

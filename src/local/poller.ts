@@ -1,5 +1,5 @@
 import {
-  DeleteMessageCommand,
+  DeleteMessageBatchCommand,
   type Message,
   ReceiveMessageCommand,
   type SQSClient,
@@ -43,6 +43,7 @@ export function startPoller(options: PollerOptions): Poller {
   const stopping = new AbortController();
   let slotFreed: (() => void) | undefined;
 
+  const deleter = batchDeleter(options.sqs, options.queueUrl, onError);
   const processMessage = (message: Message): void => {
     const done = (async () => {
       try {
@@ -51,14 +52,7 @@ export function startPoller(options: PollerOptions): Poller {
         onError(error);
         return;
       }
-      try {
-        await options.sqs.send(
-          new DeleteMessageCommand({ QueueUrl: options.queueUrl, ReceiptHandle: message.ReceiptHandle }),
-        );
-      } catch (error) {
-        // The message comes back after its visibility timeout; handling it again has no second effect.
-        onError(error);
-      }
+      await deleter.delete(message.ReceiptHandle ?? '');
     })().finally(() => {
       inFlight.delete(done);
       slotFreed?.();
@@ -100,7 +94,57 @@ export function startPoller(options: PollerOptions): Poller {
       slotFreed?.();
       await running;
       while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+      await deleter.flush();
     },
+  };
+}
+
+/** SQS deletes at most 10 messages per batch request. */
+const DELETE_BATCH = 10;
+
+/**
+ * Deletes handled messages in batches of up to ten, as Lambda's event source mapping does: the messages
+ * handled in one turn of the event loop share a request. A failed delete is reported; the message comes
+ * back after its visibility timeout, and handling it again has no second effect.
+ */
+function batchDeleter(
+  sqs: SQSClient,
+  queueUrl: string,
+  onError: (error: unknown) => void,
+): { delete(receiptHandle: string): Promise<void>; flush(): Promise<void> } {
+  let pending: { handle: string; done: () => void }[] = [];
+  let scheduled = false;
+  const flush = async (): Promise<void> => {
+    scheduled = false;
+    const taken = pending;
+    pending = [];
+    for (let start = 0; start < taken.length; start += DELETE_BATCH) {
+      const batch = taken.slice(start, start + DELETE_BATCH);
+      try {
+        const result = await sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: batch.map((entry, i) => ({ Id: String(i), ReceiptHandle: entry.handle })),
+          }),
+        );
+        for (const failed of result.Failed ?? [])
+          onError(new Error(`SQS did not delete a message: ${failed.Message}`));
+      } catch (error) {
+        onError(error);
+      }
+      for (const entry of batch) entry.done();
+    }
+  };
+  return {
+    delete: (handle) =>
+      new Promise<void>((resolve) => {
+        pending.push({ handle, done: resolve });
+        if (!scheduled) {
+          scheduled = true;
+          setImmediate(() => void flush());
+        }
+      }),
+    flush,
   };
 }
 

@@ -12,13 +12,19 @@ export interface Continuation {
   readonly slots: number;
   /** Whether a continued attempt of this task would end before the worker must stop. */
   fits(task: PlannedTask): boolean;
+  /**
+   * The edges this worker has counted in this handling, by dependent and dependency, with their Lamport
+   * times: a join whose other edges are all here is claimed by its last edge.
+   */
+  readonly counted: Map<string, Map<string, number>>;
 }
 
 /**
  * After a checkpoint: one conditional write per outgoing edge copies the output onto the dependent and
  * counts it; the write that completes a dependent's set makes it ready. A ready dependent is claimed for
- * this worker while `continuation` has slots and time (a one-dependency task by the edge write itself,
- * `claimByEdge`; a join by a claim after its last edge) and returned, to be run here; the others are sent
+ * this worker while `continuation` has slots and time, by the edge write itself (`claimByEdge`) when this
+ * worker knows it is the last one (a one-dependency task, or a join whose other edges it counted), else by a
+ * claim after the edge that completed the set, and returned, to be run here; the others are sent
  * to the queue in one batch. A sink is counted on the run, and the count that completes the sinks
  * finishes the run. Replays (redelivery, recovery) count nothing twice.
  */
@@ -53,10 +59,15 @@ export async function advance(
       const dependent = plan.tasks[to];
       if (!dependent) return;
       const here = takeSlot(dependent);
-      if (here && dependent.deps.length === 1) {
+      const counted = options.continuation?.counted;
+      const known = counted?.get(to);
+      const last = dependent.deps.every((dep) => dep === taskId || known?.has(dep));
+      if (here && last) {
         const now = deps.now();
-        const claimLamport = lamport + 1;
+        // after every dependency's checkpoint, those counted before included
+        const claimLamport = Math.max(lamport, ...(known?.values() ?? [])) + 1;
         const claimed = await deps.store.claimByEdge({
+          depCount: dependent.deps.length,
           runId,
           from: taskId,
           to,
@@ -78,7 +89,12 @@ export async function advance(
       }
       const outcome = await deps.store.copyEdge({ runId, from: taskId, to, output, lamport });
       // refused: this edge was counted before (a replay); whoever completed the set dispatched it
-      if (!outcome.ok || outcome.record.depsDone.length !== dependent.deps.length) return;
+      if (!outcome.ok) return;
+      if (counted) {
+        const edges = counted.get(to) ?? new Map<string, number>();
+        counted.set(to, edges.set(taskId, lamport));
+      }
+      if (outcome.record.depsDone.length !== dependent.deps.length) return;
       const readyLamport = Math.max(lamport, ...Object.values(outcome.record.depLamports));
       const message = taskMessage(run, to, readyLamport, deps.now());
       const claimed = here && (await claimHere(deps, dependent, message));

@@ -155,6 +155,7 @@ async function attempt(deps: RuntimeDeps, scope: Scope, claimed: Claimed): Promi
 function continuation(deps: RuntimeDeps, options: HandleOptions): Continuation {
   const deadlineAt = options.deadlineAt;
   return {
+    counted: new Map(),
     slots: options.maxContinuations ?? deps.continuations ?? DEFAULT_CONTINUATIONS,
     // a continued attempt must end (its timeout) before the invocation does, with a margin to record it
     fits: (task) =>

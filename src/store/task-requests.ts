@@ -191,9 +191,9 @@ export function copyEdgeRequest(e: OnTable<CopyEdgeOp>): UpdateCommandInput {
 }
 
 /**
- * The edge into a one-dependency task that also claims it for the worker that will continue with it: the
- * item must be untouched (a rollback's skip, or an earlier edge, wins), and is created running with the
- * dependency's output.
+ * The last edge into a task that also claims it for the worker that will continue with it: a one-dependency
+ * task's item must be untouched (a rollback's skip, or an earlier edge, wins) and is created running; a
+ * join must be pending with every other dependency counted and not this one.
  */
 export function claimByEdgeRequest(e: OnTable<ClaimByEdgeOp>): UpdateCommandInput {
   return conditionalUpdate(
@@ -206,15 +206,19 @@ export function claimByEdgeRequest(e: OnTable<ClaimByEdgeOp>): UpdateCommandInpu
         '#st = :running',
         '#owner = :owner',
         'leaseUntil = :lease',
-        'attempt = :one',
+        'attempt = if_not_exists(attempt, :zero) + :one',
         'lamport = :l',
         'taskId = :taskId',
         'startedAt = :now',
-        'events = :ev',
+        'events = list_append(if_not_exists(events, :empty), :ev)',
       ],
       add: ['depsDone :dep'],
-      // untouched: nothing (skip, edge, claim) has written the item yet
-      condition: 'attribute_not_exists(#st)',
+      condition:
+        e.depCount === 1
+          ? // untouched: nothing (skip, edge, claim) has written the item yet
+            'attribute_not_exists(#st)'
+          : // the edge that completes a join: every other dependency counted, this one not
+            '#st = :pending AND size(depsDone) = :others AND NOT contains(depsDone, :depId)',
       names: { '#out': depOutputAttr(e.from), '#lam': depLamportAttr(e.from) },
       values: {
         ':output': e.output,
@@ -227,7 +231,10 @@ export function claimByEdgeRequest(e: OnTable<ClaimByEdgeOp>): UpdateCommandInpu
         ':taskId': e.to,
         ':now': e.now,
         ':ev': [e.event],
+        ':empty': [],
+        ':zero': 0,
         ':dep': new Set([e.from]),
+        ...(e.depCount === 1 ? {} : { ':pending': 'pending', ':others': e.depCount - 1, ':depId': e.from }),
       },
     },
   );

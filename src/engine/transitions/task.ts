@@ -117,25 +117,33 @@ export function copyEdge(current: Current, op: CopyEdgeOp): TaskRecord | undefin
 }
 
 /**
- * An edge that also claims its dependent (whose only dependency it is): the dependent's record is created
- * running, owned by the worker that will continue with it, with the dependency's output on it.
+ * The last edge into a dependent that also claims it: the dependent becomes running, owned by the worker
+ * that will continue with it, with this dependency's output beside the others'.
  */
 export function claimByEdge(current: Current, op: ClaimByEdgeOp): TaskRecord | undefined {
-  // anything that touched the dependent first wins: a rollback's skip (the run is stopping), an earlier
-  // edge (a replay), a claim; the caller falls back to the plain edge, which sorts those out
-  if (current !== undefined) return undefined;
+  const last =
+    // a one-dependency task nothing has touched: a rollback's skip, a replayed edge or a claim got there
+    // first otherwise, and the plain edge sorts those out
+    (op.depCount === 1 && current === undefined) ||
+    // a join whose every other dependency is counted, this one not yet: this edge completes it
+    (op.depCount > 1 &&
+      current?.status === 'pending' &&
+      current.depsDone.length === op.depCount - 1 &&
+      !current.depsDone.includes(op.from));
+  if (!last) return undefined;
+  const base = current ?? newTask(op.to);
   return {
-    ...newTask(op.to),
+    ...base,
     status: 'running',
     owner: op.owner,
     leaseUntil: op.leaseUntil,
-    attempt: 1,
-    depsDone: [op.from],
-    depOutputs: { [op.from]: op.output },
-    depLamports: { [op.from]: op.lamport },
+    attempt: base.attempt + 1,
+    depsDone: withMember(base.depsDone, op.from),
+    depOutputs: { ...base.depOutputs, [op.from]: op.output },
+    depLamports: { ...base.depLamports, [op.from]: op.lamport },
     lamport: op.claimLamport,
     startedAt: op.now,
-    events: [op.event],
+    events: [...base.events, op.event],
   };
 }
 

@@ -91,17 +91,21 @@ export function happyPathCases(endpoints: () => Endpoints): void {
       const { runId } = await runtime.submit({ workflow: 'fan', input: null });
       await bench.runToEnd(runtime, runId);
       // a is claimed from its message; b and c by the edges from a (continued in the same worker); d, a
-      // join, by a claim after its last edge; 4 checkpoints; the only sink's count also ends the run
-      const tally = Object.fromEntries(
-        [...new Set(writes)].map((k) => [k, writes.filter((w) => w === k).length]),
-      );
-      expect(tally).toEqual({ createRun: 1, claim: 2, edgeClaim: 2, checkpoint: 4, edge: 2, sink: 1 });
+      // join, by the edge that completes it when the worker knows the other edge is counted, else by a
+      // claim after it; 4 checkpoints; the only sink's count also ends the run
+      const count = (kind: string) => writes.filter((w) => w === kind).length;
+      expect([count('createRun'), count('checkpoint'), count('sink')]).toEqual([1, 4, 1]);
+      // every task claimed once, every edge counted once, whichever write did it
+      expect(count('claim') + count('edgeClaim')).toBe(4);
+      expect(count('edge') + count('edgeClaim')).toBe(4);
+      expect(count('claim')).toBeLessThanOrEqual(2);
+      expect(writes.length).toBe(10 + count('claim'));
       if (!bench.dynamodb) return;
-      const count = (name: string) => calls.filter((c) => c === name).length;
+      const requests = (name: string) => calls.filter((c) => c === name).length;
       // one request per store write
-      expect(count('PutItemCommand') + count('UpdateItemCommand')).toBe(12);
+      expect(requests('PutItemCommand') + requests('UpdateItemCommand')).toBe(writes.length);
       // no read of the run: the messages carry its input and plan version (the driver's polls are Queries)
-      expect(count('GetItemCommand')).toBe(0);
+      expect(requests('GetItemCommand')).toBe(0);
     });
 
     it('continues a chain in the worker, and near the invocation deadline hands the next task to the queue', async () => {

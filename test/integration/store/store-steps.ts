@@ -77,7 +77,15 @@ const steps = {
     ...stamped,
   }),
   copyEdge: step('copyEdge', { edge, output, dl: lamportShift }),
-  claimByEdge: step('claimByEdge', { edge, output, owner, now: instant, leaseUntil: instant, ...stamped }),
+  claimByEdge: step('claimByEdge', {
+    edge,
+    output,
+    owner,
+    now: instant,
+    leaseUntil: instant,
+    depCount,
+    ...stamped,
+  }),
   skipTask: step('skipTask', { taskId, ...stamped }),
   flagStopping: step('flagStopping', { taskId }),
   releaseTask: step('releaseTask', { taskId, owner, attempt, ...stamped }),
@@ -252,7 +260,7 @@ export function applyStep(
       return store.claimByEdge({
         ...stampedOf(s, runId, lamport + 1),
         ...s.edge,
-        ...pick(s, 'output', 'owner', 'now', 'leaseUntil'),
+        ...pick(s, 'output', 'owner', 'now', 'leaseUntil', 'depCount'),
         lamport,
         claimLamport: lamport + 1,
       });

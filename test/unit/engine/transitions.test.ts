@@ -232,6 +232,7 @@ describe('claimByEdge', () => {
     now: 10,
     leaseUntil: 99,
     claimLamport: 5,
+    depCount: 1,
     event: ev('task.claimed', 5),
   };
 
@@ -255,6 +256,18 @@ describe('claimByEdge', () => {
   it('rejects a dependent the rollback skipped first: nothing starts in a stopped run', () => {
     const skipped = skipTask(undefined, { ...ref, lamport: 3, expiresAt: 9, event: ev('task.skipped', 3) });
     expect(claimByEdge(skipped, edgeClaim)).toBeUndefined();
+  });
+
+  it('claims a join with its last edge, beside the outputs already counted', () => {
+    const first = copyEdge(undefined, { runId: 'r1', from: 'y', to: 'a', output: '"p"', lamport: 3 });
+    const claimed = claimByEdge(first, { ...edgeClaim, depCount: 2 });
+    expect(claimed).toMatchObject({ status: 'running', owner: 'w1', attempt: 1, depsDone: ['x', 'y'] });
+    expect(claimed?.depOutputs).toStrictEqual({ x: '"o"', y: '"p"' });
+  });
+
+  it('rejects a join edge while another dependency is missing', () => {
+    const first = copyEdge(undefined, { runId: 'r1', from: 'y', to: 'a', output: '"p"', lamport: 3 });
+    expect(claimByEdge(first, { ...edgeClaim, depCount: 3 })).toBeUndefined();
   });
 
   it('rejects a dependent an earlier edge reached (a replay goes through copyEdge)', () => {

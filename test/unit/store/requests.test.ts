@@ -14,6 +14,20 @@ import {
 } from '../../../src/store/task-requests.ts';
 
 const event = { type: 't', lamport: 1, at: '2026-01-01T00:00:00.000Z' };
+const joinEdge = {
+  tableName: 't',
+  runId: 'r',
+  from: 'a',
+  to: 'j',
+  output: '1',
+  lamport: 4,
+  owner: 'w1',
+  now: 10,
+  leaseUntil: 20,
+  claimLamport: 5,
+  depCount: 3,
+  event,
+};
 
 describe('task request builders', () => {
   it('claims a one-dependency task by its edge only if nothing touched its item', () => {
@@ -28,6 +42,7 @@ describe('task request builders', () => {
       now: 10,
       leaseUntil: 20,
       claimLamport: 5,
+      depCount: 1,
       event,
     });
     expect(request.Key).toEqual({ pk: 'RUN#r', sk: 'TASK#b' });
@@ -40,6 +55,11 @@ describe('task request builders', () => {
       '#owner': 'owner',
     });
     expect(request.ReturnValuesOnConditionCheckFailure).toBe('ALL_OLD');
+    const join = claimByEdgeRequest(joinEdge);
+    expect(join.ConditionExpression).toBe(
+      '#st = :pending AND size(depsDone) = :others AND NOT contains(depsDone, :depId)',
+    );
+    expect(join.ExpressionAttributeValues).toMatchObject({ ':others': 2, ':depId': 'a' });
   });
 
   it('claims a root only if untouched, a retry only when due, a running task only past its lease', () => {
