@@ -75,16 +75,12 @@ export async function openLocal(options: OpenLocalOptions): Promise<LocalEngine>
     ...(options.onError === undefined ? {} : { onError: options.onError }),
   });
   const { runtime } = backend;
-  const get = async (runId: string) => {
-    const view = await runtime.getRun(runId);
-    return view === undefined ? undefined : view;
-  };
   return {
     submit: (workflow, input = {}, submit = {}) => runtime.submit({ workflow, input, ...submit }),
     async wait(runId, { timeoutMs } = {}) {
       const deadline = timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeoutMs;
       for (;;) {
-        const view = await get(runId);
+        const view = await runtime.getRun(runId);
         if (view === undefined) throw new UserInputError('run.notFound', `no run '${runId}'`);
         if (isFinished(view)) return toRunResult(view);
         const left = deadline - Date.now();
@@ -98,7 +94,7 @@ export async function openLocal(options: OpenLocalOptions): Promise<LocalEngine>
       }
     },
     get: async (runId) => {
-      const view = await get(runId);
+      const view = await runtime.getRun(runId);
       return view === undefined ? undefined : toRunResult(view);
     },
     history: (runId) => runtime.history(runId),
