@@ -46,7 +46,7 @@ export async function advance(
   const runId = run.runId;
   const targets = options.only ?? planned.dependents;
   let slots = options.continuation?.slots ?? 0;
-  // taken before any await, so the fan-out's writes can go out side by side
+  // taken only for a dependent known to be ready, between awaits (so the fan-out's writes go out side by side)
   const takeSlot = (dependent: PlannedTask): boolean => {
     if (slots <= 0 || !options.continuation?.fits(dependent)) return false;
     slots -= 1;
@@ -58,11 +58,11 @@ export async function advance(
     targets.map(async (to) => {
       const dependent = plan.tasks[to];
       if (!dependent) return;
-      const here = takeSlot(dependent);
       const counted = options.continuation?.counted;
       const known = counted?.get(to);
       const last = dependent.deps.every((dep) => dep === taskId || known?.has(dep));
-      if (here && last) {
+      const here = last && takeSlot(dependent);
+      if (here) {
         const now = deps.now();
         // after every dependency's checkpoint, those counted before included
         const claimLamport = Math.max(lamport, ...(known?.values() ?? [])) + 1;
@@ -97,7 +97,8 @@ export async function advance(
       if (outcome.record.depsDone.length !== dependent.deps.length) return;
       const readyLamport = Math.max(lamport, ...Object.values(outcome.record.depLamports));
       const message = taskMessage(run, to, readyLamport, deps.now());
-      const claimed = here && (await claimHere(deps, dependent, message));
+      // the slot an edge claim took and did not use is this claim's
+      const claimed = (here || takeSlot(dependent)) && (await claimHere(deps, dependent, message));
       if (claimed) continued.push(claimed);
       else ready.push(message);
     }),
