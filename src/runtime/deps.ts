@@ -2,7 +2,9 @@ import type { TaskQueue } from '../queue/task-queue.ts';
 import type { RunStore } from '../store/run-store.ts';
 import type { Plan } from '../workflow/plan.ts';
 import type { EngineLogger, EngineMetrics } from './metrics.ts';
-import type { HandlerRegistry, Json, PlanCatalog } from './types.ts';
+import type { HandleOptions, HandlerRegistry, Json, PlanCatalog } from './types.ts';
+
+export type { HandleOptions };
 
 /**
  * Test-only crash injection: called at each step of the worker; a throw there simulates the process dying
@@ -18,14 +20,6 @@ export type FaultPoint =
   | 'afterStop'
   | 'afterCompensationClaim'
   | 'afterCompensationHandler';
-
-/** How one message is handled: the bounds of eager continuation. */
-export interface HandleOptions {
-  /** Epoch ms by which the handling must be over (a Lambda invocation's end); default: none. */
-  readonly deadlineAt?: number;
-  /** Dependents one checkpoint continues in this worker at most; default 4; 0 sends them all to the queue. */
-  readonly maxContinuations?: number;
-}
 
 /** Context of a fault: which run and task the worker was at. */
 export interface FaultSite {

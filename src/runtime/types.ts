@@ -2,9 +2,8 @@
  * The contract between the engine's runtime and its callers: the weft command line, the local stack, the
  * Lambda entry points and the HTTP API. Implemented in src/runtime/.
  */
-import type { QueueMessage } from '../engine/types.ts';
+import type { QueueMessage } from '../engine/messages.ts';
 import type { Plan } from '../workflow/plan.ts';
-import type { HandleOptions } from './deps.ts';
 
 /** JSON values, as handlers receive and return them. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -145,6 +144,14 @@ export interface PlanCatalog {
   byName(name: string): Plan | undefined;
   /** Every current workflow. */
   list(): readonly Plan[];
+}
+
+/** How one message is handled: the bounds of eager continuation. */
+export interface HandleOptions {
+  /** Epoch ms by which the handling must be over (a Lambda invocation's end); default: none. */
+  readonly deadlineAt?: number;
+  /** Dependents one checkpoint continues in this worker at most; default 4; 0 sends them all to the queue. */
+  readonly maxContinuations?: number;
 }
 
 /** The use cases every entry point calls. */

@@ -1,0 +1,48 @@
+/** What the task queue carries between workers: hints that work may be claimable, and run deadlines. */
+
+/** A task-queue message: a hint that a task or compensation may be claimable. DynamoDB decides. */
+export interface TaskMessage {
+  readonly runId: string;
+  readonly taskId: string;
+  readonly kind: 'task' | 'compensate';
+  /** Lamport time of the write that caused this dispatch. */
+  readonly lamport: number;
+  /** Epoch ms when the task became ready: scheduling latency is measured from it. */
+  readonly readyAt: number;
+  /**
+   * What the worker needs of the run, immutable for its life, so that it need not read the run item: its
+   * workflow and plan version, and its input (JSON text) when small enough to travel in the message.
+   */
+  readonly run?: RunContextHint;
+}
+
+/** A run's immutable facts, as a task message carries them. */
+export interface RunContextHint {
+  readonly workflow: string;
+  readonly planVersion: string;
+  readonly input?: string;
+}
+
+/** What an attempt needs of its run: immutable for the run's life (the status is not part of it). */
+export interface RunContext {
+  readonly runId: string;
+  readonly workflow: string;
+  readonly planVersion: string;
+  /** JSON text of the run's input. */
+  readonly input: string;
+}
+
+/**
+ * A run's deadline: sent at submit (delayed) when the plan has a workflow `timeout`. On receipt the run is
+ * stopped with `WorkflowTimeout` if it is still running and the deadline has passed; SQS delays a message
+ * at most 15 minutes, so one received early is sent again with the rest of the delay.
+ */
+export interface DeadlineMessage {
+  readonly runId: string;
+  readonly kind: 'deadline';
+  /** Epoch ms at which the run times out: its creation time plus the plan's `timeoutMs`. */
+  readonly deadlineAt: number;
+}
+
+/** Everything the task queue carries. */
+export type QueueMessage = TaskMessage | DeadlineMessage;
