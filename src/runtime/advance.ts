@@ -1,6 +1,7 @@
 import { leaseMs } from '../engine/limits.ts';
-import type { RunContext, StoredEvent, TaskMessage, TaskRecord } from '../engine/types.ts';
+import type { RunContext, TaskMessage, TaskRecord } from '../engine/types.ts';
 import type { Plan, PlannedTask } from '../workflow/plan.ts';
+import { claimedEvent, taskClaim } from './claim-attempt.ts';
 import { expiresAt, fault, isoNow, type RuntimeDeps } from './deps.ts';
 import { sendDispatches } from './dispatch.ts';
 import { driveRollback } from './rollback.ts';
@@ -110,29 +111,15 @@ export async function advance(
   return continued;
 }
 
-/** A `task.claimed` history entry for this worker. */
-export function claimedEvent(deps: RuntimeDeps, lamport: number): StoredEvent {
-  return { type: 'task.claimed', lamport, at: isoNow(deps), detail: { owner: deps.owner } };
-}
-
 /** Claims a dependent its last edge made ready, for this worker; undefined if another got it first. */
 async function claimHere(
   deps: RuntimeDeps,
   dependent: PlannedTask,
   message: TaskMessage,
 ): Promise<TaskRecord | undefined> {
-  const now = deps.now();
-  const lamport = message.lamport + 1;
-  const outcome = await deps.store.claimTask({
-    runId: message.runId,
-    taskId: dependent.id,
-    owner: deps.owner,
-    now,
-    leaseUntil: now + leaseMs(dependent),
-    lamport,
-    depCount: dependent.deps.length,
-    event: claimedEvent(deps, lamport),
-  });
+  const outcome = await deps.store.claimTask(
+    taskClaim(deps, message.runId, dependent, deps.now(), message.lamport + 1),
+  );
   if (!outcome.ok) return undefined;
   deps.metrics.schedulingLatency(0);
   return outcome.record;

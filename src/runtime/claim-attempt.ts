@@ -1,9 +1,11 @@
 import type { ClaimRefusal } from '../engine/claim.ts';
+import { leaseMs } from '../engine/limits.ts';
+import type { ClaimTaskOp } from '../engine/operations.ts';
 import { queueDelaySeconds } from '../engine/retry.ts';
-import type { TaskMessage, TaskRecord } from '../engine/types.ts';
+import type { StoredEvent, TaskMessage, TaskRecord } from '../engine/types.ts';
 import type { CasOutcome } from '../store/run-store.ts';
 import type { PlannedTask } from '../workflow/plan.ts';
-import type { RuntimeDeps } from './deps.ts';
+import { isoNow, type RuntimeDeps } from './deps.ts';
 import { sendDispatches } from './dispatch.ts';
 import type { Json } from './types.ts';
 
@@ -44,6 +46,31 @@ export async function claimAttempt(
     return undefined;
   }
   return undefined;
+}
+
+/** The claim of one attempt of `planned` for this worker, at `now`, stamped with `lamport`. */
+export function taskClaim(
+  deps: RuntimeDeps,
+  runId: string,
+  planned: PlannedTask,
+  now: number,
+  lamport: number,
+): ClaimTaskOp {
+  return {
+    runId,
+    taskId: planned.id,
+    owner: deps.owner,
+    now,
+    leaseUntil: now + leaseMs(planned),
+    lamport,
+    depCount: planned.deps.length,
+    event: claimedEvent(deps, lamport),
+  };
+}
+
+/** A `task.claimed` history entry for this worker. */
+export function claimedEvent(deps: RuntimeDeps, lamport: number): StoredEvent {
+  return { type: 'task.claimed', lamport, at: isoNow(deps), detail: { owner: deps.owner } };
 }
 
 /** The outputs of a task's dependencies, as its claim copied them onto its item (handlers' `event.deps`). */

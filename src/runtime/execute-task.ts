@@ -6,7 +6,7 @@ import type { Plan, PlannedTask } from '../workflow/plan.ts';
 import { advance, type Continuation } from './advance.ts';
 import { runAttempt, toErrorView, withAutoRenew } from './attempt.ts';
 import { checkpointTask } from './checkpoint.ts';
-import { claimAttempt, depOutputs } from './claim-attempt.ts';
+import { claimAttempt, depOutputs, taskClaim } from './claim-attempt.ts';
 import { expiresAt, fault, type HandleOptions, isoNow, type RuntimeDeps } from './deps.ts';
 import { sendDispatches } from './dispatch.ts';
 import { HandlerNotFoundError, OutputTooLargeError, TaskLostError, TaskTimeoutError } from './errors.ts';
@@ -169,17 +169,7 @@ async function claim(
   message: TaskMessage,
 ): Promise<TaskRecord | undefined> {
   const claimed = await claimAttempt(deps, message, {
-    claim: (now, lamport) =>
-      deps.store.claimTask({
-        runId: message.runId,
-        taskId: planned.id,
-        owner: deps.owner,
-        now,
-        leaseUntil: now + leaseMs(planned),
-        lamport,
-        depCount: planned.deps.length,
-        event: { type: 'task.claimed', lamport, at: isoNow(deps), detail: { owner: deps.owner } },
-      }),
+    claim: (now, lamport) => deps.store.claimTask(taskClaim(deps, message.runId, planned, now, lamport)),
     explain: (current, now, lamport) => explainTaskClaim(current, planned.deps.length, now, lamport),
   });
   if (claimed) deps.metrics.schedulingLatency(claimed.claimedAt - message.readyAt);

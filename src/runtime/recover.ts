@@ -86,17 +86,8 @@ async function apply(
   const runId = state.run.runId;
   switch (command.kind) {
     case 'dispatch': {
-      const now = deps.now();
-      await sendDispatches(
-        deps,
-        [
-          command.compensation
-            ? { runId, taskId: command.taskId, kind: 'compensate', lamport, readyAt: now }
-            : taskMessage(contextOf(state.run), command.taskId, lamport, now),
-        ],
-        command.dueAt === undefined ? 0 : queueDelaySeconds(command.dueAt, now),
-      );
-      tally.redispatched += 1;
+      const kind = command.compensation ? 'compensate' : 'task';
+      await redispatch(deps, state, command.taskId, kind, lamport, tally, command.dueAt);
       return;
     }
     case 'release': {
@@ -157,6 +148,7 @@ async function apply(
   }
 }
 
+/** Sends a task's or compensation's dispatch again (delayed until `dueAt`, if given), rebuilt from the store. */
 async function redispatch(
   deps: RuntimeDeps,
   state: RunState,
@@ -164,14 +156,19 @@ async function redispatch(
   kind: 'task' | 'compensate',
   lamport: number,
   tally: Tally,
+  dueAt?: number,
 ): Promise<void> {
   const now = deps.now();
   const runId = state.run.runId;
-  await sendDispatches(deps, [
-    kind === 'task'
-      ? taskMessage(contextOf(state.run), taskId, lamport, now)
-      : { runId, taskId, kind, lamport, readyAt: now },
-  ]);
+  await sendDispatches(
+    deps,
+    [
+      kind === 'task'
+        ? taskMessage(contextOf(state.run), taskId, lamport, now)
+        : { runId, taskId, kind, lamport, readyAt: now },
+    ],
+    dueAt === undefined ? 0 : queueDelaySeconds(dueAt, now),
+  );
   tally.redispatched += 1;
 }
 
