@@ -4,6 +4,7 @@ import type { CliIo } from './io.ts';
 const MARKS: Readonly<Record<TaskStatus, string>> = {
   pending: '·',
   ready: '○',
+  sleeping: '◷',
   running: '▶',
   succeeded: '✔',
   failed: '✘',
@@ -52,6 +53,7 @@ function fitToWidth(line: string, columns: number): string {
 }
 
 function describeTask(task: TaskView): string {
+  if (task.status === 'sleeping') return `sleeping until ${task.wakeAt ?? '?'}`;
   if (task.status === 'ready' && task.error !== undefined) {
     return `retrying after attempt ${task.attempts} failed: ${task.error.name}: ${task.error.message}`;
   }

@@ -60,14 +60,32 @@ export interface EndAttemptOp extends TaskRefOp, Fence, Stamped {
   readonly failures: number;
 }
 
+/**
+ * A sleep task's first attempt starts its timer: back to `ready`, unowned, not claimable before `dueAt`
+ * (the wake time), with a `task.sleeping` entry that tells the claim at the wake time that it has slept.
+ */
+export interface SleepTaskOp extends TaskRefOp, Fence, Stamped {
+  readonly dueAt: number;
+}
+
 /** A failed attempt with attempts left: back to `ready`, not claimable before `dueAt`. */
 export interface RetryTaskOp extends EndAttemptOp {
   readonly dueAt: number;
 }
 
-/** Ends a task for good from its attempt: `failed`, or `skipped` when its run stopped before the handler. */
-export interface EndTaskOp extends EndAttemptOp, Expiring {
-  readonly status: 'failed' | 'skipped';
+/**
+ * Ends a task for good from its attempt: `failed` with its error, or `skipped` without one (its `when` was
+ * false, or every dependency was skipped).
+ */
+export type EndTaskOp = FailTaskOp | SkipAttemptOp;
+
+export interface FailTaskOp extends EndAttemptOp, Expiring {
+  readonly status: 'failed';
+}
+
+export interface SkipAttemptOp extends Omit<EndAttemptOp, 'error'>, Expiring {
+  readonly status: 'skipped';
+  readonly error?: undefined;
 }
 
 /** Copies a succeeded dependency's output onto its dependent and counts it, once. */

@@ -19,9 +19,9 @@ export type RecoveryCommand =
       readonly attempt: number;
       readonly reason: 'ownerDead' | 'leaseExpired';
     }
-  /** Copy a succeeded task's output onto a dependent that has not counted it. */
+  /** Copy a succeeded task's output (or a skipped one's mark) onto a dependent that has not counted it. */
   | { readonly kind: 'edge'; readonly from: string; readonly to: string }
-  /** Count a succeeded sink on the run. */
+  /** Count a succeeded (or skipped) sink on the run. */
   | { readonly kind: 'sink'; readonly taskId: string }
   /** Every sink is counted but the run is not marked succeeded. */
   | { readonly kind: 'finalise' }
@@ -85,7 +85,8 @@ export function decideRecovery(input: RecoveryInput): RecoveryCommand[] {
       commands.push({ kind: 'dispatch', taskId, compensation: false });
     } else if (record?.status === 'ready') {
       commands.push({ kind: 'dispatch', taskId, compensation: false, ...due(record.dueAt) });
-    } else if (record?.status === 'succeeded') {
+    } else if (record?.status === 'succeeded' || record?.status === 'skipped') {
+      // in a running run a skip is a condition's (the rollback's skips happen in stopping runs only)
       for (const dependent of planned.dependents) {
         if (!tasks.get(dependent)?.depsDone.includes(taskId)) {
           commands.push({ kind: 'edge', from: taskId, to: dependent });

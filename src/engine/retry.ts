@@ -25,6 +25,7 @@ export const NON_RETRYABLE_ERRORS: ReadonlySet<string> = new Set([
   'InvalidOutputError',
   'HandlerNotFoundError',
   'TaskLostError',
+  'ExpressionError',
 ]);
 
 /**

@@ -50,16 +50,28 @@ export function runView(plan: Plan, run: RunRecord, tasks: ReadonlyMap<string, T
 
 function taskView(record: TaskRecord | undefined, depCount: number): TaskView {
   if (!record) return { status: 'pending', attempts: 0 };
+  const wakeAt = sleepingUntil(record);
   const status: TaskStatus =
     record.status === 'pending' && depCount > 0 && record.depsDone.length === depCount
       ? 'ready'
-      : record.status;
+      : wakeAt !== undefined
+        ? 'sleeping'
+        : record.status;
   return {
     status,
     attempts: record.attempt,
+    ...(wakeAt !== undefined ? { wakeAt } : {}),
     ...(record.output !== undefined ? { output: JSON.parse(record.output) as Json } : {}),
     ...(record.error ? { error: record.error } : {}),
   };
+}
+
+/** The wake time of a sleep task that is sleeping: due, with `task.sleeping` as its last entry. */
+function sleepingUntil(record: TaskRecord): string | undefined {
+  const last = record.events[record.events.length - 1];
+  if (record.status !== 'ready' || last?.type !== 'task.sleeping') return undefined;
+  const until = last.detail?.until;
+  return typeof until === 'string' ? until : undefined;
 }
 
 /** Every event of the run, totally ordered by Lamport time (ties broken by task id, the run's own first). */

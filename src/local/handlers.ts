@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UserInputError } from '../errors.ts';
 import type { HandlerRegistry, TaskHandler } from '../runtime/types.ts';
-import type { Plan } from '../workflow/plan.ts';
+import { type Plan, runsModuleHandler } from '../workflow/plan.ts';
 
 /**
  * Imports a handlers module and returns its function exports by name. The path is resolved against the
@@ -53,7 +53,7 @@ export function missingHandlers(plans: readonly Plan[], registry: HandlerRegistr
   };
   for (const plan of plans) {
     for (const task of Object.values(plan.tasks).sort((a, b) => a.index - b.index)) {
-      if (task.lambda === undefined) need(task.handler);
+      if (runsModuleHandler(task)) need(task.handler);
       if (task.compensation !== undefined) need(task.compensation.handler);
     }
   }

@@ -72,10 +72,3 @@ export function taskClaim(
 export function claimedEvent(deps: RuntimeDeps, lamport: number): StoredEvent {
   return { type: 'task.claimed', lamport, at: isoNow(deps), detail: { owner: deps.owner } };
 }
-
-/** The outputs of a task's dependencies, as its claim copied them onto its item (handlers' `event.deps`). */
-export function depOutputs(planned: PlannedTask, record: TaskRecord): Record<string, Json> {
-  return Object.fromEntries(
-    planned.deps.map((dep) => [dep, JSON.parse(record.depOutputs[dep] ?? 'null') as Json]),
-  );
-}

@@ -16,6 +16,7 @@ export type FaultPoint =
   | 'afterEdgeClaim'
   | 'afterHandler'
   | 'afterCheckpoint'
+  | 'afterSkip'
   | 'beforeDispatch'
   | 'afterStop'
   | 'afterCompensationClaim'

@@ -1,10 +1,11 @@
 import { explainCompensationClaim } from '../engine/claim.ts';
+import { depOutputs } from '../engine/gate.ts';
 import { leaseMs } from '../engine/limits.ts';
 import { decideFailure, queueDelaySeconds } from '../engine/retry.ts';
 import type { TaskMessage, TaskRecord } from '../engine/types.ts';
 import type { PlannedTask } from '../workflow/plan.ts';
 import { runAttempt, toErrorView, withAutoRenew } from './attempt.ts';
-import { claimAttempt, depOutputs } from './claim-attempt.ts';
+import { claimAttempt } from './claim-attempt.ts';
 import { expiresAt, fault, isoNow, type RuntimeDeps } from './deps.ts';
 import { sendDispatches } from './dispatch.ts';
 import { HandlerNotFoundError, TaskTimeoutError } from './errors.ts';

@@ -1,18 +1,22 @@
 import { explainTaskClaim } from '../engine/claim.ts';
+import { depOutputs, gate, type SkipDetail } from '../engine/gate.ts';
 import { formatBytes, leaseMs, MAX_TAKEOVERS, outputLimitBytes, utf8Bytes } from '../engine/limits.ts';
 import { decideFailure, queueDelaySeconds } from '../engine/retry.ts';
 import type { RunContext, TaskMessage, TaskRecord } from '../engine/types.ts';
+import { evaluateCondition } from '../workflow/expression.ts';
 import type { Plan, PlannedTask } from '../workflow/plan.ts';
 import { advance, type Continuation } from './advance.ts';
 import { runAttempt, toErrorView, withAutoRenew } from './attempt.ts';
 import { checkpointTask } from './checkpoint.ts';
-import { claimAttempt, depOutputs, taskClaim } from './claim-attempt.ts';
+import { claimAttempt, taskClaim } from './claim-attempt.ts';
 import { expiresAt, fault, type HandleOptions, isoNow, type RuntimeDeps } from './deps.ts';
 import { sendDispatches } from './dispatch.ts';
 import { HandlerNotFoundError, OutputTooLargeError, TaskLostError, TaskTimeoutError } from './errors.ts';
 import { planFor } from './plans.ts';
 import { driveRollback, stopRun } from './rollback.ts';
 import { runContextFor, taskMessage } from './run-context.ts';
+import { skipAttempt } from './skip-attempt.ts';
+import { sleepOrWake } from './sleep-attempt.ts';
 import type { Json, TaskErrorView, TaskHandler } from './types.ts';
 
 /**
@@ -79,8 +83,19 @@ async function attempt(deps: RuntimeDeps, scope: Scope, claimed: Claimed): Promi
     await fail(deps, run, planned, record, toErrorView(new TaskLostError(planned.id, record.takeovers)));
     return [];
   }
-  const fence = { owner: deps.owner, attempt: record.attempt };
+  const gated = await passGate(deps, scope, claimed);
+  if (gated !== 'run') return gated;
   const startedAt = deps.now();
+  if (planned.sleep !== undefined) {
+    const timer = await sleepOrWake(deps, run, planned, record);
+    if (timer.kind === 'sleeping') return [];
+    if (timer.kind === 'failed') {
+      await fail(deps, run, planned, record, timer.error);
+      return [];
+    }
+    return succeed(deps, scope, claimed, timer.output, startedAt);
+  }
+  const fence = { owner: deps.owner, attempt: record.attempt };
   const outcome = await runAttempt({
     run: (signal, heartbeat) =>
       resolveHandler(deps, planned)(
@@ -132,6 +147,21 @@ async function attempt(deps: RuntimeDeps, scope: Scope, claimed: Claimed): Promi
     await fail(deps, run, planned, record, toErrorView(error));
     return [];
   }
+  return succeed(deps, scope, claimed, output, startedAt);
+}
+
+/** Checkpoints a succeeded attempt's output and advances along its edges. */
+async function succeed(
+  deps: RuntimeDeps,
+  scope: Scope,
+  claimed: Claimed,
+  output: string,
+  startedAt: number,
+): Promise<Claimed[]> {
+  const { run, plan } = scope;
+  const { planned, record } = claimed;
+  const site = { runId: run.runId, taskId: planned.id };
+  const fence = { owner: deps.owner, attempt: record.attempt };
   const lamport = record.lamport + 1;
   const checkpointed = await checkpointTask(deps, {
     runId: run.runId,
@@ -148,6 +178,31 @@ async function attempt(deps: RuntimeDeps, scope: Scope, claimed: Claimed): Promi
     return [];
   }
   const next = await advance(deps, plan, run, planned.id, output, lamport, { continuation: scope.policy });
+  return next.map((r) => ({ planned: plan.tasks[r.taskId] as PlannedTask, record: r }));
+}
+
+/**
+ * Before the handler: a task whose deps were all skipped, or whose `when` is false, is skipped; a `when`
+ * that fails to evaluate fails the task (not retried). Returns 'run', or the dependents the skip continues.
+ */
+async function passGate(deps: RuntimeDeps, scope: Scope, claimed: Claimed): Promise<'run' | Claimed[]> {
+  const { run, plan } = scope;
+  const { planned, record } = claimed;
+  const decision = gate(planned, record);
+  if (decision.kind === 'run') return 'run';
+  let detail: SkipDetail;
+  if (decision.kind === 'skip') detail = decision.detail;
+  else {
+    const scopeOf = { input: JSON.parse(run.input) as Json, deps: depOutputs(planned, record) };
+    try {
+      if (await evaluateCondition(decision.when, scopeOf)) return 'run';
+    } catch (error) {
+      await fail(deps, run, planned, record, toErrorView(error));
+      return [];
+    }
+    detail = { reason: 'condition', when: decision.when };
+  }
+  const next = await skipAttempt(deps, scope, planned, record, detail);
   return next.map((r) => ({ planned: plan.tasks[r.taskId] as PlannedTask, record: r }));
 }
 

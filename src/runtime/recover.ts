@@ -1,4 +1,5 @@
 import { nextLamport } from '../engine/claim.ts';
+import { edgeOutput } from '../engine/gate.ts';
 import { MAX_TAKEOVERS } from '../engine/limits.ts';
 import { decideRecovery, type RecoveryCommand } from '../engine/recovery.ts';
 import { queueDelaySeconds } from '../engine/retry.ts';
@@ -123,15 +124,16 @@ async function apply(
     }
     case 'edge': {
       const from = state.tasks.get(command.from);
-      if (from?.output === undefined) return;
-      await advance(deps, plan, contextOf(state.run), command.from, from.output, from.lamport, {
+      const output = from && edgeOutput(from);
+      if (from === undefined || output === undefined) return;
+      await advance(deps, plan, contextOf(state.run), command.from, output, from.lamport, {
         only: [command.to],
       });
       return;
     }
     case 'sink': {
       const from = state.tasks.get(command.taskId);
-      if (from?.output === undefined) return;
+      if (from === undefined || edgeOutput(from) === undefined) return;
       if (await countSink(deps, plan, runId, command.taskId, from.lamport)) tally.finalised += 1;
       return;
     }

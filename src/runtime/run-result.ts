@@ -21,6 +21,7 @@ export function toRunResult(view: RunView): RunResult {
       status: task.status,
       attempts: task.attempts,
       ...(task.output === undefined ? {} : { output: task.output }),
+      ...(task.wakeAt === undefined ? {} : { wakeAt: task.wakeAt }),
       ...(task.error === undefined ? {} : { error: { name: task.error.name, message: task.error.message } }),
     };
   }

@@ -51,6 +51,8 @@ export type HandlerRegistry = Readonly<Record<string, TaskHandler | Compensation
 export type TaskStatus =
   | 'pending'
   | 'ready'
+  /** A sleep task waiting for its wake time (a durable timer: no worker holds it). */
+  | 'sleeping'
   | 'running'
   | 'succeeded'
   | 'failed'
@@ -72,6 +74,8 @@ export interface TaskView {
   readonly attempts: number;
   readonly output?: Json;
   readonly error?: TaskErrorView;
+  /** A sleeping task's wake time (ISO). */
+  readonly wakeAt?: string;
 }
 
 export interface CompensationView {

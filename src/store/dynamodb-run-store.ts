@@ -31,6 +31,7 @@ import type {
   RetryCompensationOp,
   RetryTaskOp,
   SkipTaskOp,
+  SleepTaskOp,
   StopRunOp,
   TaskRefOp,
 } from '../engine/operations.ts';
@@ -77,6 +78,7 @@ import {
   renewLeaseRequest,
   retryTaskRequest,
   skipTaskRequest,
+  sleepTaskRequest,
 } from './task-requests.ts';
 
 type TaskCas = Promise<CasOutcome<TaskRecord>>;
@@ -211,6 +213,10 @@ export class DynamoDbRunStore implements RunStore {
 
   checkpoint(op: CheckpointOp): TaskCas {
     return this.task('checkpoint', checkpointRequest(this.on(op)));
+  }
+
+  sleepTask(op: SleepTaskOp): TaskCas {
+    return this.task('sleep', sleepTaskRequest(this.on(op)));
   }
 
   retryTask(op: RetryTaskOp): TaskCas {

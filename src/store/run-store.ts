@@ -22,6 +22,7 @@ import type {
   RetryCompensationOp,
   RetryTaskOp,
   SkipTaskOp,
+  SleepTaskOp,
   StopRunOp,
   TaskRefOp,
 } from '../engine/operations.ts';
@@ -59,6 +60,8 @@ export interface RunStore {
   renewLease(op: RenewLeaseOp): TaskCas;
   checkpoint(op: CheckpointOp): TaskCas;
   retryTask(op: RetryTaskOp): TaskCas;
+  /** Starts a sleep task's timer: `ready` again, due at its wake time. */
+  sleepTask(op: SleepTaskOp): TaskCas;
   endTask(op: EndTaskOp): TaskCas;
   copyEdge(op: CopyEdgeOp): TaskCas;
   /** The edge into a one-dependency task, folded into its claim (see {@link ClaimByEdgeOp}). */

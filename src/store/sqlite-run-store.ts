@@ -23,6 +23,7 @@ import type {
   RetryCompensationOp,
   RetryTaskOp,
   SkipTaskOp,
+  SleepTaskOp,
   StopRunOp,
   TaskRefOp,
 } from '../engine/operations.ts';
@@ -197,6 +198,10 @@ export class SqliteRunStore implements RunStore {
 
   async checkpoint(op: CheckpointOp): TaskCas {
     return this.task('checkpoint', op, next.checkpoint);
+  }
+
+  async sleepTask(op: SleepTaskOp): TaskCas {
+    return this.task('sleep', op, next.sleepTask);
   }
 
   async retryTask(op: RetryTaskOp): TaskCas {

@@ -14,6 +14,7 @@ import type {
   RenewLeaseOp,
   RetryTaskOp,
   SkipTaskOp,
+  SleepTaskOp,
   TaskRefOp,
 } from '../engine/operations.ts';
 import { depLamportAttr, depOutputAttr, runPk, taskSk } from './item-layout.ts';
@@ -110,6 +111,22 @@ export function checkpointRequest(c: OnTable<CheckpointOp>): UpdateCommandInput 
   });
 }
 
+/** A sleep starts: back to `ready`, unowned, not claimable before its wake time (`dueAt`). */
+export function sleepTaskRequest(r: OnTable<SleepTaskOp>): UpdateCommandInput {
+  return conditionalUpdate(r.tableName, key(r), {
+    set: ['#st = :ready', 'dueAt = :due', 'lamport = :l', APPEND_EVENTS],
+    remove: ['#owner', 'leaseUntil'],
+    condition: FENCED,
+    values: {
+      ':ready': 'ready',
+      ':due': r.dueAt,
+      ':l': r.lamport,
+      ...fencedValues(r),
+      ...appendEventValues(r.event),
+    },
+  });
+}
+
 /** A failed attempt with attempts left: back to `ready`, not claimable before `dueAt`. */
 export function retryTaskRequest(r: OnTable<RetryTaskOp>): UpdateCommandInput {
   return conditionalUpdate(r.tableName, key(r), {
@@ -137,25 +154,26 @@ export function retryTaskRequest(r: OnTable<RetryTaskOp>): UpdateCommandInput {
 }
 
 /**
- * Ends the task for good from its attempt: `failed` (with the error), or `skipped` when the attempt found
- * its run stopping before the handler ran.
+ * Ends the task for good from its attempt: `failed` (with the error), or `skipped` (its condition was
+ * false, or every dependency was skipped), which clears any earlier attempt's error.
  */
 export function endTaskRequest(r: OnTable<EndTaskOp>): UpdateCommandInput {
+  const error = r.error === undefined ? [] : ['#error = :error'];
   return conditionalUpdate(r.tableName, key(r), {
     set: [
       '#st = :status',
-      '#error = :error',
+      ...error,
       'failures = :failures',
       'lamport = :l',
       'expiresAt = :expires',
       APPEND_EVENTS,
     ],
-    remove: ['leaseUntil'],
+    remove: r.error === undefined ? ['leaseUntil', '#error'] : ['leaseUntil'],
     condition: FENCED,
     names: { '#error': 'error' },
     values: {
       ':status': r.status,
-      ':error': r.error,
+      ...(r.error === undefined ? {} : { ':error': r.error }),
       ':failures': r.failures,
       ':l': r.lamport,
       ':expires': r.expiresAt,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type Diagnostic, sortDiagnostics, WorkflowError } from './diagnostic.ts';
 import { parseDuration } from './duration.ts';
+import { checkExpressions } from './expression-checks.ts';
 import { checkGraph } from './graph-checks.ts';
 import type { Plan, PlannedTask, PlannedTrigger, RetryPolicy } from './plan.ts';
 import {
@@ -36,6 +37,7 @@ export function compileSource(text: string, file: string): CompileResult {
   const { source } = parsed;
   const checked = definitionSchema.safeParse(source.value);
   const { diagnostics, graph } = checkGraph(source, file);
+  diagnostics.push(...checkExpressions(source, text, file));
   if (!checked.success) diagnostics.push(...schemaDiagnostics(checked.error.issues, source, file));
   if (diagnostics.length > 0 || !checked.success)
     return { ok: false, diagnostics: sortDiagnostics(diagnostics) };
@@ -121,6 +123,9 @@ function planTask(
   if (task.lambda !== undefined) planned.lambda = task.lambda;
   if (task.timeout !== undefined) planned.timeoutMs = parseDuration(task.timeout);
   if (task.heartbeat !== undefined) planned.heartbeatMs = parseDuration(task.heartbeat);
+  if (task.when !== undefined) planned.when = task.when;
+  if (task.sleep !== undefined) planned.sleep = { ms: parseDuration(task.sleep) ?? 0 };
+  if (task.sleep_until !== undefined) planned.sleep = { until: task.sleep_until };
   if (task.compensation !== undefined) {
     planned.compensation = {
       handler: task.compensation,

@@ -46,7 +46,19 @@ export interface PlannedTask {
   /** Longest silence of a running attempt before it is treated as lost. */
   readonly heartbeatMs?: number;
   readonly compensation?: PlannedCompensation;
+  /** JSONata condition over `{ input, deps }`: false skips the task (and what depends only on it). */
+  readonly when?: string;
+  /** A durable timer instead of a handler: for a duration, or until a time (ISO, or a `${ }` template). */
+  readonly sleep?: PlannedSleep;
 }
+
+/** Whether a task runs a handler of the module (not a `lambda:`, not a sleep). */
+export function runsModuleHandler(task: PlannedTask): boolean {
+  return task.lambda === undefined && task.sleep === undefined;
+}
+
+/** How long a sleep task sleeps: `ms` from when it became ready, or `until` a time. */
+export type PlannedSleep = { readonly ms: number } | { readonly until: string };
 
 /** An EventBridge event pattern that starts a run, and how the event becomes the run's input. */
 export interface PlannedTrigger {

@@ -1,12 +1,34 @@
 import type { Plan, PlannedTask } from './plan.ts';
 
-/** The short notes shown under a task's id: attempts, compensation, external Lambda. */
+/** The short notes shown under a task's id: attempts, compensation, external Lambda, sleep, a root's condition. */
 function notes(task: PlannedTask): string[] {
   const lines: string[] = [];
   if (task.retry.maxAttempts > 1) lines.push(`retries: ${task.retry.maxAttempts} attempts`);
   if (task.compensation !== undefined) lines.push(`compensation: ${task.compensation.handler}`);
   if (task.lambda !== undefined) lines.push(`lambda: ${task.lambda}`);
+  if (task.sleep !== undefined) {
+    lines.push('ms' in task.sleep ? `sleep: ${formatMs(task.sleep.ms)}` : `sleep until: ${task.sleep.until}`);
+  }
+  // a condition on a root has no edge to carry it
+  if (task.when !== undefined && task.deps.length === 0) lines.push(`when: ${task.when}`);
   return lines;
+}
+
+/** An edge's label: the dependent's condition, drawn on each edge into it (dashed). */
+function edgeLabel(task: PlannedTask): string | undefined {
+  return task.when === undefined ? undefined : `when: ${task.when}`;
+}
+
+function formatMs(ms: number): string {
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ] as const) {
+    if (ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
 }
 
 /** Mermaid text in a quoted label: entity codes for the characters that would end or break it. */
@@ -17,7 +39,8 @@ function mermaidText(text: string): string {
 /**
  * A Mermaid flowchart of the plan, ready to paste into Markdown. Node ids are generated (`t0`, `t1`, ...)
  * so any task id is safe; labels are quoted. Tasks with retries and with a compensation get classes
- * (bold border, dashed border) and say so in their label.
+ * (bold border, dashed border) and say so in their label; the edges into a task with `when` are dotted
+ * and carry the condition.
  *
  * @example
  * renderMermaid(plan); // 'flowchart TD\n  t0["credit_check<br/>retries: 3 attempts"] ...'
@@ -31,7 +54,11 @@ export function renderMermaid(plan: Plan): string {
     lines.push(`  ${node.get(task.id)}["${label}"]`);
   }
   for (const task of tasks) {
-    for (const dep of task.deps) lines.push(`  ${node.get(dep)} --> ${node.get(task.id)}`);
+    const label = edgeLabel(task);
+    for (const dep of task.deps) {
+      const arrow = label === undefined ? '-->' : `-.->|"${mermaidText(label)}"|`;
+      lines.push(`  ${node.get(dep)} ${arrow} ${node.get(task.id)}`);
+    }
   }
   const retried = tasks.filter((task) => task.retry.maxAttempts > 1).map((task) => node.get(task.id));
   const compensated = tasks
@@ -74,7 +101,9 @@ export function renderDot(plan: Plan): string {
     lines.push(`  ${dotString(task.id)} [${attributes.join(', ')}];`);
   }
   for (const task of tasks) {
-    for (const dep of task.deps) lines.push(`  ${dotString(dep)} -> ${dotString(task.id)};`);
+    const label = edgeLabel(task);
+    const attributes = label === undefined ? '' : ` [style=dashed, label=${dotString(label)}]`;
+    for (const dep of task.deps) lines.push(`  ${dotString(dep)} -> ${dotString(task.id)}${attributes};`);
   }
   lines.push('}');
   return `${lines.join('\n')}\n`;

@@ -87,7 +87,15 @@ export const TASK_KEYS = [
   'timeout',
   'heartbeat',
   'compensation',
+  'when',
+  'sleep',
+  'sleep_until',
 ] as const;
+/** A JSONata expression; its syntax is checked with its position by expression-checks.ts. */
+const expression = (example: string) =>
+  z.string({ error: `a JSONata expression such as ${example}` }).min(1, {
+    error: `a JSONata expression such as ${example}`,
+  });
 const task = z
   .strictObject(
     {
@@ -102,6 +110,12 @@ const task = z
       timeout: duration(1).optional(),
       heartbeat: duration(1).optional(),
       compensation: handlerName.optional(),
+      when: expression("'deps.score.value > 600'").optional(),
+      sleep: duration(1).optional(),
+      sleep_until: z
+        .string({ error: "an ISO time, or an expression giving one, such as '${input.release_at}'" })
+        .min(1, { error: "an ISO time, or an expression giving one, such as '${input.release_at}'" })
+        .optional(),
     },
     { error: 'a task mapping (id, deps, ...)' },
   )
@@ -113,6 +127,7 @@ const task = z
         message: "absent when 'handler' is given (a task runs a handler or a Lambda function, not both)",
       });
     }
+    for (const problem of timerProblems(value)) ctx.addIssue({ code: 'custom', ...problem });
     const timeout = value.timeout === undefined ? undefined : parseDuration(value.timeout);
     const heartbeat = value.heartbeat === undefined ? undefined : parseDuration(value.heartbeat);
     if (timeout !== undefined && heartbeat !== undefined && heartbeat >= timeout) {
@@ -123,6 +138,46 @@ const task = z
       });
     }
   });
+
+/** A sleep is a durable timer, not a handler: it takes none of a handler's fields, and one kind of sleep. */
+function timerProblems(value: {
+  readonly sleep?: string | undefined;
+  readonly sleep_until?: string | undefined;
+  readonly [key: string]: unknown;
+}): { path: string[]; message: string }[] {
+  if (value.sleep === undefined && value.sleep_until === undefined) return [];
+  const field = value.sleep === undefined ? 'sleep_until' : 'sleep';
+  if (value.sleep !== undefined && value.sleep_until !== undefined) {
+    return [
+      {
+        path: ['sleep_until'],
+        message: "absent when 'sleep' is given (a task sleeps for a duration or until a time)",
+      },
+    ];
+  }
+  const until = value.sleep_until;
+  if (until !== undefined && !until.includes('${') && !isIsoTime(until)) {
+    return [
+      {
+        path: ['sleep_until'],
+        message:
+          "an ISO time such as '2026-12-24T09:00:00Z', or an expression giving one, such as '${input.release_at}'",
+      },
+    ];
+  }
+  return ['handler', 'lambda', 'compensation', 'retry_policy', 'timeout', 'heartbeat']
+    .filter((key) => value[key] !== undefined)
+    .map((key) => ({
+      path: [key],
+      message: `absent on a task with '${field}' (a sleep runs no handler: put the work in a task that depends on it)`,
+    }));
+}
+
+/** An ISO 8601 date-time with its offset (`Z` or `+hh:mm`), as `sleep_until` takes it. */
+export function isIsoTime(text: string): boolean {
+  return ISO_TIME.test(text) && !Number.isNaN(Date.parse(text));
+}
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 export const TRIGGER_KEYS = ['pattern', 'input'] as const;
 const trigger = z.strictObject(

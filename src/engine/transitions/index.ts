@@ -33,4 +33,5 @@ export {
   renewLease,
   retryTask,
   skipTask,
+  sleepTask,
 } from './task.ts';

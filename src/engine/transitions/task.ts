@@ -13,6 +13,7 @@ import type {
   RenewLeaseOp,
   RetryTaskOp,
   SkipTaskOp,
+  SleepTaskOp,
   TaskRefOp,
 } from '../operations.ts';
 import type { TaskRecord } from '../types.ts';
@@ -72,6 +73,18 @@ export function checkpoint(current: Current, op: CheckpointOp): TaskRecord | und
   };
 }
 
+/** A sleep starts: `ready` again, unowned, not claimable before its wake time; no failure is counted. */
+export function sleepTask(current: Current, op: SleepTaskOp): TaskRecord | undefined {
+  if (!holdsClaim(current, op)) return undefined;
+  return {
+    ...without(current, 'owner', 'leaseUntil'),
+    status: 'ready',
+    dueAt: op.dueAt,
+    lamport: op.lamport,
+    events: [...current.events, op.event],
+  };
+}
+
 /** A failed attempt with attempts left: `ready` again, unowned, not claimable before `dueAt`. */
 export function retryTask(current: Current, op: RetryTaskOp): TaskRecord | undefined {
   if (!holdsClaim(current, op)) return undefined;
@@ -86,13 +99,13 @@ export function retryTask(current: Current, op: RetryTaskOp): TaskRecord | undef
   };
 }
 
-/** Ends a task for good from its attempt: `failed` or `skipped`, with the error; the lease is cleared. */
+/** Ends a task for good from its attempt: `failed` with the error, or `skipped`; the lease is cleared. */
 export function endTask(current: Current, op: EndTaskOp): TaskRecord | undefined {
   if (!holdsClaim(current, op)) return undefined;
   return {
-    ...without(current, 'leaseUntil'),
+    ...without(current, 'leaseUntil', 'error'),
     status: op.status,
-    error: errorView(op.error),
+    ...(op.error === undefined ? {} : { error: errorView(op.error) }),
     failures: op.failures,
     lamport: op.lamport,
     events: [...current.events, op.event],

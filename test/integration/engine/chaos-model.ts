@@ -17,6 +17,8 @@ export interface TaskSpec {
   readonly compensation: Behaviour | null;
   /** Whether a `Broken` error is retried (once) before the task fails for good. */
   readonly retriesBroken: boolean;
+  /** A `when:` on the task that holds (true), does not (false), or none (null). */
+  readonly when: boolean | null;
 }
 
 export interface Crash {
@@ -59,6 +61,7 @@ const POINTS: readonly FaultPoint[] = [
   'afterEdgeClaim',
   'afterHandler',
   'afterCheckpoint',
+  'afterSkip',
   'beforeDispatch',
   'afterStop',
   'afterCompensationClaim',
@@ -78,6 +81,7 @@ export const chaosCase: fc.Arbitrary<ChaosCase> = fc.record({
       behaviour,
       compensation: fc.option(behaviour, { freq: 2 }),
       retriesBroken: fc.boolean(),
+      when: fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.boolean() }),
     }),
     { minLength: 2, maxLength: 8 },
   ),
@@ -131,6 +135,8 @@ export function workflowYaml(name: string, spec: ChaosCase): string {
     const retryOn = task.retriesBroken ? '[Flaky, Broken]' : '[Flaky]';
     lines.push(`      retry_policy: {max_attempts: 2, backoff: 0ms, retry_on: ${retryOn}}`);
     if (task.compensation) lines.push('      compensation: undo');
+    // the run's input holds `case`, a string: the condition's outcome is the spec's
+    if (task.when !== null) lines.push(`      when: ${task.when ? '$exists(input.case)' : 'input.case = 0'}`);
   });
   return lines.join('\n');
 }
@@ -156,6 +162,19 @@ export interface Trace {
   /** Taken-over attempts waiting for their successor to start, by handler (`task:t1`, `compensation:t1`). */
   readonly zombies: Map<string, () => void>;
   readonly runId: string;
+}
+
+/**
+ * The tasks a run skips by its conditions, whatever else happens: a false `when`, or every dependency
+ * skipped (a task with a dependency that ran evaluates its own `when`).
+ */
+export function skippedByConditions(spec: ChaosCase): Set<number> {
+  const skipped = new Set<number>();
+  spec.tasks.forEach((task, i) => {
+    const deps = depsOf(spec, i);
+    if ((deps.length > 0 && deps.every((d) => skipped.has(d))) || task.when === false) skipped.add(i);
+  });
+  return skipped;
 }
 
 /** Every task reachable from `i` along dependents (excluding `i`). */
@@ -210,24 +229,33 @@ export function checkGuarantees(
     expect(later, `${id(i)} ran after it was skipped`).toEqual([]);
   }
 
-  // causality: a task is claimed only after each dependency's checkpoint
+  // causality: a task is claimed only after each dependency's checkpoint (or skip by its condition)
   for (let i = 0; i < n; i += 1) {
     for (const claim of events('task.claimed', id(i))) {
       for (const dep of depsOf(spec, i)) {
-        const checkpoint = events('task.succeeded', id(dep))[0];
-        expect(checkpoint, `${id(i)} claimed before ${id(dep)} succeeded`).toBeDefined();
-        expect(checkpoint?.lamport ?? Number.POSITIVE_INFINITY).toBeLessThan(claim.lamport);
+        const ended = [...events('task.succeeded', id(dep)), ...events('task.skipped', id(dep))][0];
+        expect(ended, `${id(i)} claimed before ${id(dep)} succeeded or was skipped`).toBeDefined();
+        expect(ended?.lamport ?? Number.POSITIVE_INFINITY).toBeLessThan(claim.lamport);
       }
     }
   }
 
-  const fatal = spec.tasks.some((t) => t.behaviour === 'fatal');
-  // nothing stopped the run: every task ran and succeeded, nothing was undone
+  // conditions: a task its conditions skip never runs its handler and never succeeds
+  const bySkip = skippedByConditions(spec);
+  for (const i of bySkip) {
+    expect(trace.taskCalls.has(id(i)), `${id(i)} ran though its conditions skip it`).toBe(false);
+    expect(succeeded.has(i), `${id(i)} succeeded though its conditions skip it`).toBe(false);
+  }
+
+  const fatal = spec.tasks.some((t, i) => t.behaviour === 'fatal' && !bySkip.has(i));
+  // nothing stopped the run: every task ran (or was skipped by its conditions), nothing was undone
   if (!fatal && !trace.cancelRequested && !trace.deadlinePassed) expect(view.status).toBe('succeeded');
   if (view.status === 'succeeded') {
     expect(fatal).toBe(false);
     expect(view.rollback).toBe('none');
-    for (let i = 0; i < n; i += 1) expect(view.tasks[id(i)]?.status, id(i)).toBe('succeeded');
+    for (let i = 0; i < n; i += 1) {
+      expect(view.tasks[id(i)]?.status, id(i)).toBe(bySkip.has(i) ? 'skipped' : 'succeeded');
+    }
     expect(trace.compCalls.size).toBe(0);
     return;
   }
@@ -249,10 +277,10 @@ export function checkGuarantees(
     const task = spec.tasks[i];
     const status = view.tasks[id(i)]?.status;
     if (!task) continue;
-    // a task that started had every dependency checkpointed
+    // a task that started had every dependency checkpointed (or skipped by its conditions)
     if (status !== 'skipped' && status !== 'pending') {
       for (const dep of depsOf(spec, i))
-        expect(succeeded.has(dep), `${id(i)} ran before ${id(dep)}`).toBe(true);
+        expect(succeeded.has(dep) || bySkip.has(dep), `${id(i)} ran before ${id(dep)}`).toBe(true);
     }
     if (status === 'failed') expect(task.behaviour, `${id(i)} failed`).toBe('fatal');
     if (task.behaviour === 'fatal') expect(['failed', 'skipped']).toContain(status);

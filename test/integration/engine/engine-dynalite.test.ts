@@ -1,4 +1,5 @@
 import { inject } from 'vitest';
+import { conditionCases, sleepCases } from './cases-conditions.ts';
 import { deadlineCases } from './cases-deadline.ts';
 import { failureCases } from './cases-failure.ts';
 import { happyPathCases } from './cases-happy.ts';
@@ -10,3 +11,5 @@ happyPathCases(endpoints);
 failureCases(endpoints);
 recoveryCases(endpoints);
 deadlineCases(endpoints);
+conditionCases(endpoints);
+sleepCases(endpoints);

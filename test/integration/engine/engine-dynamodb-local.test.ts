@@ -3,6 +3,7 @@
  * the real service's condition-expression and item-size semantics.
  */
 import { afterAll, beforeAll, describe, inject } from 'vitest';
+import { conditionCases, sleepCases } from './cases-conditions.ts';
 import { deadlineCases } from './cases-deadline.ts';
 import { failureCases } from './cases-failure.ts';
 import { happyPathCases } from './cases-happy.ts';
@@ -25,4 +26,6 @@ describe.runIf(hasJava())('engine on DynamoDB Local', () => {
   failureCases(endpoints);
   recoveryCases(endpoints);
   deadlineCases(endpoints);
+  conditionCases(endpoints);
+  sleepCases(endpoints);
 });

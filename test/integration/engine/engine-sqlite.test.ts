@@ -2,6 +2,7 @@
  * The engine suite on the embedded SQLite store: the same cases as on dynalite and DynamoDB Local, driven
  * through a queue with SQS's semantics, so the two store adapters are held to one set of behaviours.
  */
+import { conditionCases, sleepCases } from './cases-conditions.ts';
 import { deadlineCases } from './cases-deadline.ts';
 import { failureCases } from './cases-failure.ts';
 import { happyPathCases } from './cases-happy.ts';
@@ -13,3 +14,5 @@ happyPathCases(sqlite);
 failureCases(sqlite);
 recoveryCases(sqlite);
 deadlineCases(sqlite);
+conditionCases(sqlite);
+sleepCases(sqlite);

@@ -71,6 +71,7 @@ const steps = {
   renewLease: step('renewLease', { taskId, owner, attempt, leaseUntil: instant }),
   checkpoint: step('checkpoint', { taskId, owner, attempt, output, now: instant, ...stamped }),
   retryTask: step('retryTask', { taskId, owner, attempt, error, failures, dueAt: instant, ...stamped }),
+  sleepTask: step('sleepTask', { taskId, owner, attempt, dueAt: instant, ...stamped }),
   endTask: step('endTask', {
     ...{ taskId, owner, attempt, error, failures },
     status: fc.constantFrom('failed', 'skipped'),
@@ -161,6 +162,7 @@ const forward = phase({
   copyEdge: 5,
   claimByEdge: 4,
   retryTask: 3,
+  sleepTask: 2,
   releaseTask: 3,
   renewLease: 2,
   countSink: 3,
@@ -247,12 +249,17 @@ export function applyStep(
         ...pick(s, 'taskId', 'owner', 'attempt', 'failures', 'dueAt'),
         error: errorOf(s.error),
       });
+    case 'sleepTask':
+      return store.sleepTask({
+        ...stampedOf(s, runId, lamport),
+        ...pick(s, 'taskId', 'owner', 'attempt', 'dueAt'),
+      });
     case 'endTask':
       return store.endTask({
         ...stampedOf(s, runId, lamport),
-        ...pick(s, 'taskId', 'owner', 'attempt', 'failures', 'status'),
-        error: errorOf(s.error),
+        ...pick(s, 'taskId', 'owner', 'attempt', 'failures'),
         expiresAt: EXPIRES_AT,
+        ...(s.status === 'failed' ? { status: 'failed', error: errorOf(s.error) } : { status: 'skipped' }),
       });
     case 'copyEdge':
       return store.copyEdge({ runId, ...s.edge, output: s.output, lamport });
@@ -370,6 +377,7 @@ const WANTS: Partial<Record<StepName, (t: TaskRecord | undefined) => boolean>> =
   renewLease: running,
   checkpoint: running,
   retryTask: running,
+  sleepTask: running,
   endTask: running,
   flagStopping: running,
   releaseTask: running,

@@ -1,0 +1,119 @@
+import jsonata from 'jsonata';
+import type { Diagnostic } from './diagnostic.ts';
+import { expressionProblem, templateProblem } from './expression.ts';
+import type { ParsedSource, PathSegment, Position } from './source.ts';
+import { didYouMean } from './suggest.ts';
+
+/** A task's fields that hold an expression (`expression`) or text with `${ }` (`template`). */
+export const EXPRESSION_FIELDS: Readonly<Record<string, 'expression' | 'template'>> = {
+  when: 'expression',
+  sleep_until: 'template',
+};
+
+/**
+ * Parses every expression of the file and checks what it reads: a syntax error, or `deps.<id>` naming a
+ * task that is not a dependency, is reported at the character where it is (`file:line:col`).
+ */
+export function checkExpressions(source: ParsedSource, text: string, file: string): Diagnostic[] {
+  const tasks = (source.value as { workflow?: { tasks?: unknown } } | null)?.workflow?.tasks;
+  if (!Array.isArray(tasks)) return [];
+  const diagnostics: Diagnostic[] = [];
+  tasks.forEach((task: unknown, index) => {
+    if (typeof task !== 'object' || task === null) return;
+    const record = task as Record<string, unknown>;
+    const name = typeof record.id === 'string' ? `task '${record.id}'` : `workflow.tasks[${index}]`;
+    const deps = Array.isArray(record.deps) ? record.deps.filter((d) => typeof d === 'string') : [];
+    for (const [field, kind] of Object.entries(EXPRESSION_FIELDS)) {
+      const value = record[field];
+      if (typeof value !== 'string') continue;
+      const path: PathSegment[] = ['workflow', 'tasks', index, field];
+      const at = (offset: number) => ({ file, ...positionIn(source, text, path, value, offset) });
+      const problem = kind === 'expression' ? expressionProblem(value) : templateProblem(value);
+      if (problem) {
+        diagnostics.push({
+          ...at(problem.offset),
+          message: `${name}: ${field} is not a valid JSONata ${kind}: ${problem.message}`,
+          code: 'workflow.invalidExpression',
+        });
+        continue;
+      }
+      for (const read of depReads(value, kind)) {
+        if (deps.includes(read.id)) continue;
+        const listed = deps.length === 0 ? 'it has no deps' : `its deps: ${deps.join(', ')}`;
+        const fix = didYouMean(read.id, deps) || `; add '${read.id}' to its deps`;
+        diagnostics.push({
+          ...at(read.offset),
+          message: `${name}: ${field} reads deps.${read.id}, which is not one of its dependencies (${listed})${fix}`,
+          code: 'workflow.unknownDependency',
+        });
+      }
+    }
+  });
+  return diagnostics;
+}
+
+/** Where character `offset` of a scalar's value is: exact for a plain or quoted one-line scalar. */
+function positionIn(
+  source: ParsedSource,
+  text: string,
+  path: readonly PathSegment[],
+  value: string,
+  offset: number,
+): Position {
+  const start = source.locate(path);
+  const line = text.split('\n')[start.line - 1] ?? '';
+  const rest = line.slice(start.col - 1);
+  if (rest.startsWith(value)) return { line: start.line, col: start.col + offset };
+  const quote = rest[0];
+  if ((quote === '"' || quote === "'") && rest.slice(1).startsWith(value)) {
+    return { line: start.line, col: start.col + 1 + offset };
+  }
+  return start;
+}
+
+/** The `deps.<id>` paths an expression (or a template's expressions) reads, with their offsets. */
+function depReads(text: string, kind: 'expression' | 'template'): { id: string; offset: number }[] {
+  if (kind === 'expression') return readsOf(text, 0);
+  const reads: { id: string; offset: number }[] = [];
+  const pattern = /\$\{/g;
+  for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
+    const from = match.index + 2;
+    const end = text.indexOf('}', from);
+    if (end === -1) break;
+    // the first closing brace is enough here: a template's expressions are paths, rarely objects
+    const inner = text.slice(from, end);
+    if (expressionProblem(inner) === undefined) reads.push(...readsOf(inner, from));
+  }
+  return reads;
+}
+
+interface AstNode {
+  readonly type?: string;
+  readonly value?: unknown;
+  readonly position?: number;
+  readonly steps?: readonly AstNode[];
+  readonly [key: string]: unknown;
+}
+
+/** Skipped while walking: inside a filter or a predicate a path is relative to the item, not the scope. */
+const RELATIVE = new Set(['stages', 'predicate', 'group']);
+
+function readsOf(text: string, base: number): { id: string; offset: number }[] {
+  const reads: { id: string; offset: number }[] = [];
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) {
+      for (const child of node) visit(child);
+      return;
+    }
+    if (typeof node !== 'object' || node === null) return;
+    const ast = node as AstNode;
+    const [first, second] = ast.steps ?? [];
+    if (ast.type === 'path' && first?.type === 'name' && first.value === 'deps' && second?.type === 'name') {
+      const id = String(second.value);
+      reads.push({ id, offset: base + Math.max(0, (second.position ?? id.length) - id.length) });
+    }
+    for (const [key, child] of Object.entries(ast)) if (!RELATIVE.has(key)) visit(child);
+  };
+  visit(jsonata(text).ast());
+  return reads;
+}
