@@ -2,6 +2,7 @@ import { isAlias, isMap, isScalar, isSeq, type Node, parseDocument } from 'yaml'
 import type { Diagnostic } from './diagnostic.ts';
 import { jsonOffsets } from './json-offsets.ts';
 import { jsonSyntaxError } from './json-syntax.ts';
+import { unclosedOpener } from './yaml-openers.ts';
 
 /** A step into a parsed document: a mapping key or a list index. */
 export type PathSegment = string | number;
@@ -23,6 +24,10 @@ export interface ParsedSource {
   locate(path: readonly PathSegment[], target?: 'value' | 'key'): Position;
 }
 
+/** The parser's codes for a construct that was never closed: reported where it was opened. */
+const UNCLOSED: ReadonlySet<string> = new Set(['BAD_INDENT', 'MISSING_CHAR', 'UNEXPECTED_TOKEN']);
+const NAMES = { '[': "'['", '{': "'{'", '"': 'double quote', "'": 'single quote' } as const;
+
 /** Syntax errors reported per file; later ones are mostly echoes of the first. */
 const MAX_SYNTAX_ERRORS = 5;
 
@@ -41,13 +46,20 @@ function parseYaml(text: string, file: string): ParseResult {
     const seen = new Set<number>();
     const diagnostics: Diagnostic[] = [];
     for (const error of doc.errors) {
-      const at = position(error.pos[0]);
+      const noticed = position(error.pos[0]);
+      const opener = UNCLOSED.has(error.code) ? unclosedOpener(text, error.pos[0]) : undefined;
+      const opened = opener === undefined ? undefined : position(opener.offset);
+      const at = opened ?? noticed;
       if (seen.has(at.line) || diagnostics.length >= MAX_SYNTAX_ERRORS) continue;
       seen.add(at.line);
+      const where =
+        opened === undefined || opened.line === noticed.line || opener === undefined
+          ? ''
+          : ` (the ${NAMES[opener.char]} opened here is not closed; the parser noticed at line ${noticed.line}, col ${noticed.col})`;
       diagnostics.push({
         file,
         ...at,
-        message: `YAML syntax error: ${firstLine(error.message)}`,
+        message: `YAML syntax error: ${firstLine(error.message)}${where}`,
         code: 'workflow.syntax',
       });
     }

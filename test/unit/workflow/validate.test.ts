@@ -8,6 +8,21 @@ describe('validation', () => {
     ]);
   });
 
+  it('reports an unclosed bracket or quote where it was opened, with where the parser noticed', () => {
+    expect(
+      errors('workflow:\n  name: w\n  tasks:\n    - id: a\n    - id: b\n      deps: [a, c\n    - id: c\n'),
+    ).toEqual([
+      "flow.yaml:6:13: YAML syntax error: Flow sequence in block collection must be sufficiently indented and end with a ] (the '[' opened here is not closed; the parser noticed at line 7, col 5)",
+    ]);
+    expect(
+      errors(
+        'workflow:\n  name: it\'s\n  tasks:\n    - id: a\n      handler: "run # not a comment\n    - id: c\n',
+      ),
+    ).toEqual([
+      'flow.yaml:5:16: YAML syntax error: Missing closing "quote (the double quote opened here is not closed; the parser noticed at line 7, col 1)',
+    ]);
+  });
+
   it('rejects an empty file', () => {
     expect(errors('')).toEqual([
       'flow.yaml:1:1: the file is empty: it must hold `workflow:` with a name and tasks',
