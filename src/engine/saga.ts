@@ -14,14 +14,17 @@ export interface RollbackStep {
   readonly finished?: Exclude<RollbackStatus, 'running'>;
 }
 
-const SETTLED = new Set(['skipped', 'failed', 'cancelled', 'compensated', 'compensation_failed']);
+const SETTLED = new Set(['failed', 'cancelled', 'compensated', 'compensation_failed']);
 const UNSTARTED = new Set(['pending', 'ready']);
 
 /**
  * The Saga, as a pure decision over the run's task records: a succeeded task's compensation starts once
  * every dependent is settled (never started, failed, or itself rolled back), so compensations run in
  * reverse dependency order and independent branches in parallel. A succeeded task without a compensation
- * is transparent: it is rolled back as soon as its dependents are. Running tasks are waited for.
+ * is transparent: it is rolled back as soon as its dependents are. So is a skipped task: a `when` may
+ * skip a task whose other descendants ran (through their other deps), so a skip is settled only once its
+ * dependents are, and an ancestor is never compensated before a descendant behind a skip. Running tasks
+ * are waited for.
  *
  * @example
  * const step = decideRollback(plan, new Map(records.map((r) => [r.taskId, r])));
@@ -56,10 +59,10 @@ export function decideRollback(plan: Plan, tasks: ReadonlyMap<string, TaskRecord
       if (!record?.stopping) flag.push(taskId);
       continue;
     }
-    // succeeded: rolled back once its dependents are
+    // succeeded or skipped: rolled back once its dependents are
     const dependentsDone = planned.dependents.every((dependent) => done.has(dependent));
     if (!dependentsDone) continue;
-    if (!planned.compensation) {
+    if (status === 'skipped' || !planned.compensation) {
       done.add(taskId);
     } else if (!record?.compensation) {
       compensate.push(taskId);

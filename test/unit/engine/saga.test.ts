@@ -34,6 +34,23 @@ describe('decideRollback', () => {
     expect(step).toEqual({ skip: ['bottom'], flag: ['left'], compensate: [] });
   });
 
+  it('never compensates a task before a descendant that ran behind a skipped task', () => {
+    // mid was skipped by its condition; bottom ran through other, and top reaches it only through mid
+    const behindSkip = loadPlan(
+      'workflow:\n  name: behind\n  tasks:\n    - id: top\n      compensation: undo\n    - id: other\n    - id: mid\n      deps: [top]\n    - id: bottom\n      deps: [mid, other]\n      compensation: undo\n',
+      'behind.yaml',
+    );
+    const records = (bottom: 'succeeded' | 'compensated') =>
+      byId(
+        task('top', { status: 'succeeded' }),
+        task('other', { status: 'succeeded' }),
+        task('mid', { status: 'skipped' }),
+        task('bottom', { status: bottom, ...(bottom === 'succeeded' ? {} : { compensationFinished: 9 }) }),
+      );
+    expect(decideRollback(behindSkip, records('succeeded')).compensate).toEqual(['bottom']);
+    expect(decideRollback(behindSkip, records('compensated')).compensate).toEqual(['top']);
+  });
+
   it('waits for a running dependent before compensating its dependency', () => {
     const step = decideRollback(
       diamond,
