@@ -12,6 +12,7 @@ const benchmarks: Readonly<Record<string, Benchmark>> = {
   chaos: async (options) => (await import('./chaos.ts')).run(options),
   compile: async () => (await import('./compile.ts')).run(),
   engine: async (options) => (await import('./engine.ts')).run(options),
+  sleep: async (options) => (await import('./sleep.ts')).run(options),
 };
 
 /** Runs the benchmarks named in `args` (all when none) and resolves to the exit status. */

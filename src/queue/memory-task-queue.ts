@@ -51,8 +51,10 @@ export class MemoryTaskQueue implements TaskQueue {
   async send(entries: readonly QueueEntry[]): Promise<void> {
     if (this.stopped) return;
     const now = Date.now();
-    for (const { message, delaySeconds = 0 } of entries) {
-      this.enqueue(message, now + delaySeconds * 1000);
+    for (const { message, delaySeconds = 0, notBefore } of entries) {
+      const delayed = now + delaySeconds * 1000;
+      // to the millisecond: a sleep of 1.5 s wakes at 1.5 s, not at SQS's 2
+      this.enqueue(message, notBefore === undefined ? delayed : Math.max(now, Math.min(delayed, notBefore)));
     }
     this.pump();
   }

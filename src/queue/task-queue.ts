@@ -4,6 +4,11 @@ import type { QueueMessage } from '../engine/types.ts';
 export interface QueueEntry {
   readonly message: QueueMessage;
   readonly delaySeconds?: number;
+  /**
+   * The time (epoch ms) the delay stands for: a retry's backoff, a sleep's wake time. SQS delays by whole
+   * seconds (`delaySeconds`, rounded up); a queue that can delays to this time instead, if it is sooner.
+   */
+  readonly notBefore?: number;
 }
 
 /** The queue port: a queue only speeds dispatch up; the store decides who runs what. */

@@ -1,13 +1,11 @@
 import type { ClaimRefusal } from '../engine/claim.ts';
 import { leaseMs } from '../engine/limits.ts';
 import type { ClaimTaskOp } from '../engine/operations.ts';
-import { queueDelaySeconds } from '../engine/retry.ts';
 import type { StoredEvent, TaskMessage, TaskRecord } from '../engine/types.ts';
 import type { CasOutcome } from '../store/run-store.ts';
 import type { PlannedTask } from '../workflow/plan.ts';
 import { isoNow, type RuntimeDeps } from './deps.ts';
 import { sendDispatches } from './dispatch.ts';
-import type { Json } from './types.ts';
 
 /** Claims attempts whose Lamport time lags the item's at most this many times before giving up. */
 const CLAIM_TRIES = 3;
@@ -41,7 +39,7 @@ export async function claimAttempt(
       continue;
     }
     if (refusal.kind === 'notDue') {
-      await sendDispatches(deps, [message], queueDelaySeconds(refusal.dueAt, now));
+      await sendDispatches(deps, [message], refusal.dueAt);
     }
     return undefined;
   }

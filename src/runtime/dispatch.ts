@@ -1,26 +1,28 @@
-import type { QueueMessage, TaskMessage } from '../engine/types.ts';
+import { queueDelaySeconds } from '../engine/retry.ts';
+import type { TaskMessage } from '../engine/types.ts';
+import type { QueueEntry } from '../queue/task-queue.ts';
 import type { RuntimeDeps } from './deps.ts';
 
 /**
- * Sends dispatch messages for items already made claimable in DynamoDB. A send that fails is logged, not
- * raised: the durable state is written, and the recovery pass rebuilds any dispatch SQS did not take.
+ * Sends dispatch messages for items already made claimable in the store, delayed until `dueAt` (epoch ms)
+ * when given. A send that fails is logged, not raised: the durable state is written, and the recovery pass
+ * rebuilds any dispatch the queue did not take.
  */
 export async function sendDispatches(
   deps: RuntimeDeps,
   messages: readonly TaskMessage[],
-  delaySeconds = 0,
+  dueAt?: number,
 ): Promise<void> {
+  const delay =
+    dueAt === undefined ? {} : { delaySeconds: queueDelaySeconds(dueAt, deps.now()), notBefore: dueAt };
   await sendMessages(
     deps,
-    messages.map((message) => ({ message, delaySeconds })),
+    messages.map((message) => ({ message, ...delay })),
   );
 }
 
 /** Sends queue messages, each with its own delay; a failed send is logged, as in `sendDispatches`. */
-export async function sendMessages(
-  deps: RuntimeDeps,
-  entries: readonly { readonly message: QueueMessage; readonly delaySeconds?: number }[],
-): Promise<void> {
+export async function sendMessages(deps: RuntimeDeps, entries: readonly QueueEntry[]): Promise<void> {
   if (entries.length === 0) return;
   try {
     await deps.queue.send(entries);

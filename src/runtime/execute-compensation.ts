@@ -1,7 +1,7 @@
 import { explainCompensationClaim } from '../engine/claim.ts';
 import { depOutputs } from '../engine/gate.ts';
 import { leaseMs } from '../engine/limits.ts';
-import { decideFailure, queueDelaySeconds } from '../engine/retry.ts';
+import { decideFailure } from '../engine/retry.ts';
 import type { TaskMessage, TaskRecord } from '../engine/types.ts';
 import type { PlannedTask } from '../workflow/plan.ts';
 import { runAttempt, toErrorView, withAutoRenew } from './attempt.ts';
@@ -105,7 +105,7 @@ export async function executeCompensation(deps: RuntimeDeps, message: TaskMessag
       await sendDispatches(
         deps,
         [{ runId: run.runId, taskId: planned.id, kind: 'compensate', lamport, readyAt: dueAt }],
-        queueDelaySeconds(dueAt, now),
+        dueAt,
       );
     }
     return;

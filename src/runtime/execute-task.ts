@@ -1,7 +1,7 @@
 import { explainTaskClaim } from '../engine/claim.ts';
 import { depOutputs, gate, type SkipDetail } from '../engine/gate.ts';
 import { formatBytes, leaseMs, MAX_TAKEOVERS, outputLimitBytes, utf8Bytes } from '../engine/limits.ts';
-import { decideFailure, queueDelaySeconds } from '../engine/retry.ts';
+import { decideFailure } from '../engine/retry.ts';
 import type { RunContext, TaskMessage, TaskRecord } from '../engine/types.ts';
 import { evaluateCondition } from '../workflow/expression.ts';
 import type { Plan, PlannedTask } from '../workflow/plan.ts';
@@ -312,7 +312,7 @@ async function fail(
       await driveRollback(deps, run.runId);
       return;
     }
-    await sendDispatches(deps, [taskMessage(run, planned.id, lamport, dueAt)], queueDelaySeconds(dueAt, now));
+    await sendDispatches(deps, [taskMessage(run, planned.id, lamport, dueAt)], dueAt);
     return;
   }
   const outcome = await deps.store.endTask({

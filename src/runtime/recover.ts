@@ -2,7 +2,6 @@ import { nextLamport } from '../engine/claim.ts';
 import { edgeOutput } from '../engine/gate.ts';
 import { MAX_TAKEOVERS } from '../engine/limits.ts';
 import { decideRecovery, type RecoveryCommand } from '../engine/recovery.ts';
-import { queueDelaySeconds } from '../engine/retry.ts';
 import type { TaskRecord } from '../engine/types.ts';
 import type { RunState } from '../store/run-store.ts';
 import type { Plan } from '../workflow/plan.ts';
@@ -169,7 +168,7 @@ async function redispatch(
         ? taskMessage(contextOf(state.run), taskId, lamport, now)
         : { runId, taskId, kind, lamport, readyAt: now },
     ],
-    dueAt === undefined ? 0 : queueDelaySeconds(dueAt, now),
+    dueAt,
   );
   tally.redispatched += 1;
 }

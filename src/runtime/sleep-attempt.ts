@@ -1,5 +1,4 @@
 import { depOutputs } from '../engine/gate.ts';
-import { queueDelaySeconds } from '../engine/retry.ts';
 import type { RunContext, TaskRecord } from '../engine/types.ts';
 import { ExpressionError, isTemplate, renderTemplate } from '../workflow/expression.ts';
 import type { PlannedTask } from '../workflow/plan.ts';
@@ -58,7 +57,7 @@ export async function sleepOrWake(
   });
   // refused: the attempt was taken over; its new owner starts the timer
   if (!outcome.ok) return { kind: 'sleeping' };
-  await sendDispatches(deps, [taskMessage(run, planned.id, lamport, wakeAt)], queueDelaySeconds(wakeAt, now));
+  await sendDispatches(deps, [taskMessage(run, planned.id, lamport, wakeAt)], wakeAt);
   return { kind: 'sleeping' };
 }
 
