@@ -54,6 +54,9 @@ function fitToWidth(line: string, columns: number): string {
 
 function describeTask(task: TaskView): string {
   if (task.status === 'sleeping') return `sleeping until ${task.wakeAt ?? '?'}`;
+  if (task.skip?.reason === 'condition') return `skipped (when: ${task.skip.when} is false)`;
+  if (task.skip?.reason === 'dependencies')
+    return `skipped (every dependency skipped: ${task.skip.skipped.join(', ')})`;
   if (task.status === 'ready' && task.error !== undefined) {
     return `retrying after attempt ${task.attempts} failed: ${task.error.name}: ${task.error.message}`;
   }

@@ -61,9 +61,23 @@ function taskView(record: TaskRecord | undefined, depCount: number): TaskView {
     status,
     attempts: record.attempt,
     ...(wakeAt !== undefined ? { wakeAt } : {}),
+    ...skipOf(record),
     ...(record.output !== undefined ? { output: JSON.parse(record.output) as Json } : {}),
     ...(record.error ? { error: record.error } : {}),
   };
+}
+
+/** Why a task was skipped by its condition or its deps, from its `task.skipped` entry (none for the rollback's). */
+function skipOf(record: TaskRecord): Pick<TaskView, 'skip'> {
+  if (record.status !== 'skipped') return {};
+  const detail = record.events.findLast((event) => event.type === 'task.skipped')?.detail;
+  if (detail?.reason === 'condition' && typeof detail.when === 'string') {
+    return { skip: { reason: 'condition', when: detail.when } };
+  }
+  if (detail?.reason === 'dependencies' && Array.isArray(detail.skipped)) {
+    return { skip: { reason: 'dependencies', skipped: detail.skipped.map(String) } };
+  }
+  return {};
 }
 
 /** The wake time of a sleep task that is sleeping: due, with `task.sleeping` as its last entry. */

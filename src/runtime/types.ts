@@ -76,6 +76,10 @@ export interface TaskView {
   readonly error?: TaskErrorView;
   /** A sleeping task's wake time (ISO). */
   readonly wakeAt?: string;
+  /** Why a skipped task was skipped: its `when` was false, or every dependency was skipped. */
+  readonly skip?:
+    | { readonly reason: 'condition'; readonly when: string }
+    | { readonly reason: 'dependencies'; readonly skipped: readonly string[] };
 }
 
 export interface CompensationView {

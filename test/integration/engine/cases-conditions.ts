@@ -95,6 +95,8 @@ export function conditionCases(endpoints: () => Endpoints): void {
         ]),
       );
       expect(view.tasks.reject?.error).toBeUndefined();
+      expect(view.tasks.reject?.skip).toEqual({ reason: 'condition', when: 'deps.score.value < 600' });
+      expect(view.tasks.archive?.skip).toEqual({ reason: 'dependencies', skipped: ['reject'] });
     });
 
     it('takes the other branch on other input', async () => {
