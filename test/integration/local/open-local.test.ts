@@ -77,4 +77,50 @@ describe('openLocal', () => {
       openLocal({ workflows: 'no/such/dir', handlers: {}, stateDir: await stateDir() }),
     ).rejects.toMatchObject({ code: 'workflow.unreadable' });
   });
+  it('runs examples/loan_branches down either branch, and a sleep goes on across a reopen', async () => {
+    const dir = await stateDir();
+    const open = () =>
+      openLocal({
+        workflows: 'examples/loan_branches/workflow.yaml',
+        handlers: 'examples/loan_branches/handlers.ts',
+        stateDir: dir,
+      });
+    let engine = await open();
+    try {
+      const rejected = await engine.submit('loan_branches', {
+        applicant: { id: 'B-7', score: 540, amount: 900 },
+      });
+      const result = await engine.wait(rejected.runId, { timeoutMs: 30_000 });
+      expect(result.status).toBe('succeeded');
+      expect(result.tasks.approve).toMatchObject({
+        status: 'skipped',
+        skip: { reason: 'condition', when: 'deps.credit_check.score >= 650' },
+      });
+      expect(result.tasks.release_funds).toMatchObject({
+        status: 'skipped',
+        skip: { reason: 'dependencies', skipped: ['cool_off'] },
+      });
+      expect(result.tasks.notify?.output).toEqual({ sent: 'rejected', deps: ['reject'] });
+
+      const approved = await engine.submit('loan_branches', {
+        applicant: { id: 'A-1', score: 712, amount: 25000 },
+      });
+      let sleeping: string | undefined;
+      while (sleeping === undefined) {
+        const now = await engine.get(approved.runId);
+        if (now?.tasks.cool_off?.status === 'sleeping') sleeping = now.tasks.cool_off.wakeAt;
+        else await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      // the process goes away while the task sleeps; the timer is the store's
+      await engine.close();
+      engine = await open();
+      const done = await engine.wait(approved.runId, { timeoutMs: 30_000 });
+      expect(done.status).toBe('succeeded');
+      expect(done.tasks.cool_off?.output).toEqual({ until: sleeping });
+      expect(done.tasks.reject?.status).toBe('skipped');
+      expect(done.tasks.notify?.output).toEqual({ sent: 'approved', deps: ['release_funds'] });
+    } finally {
+      await engine.close();
+    }
+  });
 });
