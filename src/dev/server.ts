@@ -6,6 +6,7 @@ import { errorResult, json } from '../api/http.ts';
 import { UserInputError, WeftError } from '../errors.ts';
 import type { TriggerHandler } from '../triggers/trigger-handler.ts';
 import { toHttpApiEvent } from './http-event.ts';
+import { guardLocalRequest } from './request-guard.ts';
 
 /** API Gateway HTTP APIs refuse payloads over 10 MB before the function sees them; so does `weft dev`. */
 const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
@@ -30,11 +31,12 @@ export interface DevServer {
  *
  * @example
  * const server = await startDevServer({ port: 8787, api, trigger });
- * // curl -X POST localhost:8787/runs -d '{"workflow":"loan_approval","input":{}}'
+ * // curl localhost:8787/runs -H 'content-type: application/json' -d '{"workflow":"loan_approval","input":{}}'
  */
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  let port = 0;
   const server = createServer((req, res) => {
-    handle(options, req, res).catch((error: unknown) => {
+    handle(options, port, req, res).catch((error: unknown) => {
       send(
         res,
         errorResult(
@@ -59,7 +61,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     });
     server.listen(wanted, '127.0.0.1', () => resolve());
   });
-  const { port } = server.address() as AddressInfo;
+  port = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}`,
     close: () =>
@@ -70,13 +72,26 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   };
 }
 
-async function handle(options: DevServerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(
+  options: DevServerOptions,
+  port: number,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const method = (req.method ?? 'GET').toUpperCase();
+  const hasBody =
+    Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+  const refusal = guardLocalRequest({ method, headers: req.headers, hasBody }, port);
+  if (refusal) {
+    req.resume();
+    send(res, errorResult(refusal.status, refusal.code, refusal.message));
+    return;
+  }
   const body = await readBody(req);
   if (body === undefined) {
     send(res, errorResult(413, 'request.tooLarge', `request body over ${MAX_REQUEST_BYTES} bytes`));
     return;
   }
-  const method = (req.method ?? 'GET').toUpperCase();
   const path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/\/+$/, '');
   if (path === '/events') {
     send(

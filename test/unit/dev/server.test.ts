@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApiHandler } from '../../../src/api/index.ts';
 import { type DevServer, startDevServer } from '../../../src/dev/server.ts';
@@ -36,6 +37,85 @@ async function post(url: string, body: string): Promise<{ status: number; body: 
   });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
+
+/** A raw request, so that Host and Origin are exactly what a browser page or a rebinding name would send. */
+function raw(
+  url: string,
+  options: { method: string; headers: Record<string, string>; body?: string },
+): Promise<{ status: number; body: string }> {
+  const { port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: Number(port),
+        path: '/runs',
+        method: options.method,
+        headers: options.headers,
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => {
+          text += chunk.toString('utf8');
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+describe('the local API refuses what a web page could send', () => {
+  const submission = JSON.stringify({ workflow: 'on_order' });
+
+  it('refuses a Host that is not its own loopback address and port (421), starting nothing', async () => {
+    const { url, runtime } = await start();
+    const answer = await raw(url, {
+      method: 'POST',
+      headers: { host: 'rebound.evil.example', 'content-type': 'application/json' },
+      body: submission,
+    });
+    expect(answer.status).toBe(421);
+    expect(JSON.parse(answer.body).error.code).toBe('request.misdirected');
+    expect(runtime.submissions).toHaveLength(0);
+  });
+
+  it('refuses a state-changing request from a foreign Origin (403) and a body that is not JSON (415)', async () => {
+    const { url, runtime } = await start();
+    const host = new URL(url).host;
+    const foreign = await raw(url, {
+      method: 'POST',
+      headers: { host, origin: 'http://evil.example', 'content-type': 'text/plain' },
+      body: submission,
+    });
+    expect(foreign.status).toBe(403);
+    const form = await raw(url, {
+      method: 'POST',
+      headers: { host, 'content-type': 'application/x-www-form-urlencoded' },
+      body: submission,
+    });
+    expect(form.status).toBe(415);
+    expect(JSON.parse(form.body).error.message).toContain('content-type: application/json');
+    expect(runtime.submissions).toHaveLength(0);
+  });
+
+  it('serves its own origin and localhost', async () => {
+    const { url, runtime } = await start();
+    const { port } = new URL(url);
+    const same = await raw(url, {
+      method: 'POST',
+      headers: {
+        host: `localhost:${port}`,
+        origin: `http://localhost:${port}`,
+        'content-type': 'application/json; charset=utf-8',
+      },
+      body: submission,
+    });
+    expect(same.status).toBe(201);
+    expect(runtime.submissions).toHaveLength(1);
+  });
+});
 
 describe('startDevServer', () => {
   it('listens on 127.0.0.1 and serves the API handler', async () => {
