@@ -19,6 +19,8 @@ export interface TaskSpec {
   readonly retriesBroken: boolean;
   /** A `when:` on the task that holds (true), does not (false), or none (null). */
   readonly when: boolean | null;
+  /** A sleep (`sleep: 1ms`) instead of a handler: it parks, wakes and succeeds (behaviour `ok`, no compensation). */
+  readonly sleep: boolean;
 }
 
 export interface Crash {
@@ -76,13 +78,19 @@ const behaviour = fc.oneof(
 
 export const chaosCase: fc.Arbitrary<ChaosCase> = fc.record({
   tasks: fc.array(
-    fc.record({
-      depBits: fc.nat(255),
-      behaviour,
-      compensation: fc.option(behaviour, { freq: 2 }),
-      retriesBroken: fc.boolean(),
-      when: fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.boolean() }),
-    }),
+    fc
+      .record({
+        depBits: fc.nat(255),
+        behaviour,
+        compensation: fc.option(behaviour, { freq: 2 }),
+        retriesBroken: fc.boolean(),
+        when: fc.oneof({ weight: 3, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.boolean() }),
+        sleep: fc.oneof(
+          { weight: 6, arbitrary: fc.constant(false) },
+          { weight: 1, arbitrary: fc.constant(true) },
+        ),
+      })
+      .map((task): TaskSpec => (task.sleep ? { ...task, behaviour: 'ok', compensation: null } : task)),
     { minLength: 2, maxLength: 8 },
   ),
   crash: fc.option(
@@ -131,10 +139,15 @@ export function workflowYaml(name: string, spec: ChaosCase): string {
     lines.push(`    - id: ${id(i)}`);
     const deps = depsOf(spec, i);
     if (deps.length > 0) lines.push(`      deps: [${deps.map(id).join(', ')}]`);
-    lines.push(`      handler: run`);
-    const retryOn = task.retriesBroken ? '[Flaky, Broken]' : '[Flaky]';
-    lines.push(`      retry_policy: {max_attempts: 2, backoff: 0ms, retry_on: ${retryOn}}`);
-    if (task.compensation) lines.push('      compensation: undo');
+    if (task.sleep) {
+      // a timer that parks the task and wakes it at once: the path through the store, without the wait
+      lines.push('      sleep: 1ms');
+    } else {
+      lines.push(`      handler: run`);
+      const retryOn = task.retriesBroken ? '[Flaky, Broken]' : '[Flaky]';
+      lines.push(`      retry_policy: {max_attempts: 2, backoff: 0ms, retry_on: ${retryOn}}`);
+      if (task.compensation) lines.push('      compensation: undo');
+    }
     // the run's input holds `case`, a string: the condition's outcome is the spec's
     if (task.when !== null) lines.push(`      when: ${task.when ? '$exists(input.case)' : 'input.case = 0'}`);
   });
