@@ -36,7 +36,7 @@ export function gate(planned: PlannedTask, record: TaskRecord): Gate {
 }
 
 /** The dependencies whose edge came from a skip, in plan order. */
-export function skippedDeps(planned: PlannedTask, record: TaskRecord): string[] {
+function skippedDeps(planned: PlannedTask, record: TaskRecord): string[] {
   return planned.deps.filter((dep) => record.depOutputs[dep] === SKIPPED_OUTPUT);
 }
 

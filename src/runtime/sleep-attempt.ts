@@ -27,7 +27,7 @@ export async function sleepOrWake(
   planned: PlannedTask,
   record: TaskRecord,
 ): Promise<TimerOutcome> {
-  const slept = [...record.events].reverse().find((event) => event.type === 'task.sleeping');
+  const slept = record.events.findLast((event) => event.type === 'task.sleeping');
   const until = slept?.detail?.until;
   if (typeof until === 'string') return awake(until);
   const now = deps.now();

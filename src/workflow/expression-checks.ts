@@ -1,6 +1,6 @@
 import jsonata from 'jsonata';
 import type { Diagnostic } from './diagnostic.ts';
-import { expressionProblem, templateProblem } from './expression.ts';
+import { expressionProblem, templateExpressions, templateProblem } from './expression.ts';
 import type { ParsedSource, PathSegment, Position } from './source.ts';
 import { didYouMean } from './suggest.ts';
 
@@ -74,17 +74,8 @@ function positionIn(
 /** The `deps.<id>` paths an expression (or a template's expressions) reads, with their offsets. */
 function depReads(text: string, kind: 'expression' | 'template'): { id: string; offset: number }[] {
   if (kind === 'expression') return readsOf(text, 0);
-  const reads: { id: string; offset: number }[] = [];
-  const pattern = /\$\{/g;
-  for (let match = pattern.exec(text); match; match = pattern.exec(text)) {
-    const from = match.index + 2;
-    const end = text.indexOf('}', from);
-    if (end === -1) break;
-    // the first closing brace is enough here: a template's expressions are paths, rarely objects
-    const inner = text.slice(from, end);
-    if (expressionProblem(inner) === undefined) reads.push(...readsOf(inner, from));
-  }
-  return reads;
+  // called once the template parsed: every expression in it parses
+  return templateExpressions(text).flatMap((part) => readsOf(part.text, part.offset));
 }
 
 interface AstNode {

@@ -51,6 +51,15 @@ export function templateProblem(text: string): ExpressionProblem | undefined {
   return undefined;
 }
 
+/** The `${ ... }` expressions of a template, with their offsets in it; none if it does not split. */
+export function templateExpressions(text: string): { readonly text: string; readonly offset: number }[] {
+  const parts = templateParts(text);
+  if (!Array.isArray(parts)) return [];
+  return parts.flatMap((part) =>
+    part.kind === 'expression' ? [{ text: part.text, offset: part.offset }] : [],
+  );
+}
+
 /** Whether `text` interpolates anything (holds `${`). */
 export function isTemplate(text: string): boolean {
   return text.includes('${');

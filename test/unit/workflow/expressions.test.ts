@@ -111,3 +111,16 @@ describe('graph', () => {
     );
   });
 });
+
+describe('templates in a workflow file', () => {
+  it('checks the deps read inside a ${ } that builds an object, braces and all', () => {
+    const text = flow(
+      '    - id: remind',
+      '      deps: [score]',
+      '      sleep_until: "${ {\'at\': deps.scor.at}.at }"',
+    );
+    expect(errors(text)).toEqual([
+      "flow.yaml:7:36: task 'remind': sleep_until reads deps.scor, which is not one of its dependencies (its deps: score); did you mean 'score'?",
+    ]);
+  });
+});
