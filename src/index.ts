@@ -13,6 +13,8 @@ export {
 } from './local/open-local.ts';
 export type { RunResult } from './runtime/run-result.ts';
 export type {
+  CallbackAnswer,
+  CallbackRequest,
   CompensationEvent,
   CompensationHandler,
   HandlerRegistry,

@@ -6,6 +6,7 @@ const MARKS: Readonly<Record<TaskStatus, string>> = {
   ready: '○',
   sleeping: '◷',
   running: '▶',
+  waiting: '⧗',
   succeeded: '✔',
   failed: '✘',
   skipped: '-',
@@ -54,6 +55,10 @@ function fitToWidth(line: string, columns: number): string {
 
 function describeTask(task: TaskView): string {
   if (task.status === 'sleeping') return `sleeping until ${task.wakeAt ?? '?'}`;
+  if (task.status === 'waiting') {
+    const until = task.callback?.timeoutAt === undefined ? '' : ` until ${task.callback.timeoutAt}`;
+    return `waiting for its callback${until}: weft callback ${task.callback?.token ?? '?'} --output '<json>'`;
+  }
   if (task.skip?.reason === 'condition') return `skipped (when: ${task.skip.when} is false)`;
   if (task.skip?.reason === 'dependencies')
     return `skipped (every dependency skipped: ${task.skip.skipped.join(', ')})`;

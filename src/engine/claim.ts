@@ -6,6 +6,8 @@ export type ClaimRefusal =
   | { readonly kind: 'notDue'; readonly dueAt: number }
   /** Claimable, but the item has seen a later Lamport time than the message: claim again above it. */
   | { readonly kind: 'lamportBehind'; readonly lamport: number }
+  /** A callback task whose wait lapsed (timeout, missed heartbeat): end its attempt with that error. */
+  | { readonly kind: 'lapsed'; readonly record: TaskRecord }
   /** Taken, finished or not yet runnable: the message is a duplicate, drop it. */
   | { readonly kind: 'drop' };
 
@@ -22,8 +24,12 @@ export function explainTaskClaim(
   lamport: number,
 ): ClaimRefusal {
   if (!record) return { kind: 'drop' };
-  if (record.status === 'ready' && record.dueAt !== undefined && record.dueAt > now) {
+  const timed = record.status === 'ready' || record.status === 'waiting';
+  if (timed && record.dueAt !== undefined && record.dueAt > now) {
     return { kind: 'notDue', dueAt: record.dueAt };
+  }
+  if (record.status === 'waiting') {
+    return record.dueAt === undefined ? { kind: 'drop' } : { kind: 'lapsed', record };
   }
   const claimable =
     (record.status === 'pending' && depCount > 0 && record.depsDone.length === depCount) ||

@@ -68,6 +68,60 @@ export interface SleepTaskOp extends TaskRefOp, Fence, Stamped {
   readonly dueAt: number;
 }
 
+/**
+ * A callback task's attempt opens its token before its handler runs, so that a completion may arrive while
+ * the handler is still running (a service that calls back at once).
+ */
+export interface OpenCallbackOp extends TaskRefOp, Fence {
+  readonly token: string;
+}
+
+/**
+ * The attempt's handler is done (or it has none): the task becomes `waiting`, unowned, until its token
+ * completes it or `dueAt` (the timeout, or the next heartbeat's deadline) passes.
+ */
+export interface AwaitCallbackOp extends TaskRefOp, Fence, Stamped {
+  readonly token: string;
+  readonly timeoutAt?: number;
+  readonly dueAt?: number;
+}
+
+/**
+ * Completes a callback task's attempt, by its token, from any process: accepted once, from `running` (the
+ * handler not yet returned) or `waiting`, for the attempt the token was opened for.
+ */
+export interface CompleteCallbackOp extends TaskRefOp, Stamped {
+  readonly token: string;
+  readonly attempt: number;
+  readonly completion: CallbackCompletion;
+}
+
+/** What a completion makes of the task: succeeded with the output, retried after a backoff, or failed. */
+export type CallbackCompletion =
+  | { readonly status: 'succeeded'; readonly output: string; readonly expiresAt: number }
+  | {
+      readonly status: 'ready';
+      readonly error: TaskErrorView;
+      readonly failures: number;
+      readonly dueAt: number;
+    }
+  | {
+      readonly status: 'failed';
+      readonly error: TaskErrorView;
+      readonly failures: number;
+      readonly expiresAt: number;
+    };
+
+/** A heartbeat of a waiting callback: the wait lapses at `dueAt` now. */
+export interface HeartbeatCallbackOp extends TaskRefOp {
+  readonly token: string;
+  readonly attempt: number;
+  readonly dueAt: number;
+}
+
+/** The rollback ends a task waiting for its callback: `cancelled`, its token refused from now on. */
+export interface CancelWaitOp extends TaskRefOp, Stamped, Expiring {}
+
 /** A failed attempt with attempts left: back to `ready`, not claimable before `dueAt`. */
 export interface RetryTaskOp extends EndAttemptOp {
   readonly dueAt: number;

@@ -85,6 +85,9 @@ export function decideRecovery(input: RecoveryInput): RecoveryCommand[] {
       commands.push({ kind: 'dispatch', taskId, compensation: false });
     } else if (record?.status === 'ready') {
       commands.push({ kind: 'dispatch', taskId, compensation: false, ...due(record.dueAt) });
+    } else if (record?.status === 'waiting' && record.dueAt !== undefined) {
+      // the wait's lapse: its message may have been lost
+      commands.push({ kind: 'dispatch', taskId, compensation: false, dueAt: record.dueAt });
     } else if (record?.status === 'succeeded' || record?.status === 'skipped') {
       // in a running run a skip is a condition's (the rollback's skips happen in stopping runs only)
       for (const dependent of planned.dependents) {

@@ -8,6 +8,8 @@ export interface RollbackStep {
   readonly skip: readonly string[];
   /** Running tasks not yet told: flag them so their end wakes the rollback up. */
   readonly flag: readonly string[];
+  /** Tasks waiting for a callback: end the wait (`cancelled`); their token is refused from then on. */
+  readonly cancel: readonly string[];
   /** Succeeded tasks whose compensation may start now. */
   readonly compensate: readonly string[];
   /** Every task is settled: the run can be finalised with this rollback outcome. */
@@ -24,7 +26,7 @@ const UNSTARTED = new Set(['pending', 'ready']);
  * is transparent: it is rolled back as soon as its dependents are. So is a skipped task: a `when` may
  * skip a task whose other descendants ran (through their other deps), so a skip is settled only once its
  * dependents are, and an ancestor is never compensated before a descendant behind a skip. Running tasks
- * are waited for.
+ * are waited for; a wait for a callback is ended (no worker holds it, and it did not succeed).
  *
  * @example
  * const step = decideRollback(plan, new Map(records.map((r) => [r.taskId, r])));
@@ -34,6 +36,7 @@ export function decideRollback(plan: Plan, tasks: ReadonlyMap<string, TaskRecord
   const done = new Set<string>();
   const skip: string[] = [];
   const flag: string[] = [];
+  const cancel: string[] = [];
   const compensate: string[] = [];
   let compensations = 0;
   let failedCompensations = 0;
@@ -59,6 +62,10 @@ export function decideRollback(plan: Plan, tasks: ReadonlyMap<string, TaskRecord
       if (!record?.stopping) flag.push(taskId);
       continue;
     }
+    if (status === 'waiting') {
+      cancel.push(taskId);
+      continue;
+    }
     // succeeded or skipped: rolled back once its dependents are
     const dependentsDone = planned.dependents.every((dependent) => done.has(dependent));
     if (!dependentsDone) continue;
@@ -69,7 +76,7 @@ export function decideRollback(plan: Plan, tasks: ReadonlyMap<string, TaskRecord
     }
   }
   const allDone = done.size === plan.order.length;
-  if (!allDone) return { skip, flag, compensate };
+  if (!allDone) return { skip, flag, cancel, compensate };
   const finished = compensations === 0 ? 'none' : failedCompensations > 0 ? 'incomplete' : 'completed';
-  return { skip, flag, compensate, finished };
+  return { skip, flag, cancel, compensate, finished };
 }

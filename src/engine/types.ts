@@ -26,6 +26,14 @@ export interface CompensationState {
   readonly dueAt?: number;
 }
 
+/** A callback task's open token: completions must present it; cleared when one is accepted. */
+export interface CallbackState {
+  /** Single-use, unguessable (see src/runtime/callback-token.ts). */
+  readonly token: string;
+  /** When the wait times out for good, epoch ms; absent while the handler runs, or without a timeout. */
+  readonly timeoutAt?: number;
+}
+
 /** A task of a run, as stored. Tasks that nothing has touched yet have no record. */
 export interface TaskRecord {
   readonly taskId: string;
@@ -53,6 +61,8 @@ export interface TaskRecord {
   /** Set by the rollback on a running task: its end must wake the rollback up. */
   readonly stopping: boolean;
   readonly compensation?: CompensationState;
+  /** A callback task's token, from before its handler runs until a completion is accepted. */
+  readonly callback?: CallbackState;
   /** Lamport time at which the compensation finished (compensated or compensation_failed). */
   readonly compensationFinished?: number;
   readonly compensationAttempts?: number;

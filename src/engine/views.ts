@@ -61,10 +61,20 @@ function taskView(record: TaskRecord | undefined, depCount: number): TaskView {
     status,
     attempts: record.attempt,
     ...(wakeAt !== undefined ? { wakeAt } : {}),
+    ...callbackOf(record),
     ...skipOf(record),
     ...(record.output !== undefined ? { output: JSON.parse(record.output) as Json } : {}),
     ...(record.error ? { error: record.error } : {}),
   };
+}
+
+/** A callback task's open token, while its attempt runs or waits. */
+function callbackOf(record: TaskRecord): Pick<TaskView, 'callback'> {
+  const callback = record.callback;
+  if (!callback || (record.status !== 'running' && record.status !== 'waiting')) return {};
+  const timeoutAt =
+    callback.timeoutAt === undefined ? {} : { timeoutAt: new Date(callback.timeoutAt).toISOString() };
+  return { callback: { token: callback.token, ...timeoutAt } };
 }
 
 /** Why a task was skipped by its condition or its deps, from its `task.skipped` entry (none for the rollback's). */

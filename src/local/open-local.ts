@@ -2,7 +2,14 @@ import { stat } from 'node:fs/promises';
 import { UserInputError } from '../errors.ts';
 import { readPlanDir, readPlanFile } from '../files/workflows.ts';
 import { isFinished, type RunResult, toRunResult } from '../runtime/run-result.ts';
-import type { HandlerRegistry, HistoryEvent, Json, SubmitResult } from '../runtime/types.ts';
+import type {
+  CallbackAnswer,
+  CallbackRequest,
+  HandlerRegistry,
+  HistoryEvent,
+  Json,
+  SubmitResult,
+} from '../runtime/types.ts';
 import type { Plan } from '../workflow/plan.ts';
 import type { BackendName, SqliteSynchronous } from './backend.ts';
 import { assertHandlers, loadHandlers } from './handlers.ts';
@@ -45,6 +52,13 @@ export interface LocalEngine {
   history(runId: string): Promise<readonly HistoryEvent[] | undefined>;
   /** Stops the run; the Saga rolls back what succeeded. Returns the run as it is afterwards. */
   cancel(runId: string): Promise<RunResult | undefined>;
+  /**
+   * Completes a callback task by its token (from `ctx.callback.token`, or the run's view) with its output
+   * or an error; a token is accepted once.
+   */
+  callback(token: string, request: CallbackRequest): Promise<CallbackAnswer>;
+  /** A heartbeat of a waiting callback task. */
+  heartbeat(token: string): Promise<CallbackAnswer>;
   /** Stops executing; unfinished runs stay in the state dir and go on at the next open. */
   close(): Promise<void>;
 }
@@ -102,6 +116,8 @@ export async function openLocal(options: OpenLocalOptions): Promise<LocalEngine>
       const view = await runtime.cancel(runId);
       return view === undefined ? undefined : toRunResult(view);
     },
+    callback: (token, request) => runtime.completeCallback(token, request),
+    heartbeat: (token) => runtime.heartbeatCallback(token),
     close: () => backend.close(),
   };
 }

@@ -11,6 +11,7 @@ import type { TaskQueue } from '../queue/task-queue.ts';
 import { DynamoDbRunStore } from '../store/dynamodb-run-store.ts';
 import type { RunStore } from '../store/run-store.ts';
 import type { Plan } from '../workflow/plan.ts';
+import { completeByToken, heartbeatByToken } from './complete-callback.ts';
 import { handleDeadline } from './deadline.ts';
 import type { FaultPoint, FaultSite, HandleOptions, LambdaInvoker, RuntimeDeps } from './deps.ts';
 import { executeCompensation } from './execute-compensation.ts';
@@ -163,5 +164,7 @@ export function runtimeFromDeps(deps: RuntimeDeps): Runtime {
       const state = await deps.store.loadRun(runId);
       return state ? runHistory(state.run, state.tasks) : undefined;
     },
+    completeCallback: (token, request) => completeByToken(deps, token, request),
+    heartbeatCallback: (token) => heartbeatByToken(deps, token),
   };
 }

@@ -16,12 +16,14 @@ export interface ClaimSpec {
   claim(now: number, lamport: number): Promise<CasOutcome<TaskRecord>>;
   /** Why the claim was refused, from the item as it is now. */
   explain(current: TaskRecord | undefined, now: number, lamport: number): ClaimRefusal;
+  /** A callback task whose wait lapsed: end its attempt with that error. */
+  lapsed?(current: TaskRecord): Promise<void>;
 }
 
 /**
  * Claims an attempt with one conditional write. A claim refused only because the item has seen a later
- * Lamport time is tried again above it; a retry not yet due is sent again, delayed until it is; anything
- * else is a duplicate and yields undefined.
+ * Lamport time is tried again above it; a retry not yet due is sent again, delayed until it is; a lapsed
+ * callback wait is handed to `spec.lapsed`; anything else is a duplicate. Those all yield undefined.
  */
 export async function claimAttempt(
   deps: RuntimeDeps,
@@ -41,6 +43,7 @@ export async function claimAttempt(
     if (refusal.kind === 'notDue') {
       await sendDispatches(deps, [message], refusal.dueAt);
     }
+    if (refusal.kind === 'lapsed') await spec.lapsed?.(refusal.record);
     return undefined;
   }
   return undefined;

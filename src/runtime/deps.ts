@@ -17,6 +17,7 @@ export type FaultPoint =
   | 'afterHandler'
   | 'afterCheckpoint'
   | 'afterSkip'
+  | 'afterCallback'
   | 'beforeDispatch'
   | 'afterStop'
   | 'afterCompensationClaim'

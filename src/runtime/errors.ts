@@ -85,3 +85,17 @@ export class TaskLostError extends WeftError {
     super('task.lost', `task '${taskId}' lost its worker ${takeovers} times; giving up`);
   }
 }
+
+/** A callback task's wait lapsed: no completion within its timeout, or no heartbeat within its interval. */
+export class CallbackTimeoutError extends WeftError {
+  override name = 'CallbackTimeout';
+
+  constructor(taskId: string, lapse: 'timeout' | 'heartbeat', ms: number) {
+    super(
+      'task.callbackTimeout',
+      lapse === 'timeout'
+        ? `task '${taskId}' received no callback within its timeout of ${ms} ms`
+        : `task '${taskId}' received no callback heartbeat within ${ms} ms`,
+    );
+  }
+}

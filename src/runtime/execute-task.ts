@@ -7,6 +7,8 @@ import { evaluateCondition } from '../workflow/expression.ts';
 import type { Plan, PlannedTask } from '../workflow/plan.ts';
 import { advance, type Continuation } from './advance.ts';
 import { runAttempt, toErrorView, withAutoRenew } from './attempt.ts';
+import { newCallbackToken } from './callback-token.ts';
+import { awaitCompletion, lapseWait, openToken } from './callback-wait.ts';
 import { checkpointTask } from './checkpoint.ts';
 import { claimAttempt, taskClaim } from './claim-attempt.ts';
 import { expiresAt, fault, type HandleOptions, isoNow, type RuntimeDeps } from './deps.ts';
@@ -41,7 +43,7 @@ export async function executeTask(
   }
   // left claimable for a process that has this task's handler
   if (deps.accepts && !deps.accepts(plan, planned.id, 'task')) return;
-  const claimed = await claim(deps, planned, message);
+  const claimed = await claim(deps, { run, plan }, planned, message);
   if (!claimed) return;
   await continueFrom(deps, { run, plan, policy: continuation(deps, options) }, { planned, record: claimed });
 }
@@ -95,6 +97,16 @@ async function attempt(deps: RuntimeDeps, scope: Scope, claimed: Claimed): Promi
     }
     return succeed(deps, scope, claimed, timer.output, startedAt);
   }
+  let token: string | undefined;
+  if (planned.callback !== undefined) {
+    if (!planned.callback.handler) {
+      const address = { runId: run.runId, taskId: planned.id, attempt: record.attempt };
+      await awaitCompletion(deps, run, planned, record, newCallbackToken(address));
+      return [];
+    }
+    token = await openToken(deps, run.runId, planned, record);
+    if (token === undefined) return [];
+  }
   const fence = { owner: deps.owner, attempt: record.attempt };
   const outcome = await runAttempt({
     run: (signal, heartbeat) =>
@@ -106,7 +118,12 @@ async function attempt(deps: RuntimeDeps, scope: Scope, claimed: Claimed): Promi
           taskId: planned.id,
           attempt: record.attempt,
         },
-        { signal, heartbeat, idempotencyKey: `${run.runId}:${planned.id}` },
+        {
+          signal,
+          heartbeat,
+          idempotencyKey: `${run.runId}:${planned.id}`,
+          ...(token === undefined ? {} : { callback: { token } }),
+        },
       ),
     ...(planned.timeoutMs !== undefined ? { timeoutMs: planned.timeoutMs } : {}),
     ...withAutoRenew(planned),
@@ -133,6 +150,11 @@ async function attempt(deps: RuntimeDeps, scope: Scope, claimed: Claimed): Promi
   }
   if (outcome.kind === 'threw') {
     await fail(deps, run, planned, record, outcome.error);
+    return [];
+  }
+  // a callback task's result is its completion's: the handler only hands the token out
+  if (token !== undefined) {
+    await awaitCompletion(deps, run, planned, record, token);
     return [];
   }
   const output = serialise(outcome.value);
@@ -220,12 +242,14 @@ function continuation(deps: RuntimeDeps, options: HandleOptions): Continuation {
 
 async function claim(
   deps: RuntimeDeps,
+  scope: { readonly run: RunContext; readonly plan: Plan },
   planned: PlannedTask,
   message: TaskMessage,
 ): Promise<TaskRecord | undefined> {
   const claimed = await claimAttempt(deps, message, {
     claim: (now, lamport) => deps.store.claimTask(taskClaim(deps, message.runId, planned, now, lamport)),
     explain: (current, now, lamport) => explainTaskClaim(current, planned.deps.length, now, lamport),
+    lapsed: (current) => lapseWait(deps, scope, planned, current),
   });
   if (claimed) deps.metrics.schedulingLatency(claimed.claimedAt - message.readyAt);
   return claimed?.record;
@@ -254,7 +278,11 @@ function resolveHandler(deps: RuntimeDeps, planned: PlannedTask): TaskHandler {
     const invoke = deps.invokeLambda;
     const functionName = planned.lambda;
     if (!invoke) throw new HandlerNotFoundError(`lambda:${functionName} (no Lambda client configured)`);
-    return (event, ctx) => invoke(functionName, event as unknown as Json, ctx.signal);
+    return (event, ctx) => {
+      // a Lambda function gets a callback task's token in its payload
+      const payload = ctx.callback === undefined ? event : { ...event, callback: ctx.callback };
+      return invoke(functionName, payload as unknown as Json, ctx.signal);
+    };
   }
   const handler = deps.handlers[planned.handler];
   if (typeof handler !== 'function') throw new HandlerNotFoundError(planned.handler);

@@ -40,7 +40,7 @@ export async function stopRun(
 
 /**
  * Drives a stopping run's Saga one step from its durable state: skips tasks never started, flags running
- * ones (their end calls back here), starts every compensation whose dependents are rolled back, and
+ * ones (their end calls back here), ends waits for callbacks, starts every compensation whose dependents are rolled back, and
  * finalises the run once every task is settled. Safe to run concurrently and repeatedly: every write is
  * conditional and a lost race means another pass.
  */
@@ -58,7 +58,7 @@ async function rollbackPass(deps: RuntimeDeps, state: RunState): Promise<boolean
   const plan = await planFor(deps, run.workflow, run.planVersion);
   const step = decideRollback(plan, tasks);
   const lamport = nextLamport(run.lamport, ...[...tasks.values()].map((t) => t.lamport));
-  if (step.skip.length > 0 || step.flag.length > 0) {
+  if (step.skip.length > 0 || step.flag.length > 0 || step.cancel.length > 0) {
     await Promise.all([
       ...step.skip.map((taskId) =>
         deps.store.skipTask({
@@ -70,6 +70,15 @@ async function rollbackPass(deps: RuntimeDeps, state: RunState): Promise<boolean
         }),
       ),
       ...step.flag.map((taskId) => deps.store.flagStopping({ runId: run.runId, taskId })),
+      ...step.cancel.map((taskId) =>
+        deps.store.cancelWait({
+          runId: run.runId,
+          taskId,
+          lamport,
+          expiresAt: expiresAt(deps),
+          event: { type: 'task.cancelled', lamport, at: isoNow(deps), detail: { reason: 'rollback' } },
+        }),
+      ),
     ]);
     // the settled tasks may unlock compensations; a lost race means the state moved: look again
     return true;

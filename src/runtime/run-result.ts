@@ -22,6 +22,7 @@ export function toRunResult(view: RunView): RunResult {
       attempts: task.attempts,
       ...(task.output === undefined ? {} : { output: task.output }),
       ...(task.wakeAt === undefined ? {} : { wakeAt: task.wakeAt }),
+      ...(task.callback === undefined ? {} : { callback: task.callback }),
       ...(task.skip === undefined ? {} : { skip: task.skip }),
       ...(task.error === undefined ? {} : { error: { name: task.error.name, message: task.error.message } }),
     };

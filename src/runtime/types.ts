@@ -28,6 +28,11 @@ export interface TaskContext {
   heartbeat(): Promise<void>;
   /** The same for every attempt of one task in one run: make side effects idempotent with it. */
   readonly idempotencyKey: string;
+  /**
+   * A callback task's token (absent on other tasks): hand it to whoever completes the task, with
+   * `POST /callbacks/{token}` or `weft callback <token>`. Single-use; each attempt has its own.
+   */
+  readonly callback?: { readonly token: string };
 }
 
 /** What a compensation handler receives. */
@@ -54,6 +59,8 @@ export type TaskStatus =
   /** A sleep task waiting for its wake time (a durable timer: no worker holds it). */
   | 'sleeping'
   | 'running'
+  /** A callback task waiting for its completion (`POST /callbacks/{token}`); no worker holds it. */
+  | 'waiting'
   | 'succeeded'
   | 'failed'
   | 'skipped'
@@ -76,6 +83,8 @@ export interface TaskView {
   readonly error?: TaskErrorView;
   /** A sleeping task's wake time (ISO). */
   readonly wakeAt?: string;
+  /** A callback task's open token while its attempt runs or waits, and when the wait times out (ISO). */
+  readonly callback?: { readonly token: string; readonly timeoutAt?: string };
   /** Why a skipped task was skipped: its `when` was false, or every dependency was skipped. */
   readonly skip?:
     | { readonly reason: 'condition'; readonly when: string }
@@ -135,6 +144,30 @@ export interface SubmitResult {
   readonly created: boolean;
 }
 
+/** What completes a callback task: its output, or the error it failed with (retried per its policy). */
+export type CallbackRequest = { readonly output: Json } | { readonly error: TaskErrorView };
+
+/** The answer to a callback's completion or heartbeat. */
+export type CallbackAnswer =
+  /** Recorded: the task succeeded, will be retried (a fresh attempt, a fresh token), or failed. */
+  | {
+      readonly kind: 'accepted';
+      readonly runId: string;
+      readonly taskId: string;
+      readonly status: 'succeeded' | 'retrying' | 'failed' | 'waiting';
+    }
+  /** The token names no run or task weft knows. */
+  | { readonly kind: 'notFound' }
+  /** The token is no longer open: completed before (tokens are single-use), superseded, or its run ended. */
+  | {
+      readonly kind: 'closed';
+      readonly runId: string;
+      readonly taskId: string;
+      readonly status: TaskStatus;
+    }
+  /** The completion itself is unusable (an output over the task's limit). */
+  | { readonly kind: 'invalid'; readonly message: string };
+
 export interface RecoveryReport {
   /** Active runs examined. */
   readonly runs: number;
@@ -178,4 +211,8 @@ export interface Runtime {
   cancel(runId: string): Promise<RunView | undefined>;
   getRun(runId: string): Promise<RunView | undefined>;
   history(runId: string): Promise<readonly HistoryEvent[] | undefined>;
+  /** Completes a callback task by its token, once (`POST /callbacks/{token}`, `weft callback`). */
+  completeCallback(token: string, request: CallbackRequest): Promise<CallbackAnswer>;
+  /** Tells a waiting callback task its completer is alive: the heartbeat interval starts again. */
+  heartbeatCallback(token: string): Promise<CallbackAnswer>;
 }

@@ -13,10 +13,13 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type {
+  AwaitCallbackOp,
+  CancelWaitOp,
   CheckpointOp,
   ClaimByEdgeOp,
   ClaimCompensationOp,
   ClaimTaskOp,
+  CompleteCallbackOp,
   CopyEdgeOp,
   CountLastSinkOp,
   CountSinkOp,
@@ -25,7 +28,9 @@ import type {
   FinishCompensationOp,
   FinishRollbackOp,
   FinishRunOp,
+  HeartbeatCallbackOp,
   NewRunOp,
+  OpenCallbackOp,
   ReleaseTaskOp,
   RenewLeaseOp,
   RetryCompensationOp,
@@ -38,6 +43,13 @@ import type {
 import type { RunRecord, TaskRecord } from '../engine/types.ts';
 import type { EngineMetrics } from '../runtime/metrics.ts';
 import type { Plan } from '../workflow/plan.ts';
+import {
+  awaitCallbackRequest,
+  cancelWaitRequest,
+  completeCallbackRequest,
+  heartbeatCallbackRequest,
+  openCallbackRequest,
+} from './callback-requests.ts';
 import {
   claimCompensationRequest,
   dispatchCompensationRequest,
@@ -237,6 +249,26 @@ export class DynamoDbRunStore implements RunStore {
 
   skipTask(op: SkipTaskOp): TaskCas {
     return this.task('skip', skipTaskRequest(this.on(op)));
+  }
+
+  openCallback(op: OpenCallbackOp): TaskCas {
+    return this.task('openCallback', openCallbackRequest(this.on(op)));
+  }
+
+  awaitCallback(op: AwaitCallbackOp): TaskCas {
+    return this.task('awaitCallback', awaitCallbackRequest(this.on(op)));
+  }
+
+  completeCallback(op: CompleteCallbackOp): TaskCas {
+    return this.task('completeCallback', completeCallbackRequest(this.on(op)));
+  }
+
+  heartbeatCallback(op: HeartbeatCallbackOp): TaskCas {
+    return this.task('callbackHeartbeat', heartbeatCallbackRequest(this.on(op)));
+  }
+
+  cancelWait(op: CancelWaitOp): TaskCas {
+    return this.task('cancelWait', cancelWaitRequest(this.on(op)));
   }
 
   flagStopping(op: TaskRefOp): TaskCas {

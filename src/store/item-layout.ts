@@ -80,6 +80,13 @@ function compensation(item: Item): CompensationState | undefined {
   };
 }
 
+function callback(item: Item): TaskRecord['callback'] {
+  const token = str(item.cbToken);
+  if (token === undefined) return undefined;
+  const timeoutAt = num(item.cbTimeout);
+  return { token, ...(timeoutAt === undefined ? {} : { timeoutAt }) };
+}
+
 /** Maps a raw task item to its record. */
 export function toTaskRecord(item: Item): TaskRecord {
   const optional = {
@@ -89,6 +96,7 @@ export function toTaskRecord(item: Item): TaskRecord {
     output: str(item.output),
     error: errorView(item.error),
     compensation: compensation(item),
+    callback: callback(item),
     compensationFinished: num(item.cfinished),
     compensationAttempts: num(item.cattempt),
     compensationError: errorView(item.cerror),

@@ -4,10 +4,13 @@
  * terms: one conditional DynamoDB request (DynamoDbRunStore), one SQLite transaction (SqliteRunStore).
  */
 import type {
+  AwaitCallbackOp,
+  CancelWaitOp,
   CheckpointOp,
   ClaimByEdgeOp,
   ClaimCompensationOp,
   ClaimTaskOp,
+  CompleteCallbackOp,
   CopyEdgeOp,
   CountLastSinkOp,
   CountSinkOp,
@@ -16,7 +19,9 @@ import type {
   FinishCompensationOp,
   FinishRollbackOp,
   FinishRunOp,
+  HeartbeatCallbackOp,
   NewRunOp,
+  OpenCallbackOp,
   ReleaseTaskOp,
   RenewLeaseOp,
   RetryCompensationOp,
@@ -67,6 +72,16 @@ export interface RunStore {
   /** The edge into a one-dependency task, folded into its claim (see {@link ClaimByEdgeOp}). */
   claimByEdge(op: ClaimByEdgeOp): TaskCas;
   skipTask(op: SkipTaskOp): TaskCas;
+
+  /** A callback task's token, opened before its handler runs. */
+  openCallback(op: OpenCallbackOp): TaskCas;
+  /** The callback task waits, unowned, for its token. */
+  awaitCallback(op: AwaitCallbackOp): TaskCas;
+  /** A completion by token, from any process: accepted once. */
+  completeCallback(op: CompleteCallbackOp): TaskCas;
+  heartbeatCallback(op: HeartbeatCallbackOp): TaskCas;
+  /** The rollback ends a wait. */
+  cancelWait(op: CancelWaitOp): TaskCas;
   flagStopping(op: TaskRefOp): TaskCas;
   releaseTask(op: ReleaseTaskOp): TaskCas;
 

@@ -5,10 +5,13 @@
  * preconditions DynamoDbRunStore's conditional requests restate, so the two stores agree write for write.
  */
 import type {
+  AwaitCallbackOp,
+  CancelWaitOp,
   CheckpointOp,
   ClaimByEdgeOp,
   ClaimCompensationOp,
   ClaimTaskOp,
+  CompleteCallbackOp,
   CopyEdgeOp,
   CountLastSinkOp,
   CountSinkOp,
@@ -17,7 +20,9 @@ import type {
   FinishCompensationOp,
   FinishRollbackOp,
   FinishRunOp,
+  HeartbeatCallbackOp,
   NewRunOp,
+  OpenCallbackOp,
   ReleaseTaskOp,
   RenewLeaseOp,
   RetryCompensationOp,
@@ -222,6 +227,26 @@ export class SqliteRunStore implements RunStore {
 
   async skipTask(op: SkipTaskOp): TaskCas {
     return this.task('skip', op, next.skipTask);
+  }
+
+  async openCallback(op: OpenCallbackOp): TaskCas {
+    return this.task('openCallback', op, next.openCallback);
+  }
+
+  async awaitCallback(op: AwaitCallbackOp): TaskCas {
+    return this.task('awaitCallback', op, next.awaitCallback);
+  }
+
+  async completeCallback(op: CompleteCallbackOp): TaskCas {
+    return this.task('completeCallback', op, next.completeCallback);
+  }
+
+  async heartbeatCallback(op: HeartbeatCallbackOp): TaskCas {
+    return this.task('callbackHeartbeat', op, next.heartbeatCallback);
+  }
+
+  async cancelWait(op: CancelWaitOp): TaskCas {
+    return this.task('cancelWait', op, next.cancelWait);
   }
 
   async flagStopping(op: TaskRefOp): TaskCas {

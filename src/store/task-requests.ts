@@ -24,17 +24,17 @@ import { APPEND_EVENTS, appendEventValues, conditionalUpdate } from './update-bu
 export type OnTable<T> = T & { readonly tableName: string };
 export type TaskKey = OnTable<TaskRefOp>;
 
-const key = (k: TaskKey) => ({ pk: runPk(k.runId), sk: taskSk(k.taskId) });
+export const key = (k: TaskKey) => ({ pk: runPk(k.runId), sk: taskSk(k.taskId) });
 /** Only the attempt that holds the claim may write its outcome (fencing). */
-const FENCED = '#st = :running AND #owner = :owner AND attempt = :attempt';
+export const FENCED = '#st = :running AND #owner = :owner AND attempt = :attempt';
 
 /** The values {@link FENCED} reads. */
-function fencedValues(k: Fence): Record<string, unknown> {
+export function fencedValues(k: Fence): Record<string, unknown> {
   return { ':running': 'running', ':owner': k.owner, ':attempt': k.attempt };
 }
 
 /** Lamport times on one item only grow. */
-const LAMPORT_GROWS = '(attribute_not_exists(lamport) OR lamport < :l)';
+export const LAMPORT_GROWS = '(attribute_not_exists(lamport) OR lamport < :l)';
 
 /**
  * Claims a task for one attempt: a root nobody has touched, a pending task whose dependencies are all
@@ -58,7 +58,7 @@ export function claimTaskRequest(c: OnTable<ClaimTaskOp>): UpdateCommandInput {
       'startedAt = :now',
       APPEND_EVENTS,
     ],
-    remove: ['dueAt'],
+    remove: ['dueAt', 'cbToken', 'cbTimeout'],
     condition: `(${claimable.join(' OR ')}) AND ${LAMPORT_GROWS}`,
     values: {
       ':running': 'running',

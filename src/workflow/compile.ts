@@ -3,7 +3,7 @@ import { type Diagnostic, sortDiagnostics, WorkflowError } from './diagnostic.ts
 import { parseDuration } from './duration.ts';
 import { checkExpressions } from './expression-checks.ts';
 import { checkGraph } from './graph-checks.ts';
-import type { Plan, PlannedTask, PlannedTrigger, RetryPolicy } from './plan.ts';
+import type { Plan, PlannedCallback, PlannedTask, PlannedTrigger, RetryPolicy } from './plan.ts';
 import {
   type Definition,
   definitionSchema,
@@ -126,6 +126,7 @@ function planTask(
   if (task.when !== undefined) planned.when = task.when;
   if (task.sleep !== undefined) planned.sleep = { ms: parseDuration(task.sleep) ?? 0 };
   if (task.sleep_until !== undefined) planned.sleep = { until: task.sleep_until };
+  if (task.callback !== undefined) planned.callback = plannedCallback(task, task.callback);
   if (task.compensation !== undefined) {
     planned.compensation = {
       handler: task.compensation,
@@ -133,6 +134,20 @@ function planTask(
     };
   }
   return planned;
+}
+
+function plannedCallback(
+  task: TaskDefinition,
+  callback: NonNullable<TaskDefinition['callback']>,
+): PlannedCallback {
+  const timeoutMs = callback.timeout === undefined ? undefined : parseDuration(callback.timeout);
+  const heartbeatMs = callback.heartbeat === undefined ? undefined : parseDuration(callback.heartbeat);
+  return {
+    // without `handler:` or `lambda:` the task only waits (the id is no handler name by default here)
+    handler: task.handler !== undefined || task.lambda !== undefined,
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    ...(heartbeatMs === undefined ? {} : { heartbeatMs }),
+  };
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };

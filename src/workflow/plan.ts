@@ -50,11 +50,26 @@ export interface PlannedTask {
   readonly when?: string;
   /** A durable timer instead of a handler: for a duration, or until a time (ISO, or a `${ }` template). */
   readonly sleep?: PlannedSleep;
+  /** Waits for an external completion (`POST /callbacks/{token}`) instead of checkpointing a result. */
+  readonly callback?: PlannedCallback;
 }
 
-/** Whether a task runs a handler of the module (not a `lambda:`, not a sleep). */
+/**
+ * A callback task: its attempt runs its handler (when it has one) with a single-use token, then waits,
+ * holding no worker, until the token completes it with an output or an error, or the wait times out.
+ */
+export interface PlannedCallback {
+  /** Whether a handler (or a Lambda function) runs first, given the token; without one the task only waits. */
+  readonly handler: boolean;
+  /** Longest wait, from when it starts; absent: no limit but the run's timeout. */
+  readonly timeoutMs?: number;
+  /** Longest silence between heartbeats (`POST /callbacks/{token}/heartbeat`) while waiting. */
+  readonly heartbeatMs?: number;
+}
+
+/** Whether a task runs a handler of the module (not a `lambda:`, a sleep or a callback without handler). */
 export function runsModuleHandler(task: PlannedTask): boolean {
-  return task.lambda === undefined && task.sleep === undefined;
+  return task.lambda === undefined && task.sleep === undefined && task.callback?.handler !== false;
 }
 
 /** How long a sleep task sleeps: `ms` from when it became ready, or `until` a time. */

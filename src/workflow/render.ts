@@ -1,6 +1,6 @@
 import type { Plan, PlannedTask } from './plan.ts';
 
-/** The short notes shown under a task's id: attempts, compensation, external Lambda, sleep, a root's condition. */
+/** The short notes under a task's id: attempts, compensation, external Lambda, sleep, callback, a root's condition. */
 function notes(task: PlannedTask): string[] {
   const lines: string[] = [];
   if (task.retry.maxAttempts > 1) lines.push(`retries: ${task.retry.maxAttempts} attempts`);
@@ -9,9 +9,18 @@ function notes(task: PlannedTask): string[] {
   if (task.sleep !== undefined) {
     lines.push('ms' in task.sleep ? `sleep: ${formatMs(task.sleep.ms)}` : `sleep until: ${task.sleep.until}`);
   }
+  if (task.callback !== undefined) lines.push(callbackNote(task.callback));
   // a condition on a root has no edge to carry it
   if (task.when !== undefined && task.deps.length === 0) lines.push(`when: ${task.when}`);
   return lines;
+}
+
+function callbackNote(callback: NonNullable<PlannedTask['callback']>): string {
+  const limits = [
+    callback.timeoutMs === undefined ? undefined : `timeout ${formatMs(callback.timeoutMs)}`,
+    callback.heartbeatMs === undefined ? undefined : `heartbeat ${formatMs(callback.heartbeatMs)}`,
+  ].filter((part) => part !== undefined);
+  return `callback${limits.length > 0 ? ` (${limits.join(', ')})` : ''}`;
 }
 
 /** An edge's label: the dependent's condition, drawn on each edge into it (dashed). */

@@ -1,6 +1,14 @@
 import type { z } from 'zod';
 import type { Diagnostic } from './diagnostic.ts';
-import { ID_PATTERN, RETRY_KEYS, ROOT_KEYS, TASK_KEYS, TRIGGER_KEYS, WORKFLOW_KEYS } from './schema.ts';
+import {
+  CALLBACK_KEYS,
+  ID_PATTERN,
+  RETRY_KEYS,
+  ROOT_KEYS,
+  TASK_KEYS,
+  TRIGGER_KEYS,
+  WORKFLOW_KEYS,
+} from './schema.ts';
 import type { ParsedSource, PathSegment } from './source.ts';
 import { didYouMean } from './suggest.ts';
 
@@ -79,6 +87,7 @@ function knownKeys(path: readonly PathSegment[]): readonly string[] {
   if (path.length === 0) return ROOT_KEYS;
   if (path.length === 1) return WORKFLOW_KEYS;
   if (last === 'retry_policy') return RETRY_KEYS;
+  if (last === 'callback') return CALLBACK_KEYS;
   if (path[1] === 'tasks' && path.length === 3) return TASK_KEYS;
   if (path[1] === 'on' && path.length === 3) return TRIGGER_KEYS;
   return [];

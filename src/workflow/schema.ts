@@ -90,7 +90,30 @@ export const TASK_KEYS = [
   'when',
   'sleep',
   'sleep_until',
+  'callback',
 ] as const;
+/** A heartbeat interval must be shorter than the timeout it sits in (a task's, or a callback wait's). */
+function heartbeatProblem(value: {
+  readonly timeout?: string | undefined;
+  readonly heartbeat?: string | undefined;
+}): { path: string[]; message: string } | undefined {
+  const timeout = value.timeout === undefined ? undefined : parseDuration(value.timeout);
+  const heartbeat = value.heartbeat === undefined ? undefined : parseDuration(value.heartbeat);
+  if (timeout === undefined || heartbeat === undefined || heartbeat < timeout) return undefined;
+  return { path: ['heartbeat'], message: `shorter than the timeout (${value.timeout})` };
+}
+
+export const CALLBACK_KEYS = ['timeout', 'heartbeat'] as const;
+/** Waiting for an external completion (`POST /callbacks/{token}`): how long, and how long between heartbeats. */
+const callback = z
+  .strictObject(
+    { timeout: duration(1).optional(), heartbeat: duration(1).optional() },
+    { error: "a mapping of callback settings such as '{ timeout: 3d }'" },
+  )
+  .superRefine((value, ctx) => {
+    const problem = heartbeatProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', ...problem });
+  });
 /** A JSONata expression; its syntax is checked with its position by expression-checks.ts. */
 const expression = (example: string) =>
   z.string({ error: `a JSONata expression such as ${example}` }).min(1, {
@@ -116,6 +139,7 @@ const task = z
         .string({ error: "an ISO time, or an expression giving one, such as '${input.release_at}'" })
         .min(1, { error: "an ISO time, or an expression giving one, such as '${input.release_at}'" })
         .optional(),
+      callback: callback.optional(),
     },
     { error: 'a task mapping (id, deps, ...)' },
   )
@@ -128,15 +152,8 @@ const task = z
       });
     }
     for (const problem of timerProblems(value)) ctx.addIssue({ code: 'custom', ...problem });
-    const timeout = value.timeout === undefined ? undefined : parseDuration(value.timeout);
-    const heartbeat = value.heartbeat === undefined ? undefined : parseDuration(value.heartbeat);
-    if (timeout !== undefined && heartbeat !== undefined && heartbeat >= timeout) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['heartbeat'],
-        message: `shorter than the timeout (${value.timeout})`,
-      });
-    }
+    const problem = heartbeatProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', ...problem });
   });
 
 /** A sleep is a durable timer, not a handler: it takes none of a handler's fields, and one kind of sleep. */
@@ -146,6 +163,15 @@ function timerProblems(value: {
   readonly [key: string]: unknown;
 }): { path: string[]; message: string }[] {
   if (value.sleep === undefined && value.sleep_until === undefined) return [];
+  if (value.callback !== undefined) {
+    const field = value.sleep === undefined ? 'sleep_until' : 'sleep';
+    return [
+      {
+        path: ['callback'],
+        message: `absent on a task with '${field}' (a task sleeps or waits for a callback: make them two tasks)`,
+      },
+    ];
+  }
   const field = value.sleep === undefined ? 'sleep_until' : 'sleep';
   if (value.sleep !== undefined && value.sleep_until !== undefined) {
     return [

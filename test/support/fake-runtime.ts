@@ -1,5 +1,6 @@
 import { RunConflictError, UnknownWorkflowError } from '../../src/runtime/errors.ts';
 import type {
+  CallbackAnswer,
   HistoryEvent,
   Json,
   PlanCatalog,
@@ -119,5 +120,14 @@ export class FakeRuntime implements Runtime {
   async history(runId: string): Promise<readonly HistoryEvent[] | undefined> {
     if (!this.runs.has(runId)) return undefined;
     return [{ lamport: 1, at: '2026-01-01T00:00:00.000Z', type: 'run.submitted' }];
+  }
+
+  /** Callbacks are answered by the real runtimes' tests; this one knows no token. */
+  async completeCallback(): Promise<CallbackAnswer> {
+    return { kind: 'notFound' };
+  }
+
+  async heartbeatCallback(): Promise<CallbackAnswer> {
+    return { kind: 'notFound' };
   }
 }

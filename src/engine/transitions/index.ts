@@ -5,6 +5,13 @@
  * in agreement.
  */
 export {
+  awaitCallback,
+  cancelWait,
+  completeCallback,
+  heartbeatCallback,
+  openCallback,
+} from './callback.ts';
+export {
   claimCompensation,
   dispatchCompensation,
   finishCompensation,

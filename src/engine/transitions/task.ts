@@ -39,7 +39,8 @@ export function claimTask(current: Current, op: ClaimTaskOp): TaskRecord | undef
     (current?.status === 'running' && current.leaseUntil !== undefined && current.leaseUntil < op.now);
   // a claim carried by a message older than the record's last write would reorder its history
   if (!claimable || !lamportGrows(current, op.lamport)) return undefined;
-  const base = current ? without(current, 'dueAt') : newTask(op.taskId);
+  // an earlier attempt's callback token dies with it
+  const base = current ? without(current, 'dueAt', 'callback') : newTask(op.taskId);
   return {
     ...base,
     taskId: op.taskId,

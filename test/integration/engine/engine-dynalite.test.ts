@@ -1,4 +1,5 @@
 import { inject } from 'vitest';
+import { callbackCases } from './cases-callbacks.ts';
 import { conditionCases, sleepCases } from './cases-conditions.ts';
 import { deadlineCases } from './cases-deadline.ts';
 import { failureCases } from './cases-failure.ts';
@@ -13,3 +14,4 @@ recoveryCases(endpoints);
 deadlineCases(endpoints);
 conditionCases(endpoints);
 sleepCases(endpoints);
+callbackCases(endpoints);

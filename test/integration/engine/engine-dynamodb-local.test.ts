@@ -3,6 +3,7 @@
  * the real service's condition-expression and item-size semantics.
  */
 import { afterAll, beforeAll, describe, inject } from 'vitest';
+import { callbackCases } from './cases-callbacks.ts';
 import { conditionCases, sleepCases } from './cases-conditions.ts';
 import { deadlineCases } from './cases-deadline.ts';
 import { failureCases } from './cases-failure.ts';
@@ -28,4 +29,5 @@ describe.runIf(hasJava())('engine on DynamoDB Local', () => {
   deadlineCases(endpoints);
   conditionCases(endpoints);
   sleepCases(endpoints);
+  callbackCases(endpoints);
 });

@@ -2,6 +2,7 @@
  * The engine suite on the embedded SQLite store: the same cases as on dynalite and DynamoDB Local, driven
  * through a queue with SQS's semantics, so the two store adapters are held to one set of behaviours.
  */
+import { callbackCases } from './cases-callbacks.ts';
 import { conditionCases, sleepCases } from './cases-conditions.ts';
 import { deadlineCases } from './cases-deadline.ts';
 import { failureCases } from './cases-failure.ts';
@@ -16,3 +17,4 @@ recoveryCases(sqlite);
 deadlineCases(sqlite);
 conditionCases(sqlite);
 sleepCases(sqlite);
+callbackCases(sqlite);

@@ -48,6 +48,13 @@ const eventExtras = fc.record(
 );
 
 const stamped = { dl: lamportShift, ev: eventExtras };
+/** `holder`: the task's open callback token; or one it may not hold. */
+const token = fc.oneof({ arbitrary: fc.constant(HOLDER), weight: 5 }, fc.constantFrom('t1', 't2'));
+const completion = fc.oneof(
+  fc.record({ status: fc.constant('succeeded' as const), output }),
+  fc.record({ status: fc.constant('ready' as const), error, failures, dueAt: instant }),
+  fc.record({ status: fc.constant('failed' as const), error, failures }),
+);
 
 function step<N extends string, F extends object>(
   name: N,
@@ -88,6 +95,16 @@ const steps = {
     ...stamped,
   }),
   skipTask: step('skipTask', { taskId, ...stamped }),
+  openCallback: step('openCallback', { taskId, owner, attempt, token }),
+  awaitCallback: step('awaitCallback', {
+    ...{ taskId, owner, attempt, token },
+    timeoutAt: fc.option(instant, { nil: undefined }),
+    dueAt: fc.option(instant, { nil: undefined }),
+    ...stamped,
+  }),
+  completeCallback: step('completeCallback', { taskId, attempt, token, completion, ...stamped }),
+  heartbeatCallback: step('heartbeatCallback', { taskId, attempt, token, dueAt: instant }),
+  cancelWait: step('cancelWait', { taskId, ...stamped }),
   flagStopping: step('flagStopping', { taskId }),
   releaseTask: step('releaseTask', { taskId, owner, attempt, ...stamped }),
   dispatchCompensation: step('dispatchCompensation', { taskId, ...stamped }),
@@ -163,6 +180,10 @@ const forward = phase({
   claimByEdge: 4,
   retryTask: 3,
   sleepTask: 2,
+  openCallback: 3,
+  awaitCallback: 4,
+  completeCallback: 5,
+  heartbeatCallback: 2,
   releaseTask: 3,
   renewLease: 2,
   countSink: 3,
@@ -171,6 +192,7 @@ const forward = phase({
 const rollback = phase({
   stopRun: 3,
   skipTask: 2,
+  cancelWait: 2,
   flagStopping: 2,
   dispatchCompensation: 8,
   claimCompensation: 10,
@@ -273,6 +295,32 @@ export function applyStep(
       });
     case 'skipTask':
       return store.skipTask({ ...stampedOf(s, runId, lamport), taskId: s.taskId, expiresAt: EXPIRES_AT });
+    case 'openCallback':
+      return store.openCallback({ runId, ...pick(s, 'taskId', 'owner', 'attempt', 'token') });
+    case 'awaitCallback':
+      return store.awaitCallback({
+        ...stampedOf(s, runId, lamport),
+        ...pick(s, 'taskId', 'owner', 'attempt', 'token'),
+        ...(s.timeoutAt === undefined ? {} : { timeoutAt: s.timeoutAt }),
+        ...(s.dueAt === undefined ? {} : { dueAt: s.dueAt }),
+      });
+    case 'completeCallback': {
+      const c = s.completion;
+      return store.completeCallback({
+        ...stampedOf(s, runId, lamport),
+        ...pick(s, 'taskId', 'attempt', 'token'),
+        completion:
+          c.status === 'succeeded'
+            ? { ...c, expiresAt: EXPIRES_AT }
+            : c.status === 'ready'
+              ? { ...c, error: errorOf(c.error) }
+              : { ...c, error: errorOf(c.error), expiresAt: EXPIRES_AT },
+      });
+    }
+    case 'heartbeatCallback':
+      return store.heartbeatCallback({ runId, ...pick(s, 'taskId', 'attempt', 'token', 'dueAt') });
+    case 'cancelWait':
+      return store.cancelWait({ ...stampedOf(s, runId, lamport), taskId: s.taskId, expiresAt: EXPIRES_AT });
     case 'flagStopping':
       return store.flagStopping({ runId, taskId: s.taskId });
     case 'releaseTask':
@@ -351,7 +399,7 @@ export function applyStep(
 
 type Resolved<S> = S extends unknown
   ? {
-      [K in keyof S]: K extends 'owner' | 'taskId'
+      [K in keyof S]: K extends 'owner' | 'taskId' | 'token'
         ? string
         : K extends 'attempt' | 'depCount'
           ? number
@@ -378,6 +426,11 @@ const WANTS: Partial<Record<StepName, (t: TaskRecord | undefined) => boolean>> =
   checkpoint: running,
   retryTask: running,
   sleepTask: running,
+  openCallback: running,
+  awaitCallback: running,
+  completeCallback: (t) => running(t) || t?.status === 'waiting',
+  heartbeatCallback: (t) => running(t) || t?.status === 'waiting',
+  cancelWait: (t) => t?.status === 'waiting',
   endTask: running,
   flagStopping: running,
   releaseTask: running,
@@ -406,6 +459,7 @@ function resolve(step: Step, reference: ReadonlyMap<string, TaskRecord>): Resolv
   const holder = COMPENSATION_STEPS.has(step.name) ? task?.compensation : task;
   if (out.owner === HOLDER) out.owner = holder?.owner ?? 'w1';
   if (out.attempt === HOLDER) out.attempt = holder?.attempt ?? 1;
+  if (out.token === HOLDER) out.token = task?.callback?.token ?? 't1';
   if (out.depCount === PLAN) out.depCount = out.taskId === 'c' ? 2 : 0;
   return out as Resolved<Step>;
 }

@@ -31,7 +31,29 @@ describe('decideRollback', () => {
         task('right', { status: 'failed' }),
       ),
     );
-    expect(step).toEqual({ skip: ['bottom'], flag: ['left'], compensate: [] });
+    expect(step).toEqual({ skip: ['bottom'], flag: ['left'], cancel: [], compensate: [] });
+  });
+
+  it('ends a wait for a callback, and compensates what it waited behind once it is cancelled', () => {
+    const waiting = decideRollback(
+      diamond,
+      byId(
+        task('top', { status: 'succeeded' }),
+        task('left', { status: 'waiting' }),
+        task('right', { status: 'failed' }),
+      ),
+    );
+    expect(waiting).toEqual({ skip: ['bottom'], flag: [], cancel: ['left'], compensate: [] });
+    const cancelled = decideRollback(
+      diamond,
+      byId(
+        task('top', { status: 'succeeded' }),
+        task('left', { status: 'cancelled' }),
+        task('right', { status: 'failed' }),
+        task('bottom', { status: 'skipped' }),
+      ),
+    );
+    expect(cancelled).toEqual({ skip: [], flag: [], cancel: [], compensate: ['top'] });
   });
 
   it('never compensates a task before a descendant that ran behind a skipped task', () => {
@@ -61,7 +83,7 @@ describe('decideRollback', () => {
         task('bottom', { status: 'skipped' }),
       ),
     );
-    expect(step).toEqual({ skip: [], flag: [], compensate: [] });
+    expect(step).toEqual({ skip: [], flag: [], cancel: [], compensate: [] });
   });
 
   it('compensates the branches first, then their common dependency', () => {
@@ -85,7 +107,7 @@ describe('decideRollback', () => {
       ),
     );
     // right has no compensation: it is rolled back as soon as its dependents are
-    expect(second).toEqual({ skip: [], flag: [], compensate: ['top'] });
+    expect(second).toEqual({ skip: [], flag: [], cancel: [], compensate: ['top'] });
   });
 
   it('does not start a compensation twice', () => {

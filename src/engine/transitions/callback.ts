@@ -1,0 +1,80 @@
+/**
+ * The transitions of a callback task's wait: the token opened by the attempt, the wait, its completion
+ * by token from any process, its heartbeats, and its end by the rollback. See src/engine/transitions/task.ts
+ * for the conventions (`undefined` means refused).
+ */
+import type {
+  AwaitCallbackOp,
+  CancelWaitOp,
+  CompleteCallbackOp,
+  HeartbeatCallbackOp,
+  OpenCallbackOp,
+} from '../operations.ts';
+import type { TaskRecord } from '../types.ts';
+import { errorView, holdsClaim, lamportGrows, without } from './records.ts';
+
+type Current = TaskRecord | undefined;
+
+/** The attempt holding the claim opens its token; the task stays `running` while its handler runs. */
+export function openCallback(current: Current, op: OpenCallbackOp): TaskRecord | undefined {
+  if (!holdsClaim(current, op)) return undefined;
+  return { ...current, callback: { token: op.token } };
+}
+
+/** The attempt's handler is done: `waiting`, unowned, lapsing at `dueAt`; no failure is counted. */
+export function awaitCallback(current: Current, op: AwaitCallbackOp): TaskRecord | undefined {
+  // a completion that came while the handler ran has ended the attempt already
+  if (!holdsClaim(current, op)) return undefined;
+  const base = without(current, 'owner', 'leaseUntil', 'dueAt');
+  return {
+    ...base,
+    status: 'waiting',
+    ...(op.dueAt === undefined ? {} : { dueAt: op.dueAt }),
+    callback: { token: op.token, ...(op.timeoutAt === undefined ? {} : { timeoutAt: op.timeoutAt }) },
+    lamport: op.lamport,
+    events: [...current.events, op.event],
+  };
+}
+
+/** Whether a completion or heartbeat presents the open token of the current attempt. */
+function presentsToken(current: Current, op: { token: string; attempt: number }): current is TaskRecord {
+  return (
+    (current?.status === 'running' || current?.status === 'waiting') &&
+    current.attempt === op.attempt &&
+    current.callback?.token === op.token
+  );
+}
+
+/** A completion by token: accepted once (the token is cleared), into succeeded, ready (a retry) or failed. */
+export function completeCallback(current: Current, op: CompleteCallbackOp): TaskRecord | undefined {
+  if (!presentsToken(current, op) || !lamportGrows(current, op.lamport)) return undefined;
+  const base = without(current, 'owner', 'leaseUntil', 'dueAt', 'callback', 'error');
+  const done = op.completion;
+  const stamped = { lamport: op.lamport, events: [...current.events, op.event] };
+  if (done.status === 'succeeded') return { ...base, status: 'succeeded', output: done.output, ...stamped };
+  return {
+    ...base,
+    status: done.status,
+    ...(done.status === 'ready' ? { dueAt: done.dueAt } : {}),
+    error: errorView(done.error),
+    failures: done.failures,
+    ...stamped,
+  };
+}
+
+/** A heartbeat by token: the wait now lapses at `dueAt`. */
+export function heartbeatCallback(current: Current, op: HeartbeatCallbackOp): TaskRecord | undefined {
+  if (!presentsToken(current, op)) return undefined;
+  return { ...current, dueAt: op.dueAt };
+}
+
+/** The rollback ends a wait: `cancelled`, and the token is refused from now on. */
+export function cancelWait(current: Current, op: CancelWaitOp): TaskRecord | undefined {
+  if (current?.status !== 'waiting' || !lamportGrows(current, op.lamport)) return undefined;
+  return {
+    ...without(current, 'dueAt', 'callback'),
+    status: 'cancelled',
+    lamport: op.lamport,
+    events: [...current.events, op.event],
+  };
+}
