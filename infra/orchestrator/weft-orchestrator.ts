@@ -204,7 +204,9 @@ export class WeftOrchestrator extends Construct {
     for (const { method, path } of routes.filter((route) => route.path.includes('*'))) {
       Validations.of(grantee).acknowledge({
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${apiId}>/$default/${method}${path}]`,
-        reason: `${method} ${path}: the wildcard is the run id; a caller of the API may address any run.`,
+        reason: path.startsWith('/callbacks/')
+          ? `${method} ${path}: the wildcard is a callback token; only its holder can complete the task.`
+          : `${method} ${path}: the wildcard is the run id; a caller of the API may address any run.`,
       });
     }
   }

@@ -1,6 +1,7 @@
 import { UserInputError, WeftError } from '../errors.ts';
-import type { PlanCatalog, Runtime } from '../runtime/types.ts';
+import type { CallbackAnswer, PlanCatalog, Runtime } from '../runtime/types.ts';
 import type { Plan } from '../workflow/plan.ts';
+import { parseCallbackBody } from './callback-body.ts';
 import { type ApiEvent, type ApiResult, errorResult, header, json } from './http.ts';
 import {
   isValidId,
@@ -29,7 +30,7 @@ export type ApiHandler = (event: ApiEvent) => Promise<ApiResult>;
 
 /**
  * Builds the weft HTTP API: `POST /runs`, `GET /runs/{id}`, `GET /runs/{id}/history`,
- * `POST /runs/{id}/cancel`, `GET /workflows`. Client mistakes are 4xx with a JSON body naming the problem;
+ * `POST /runs/{id}/cancel`, `GET /workflows`, `POST /callbacks/{token}` and its `/heartbeat`. Client mistakes are 4xx with a JSON body naming the problem;
  * only a failure of weft itself is a 500.
  *
  * @example
@@ -80,6 +81,32 @@ async function answer(deps: ApiHandlerDeps, route: Route, event: ApiEvent): Prom
       const run = isValidId(route.runId) ? await deps.runtime.cancel(route.runId) : undefined;
       return run ? json(200, run) : runNotFound(route.runId);
     }
+    case 'completeCallback': {
+      const body = chain(parseJsonBody(event), parseCallbackBody);
+      if (!body.ok) return problem(body.problem);
+      return callbackResult(await deps.runtime.completeCallback(route.token, body.value));
+    }
+    case 'heartbeatCallback':
+      return callbackResult(await deps.runtime.heartbeatCallback(route.token));
+  }
+}
+
+/** A callback's answer: 200 once accepted, 404 for a token weft does not know, 409 once it is spent. */
+function callbackResult(answer: CallbackAnswer): ApiResult {
+  switch (answer.kind) {
+    case 'accepted':
+      return json(200, { runId: answer.runId, taskId: answer.taskId, status: answer.status });
+    case 'notFound':
+      return errorResult(404, 'callback.notFound', 'no callback task waits for this token');
+    case 'closed':
+      return errorResult(
+        409,
+        'callback.closed',
+        `the callback of task '${answer.taskId}' in run ${answer.runId} is no longer open (the task is ${answer.status}): ` +
+          'a token completes its attempt once, and a retried attempt has a new token',
+      );
+    case 'invalid':
+      return errorResult(400, 'callback.invalid', answer.message, { field: 'output' });
   }
 }
 

@@ -5,7 +5,9 @@ export type Route =
   | { readonly name: 'listWorkflows' }
   | { readonly name: 'getRun'; readonly runId: string }
   | { readonly name: 'history'; readonly runId: string }
-  | { readonly name: 'cancel'; readonly runId: string };
+  | { readonly name: 'cancel'; readonly runId: string }
+  | { readonly name: 'completeCallback'; readonly token: string }
+  | { readonly name: 'heartbeatCallback'; readonly token: string };
 
 /** The result of matching a request: a route, a known path with the wrong method, or nothing. */
 export type RouteMatch =
@@ -20,6 +22,8 @@ export const API_ROUTES = [
   'GET /runs/{id}/history',
   'POST /runs/{id}/cancel',
   'GET /workflows',
+  'POST /callbacks/{token}',
+  'POST /callbacks/{token}/heartbeat',
 ] as const;
 
 /**
@@ -45,6 +49,13 @@ export function matchRoute(method: string, rawPath: string): RouteMatch {
     if (parts.length === 2) return pick({ GET: { name: 'getRun', runId } });
     if (parts.length === 3 && action === 'history') return pick({ GET: { name: 'history', runId } });
     if (parts.length === 3 && action === 'cancel') return pick({ POST: { name: 'cancel', runId } });
+  }
+  if (first === 'callbacks' && runId !== undefined) {
+    const token = runId;
+    if (parts.length === 2) return pick({ POST: { name: 'completeCallback', token } });
+    if (parts.length === 3 && action === 'heartbeat') {
+      return pick({ POST: { name: 'heartbeatCallback', token } });
+    }
   }
   return { kind: 'notFound' };
 }

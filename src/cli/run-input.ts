@@ -3,14 +3,14 @@ import { UserInputError } from '../errors.ts';
 import type { Json } from '../runtime/types.ts';
 
 /**
- * Reads a run's input from the `--input` option: inline JSON, or `@path` for a JSON file. Absent: `{}`.
+ * Reads JSON from an option (`--input` by default): inline JSON, or `@path` for a JSON file. Absent: `{}`.
  *
  * @example
  * await parseInputOption('{"applicant":"ada"}'); // { applicant: 'ada' }
  * await parseInputOption('@examples/loan_approval/input.json');
  * @throws UserInputError naming the file or showing the text that is not JSON.
  */
-export async function parseInputOption(value: string | undefined): Promise<Json> {
+export async function parseInputOption(value: string | undefined, flag = '--input'): Promise<Json> {
   if (value === undefined) return {};
   if (value.startsWith('@')) {
     const path = value.slice(1);
@@ -20,12 +20,12 @@ export async function parseInputOption(value: string | undefined): Promise<Json>
     } catch {
       throw new UserInputError(
         'input.invalid',
-        `--input: cannot read '${path}' (use --input @<file> with an existing JSON file)`,
+        `${flag}: cannot read '${path}' (use ${flag} @<file> with an existing JSON file)`,
       );
     }
-    return parseJson(text, `--input: '${path}'`);
+    return parseJson(text, `${flag}: '${path}'`);
   }
-  return parseJson(value, '--input');
+  return parseJson(value, flag);
 }
 
 function parseJson(text: string, what: string): Json {

@@ -14,6 +14,7 @@ import { WeftHttpApi } from '../../infra/orchestrator/http-api.ts';
 import { WeftRules } from '../../infra/orchestrator/rules.ts';
 import { TABLE_ACTIONS, WeftOrchestrator } from '../../infra/orchestrator/weft-orchestrator.ts';
 import { WeftStack } from '../../infra/weft-stack.ts';
+import { API_ROUTES } from '../../src/api/routes.ts';
 import type { Plan, PlannedTask } from '../../src/workflow/plan.ts';
 import { chainPlan } from '../support/fake-runtime.ts';
 
@@ -271,6 +272,8 @@ describe('WeftOrchestrator: the HTTP API', () => {
         'GET /workflows',
         'POST /runs',
         'POST /runs/{id}/cancel',
+        'POST /callbacks/{token}',
+        'POST /callbacks/{token}/heartbeat',
       ].sort(),
     );
     for (const route of routes) expect(route.AuthorizationType).toBe('AWS_IAM');
@@ -291,6 +294,8 @@ describe('WeftOrchestrator: the HTTP API', () => {
       '/$default/GET/runs/*/history"',
       '/$default/POST/runs/*/cancel"',
       '/$default/GET/workflows"',
+      '/$default/POST/callbacks/*"',
+      '/$default/POST/callbacks/*/heartbeat"',
     ]) {
       expect(resources).toContain(route);
     }
@@ -327,7 +332,7 @@ describe('WeftOrchestrator: the HTTP API', () => {
       JwtConfiguration: { Issuer: 'https://issuer.example.com', Audience: ['client-1'] },
     });
     const routes = Object.values(jwt.findResources('AWS::ApiGatewayV2::Route'));
-    expect(routes).toHaveLength(5);
+    expect(routes).toHaveLength(API_ROUTES.length);
     for (const route of routes) expect(route.Properties.AuthorizationType).toBe('JWT');
   });
 

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../io.ts';
+import { registerCallback } from './callback.ts';
 import { registerCancel } from './cancel.ts';
 import { registerDev } from './dev.ts';
 import { registerGraph } from './graph.ts';
@@ -24,6 +25,7 @@ export const commands: readonly RegisterCommand[] = [
   registerStatus,
   registerHistory,
   registerCancel,
+  registerCallback,
   registerDev,
   registerSubmit,
 ];

@@ -1,9 +1,9 @@
-import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import type { Command } from 'commander';
-import { type CredentialsProvider, createApiClient } from '../../client/signed-client.ts';
+import { createApiClient } from '../../client/signed-client.ts';
 import { UserInputError } from '../../errors.ts';
 import { exitCodeFor, isFinished, toRunResult } from '../../runtime/run-result.ts';
 import type { RunView } from '../../runtime/types.ts';
+import { type ApiDeps, callApi as call, defaultApiDeps, parseEndpoint } from '../api-call.ts';
 import type { CliIo } from '../io.ts';
 import { parseInputOption } from '../run-input.ts';
 
@@ -20,15 +20,7 @@ interface SubmitOptions {
 }
 
 /** What the command needs from outside, so tests can pass their own credentials and timing. */
-export interface SubmitDeps {
-  readonly credentials: (profile: string | undefined) => CredentialsProvider;
-  readonly sleep: (ms: number) => Promise<void>;
-}
-
-const defaultDeps: SubmitDeps = {
-  credentials: (profile) => fromNodeProviderChain(profile === undefined ? {} : { profile }),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
+export type SubmitDeps = ApiDeps;
 
 /**
  * `weft submit <workflow> --endpoint <url>`: starts a run through a deployed weft API, signing the request
@@ -36,7 +28,7 @@ const defaultDeps: SubmitDeps = {
  * the API's answer (`{ runId, workflow, created }`); with `--wait`, polls the run and prints its result,
  * exiting like `weft run` (0 succeeded, 2 rolled back, 3 rollback incomplete).
  */
-export function registerSubmit(program: Command, io: CliIo, deps: SubmitDeps = defaultDeps): void {
+export function registerSubmit(program: Command, io: CliIo, deps: SubmitDeps = defaultApiDeps): void {
   program
     .command('submit')
     .description('start a run through a deployed weft API (SigV4-signed), optionally wait for its result')
@@ -90,47 +82,4 @@ export function registerSubmit(program: Command, io: CliIo, deps: SubmitDeps = d
         await deps.sleep(interval);
       }
     });
-}
-
-function parseEndpoint(endpoint: string): string {
-  try {
-    const url = new URL(endpoint);
-    if (url.protocol === 'https:' || url.protocol === 'http:') return endpoint;
-  } catch {
-    // reported below
-  }
-  throw new UserInputError('usage', `--endpoint must be an http(s) URL, got '${endpoint}'`);
-}
-
-/** Runs one API call; refusals and unreachable endpoints become user errors carrying the API's message. */
-async function call(
-  endpoint: string,
-  send: () => Promise<{ status: number; body: unknown }>,
-): Promise<unknown> {
-  let response: { status: number; body: unknown };
-  try {
-    response = await send();
-  } catch (error) {
-    if (error instanceof UserInputError) throw error;
-    if (error instanceof Error && error.name === 'CredentialsProviderError') {
-      throw new UserInputError(
-        'api.credentials',
-        `no AWS credentials to sign the request (${error.message}): configure them (aws configure, aws sso login, AWS_PROFILE), or pass --unsigned for weft dev`,
-      );
-    }
-    const reason =
-      error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : '';
-    throw new UserInputError('api.unreachable', `cannot reach ${endpoint}: ${reason}`);
-  }
-  if (response.status >= 200 && response.status < 300) return response.body;
-  const body = response.body as { error?: { code?: string; message?: string }; message?: string } | undefined;
-  const detail = body?.error?.message ?? body?.message ?? 'no details';
-  const hint =
-    response.status === 403
-      ? ' (IAM refused the signature or the credentials: check the AWS profile, region and execute-api:Invoke permission)'
-      : '';
-  throw new UserInputError(
-    'api.refused',
-    `the API answered ${response.status}${body?.error?.code ? ` ${body.error.code}` : ''}: ${detail}${hint}`,
-  );
 }

@@ -86,4 +86,33 @@ describe.each(LOCAL_BACKENDS)('weft status, history and cancel on %s', (backend)
     expect(JSON.parse(original.stdout)).toEqual(result);
     expect((await calls(log)).filter((line) => line.startsWith('after '))).toEqual([]);
   });
+
+  it('completes a waiting callback task from another terminal with weft callback, once', async () => {
+    const { stateDir, log } = await workspace();
+    const args = ['--state-dir', stateDir];
+    const running = spawnWeft(runArgs('approval.yaml', JSON.stringify({ log }), ...args));
+    let token = '';
+    await eventually(() => {
+      token = /weft callback (wcb1\.\S+)/.exec(running.stderr())?.[1] ?? '';
+      return token !== '';
+    });
+    const done = await weft(['callback', token, '--output', '{"approved":true}', ...args]);
+    expect(done.code, done.stderr).toBe(0);
+    expect(JSON.parse(done.stdout)).toMatchObject({ taskId: 'approve', status: 'succeeded' });
+    const ran = await running.done;
+    expect(ran.code, ran.stderr).toBe(0);
+    const result = JSON.parse(ran.stdout);
+    expect(result.tasks.approve).toMatchObject({ status: 'succeeded', output: { approved: true } });
+    expect(result.tasks.after.status).toBe('succeeded');
+
+    const again = await weft(['callback', token, '--error', 'Rejected', ...args]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(
+      /^weft: the callback of task 'approve' in run \S+ is no longer open \(the task is succeeded\)/,
+    );
+    expect(again.stderr).not.toContain('    at ');
+    const usage = await weft(['callback', token, ...args]);
+    expect(usage.code).toBe(1);
+    expect(usage.stderr).toContain('give --output <json> to complete the task');
+  });
 });
