@@ -2,9 +2,12 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { Plan } from '../src/workflow/plan.ts';
 import type { WeftApiAuth } from './orchestrator/http-api.ts';
-import { WeftOrchestrator } from './orchestrator/weft-orchestrator.ts';
+import { WeftOrchestrator, type WeftOrchestratorProps } from './orchestrator/weft-orchestrator.ts';
 
-export interface WeftStackProps extends StackProps {
+/** The stack's settings: the orchestrator's workflows, handlers, API authorisation and worker settings. */
+export interface WeftStackProps
+  extends StackProps,
+    Pick<WeftOrchestratorProps, 'workerTimeout' | 'workerMemorySize' | 'batchSize'> {
   readonly plans: readonly Plan[];
   readonly handlersModule: string;
   readonly apiAuth?: WeftApiAuth;
@@ -16,10 +19,14 @@ export class WeftStack extends Stack {
 
   constructor(scope: Construct, id: string, props: WeftStackProps) {
     super(scope, id, props);
+    const { plans, handlersModule, apiAuth, workerTimeout, workerMemorySize, batchSize } = props;
     this.orchestrator = new WeftOrchestrator(this, 'Weft', {
-      plans: props.plans,
-      handlersModule: props.handlersModule,
-      ...(props.apiAuth ? { apiAuth: props.apiAuth } : {}),
+      plans,
+      handlersModule,
+      ...(apiAuth ? { apiAuth } : {}),
+      ...(workerTimeout ? { workerTimeout } : {}),
+      ...(workerMemorySize === undefined ? {} : { workerMemorySize }),
+      ...(batchSize === undefined ? {} : { batchSize }),
     });
     new CfnOutput(this, 'ApiUrl', {
       value: this.orchestrator.httpApi.url,

@@ -1,4 +1,5 @@
 export { ALARM_THRESHOLDS, WeftAlarms, weftMetric } from './alarms.ts';
+export { readWeftDeployment, type WeftDeploymentSource } from './deployment.ts';
 export { type WeftApiAuth, WeftHttpApi } from './http-api.ts';
 export { WeftRules } from './rules.ts';
 export { WeftOrchestrator, type WeftOrchestratorProps } from './weft-orchestrator.ts';

@@ -1,7 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { UserInputError } from '../../src/errors.ts';
-import type { Plan } from '../../src/workflow/plan.ts';
+import type { Plan, PlannedTask } from '../../src/workflow/plan.ts';
 
 /** The orchestrator's tunables, as given or defaulted. */
 export interface WeftSettings {
@@ -18,16 +18,71 @@ export interface WeftSettingsInput extends Partial<WeftSettings> {
   readonly plans: readonly Plan[];
 }
 
+/** An inclusive range of whole numbers. */
+export interface IntegerRange {
+  readonly min: number;
+  readonly max: number;
+}
+
 /**
- * Applies the defaults and validates, reporting every problem at once (Lambda allows a 15-minute timeout,
- * SQS event sources 1-10 messages per batch and a maximum concurrency of 2-1000).
+ * What AWS allows the worker: a Lambda function runs 1 s to 15 minutes with 128 to 10,240 MB, and an SQS
+ * event source hands it 1 to 10 messages per batch (more needs a batching window, which weft does not set).
+ */
+export const WORKER_LIMITS = {
+  timeoutSeconds: { min: 1, max: 900 },
+  memorySize: { min: 128, max: 10_240 },
+  batchSize: { min: 1, max: 10 },
+  maxConcurrency: { min: 2, max: 1000 },
+} as const satisfies Record<string, IntegerRange>;
+
+/** The worker's settings when none are given. */
+export const WORKER_DEFAULTS = {
+  timeoutSeconds: 60,
+  memorySize: 1024,
+  batchSize: 10,
+  maxConcurrency: 50,
+} as const;
+
+/**
+ * `<name>: must be an integer from <min> to <max>, got <value>`, or undefined when the value is one.
+ *
+ * @example
+ * rangeProblem('batchSize', 11, WORKER_LIMITS.batchSize); // 'batchSize: must be an integer from 1 to 10, got 11'
+ */
+export function rangeProblem(
+  name: string,
+  value: number,
+  range: IntegerRange,
+  shown: string = String(value),
+): string | undefined {
+  if (Number.isInteger(value) && value >= range.min && value <= range.max) return undefined;
+  return `${name}: must be an integer from ${range.min} to ${range.max}, got ${shown}`;
+}
+
+/**
+ * The tasks whose timeout is longer than a worker invocation: the worker would be stopped before the
+ * attempt's timeout fires, so the attempt could neither finish nor record its failure.
+ */
+export function tasksOutlasting(
+  plans: readonly Plan[],
+  workerTimeoutMs: number,
+): { plan: Plan; task: PlannedTask }[] {
+  return plans.flatMap((plan) =>
+    Object.values(plan.tasks)
+      .filter((task) => task.timeoutMs !== undefined && task.timeoutMs > workerTimeoutMs)
+      .map((task) => ({ plan, task })),
+  );
+}
+
+/**
+ * Applies the defaults and validates, reporting every problem at once (the limits are `WORKER_LIMITS`).
  */
 export function resolveSettings(props: WeftSettingsInput): WeftSettings {
   const settings: WeftSettings = {
-    workerTimeout: props.workerTimeout ?? Duration.minutes(1),
-    batchSize: props.batchSize ?? 10,
-    maxConcurrency: props.maxConcurrency ?? 50,
-    workerMemorySize: props.workerMemorySize ?? 1024,
+    workerTimeout: props.workerTimeout ?? Duration.seconds(WORKER_DEFAULTS.timeoutSeconds),
+    batchSize: props.batchSize ?? WORKER_DEFAULTS.batchSize,
+    maxConcurrency: props.maxConcurrency ?? WORKER_DEFAULTS.maxConcurrency,
+    workerMemorySize: props.workerMemorySize ?? WORKER_DEFAULTS.memorySize,
     retentionDays: props.retentionDays ?? 30,
     logRetention: props.logRetention ?? RetentionDays.ONE_MONTH,
   };
@@ -37,28 +92,24 @@ export function resolveSettings(props: WeftSettingsInput): WeftSettings {
   const names = props.plans.map((plan) => plan.name);
   const duplicate = names.find((name, index) => names.indexOf(name) !== index);
   if (duplicate) problems.push(`plans: two workflows are named '${duplicate}'`);
-  if (!Number.isInteger(settings.batchSize) || settings.batchSize < 1 || settings.batchSize > 10) {
-    problems.push(`batchSize: must be an integer from 1 to 10, got ${settings.batchSize}`);
+  problems.push(
+    ...[
+      rangeProblem('batchSize', settings.batchSize, WORKER_LIMITS.batchSize),
+      rangeProblem('maxConcurrency', settings.maxConcurrency, WORKER_LIMITS.maxConcurrency),
+      rangeProblem('workerMemorySize', settings.workerMemorySize, WORKER_LIMITS.memorySize),
+    ].filter((problem) => problem !== undefined),
+  );
+  const timeout = settings.workerTimeout.toSeconds({ integral: false });
+  const { min, max } = WORKER_LIMITS.timeoutSeconds;
+  if (!Number.isInteger(timeout) || timeout < min || timeout > max) {
+    problems.push(
+      `workerTimeout: must be whole seconds from ${min} s to ${max / 60} minutes (Lambda's limit), got ${timeout} s`,
+    );
   }
-  if (
-    !Number.isInteger(settings.maxConcurrency) ||
-    settings.maxConcurrency < 2 ||
-    settings.maxConcurrency > 1000
-  ) {
-    problems.push(`maxConcurrency: must be an integer from 2 to 1000, got ${settings.maxConcurrency}`);
-  }
-  const timeout = settings.workerTimeout.toSeconds();
-  if (timeout < 1 || timeout > 900) {
-    problems.push(`workerTimeout: must be 1 s to 15 minutes (Lambda's limit), got ${timeout} s`);
-  }
-  for (const plan of props.plans) {
-    for (const task of Object.values(plan.tasks)) {
-      if (task.timeoutMs !== undefined && task.timeoutMs > timeout * 1000) {
-        problems.push(
-          `workflow '${plan.name}', task '${task.id}': its timeout (${task.timeoutMs / 1000} s) is longer than the worker function's (${timeout} s), which would cut every attempt short; raise workerTimeout (up to 15 minutes) or shorten the task's timeout`,
-        );
-      }
-    }
+  for (const { plan, task } of tasksOutlasting(props.plans, timeout * 1000)) {
+    problems.push(
+      `workflow '${plan.name}', task '${task.id}': its timeout (${(task.timeoutMs ?? 0) / 1000} s) is longer than the worker function's (${timeout} s), which would cut every attempt short; raise workerTimeout (up to 15 minutes) or shorten the task's timeout`,
+    );
   }
   if (!Number.isInteger(settings.retentionDays) || settings.retentionDays < 1) {
     problems.push(`retentionDays: must be a whole number of days, at least 1, got ${settings.retentionDays}`);

@@ -37,17 +37,21 @@ export const TABLE_ACTIONS = [
 const PROJECT_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
 export interface WeftOrchestratorProps {
-  /** The workflows, compiled (see `readPlanDir`). Their names must be unique. */
+  /** The workflows, compiled and checked against the handlers (see `readWeftDeployment`). Names must be unique. */
   readonly plans: readonly Plan[];
   /** The module whose named exports are the task and compensation handlers; bundled into the worker. */
   readonly handlersModule: string;
-  /** Longest run of one worker invocation (a batch of task attempts), at most 15 minutes. @default Duration.minutes(1) */
+  /**
+   * Longest run of one worker invocation (a batch of task attempts), whole seconds up to 15 minutes; every
+   * task's `timeout` must fit in it, and the task queue's visibility timeout is 6 times it.
+   * @default Duration.minutes(1)
+   */
   readonly workerTimeout?: Duration;
   /** Task messages per worker invocation, 1 to 10. @default 10 */
   readonly batchSize?: number;
   /** Most worker invocations at once for the queue, 2 to 1000. @default 50 */
   readonly maxConcurrency?: number;
-  /** Worker memory in MB. @default 1024 */
+  /** Worker memory in MB, 128 to 10240. @default 1024 */
   readonly workerMemorySize?: number;
   /** Days a finished run stays in the table before TTL deletes it. @default 30 */
   readonly retentionDays?: number;
@@ -69,8 +73,9 @@ export interface WeftOrchestratorProps {
  * a dashboard.
  *
  * @example
- * const plans = await readPlanDir('workflows');
- * new WeftOrchestrator(stack, 'Weft', { plans, handlersModule: 'src/handlers.ts' });
+ * const handlersModule = 'src/handlers.ts';
+ * const plans = await readWeftDeployment({ workflowsDir: 'workflows', handlersModule });
+ * new WeftOrchestrator(stack, 'Weft', { plans, handlersModule });
  */
 export class WeftOrchestrator extends Construct {
   readonly table: Table;

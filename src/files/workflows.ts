@@ -18,9 +18,16 @@ export async function readPlanFile(path: string): Promise<Plan> {
   return loadPlan(await readWorkflowText(path), path);
 }
 
+/** A compiled workflow file: its plan and the text it was compiled from (to point back into it). */
+export interface PlanFile {
+  readonly file: string;
+  readonly plan: Plan;
+  readonly text: string;
+}
+
 /** What became of one workflow file: its plan, its mistakes, or why it could not be read. */
 export type WorkflowFileOutcome =
-  | { readonly file: string; readonly plan: Plan }
+  | PlanFile
   | { readonly file: string; readonly diagnostics: readonly Diagnostic[] }
   | { readonly file: string; readonly unreadable: UserInputError };
 
@@ -76,7 +83,7 @@ export async function compileWorkflowFiles(files: readonly string[]): Promise<Wo
       continue;
     }
     fileByName.set(result.plan.name, file);
-    outcomes.push({ file, plan: result.plan });
+    outcomes.push({ file, plan: result.plan, text });
   }
   return outcomes;
 }
@@ -91,11 +98,22 @@ export async function compileWorkflowFiles(files: readonly string[]): Promise<Wo
  * const plans = await readPlanDir('workflows');
  */
 export async function readPlanDir(dir: string): Promise<Plan[]> {
+  return (await readPlanFiles(dir)).map((planFile) => planFile.plan);
+}
+
+/**
+ * Like `readPlanDir`, but keeps each plan's file and text, for checks that point back into the files.
+ *
+ * @throws WorkflowError listing every diagnostic; UserInputError when the folder or a file cannot be read.
+ * @example
+ * for (const { file, plan } of await readPlanFiles('workflows')) console.log(file, plan.name);
+ */
+export async function readPlanFiles(dir: string): Promise<PlanFile[]> {
   const outcomes = await compileWorkflowFiles(await listWorkflowFiles(dir));
   for (const outcome of outcomes) if ('unreadable' in outcome) throw outcome.unreadable;
   const diagnostics = outcomes.flatMap((outcome) => ('diagnostics' in outcome ? outcome.diagnostics : []));
   if (diagnostics.length > 0) throw new WorkflowError(diagnostics);
-  return outcomes.flatMap((outcome) => ('plan' in outcome ? [outcome.plan] : []));
+  return outcomes.flatMap((outcome) => ('plan' in outcome ? [outcome] : []));
 }
 
 /**

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UserInputError } from '../errors.ts';
 import type { HandlerRegistry, TaskHandler } from '../runtime/types.ts';
-import { type Plan, runsModuleHandler } from '../workflow/plan.ts';
+import { type Plan, type PlannedTask, runsModuleHandler } from '../workflow/plan.ts';
 
 /**
  * Imports a handlers module and returns its function exports by name. The path is resolved against the
@@ -42,22 +42,50 @@ export async function loadHandlers(modulePath: string): Promise<HandlerRegistry>
   return registry;
 }
 
+/** A handler a plan needs: the task that names it, and whether as the task's handler or its compensation. */
+export interface NeededHandler {
+  readonly task: PlannedTask;
+  readonly name: string;
+  readonly role: 'handler' | 'compensation';
+}
+
+/**
+ * The handlers a plan needs from the module, in file order: each task's handler (unless it runs a
+ * `lambda:` or sleeps) and each compensation.
+ */
+export function neededHandlers(plan: Plan): NeededHandler[] {
+  const needed: NeededHandler[] = [];
+  for (const task of Object.values(plan.tasks).sort((a, b) => a.index - b.index)) {
+    if (runsModuleHandler(task)) needed.push({ task, name: task.handler, role: 'handler' });
+    if (task.compensation !== undefined) {
+      needed.push({ task, name: task.compensation.handler, role: 'compensation' });
+    }
+  }
+  return needed;
+}
+
 /**
  * Every handler the plans need that the registry lacks: task handlers (tasks that do not run a `lambda:`)
  * and compensations, each name once, in plan and file order. Empty when nothing is missing.
  */
 export function missingHandlers(plans: readonly Plan[], registry: HandlerRegistry): string[] {
   const missing = new Set<string>();
-  const need = (name: string): void => {
-    if (typeof registry[name] !== 'function') missing.add(name);
-  };
   for (const plan of plans) {
-    for (const task of Object.values(plan.tasks).sort((a, b) => a.index - b.index)) {
-      if (runsModuleHandler(task)) need(task.handler);
-      if (task.compensation !== undefined) need(task.compensation.handler);
-    }
+    for (const { name } of neededHandlers(plan)) if (typeof registry[name] !== 'function') missing.add(name);
   }
   return [...missing];
+}
+
+/**
+ * What to tell the user about missing handlers: their names and the module to export them from.
+ *
+ * @example
+ * missingHandlersMessage(['a', 'b'], 'h.ts'); // "missing handlers 'a', 'b': export them from 'h.ts'"
+ */
+export function missingHandlersMessage(names: readonly string[], modulePath: string): string {
+  const quoted = names.map((name) => `'${name}'`).join(', ');
+  const noun = names.length === 1 ? 'handler' : 'handlers';
+  return `missing ${noun} ${quoted}: export ${names.length === 1 ? 'it' : 'them'} from '${modulePath}'`;
 }
 
 /**
@@ -68,10 +96,5 @@ export function missingHandlers(plans: readonly Plan[], registry: HandlerRegistr
 export function assertHandlers(plans: readonly Plan[], registry: HandlerRegistry, modulePath: string): void {
   const missing = missingHandlers(plans, registry);
   if (missing.length === 0) return;
-  const names = missing.map((name) => `'${name}'`).join(', ');
-  const noun = missing.length === 1 ? 'handler' : 'handlers';
-  throw new UserInputError(
-    'handlers.missing',
-    `missing ${noun} ${names}: export ${missing.length === 1 ? 'it' : 'them'} from '${modulePath}'`,
-  );
+  throw new UserInputError('handlers.missing', missingHandlersMessage(missing, modulePath));
 }

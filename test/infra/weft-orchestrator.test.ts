@@ -434,7 +434,9 @@ describe('WeftOrchestrator: settings', () => {
     [{ batchSize: 11 }, /batchSize/],
     [{ maxConcurrency: 1 }, /maxConcurrency/],
     [{ retentionDays: 0 }, /retentionDays/],
-    [{ workerTimeout: Duration.minutes(16) }, /workerTimeout: must be 1 s to 15 minutes/],
+    [{ workerTimeout: Duration.minutes(16) }, /workerTimeout: must be whole seconds from 1 s to 15 minutes/],
+    [{ workerTimeout: Duration.millis(1500) }, /workerTimeout: must be whole seconds .*, got 1.5 s/],
+    [{ workerMemorySize: 64 }, /workerMemorySize: must be an integer from 128 to 10240, got 64/],
   ])('rejects %o', (settings, message) => {
     const stack = new Stack(new App(), 'Bad');
     expect(() => new WeftOrchestrator(stack, 'Weft', { plans, handlersModule, ...settings })).toThrow(
