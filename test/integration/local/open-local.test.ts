@@ -123,4 +123,53 @@ describe('openLocal', () => {
       await engine.close();
     }
   });
+
+  it('runs examples/manager_approval: the callback waits across a reopen, then a decision completes it', async () => {
+    const dir = await stateDir();
+    const open = () =>
+      openLocal({
+        workflows: 'examples/manager_approval/workflow.yaml',
+        handlers: 'examples/manager_approval/handlers.ts',
+        stateDir: dir,
+      });
+    let engine = await open();
+    try {
+      const input = { applicant: { id: 'A-1', amount: 25000 }, manager: 'm@example.com' };
+      const tokenOf = async (runId: string): Promise<string> => {
+        for (;;) {
+          const now = await engine.get(runId);
+          const token =
+            now?.tasks.ask_manager?.status === 'waiting' ? now.tasks.ask_manager.callback?.token : undefined;
+          if (token !== undefined) return token;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      };
+      const approved = await engine.submit('manager_approval', input);
+      const token = await tokenOf(approved.runId);
+      await engine.close();
+      engine = await open();
+      expect(await engine.callback(token, { output: { approved: true } })).toMatchObject({
+        status: 'succeeded',
+      });
+      expect(await engine.callback(token, { output: { approved: false } })).toMatchObject({ kind: 'closed' });
+      const paid = await engine.wait(approved.runId, { timeoutMs: 30_000 });
+      expect(paid.tasks.notify?.output).toEqual({ sent: 'paid' });
+
+      const declined = await engine.submit('manager_approval', input);
+      await engine.callback(await tokenOf(declined.runId), { output: { approved: false } });
+      const result = await engine.wait(declined.runId, { timeoutMs: 30_000 });
+      expect(result.tasks.pay_out?.status).toBe('skipped');
+      expect(result.tasks.notify?.output).toEqual({ sent: 'declined' });
+
+      const failed = await engine.submit('manager_approval', input);
+      await engine.callback(await tokenOf(failed.runId), {
+        error: { name: 'Fraud', message: 'not this one' },
+      });
+      const rolledBack = await engine.wait(failed.runId, { timeoutMs: 30_000 });
+      expect(rolledBack).toMatchObject({ status: 'failed', rollback: 'completed' });
+      expect(rolledBack.compensations.map((c) => c.handler)).toEqual(['release_funds']);
+    } finally {
+      await engine.close();
+    }
+  });
 });
