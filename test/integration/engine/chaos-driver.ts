@@ -92,7 +92,8 @@ export const handlers: HandlerRegistry = {
     trace.taskCalls.set(event.taskId, calls);
     await midAttempt(trace, `task:${event.taskId}`);
     const spec = trace.spec.tasks[Number(event.taskId.slice(1))];
-    act(spec?.behaviour ?? 'ok', calls, event.taskId);
+    // a callback task's behaviour is its completions'; its handler only hands the token out
+    if (spec?.callback === 'none') act(spec.behaviour, calls, event.taskId);
     return { task: event.taskId, deps: Object.keys(event.deps).sort() };
   },
   undo: async (event: CompensationEvent) => {
@@ -144,6 +145,8 @@ export async function runCase(bench: Bench, name: string, spec: ChaosCase): Prom
     cancelRequested: false,
     deadlinePassed: false,
     zombies: new Map(),
+    completions: new Map(),
+    acceptedTokens: new Map(),
     runId,
   };
   const metrics: EngineMetrics = {
@@ -226,6 +229,38 @@ export async function runCase(bench: Bench, name: string, spec: ChaosCase): Prom
     if (duplicate) results.push(await handleOnce(crashed ? alpha : doomed, body));
     return results.every(Boolean);
   };
+  // someone outside completes each open callback, as the case's behaviours say, duplicates and races included
+  const complete = async (view: RunView | undefined): Promise<void> => {
+    const open = Object.entries(view?.tasks ?? {}).filter(([, task]) => task.callback !== undefined);
+    await Promise.all(
+      open.map(async ([taskId, task]) => {
+        const token = task.callback?.token ?? '';
+        const spec = trace.spec.tasks[Number(taskId.slice(1))];
+        const sent = (trace.completions.get(taskId) ?? 0) + 1;
+        trace.completions.set(taskId, sent);
+        const behaviour = spec?.behaviour ?? 'ok';
+        const request =
+          behaviour === 'fatal' || (behaviour === 'transient' && sent === 1)
+            ? { error: { name: behaviour === 'fatal' ? 'Broken' : 'Flaky', message: `${taskId} said no` } }
+            : { output: { task: taskId, deps: [] } };
+        const send = async (runtime: Runtime): Promise<void> => {
+          try {
+            const answer = await runtime.completeCallback(token, request);
+            if (answer.kind !== 'accepted') return;
+            trace.acceptedTokens.set(token, (trace.acceptedTokens.get(token) ?? 0) + 1);
+            if (answer.status === 'succeeded') {
+              trace.checkpoints.set(taskId, (trace.checkpoints.get(taskId) ?? 0) + 1);
+            }
+          } catch {
+            // the completing process died (a planned crash): the store holds what it wrote
+          }
+        };
+        const duplicate = spec !== undefined && trace.spec.duplicates[sent % 8] === true;
+        await Promise.all([send(crashed ? alpha : doomed), spec && trace.spec.race ? send(beta) : undefined]);
+        if (duplicate) await send(alpha);
+      }),
+    );
+  };
   let idle = 0;
   let recoveredAfterCrash = false;
   const deadline = Date.now() + 30_000;
@@ -239,6 +274,7 @@ export async function runCase(bench: Bench, name: string, spec: ChaosCase): Prom
       return { view, history: (await alpha.history(runId)) ?? [], trace, crashed };
     }
     if (Date.now() > deadline) throw new Error(`${name} did not finish: ${JSON.stringify(view)}`);
+    await complete(view);
     if (crashed && !recoveredAfterCrash) {
       recoveredAfterCrash = true;
       if (spec.purge) await bench.purge();

@@ -21,6 +21,11 @@ export interface TaskSpec {
   readonly when: boolean | null;
   /** A sleep (`sleep: 1ms`) instead of a handler: it parks, wakes and succeeds (behaviour `ok`, no compensation). */
   readonly sleep: boolean;
+  /**
+   * A callback task: `wait` has no handler, `handler` runs `run` first (which then always returns); the
+   * behaviour is its completions' (an output, a `Flaky` error once, or `Broken`), sent by the driver.
+   */
+  readonly callback: 'none' | 'wait' | 'handler';
 }
 
 export interface Crash {
@@ -64,6 +69,7 @@ const POINTS: readonly FaultPoint[] = [
   'afterHandler',
   'afterCheckpoint',
   'afterSkip',
+  'afterCallback',
   'beforeDispatch',
   'afterStop',
   'afterCompensationClaim',
@@ -89,8 +95,16 @@ export const chaosCase: fc.Arbitrary<ChaosCase> = fc.record({
           { weight: 6, arbitrary: fc.constant(false) },
           { weight: 1, arbitrary: fc.constant(true) },
         ),
+        callback: fc.oneof(
+          { weight: 8, arbitrary: fc.constant<TaskSpec['callback']>('none') },
+          { weight: 1, arbitrary: fc.constant<TaskSpec['callback']>('wait') },
+          { weight: 1, arbitrary: fc.constant<TaskSpec['callback']>('handler') },
+        ),
       })
-      .map((task): TaskSpec => (task.sleep ? { ...task, behaviour: 'ok', compensation: null } : task)),
+      .map(
+        (task): TaskSpec =>
+          task.sleep ? { ...task, behaviour: 'ok', compensation: null, callback: 'none' } : task,
+      ),
     { minLength: 2, maxLength: 8 },
   ),
   crash: fc.option(
@@ -143,7 +157,8 @@ export function workflowYaml(name: string, spec: ChaosCase): string {
       // a timer that parks the task and wakes it at once: the path through the store, without the wait
       lines.push('      sleep: 1ms');
     } else {
-      lines.push(`      handler: run`);
+      if (task.callback !== 'wait') lines.push(`      handler: run`);
+      if (task.callback !== 'none') lines.push('      callback: {}');
       const retryOn = task.retriesBroken ? '[Flaky, Broken]' : '[Flaky]';
       lines.push(`      retry_policy: {max_attempts: 2, backoff: 0ms, retry_on: ${retryOn}}`);
       if (task.compensation) lines.push('      compensation: undo');
@@ -172,6 +187,9 @@ export interface Trace {
   cancelRequested: boolean;
   /** Whether the run's deadline arrived (past) while it was in progress. */
   deadlinePassed: boolean;
+  /** Completions sent per callback task, and those accepted per token (one at most). */
+  readonly completions: Map<string, number>;
+  readonly acceptedTokens: Map<string, number>;
   /** Taken-over attempts waiting for their successor to start, by handler (`task:t1`, `compensation:t1`). */
   readonly zombies: Map<string, () => void>;
   readonly runId: string;
@@ -213,6 +231,8 @@ export function checkGuarantees(
   trace: Trace,
 ) {
   expect(trace.violations).toEqual([]);
+  // a callback token completes its attempt once, however many completions raced or repeated
+  for (const [token, accepted] of trace.acceptedTokens) expect(accepted, `token ${token}`).toBe(1);
   const n = spec.tasks.length;
   const events = (type: string, taskId: string) =>
     history.filter((e) => e.type === type && e.taskId === taskId);
@@ -296,9 +316,11 @@ export function checkGuarantees(
         expect(succeeded.has(dep) || bySkip.has(dep), `${id(i)} ran before ${id(dep)}`).toBe(true);
     }
     if (status === 'failed') expect(task.behaviour, `${id(i)} failed`).toBe('fatal');
-    if (task.behaviour === 'fatal') expect(['failed', 'skipped']).toContain(status);
+    if (task.behaviour === 'fatal') expect(['failed', 'skipped', 'cancelled']).toContain(status);
     if (!succeeded.has(i)) {
-      expect(['failed', 'skipped'], `${id(i)} never succeeded`).toContain(status);
+      // a wait for a callback that the rollback ended is cancelled
+      const ends = task.callback === 'none' ? ['failed', 'skipped'] : ['failed', 'skipped', 'cancelled'];
+      expect(ends, `${id(i)} never succeeded`).toContain(status);
       expect(trace.compCalls.has(id(i)), `${id(i)} was compensated without succeeding`).toBe(false);
       continue;
     }

@@ -40,6 +40,7 @@ describe.each(backends)('engine chaos on $name', ({ sqlite }) => {
     fenced: 0,
     cancelled: 0,
     timedOut: 0,
+    calledBack: 0,
   };
   let local: DynamoDbLocal | undefined;
   beforeAll(async () => {
@@ -82,6 +83,7 @@ describe.each(backends)('engine chaos on $name', ({ sqlite }) => {
           tally.fenced += trace.fenced > 0 ? 1 : 0;
           tally.cancelled += view.status === 'cancelled' ? 1 : 0;
           tally.timedOut += view.error?.name === 'WorkflowTimeout' ? 1 : 0;
+          tally.calledBack += trace.acceptedTokens.size > 0 ? 1 : 0;
         }),
         { seed, numRuns: runs, endOnFailure: true },
       );
