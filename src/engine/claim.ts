@@ -23,7 +23,8 @@ export function explainTaskClaim(
   now: number,
   lamport: number,
 ): ClaimRefusal {
-  if (!record) return { kind: 'drop' };
+  // a task a paused run holds is dispatched again by the redrive that releases it
+  if (!record || record.held) return { kind: 'drop' };
   const timed = record.status === 'ready' || record.status === 'waiting';
   if (timed && record.dueAt !== undefined && record.dueAt > now) {
     return { kind: 'notDue', dueAt: record.dueAt };

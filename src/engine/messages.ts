@@ -21,6 +21,8 @@ export interface RunContextHint {
   readonly workflow: string;
   readonly planVersion: string;
   readonly input?: string;
+  /** The run's redrives when the message was sent: a task reset or released by a later one reads the run. */
+  readonly redrive?: number;
 }
 
 /** What an attempt needs of its run: immutable for the run's life (the status is not part of it). */
@@ -30,6 +32,8 @@ export interface RunContext {
   readonly planVersion: string;
   /** JSON text of the run's input. */
   readonly input: string;
+  /** Redrives of the run so far (a redrive may replace the input); absent before the first. */
+  readonly redrive?: number;
 }
 
 /**

@@ -119,6 +119,29 @@ export interface HeartbeatCallbackOp extends TaskRefOp {
   readonly dueAt: number;
 }
 
+/** A paused run holds a task that has not started: no claim takes it until a redrive releases it. */
+export type HoldTaskOp = TaskRefOp;
+
+/**
+ * A redrive releases a held task (a root whose record the hold created becomes `ready`, so a claim takes
+ * it), stamping the redrive's number.
+ */
+export interface ReleaseHoldOp extends TaskRefOp {
+  readonly redrive: number;
+  readonly status?: 'ready';
+}
+
+/**
+ * A redrive resets a task to run again: `ready` (a root) or `pending` with the dependencies outside the
+ * reset counted still (`dropDeps` uncounted), its output, error, failures and compensation gone; once per
+ * redrive, never while an attempt runs or waits.
+ */
+export interface ResetTaskOp extends TaskRefOp, Stamped {
+  readonly redrive: number;
+  readonly status: 'ready' | 'pending';
+  readonly dropDeps: readonly string[];
+}
+
 /** The rollback ends a task waiting for its callback: `cancelled`, its token refused from now on. */
 export interface CancelWaitOp extends TaskRefOp, Stamped, Expiring {}
 
@@ -235,11 +258,30 @@ export interface FinishRunOp extends FinalRunOp {
   readonly sinkCount: number;
 }
 
-/** Stops a running run (a task failed for good, a cancel, a timeout): no task starts from now on. */
+/** Stops a running or paused run (a task failed for good, a cancel, a timeout, a rollback asked for). */
 export interface StopRunOp extends Stamped {
   readonly runId: string;
   readonly cause: StopCause;
   readonly error: TaskErrorView & { readonly taskId?: string };
+}
+
+/** A task failed for good in a workflow with `on_failure: pause`: the run pauses, nothing compensated. */
+export interface PauseRunOp extends Stamped {
+  readonly runId: string;
+  readonly error: TaskErrorView & { readonly taskId?: string };
+}
+
+/**
+ * A paused run goes on: redrive number `redrive` (one more than the run's), the tasks in `reset` to run
+ * again (the sinks among them, `dropSinks`, uncounted), and optionally a new input.
+ */
+export interface RedriveRunOp extends Stamped {
+  readonly runId: string;
+  readonly redrive: number;
+  readonly reset: readonly string[];
+  readonly dropSinks: readonly string[];
+  readonly input?: string;
+  readonly inputHash?: string;
 }
 
 /** Ends a stopped run once the Saga has settled every task. */

@@ -28,7 +28,13 @@ export type RecoveryCommand =
   /** The run outlived its workflow timeout. */
   | { readonly kind: 'timeout' }
   /** The run is rolling back: drive the Saga one step. */
-  | { readonly kind: 'rollback' };
+  | { readonly kind: 'rollback' }
+  /** The run is paused: finish its holds and flags (the pausing process may have died midway). */
+  | { readonly kind: 'pause' }
+  /** A redriven run: reset a task the redrive runs again (once per redrive). */
+  | { readonly kind: 'reset'; readonly taskId: string }
+  /** A redriven run: release a task its pause held; a root the hold created becomes `ready`. */
+  | { readonly kind: 'unhold'; readonly taskId: string; readonly ready: boolean };
 
 export interface RecoveryInput {
   readonly plan: Plan;
@@ -51,7 +57,11 @@ export function decideRecovery(input: RecoveryInput): RecoveryCommand[] {
   const { plan, run, tasks } = input;
   const commands: RecoveryCommand[] = [];
   const stopping = run.status === 'compensating';
+  if (run.status === 'paused') return [{ kind: 'pause' }];
   if (run.status !== 'running' && !stopping) return commands;
+  // a redrive first resets and releases its tasks; what they make claimable is the next pass's
+  const redrive = stopping ? [] : redriveCommands(plan, run, tasks);
+  if (redrive.length > 0) return redrive;
   for (const taskId of plan.order) {
     const planned = plan.tasks[taskId];
     if (!planned) continue;
@@ -111,6 +121,26 @@ export function decideRecovery(input: RecoveryInput): RecoveryCommand[] {
     (sink) => run.sinksDone.includes(sink) || commands.some((c) => c.kind === 'sink' && c.taskId === sink),
   );
   if (sinksCounted) commands.push({ kind: 'finalise' });
+  return commands;
+}
+
+/** The resets and releases a redriven run still needs, from its record and its tasks'. */
+function redriveCommands(
+  plan: Plan,
+  run: RunRecord,
+  tasks: ReadonlyMap<string, TaskRecord>,
+): RecoveryCommand[] {
+  const commands: RecoveryCommand[] = [];
+  const redrives = run.redrives ?? 0;
+  const reset = new Set(run.reset ?? []);
+  for (const taskId of plan.order) {
+    const record = tasks.get(taskId);
+    if (reset.has(taskId) && (record?.redriven ?? 0) < redrives) commands.push({ kind: 'reset', taskId });
+    else if (record?.held) {
+      const root = (plan.tasks[taskId]?.deps.length ?? 0) === 0;
+      commands.push({ kind: 'unhold', taskId, ready: root && record.status === 'pending' });
+    }
+  }
   return commands;
 }
 

@@ -63,6 +63,10 @@ export interface TaskRecord {
   readonly compensation?: CompensationState;
   /** A callback task's token, from before its handler runs until a completion is accepted. */
   readonly callback?: CallbackState;
+  /** Held by a paused run: no claim takes the task until a redrive releases it. */
+  readonly held?: boolean;
+  /** The redrive (its number on the run) that last reset or released this task. */
+  readonly redriven?: number;
   /** Lamport time at which the compensation finished (compensated or compensation_failed). */
   readonly compensationFinished?: number;
   readonly compensationAttempts?: number;
@@ -94,6 +98,10 @@ export interface RunRecord {
   readonly createdAt: number;
   readonly finishedAt?: number;
   readonly idempotencyKey?: string;
+  /** Redrives so far; absent before the first. */
+  readonly redrives?: number;
+  /** The tasks the latest redrive runs again (their records are reset once, by it or by recovery). */
+  readonly reset?: readonly string[];
   readonly events: readonly StoredEvent[];
 }
 

@@ -20,6 +20,7 @@ import { lambdaInvoker } from './lambda-invoker.ts';
 import { type EngineLogger, type EngineMetrics, noopMetrics, silentLogger } from './metrics.ts';
 import { planFor } from './plans.ts';
 import { recover } from './recover.ts';
+import { redriveRun, rollbackRun } from './redrive.ts';
 import { driveRollback, stopRun } from './rollback.ts';
 import { submitRun } from './submit.ts';
 import type { HandlerRegistry, PlanCatalog, Runtime, RunView } from './types.ts';
@@ -151,7 +152,7 @@ export function runtimeFromDeps(deps: RuntimeDeps): Runtime {
     cancel: async (runId) => {
       const run = await deps.store.getRun(runId);
       if (!run) return undefined;
-      if (run.status === 'running') {
+      if (run.status === 'running' || run.status === 'paused') {
         const error = { name: 'RunCancelled', message: 'the run was cancelled on request' };
         await stopRun(deps, runId, 'cancelled', error, nextLamport(run.lamport));
       } else if (run.status === 'compensating') {
@@ -164,6 +165,8 @@ export function runtimeFromDeps(deps: RuntimeDeps): Runtime {
       const state = await deps.store.loadRun(runId);
       return state ? runHistory(state.run, state.tasks) : undefined;
     },
+    redrive: (runId, request) => redriveRun(deps, runId, request),
+    rollback: (runId) => rollbackRun(deps, runId),
     completeCallback: (token, request) => completeByToken(deps, token, request),
     heartbeatCallback: (token) => heartbeatByToken(deps, token),
   };

@@ -7,7 +7,7 @@ import { newCallbackToken } from './callback-token.ts';
 import { expiresAt, fault, isoNow, type RuntimeDeps } from './deps.ts';
 import { sendDispatches } from './dispatch.ts';
 import { CallbackTimeoutError } from './errors.ts';
-import { driveRollback, stopRun } from './rollback.ts';
+import { stopOnFailure, stoppedAfterFlag } from './pause.ts';
 import { taskMessage } from './run-context.ts';
 import type { Json } from './types.ts';
 
@@ -62,10 +62,7 @@ export async function awaitCompletion(
   });
   // refused: a completion came while the handler ran (its completer went on), or the claim was lost
   if (!outcome.ok) return;
-  if (outcome.record.stopping) {
-    await driveRollback(deps, run.runId);
-    return;
-  }
+  if (outcome.record.stopping && (await stoppedAfterFlag(deps, run.runId))) return;
   const dueAt = deadlines.dueAt;
   if (dueAt !== undefined) await sendDispatches(deps, [taskMessage(run, planned.id, lamport, dueAt)], dueAt);
 }
@@ -122,16 +119,14 @@ export async function settleCallback(
   });
   if (!outcome.ok) return { kind: 'closed', ...(outcome.current ? { current: outcome.current } : {}) };
   fault(deps, 'afterCallback', { runId: run.runId, taskId: planned.id });
-  const stopping = outcome.record.stopping;
+  const stopped = async () => outcome.record.stopping && (await stoppedAfterFlag(deps, run.runId));
   if (completion.status === 'succeeded') {
     deps.metrics.taskFinished(planned.id, 'succeeded', deps.now() - (record.startedAt ?? deps.now()));
-    if (stopping) await driveRollback(deps, run.runId);
-    else await advance(deps, plan, run, planned.id, completion.output, lamport);
+    if (!(await stopped())) await advance(deps, plan, run, planned.id, completion.output, lamport);
     return { kind: 'accepted', status: 'succeeded' };
   }
   if (completion.status === 'ready') {
-    if (stopping) await driveRollback(deps, run.runId);
-    else {
+    if (!(await stopped())) {
       const message = taskMessage(run, planned.id, lamport, completion.dueAt);
       await sendDispatches(deps, [message], completion.dueAt);
     }
@@ -140,7 +135,7 @@ export async function settleCallback(
   deps.metrics.taskFinished(planned.id, 'failed', deps.now() - (record.startedAt ?? deps.now()));
   deps.logger.warn('task failed', { runId: run.runId, taskId: planned.id, error: completion.error });
   const error = { ...completion.error, taskId: planned.id };
-  await stopRun(deps, run.runId, 'failed', error, lamport + 1);
+  await stopOnFailure(deps, plan, run.runId, error, lamport + 1);
   return { kind: 'accepted', status: 'failed' };
 }
 

@@ -18,6 +18,7 @@ export type FaultPoint =
   | 'afterCheckpoint'
   | 'afterSkip'
   | 'afterCallback'
+  | 'afterRedrive'
   | 'beforeDispatch'
   | 'afterStop'
   | 'afterCompensationClaim'

@@ -14,9 +14,9 @@ import { claimAttempt, taskClaim } from './claim-attempt.ts';
 import { expiresAt, fault, type HandleOptions, isoNow, type RuntimeDeps } from './deps.ts';
 import { sendDispatches } from './dispatch.ts';
 import { HandlerNotFoundError, OutputTooLargeError, TaskLostError, TaskTimeoutError } from './errors.ts';
+import { stopOnFailure, stoppedAfterFlag } from './pause.ts';
 import { planFor } from './plans.ts';
-import { driveRollback, stopRun } from './rollback.ts';
-import { runContextFor, taskMessage } from './run-context.ts';
+import { freshContext, runContextFor, taskMessage } from './run-context.ts';
 import { skipAttempt } from './skip-attempt.ts';
 import { sleepOrWake } from './sleep-attempt.ts';
 import type { Json, TaskErrorView, TaskHandler } from './types.ts';
@@ -45,7 +45,12 @@ export async function executeTask(
   if (deps.accepts && !deps.accepts(plan, planned.id, 'task')) return;
   const claimed = await claim(deps, { run, plan }, planned, message);
   if (!claimed) return;
-  await continueFrom(deps, { run, plan, policy: continuation(deps, options) }, { planned, record: claimed });
+  const current = await freshContext(deps, run, claimed);
+  await continueFrom(
+    deps,
+    { run: current, plan, policy: continuation(deps, options) },
+    { planned, record: claimed },
+  );
 }
 
 /**
@@ -195,10 +200,7 @@ async function succeed(
   if (!checkpointed) return [];
   deps.metrics.taskFinished(planned.id, 'succeeded', deps.now() - startedAt);
   fault(deps, 'afterCheckpoint', site);
-  if (checkpointed.stopping) {
-    await driveRollback(deps, run.runId);
-    return [];
-  }
+  if (checkpointed.stopping && (await stoppedAfterFlag(deps, run.runId))) return [];
   const next = await advance(deps, plan, run, planned.id, output, lamport, { continuation: scope.policy });
   return next.map((r) => ({ planned: plan.tasks[r.taskId] as PlannedTask, record: r }));
 }
@@ -336,10 +338,7 @@ async function fail(
       },
     });
     if (!outcome.ok) return;
-    if (outcome.record.stopping) {
-      await driveRollback(deps, run.runId);
-      return;
-    }
+    if (outcome.record.stopping && (await stoppedAfterFlag(deps, run.runId))) return;
     await sendDispatches(deps, [taskMessage(run, planned.id, lamport, dueAt)], dueAt);
     return;
   }
@@ -358,5 +357,6 @@ async function fail(
   if (!outcome.ok) return;
   deps.metrics.taskFinished(planned.id, 'failed', deps.now() - (claimed.startedAt ?? deps.now()));
   deps.logger.warn('task failed', { runId: run.runId, taskId: planned.id, error });
-  await stopRun(deps, run.runId, 'failed', { ...error, taskId: planned.id }, lamport + 1);
+  const plan = await planFor(deps, run.workflow, run.planVersion);
+  await stopOnFailure(deps, plan, run.runId, { ...error, taskId: planned.id }, lamport + 1);
 }

@@ -2,6 +2,7 @@ import { nextLamport } from '../engine/claim.ts';
 import { edgeOutput } from '../engine/gate.ts';
 import { MAX_TAKEOVERS } from '../engine/limits.ts';
 import { decideRecovery, type RecoveryCommand } from '../engine/recovery.ts';
+import { resetShape } from '../engine/redrive.ts';
 import type { TaskRecord } from '../engine/types.ts';
 import type { RunState } from '../store/run-store.ts';
 import type { Plan } from '../workflow/plan.ts';
@@ -11,12 +12,13 @@ import { workflowTimeout } from './deadline.ts';
 import { expiresAt, isoNow, type RuntimeDeps } from './deps.ts';
 import { sendDispatches } from './dispatch.ts';
 import { TaskLostError } from './errors.ts';
+import { drivePause, stopOnFailure } from './pause.ts';
 import { planFor } from './plans.ts';
 import { driveRollback, stopRun } from './rollback.ts';
 import { contextOf, taskMessage } from './run-context.ts';
 import type { RecoveryReport } from './types.ts';
 
-interface Tally {
+export interface Tally {
   redispatched: number;
   expiredLeases: number;
   finalised: number;
@@ -42,20 +44,24 @@ export async function recover(deps: RuntimeDeps): Promise<RecoveryReport> {
   return { runs: ids.length, ...tally };
 }
 
-async function recoverRun(deps: RuntimeDeps, runId: string, tally: Tally): Promise<void> {
-  const state = await deps.store.loadRun(runId);
-  if (!state) return;
-  const plan = await planFor(deps, state.run.workflow, state.run.planVersion);
-  const commands = decideRecovery({
-    plan,
-    run: state.run,
-    tasks: state.tasks,
-    now: deps.now(),
-    deadOwners: await deadOwners(deps, state),
-  });
-  const lamport = nextLamport(state.run.lamport, ...[...state.tasks.values()].map((t) => t.lamport));
-  for (const command of commands) {
-    await apply(deps, plan, state, command, lamport, tally);
+export async function recoverRun(deps: RuntimeDeps, runId: string, tally: Tally): Promise<void> {
+  // a redrive's resets and releases change what is claimable: decide again over the records they wrote
+  for (let pass = 0; pass < 2; pass += 1) {
+    const state = await deps.store.loadRun(runId);
+    if (!state) return;
+    const plan = await planFor(deps, state.run.workflow, state.run.planVersion);
+    const commands = decideRecovery({
+      plan,
+      run: state.run,
+      tasks: state.tasks,
+      now: deps.now(),
+      deadOwners: await deadOwners(deps, state),
+    });
+    const lamport = nextLamport(state.run.lamport, ...[...state.tasks.values()].map((t) => t.lamport));
+    for (const command of commands) {
+      await apply(deps, plan, state, command, lamport, tally);
+    }
+    if (!commands.some((command) => command.kind === 'reset' || command.kind === 'unhold')) return;
   }
 }
 
@@ -112,7 +118,7 @@ async function apply(
         return;
       }
       if (record && record.takeovers + 1 > MAX_TAKEOVERS) {
-        await giveUp(deps, runId, record, key, lamport);
+        await giveUp(deps, plan, runId, record, key, lamport);
         return;
       }
       const released = await deps.store.releaseTask({ ...key, lamport, event });
@@ -146,6 +152,34 @@ async function apply(
     case 'rollback':
       await driveRollback(deps, runId);
       return;
+    case 'pause':
+      await drivePause(deps, runId);
+      return;
+    case 'reset': {
+      const shape = resetShape(plan, command.taskId, state.run.reset ?? []);
+      await deps.store.resetTask({
+        runId,
+        taskId: command.taskId,
+        redrive: state.run.redrives ?? 0,
+        ...shape,
+        lamport,
+        event: {
+          type: 'task.reset',
+          lamport,
+          at: isoNow(deps),
+          detail: { redrive: state.run.redrives ?? 0 },
+        },
+      });
+      return;
+    }
+    case 'unhold':
+      await deps.store.releaseHold({
+        runId,
+        taskId: command.taskId,
+        redrive: state.run.redrives ?? 0,
+        ...(command.ready ? { status: 'ready' } : {}),
+      });
+      return;
   }
 }
 
@@ -175,6 +209,7 @@ async function redispatch(
 
 async function giveUp(
   deps: RuntimeDeps,
+  plan: Plan,
   runId: string,
   record: TaskRecord,
   key: { runId: string; taskId: string; owner: string; attempt: number },
@@ -196,5 +231,5 @@ async function giveUp(
       detail: { ...error },
     },
   });
-  if (ended.ok) await stopRun(deps, runId, 'failed', { ...error, taskId: record.taskId }, lamport + 1);
+  if (ended.ok) await stopOnFailure(deps, plan, runId, { ...error, taskId: record.taskId }, lamport + 1);
 }

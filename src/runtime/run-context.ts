@@ -1,5 +1,5 @@
 import { utf8Bytes } from '../engine/limits.ts';
-import type { RunContext, RunRecord, TaskMessage } from '../engine/types.ts';
+import type { RunContext, RunRecord, TaskMessage, TaskRecord } from '../engine/types.ts';
 import type { RuntimeDeps } from './deps.ts';
 
 /**
@@ -10,7 +10,13 @@ export const MESSAGE_INPUT_BYTES = 64 * 1024;
 
 /** The immutable facts of a run, from its record. */
 export function contextOf(run: RunRecord): RunContext {
-  return { runId: run.runId, workflow: run.workflow, planVersion: run.planVersion, input: run.input };
+  return {
+    runId: run.runId,
+    workflow: run.workflow,
+    planVersion: run.planVersion,
+    input: run.input,
+    ...(run.redrives === undefined ? {} : { redrive: run.redrives }),
+  };
 }
 
 /** A task's dispatch message, carrying what a worker needs of the run. */
@@ -22,7 +28,12 @@ export function taskMessage(run: RunContext, taskId: string, lamport: number, re
     kind: 'task',
     lamport,
     readyAt,
-    run: { workflow: run.workflow, planVersion: run.planVersion, ...input },
+    run: {
+      workflow: run.workflow,
+      planVersion: run.planVersion,
+      ...input,
+      ...(run.redrive === undefined ? {} : { redrive: run.redrive }),
+    },
   };
 }
 
@@ -42,6 +53,7 @@ export async function runContextFor(
       workflow: hint.workflow,
       planVersion: hint.planVersion,
       input: hint.input,
+      ...(hint.redrive === undefined ? {} : { redrive: hint.redrive }),
     };
   }
   const run = await deps.store.getRun(message.runId);
@@ -51,4 +63,18 @@ export async function runContextFor(
   }
   // a stopping run starts nothing new: the rollback marks this task skipped
   return run.status === 'running' ? contextOf(run) : undefined;
+}
+
+/**
+ * The run's facts for an attempt just claimed: the message's, unless a redrive newer than the message
+ * reset or released the task (it may have replaced the input): then the run's, read once.
+ */
+export async function freshContext(
+  deps: RuntimeDeps,
+  run: RunContext,
+  claimed: TaskRecord,
+): Promise<RunContext> {
+  if ((claimed.redriven ?? 0) <= (run.redrive ?? 0)) return run;
+  const current = await deps.store.getRun(run.runId);
+  return current ? contextOf(current) : run;
 }

@@ -3,7 +3,7 @@ import type { RunContext, TaskRecord } from '../engine/types.ts';
 import type { Plan, PlannedTask } from '../workflow/plan.ts';
 import { advance, type Continuation } from './advance.ts';
 import { expiresAt, fault, isoNow, type RuntimeDeps } from './deps.ts';
-import { driveRollback } from './rollback.ts';
+import { stoppedAfterFlag } from './pause.ts';
 import type { Json } from './types.ts';
 
 /**
@@ -41,9 +41,6 @@ export async function skipAttempt(
   if (!outcome.ok) return [];
   fault(deps, 'afterSkip', { runId: run.runId, taskId: planned.id });
   deps.logger.info('task skipped', { runId: run.runId, taskId: planned.id, ...detail });
-  if (outcome.record.stopping) {
-    await driveRollback(deps, run.runId);
-    return [];
-  }
+  if (outcome.record.stopping && (await stoppedAfterFlag(deps, run.runId))) return [];
   return advance(deps, plan, run, planned.id, SKIPPED_OUTPUT, lamport, { continuation: scope.policy });
 }

@@ -68,7 +68,11 @@ export type TaskStatus =
   | 'compensation_failed'
   | 'cancelled';
 
-export type RunStatus = 'running' | 'compensating' | 'succeeded' | 'failed' | 'cancelled';
+/**
+ * `paused`: a task failed for good in a workflow with `on_failure: pause`; nothing starts and nothing is
+ * compensated until a redrive (the run goes on) or a rollback (the Saga runs).
+ */
+export type RunStatus = 'running' | 'paused' | 'compensating' | 'succeeded' | 'failed' | 'cancelled';
 export type RollbackStatus = 'none' | 'running' | 'completed' | 'incomplete';
 
 export interface TaskErrorView {
@@ -112,7 +116,8 @@ export interface RunView {
   readonly tasks: Readonly<Record<string, TaskView>>;
   /** Compensations in the order they finished. */
   readonly compensations: readonly CompensationView[];
-  readonly error?: TaskErrorView;
+  /** Why the run failed, was cancelled or paused; `taskId` names the task whose failure it was. */
+  readonly error?: TaskErrorView & { readonly taskId?: string };
 }
 
 /** One state change of a run, as `weft history` prints it. */
@@ -168,6 +173,22 @@ export type CallbackAnswer =
   /** The completion itself is unusable (an output over the task's limit). */
   | { readonly kind: 'invalid'; readonly message: string };
 
+/** A redrive of a paused run. */
+export interface RedriveRequest {
+  /** Replaces the run's input (the tasks that run again see it). */
+  readonly input?: Json;
+  /** Runs this task and everything after it again too (their checkpoints are replaced). */
+  readonly from?: string;
+  /** Who asked, for the history (a principal, a user name). */
+  readonly by?: string;
+}
+
+/** The answer to a redrive or a rollback: done (read the run for its state), unknown run, or refused. */
+export type RunControlAnswer =
+  | { readonly kind: 'done' }
+  | { readonly kind: 'notFound' }
+  | { readonly kind: 'refused'; readonly code: string; readonly message: string };
+
 export interface RecoveryReport {
   /** Active runs examined. */
   readonly runs: number;
@@ -211,6 +232,10 @@ export interface Runtime {
   cancel(runId: string): Promise<RunView | undefined>;
   getRun(runId: string): Promise<RunView | undefined>;
   history(runId: string): Promise<readonly HistoryEvent[] | undefined>;
+  /** Redrives a paused run (`on_failure: pause`): the failed tasks, or `from` a task, run again. */
+  redrive(runId: string, request: RedriveRequest): Promise<RunControlAnswer>;
+  /** Rolls back a paused run: the Saga compensates what succeeded. */
+  rollback(runId: string): Promise<RunControlAnswer>;
   /** Completes a callback task by its token, once (`POST /callbacks/{token}`, `weft callback`). */
   completeCallback(token: string, request: CallbackRequest): Promise<CallbackAnswer>;
   /** Tells a waiting callback task its completer is alive: the heartbeat interval starts again. */

@@ -29,10 +29,15 @@ import type {
   FinishRollbackOp,
   FinishRunOp,
   HeartbeatCallbackOp,
+  HoldTaskOp,
   NewRunOp,
   OpenCallbackOp,
+  PauseRunOp,
+  RedriveRunOp,
+  ReleaseHoldOp,
   ReleaseTaskOp,
   RenewLeaseOp,
+  ResetTaskOp,
   RetryCompensationOp,
   RetryTaskOp,
   SkipTaskOp,
@@ -69,6 +74,14 @@ import {
   toRunRecord,
   toTaskRecord,
 } from './item-layout.ts';
+import {
+  holdTaskRequest,
+  pauseRunRequest,
+  redriveRunRequest,
+  releaseHoldRequest,
+  resetTaskRequest,
+  retainTaskRequest,
+} from './redrive-requests.ts';
 import {
   countLastSinkRequest,
   countSinkRequest,
@@ -249,6 +262,30 @@ export class DynamoDbRunStore implements RunStore {
 
   skipTask(op: SkipTaskOp): TaskCas {
     return this.task('skip', skipTaskRequest(this.on(op)));
+  }
+
+  pauseRun(op: PauseRunOp): RunCas {
+    return this.run('pauseRun', pauseRunRequest(this.on(op)));
+  }
+
+  holdTask(op: HoldTaskOp): TaskCas {
+    return this.task('holdTask', holdTaskRequest(this.on(op)));
+  }
+
+  retainTask(op: TaskRefOp): TaskCas {
+    return this.task('retainTask', retainTaskRequest(this.on(op)));
+  }
+
+  redriveRun(op: RedriveRunOp): RunCas {
+    return this.run('redriveRun', redriveRunRequest(this.on(op)));
+  }
+
+  releaseHold(op: ReleaseHoldOp): TaskCas {
+    return this.task('releaseHold', releaseHoldRequest(this.on(op)));
+  }
+
+  resetTask(op: ResetTaskOp): TaskCas {
+    return this.task('resetTask', resetTaskRequest(this.on(op)));
   }
 
   openCallback(op: OpenCallbackOp): TaskCas {

@@ -97,6 +97,8 @@ export function toTaskRecord(item: Item): TaskRecord {
     error: errorView(item.error),
     compensation: compensation(item),
     callback: callback(item),
+    held: item.held === true ? true : undefined,
+    redriven: num(item.redriven),
     compensationFinished: num(item.cfinished),
     compensationAttempts: num(item.cattempt),
     compensationError: errorView(item.cerror),
@@ -128,6 +130,8 @@ export function toRunRecord(item: Item): RunRecord {
     error: error ? { ...error, ...(errorTask ? { taskId: errorTask } : {}) } : undefined,
     finishedAt: num(item.finishedAt),
     idempotencyKey: str(item.idempotencyKey),
+    redrives: num(item.redrives),
+    reset: Array.isArray(item.resetTasks) ? item.resetTasks.map(String) : undefined,
   };
   const defined = Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined));
   return {

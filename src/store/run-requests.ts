@@ -18,7 +18,7 @@ interface RunKey {
   readonly runId: string;
 }
 
-const key = (k: RunKey) => ({ pk: runPk(k.runId), sk: RUN_SK });
+export const runKey = (k: RunKey) => ({ pk: runPk(k.runId), sk: RUN_SK });
 
 /**
  * Creates a run, only if no run has that id: a duplicate submission loses the race and learns the
@@ -28,7 +28,7 @@ export function createRunRequest(tableName: string, run: NewRunOp): PutCommandIn
   return {
     TableName: tableName,
     Item: {
-      ...key({ tableName, runId: run.runId }),
+      ...runKey({ tableName, runId: run.runId }),
       runId: run.runId,
       workflow: run.workflow,
       planVersion: run.planVersion,
@@ -50,7 +50,7 @@ export function createRunRequest(tableName: string, run: NewRunOp): PutCommandIn
 
 /** Counts a succeeded sink on its run, once: a replayed count is refused by the guard. */
 export function countSinkRequest(k: OnTable<CountSinkOp>): UpdateCommandInput {
-  return conditionalUpdate(k.tableName, key(k), {
+  return conditionalUpdate(k.tableName, runKey(k), {
     set: ['#lam = :l'],
     add: ['sinksDone :sink'],
     condition:
@@ -65,7 +65,7 @@ export function countSinkRequest(k: OnTable<CountSinkOp>): UpdateCommandInput {
  * running (a stopping run is left to its rollback) and the sink was not counted before.
  */
 export function countLastSinkRequest(k: OnTable<CountLastSinkOp>): UpdateCommandInput {
-  return conditionalUpdate(k.tableName, key(k), {
+  return conditionalUpdate(k.tableName, runKey(k), {
     set: [
       '#lam = :sl',
       '#st = :succeeded',
@@ -94,7 +94,7 @@ export function countLastSinkRequest(k: OnTable<CountLastSinkOp>): UpdateCommand
 
 /** Marks a running run succeeded once every sink is counted; it leaves the active index. */
 export function finishRunRequest(k: OnTable<FinishRunOp>): UpdateCommandInput {
-  return conditionalUpdate(k.tableName, key(k), {
+  return conditionalUpdate(k.tableName, runKey(k), {
     set: ['#st = :succeeded', 'finishedAt = :now', 'expiresAt = :expires', 'lamport = :l', APPEND_EVENTS],
     remove: ['gsi1pk', 'gsi1sk'],
     condition: '#st = :running AND size(sinksDone) = :sinks',
@@ -112,7 +112,7 @@ export function finishRunRequest(k: OnTable<FinishRunOp>): UpdateCommandInput {
 
 /** Stops a running run (a task failed for good, a cancel, a timeout): no task starts from now on. */
 export function stopRunRequest(k: OnTable<StopRunOp>): UpdateCommandInput {
-  return conditionalUpdate(k.tableName, key(k), {
+  return conditionalUpdate(k.tableName, runKey(k), {
     set: [
       '#st = :compensating',
       '#rollback = :rb',
@@ -121,7 +121,7 @@ export function stopRunRequest(k: OnTable<StopRunOp>): UpdateCommandInput {
       'lamport = :l',
       APPEND_EVENTS,
     ],
-    condition: '#st = :running',
+    condition: '#st = :running OR #st = :paused',
     names: { '#error': 'error', '#rollback': 'rollback' },
     values: {
       ':compensating': 'compensating',
@@ -130,6 +130,7 @@ export function stopRunRequest(k: OnTable<StopRunOp>): UpdateCommandInput {
       ':error': k.error,
       ':l': k.lamport,
       ':running': 'running',
+      ':paused': 'paused',
       ...appendEventValues(k.event),
     },
   });
@@ -137,7 +138,7 @@ export function stopRunRequest(k: OnTable<StopRunOp>): UpdateCommandInput {
 
 /** Ends a stopped run once the Saga has settled every task; it leaves the active index. */
 export function finishRollbackRequest(k: OnTable<FinishRollbackOp>): UpdateCommandInput {
-  return conditionalUpdate(k.tableName, key(k), {
+  return conditionalUpdate(k.tableName, runKey(k), {
     set: [
       '#st = :status',
       '#rollback = :rb',

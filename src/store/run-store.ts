@@ -20,10 +20,15 @@ import type {
   FinishRollbackOp,
   FinishRunOp,
   HeartbeatCallbackOp,
+  HoldTaskOp,
   NewRunOp,
   OpenCallbackOp,
+  PauseRunOp,
+  RedriveRunOp,
+  ReleaseHoldOp,
   ReleaseTaskOp,
   RenewLeaseOp,
+  ResetTaskOp,
   RetryCompensationOp,
   RetryTaskOp,
   SkipTaskOp,
@@ -97,6 +102,15 @@ export interface RunStore {
   finishRun(op: FinishRunOp): RunCas;
   stopRun(op: StopRunOp): RunCas;
   finishRollback(op: FinishRollbackOp): RunCas;
+
+  /** `on_failure: pause`: the run pauses; its unstarted tasks are held; their items kept (no expiry). */
+  pauseRun(op: PauseRunOp): RunCas;
+  holdTask(op: HoldTaskOp): TaskCas;
+  retainTask(op: TaskRefOp): TaskCas;
+  /** A paused run goes on; its held tasks are released, the redriven ones reset. */
+  redriveRun(op: RedriveRunOp): RunCas;
+  releaseHold(op: ReleaseHoldOp): TaskCas;
+  resetTask(op: ResetTaskOp): TaskCas;
 
   /** Releases the adapter's resources (clients, database handles). */
   close?(): Promise<void>;

@@ -21,10 +21,15 @@ import type {
   FinishRollbackOp,
   FinishRunOp,
   HeartbeatCallbackOp,
+  HoldTaskOp,
   NewRunOp,
   OpenCallbackOp,
+  PauseRunOp,
+  RedriveRunOp,
+  ReleaseHoldOp,
   ReleaseTaskOp,
   RenewLeaseOp,
+  ResetTaskOp,
   RetryCompensationOp,
   RetryTaskOp,
   SkipTaskOp,
@@ -279,6 +284,31 @@ export class SqliteRunStore implements RunStore {
 
   async releaseCompensation(op: ReleaseTaskOp): TaskCas {
     return this.task('releaseCompensation', op, next.releaseCompensation);
+  }
+
+  async pauseRun(op: PauseRunOp): RunCas {
+    return this.change('pauseRun', op.runId, RUN_KEY, RUNS, op, next.pauseRun);
+  }
+
+  async holdTask(op: HoldTaskOp): TaskCas {
+    return this.task('holdTask', op, next.holdTask);
+  }
+
+  async retainTask(op: TaskRefOp): TaskCas {
+    // the embedded store forgets nothing on its own: nothing to retain, only whether the task exists
+    return this.task('retainTask', op, (current) => current);
+  }
+
+  async redriveRun(op: RedriveRunOp): RunCas {
+    return this.change('redriveRun', op.runId, RUN_KEY, RUNS, op, next.redriveRun);
+  }
+
+  async releaseHold(op: ReleaseHoldOp): TaskCas {
+    return this.task('releaseHold', op, next.releaseHold);
+  }
+
+  async resetTask(op: ResetTaskOp): TaskCas {
+    return this.task('resetTask', op, next.resetTask);
   }
 
   async countSink(op: CountSinkOp): RunCas {

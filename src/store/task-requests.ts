@@ -59,7 +59,7 @@ export function claimTaskRequest(c: OnTable<ClaimTaskOp>): UpdateCommandInput {
       APPEND_EVENTS,
     ],
     remove: ['dueAt', 'cbToken', 'cbTimeout'],
-    condition: `(${claimable.join(' OR ')}) AND ${LAMPORT_GROWS}`,
+    condition: `(${claimable.join(' OR ')}) AND attribute_not_exists(held) AND ${LAMPORT_GROWS}`,
     values: {
       ':running': 'running',
       ':ready': 'ready',
@@ -236,7 +236,7 @@ export function claimByEdgeRequest(e: OnTable<ClaimByEdgeOp>): UpdateCommandInpu
           ? // untouched: nothing (skip, edge, claim) has written the item yet
             'attribute_not_exists(#st)'
           : // the edge that completes a join: every other dependency counted, this one not
-            '#st = :pending AND size(depsDone) = :others AND NOT contains(depsDone, :depId)',
+            '#st = :pending AND size(depsDone) = :others AND NOT contains(depsDone, :depId) AND attribute_not_exists(held)',
       names: { '#out': depOutputAttr(e.from), '#lam': depLamportAttr(e.from) },
       values: {
         ':output': e.output,
@@ -279,8 +279,8 @@ export function skipTaskRequest(k: OnTable<SkipTaskOp>): UpdateCommandInput {
 export function flagStoppingRequest(k: TaskKey): UpdateCommandInput {
   return conditionalUpdate(k.tableName, key(k), {
     set: ['stopping = :true'],
-    condition: '#st = :running',
-    values: { ':true': true, ':running': 'running' },
+    condition: '#st = :running OR #st = :waiting',
+    values: { ':true': true, ':running': 'running', ':waiting': 'waiting' },
   });
 }
 

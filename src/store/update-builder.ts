@@ -5,6 +5,8 @@ import type { StoredEvent } from '../engine/types.ts';
 export interface UpdateParts {
   readonly set: readonly string[];
   readonly add?: readonly string[];
+  /** Elements taken out of sets (`DELETE depsDone :drop`). */
+  readonly delete?: readonly string[];
   readonly remove?: readonly string[];
   /** The precondition: every state change is a compare-and-set. */
   readonly condition: string;
@@ -26,6 +28,7 @@ export function conditionalUpdate(
 ): UpdateCommandInput {
   const clauses = [`SET ${parts.set.join(', ')}`];
   if (parts.add?.length) clauses.push(`ADD ${parts.add.join(', ')}`);
+  if (parts.delete?.length) clauses.push(`DELETE ${parts.delete.join(', ')}`);
   if (parts.remove?.length) clauses.push(`REMOVE ${parts.remove.join(', ')}`);
   const text = `${clauses.join(' ')} ${parts.condition}`;
   const names = Object.fromEntries(

@@ -87,6 +87,7 @@ export function buildPlan(definition: Definition, graph: IndexedGraph): Plan {
     name: workflow.name,
     ...(workflow.description === undefined ? {} : { description: workflow.description }),
     ...msField('timeoutMs', workflow.timeout),
+    ...(workflow.on_failure === 'pause' ? { onFailure: 'pause' as const } : {}),
   };
   const version = planVersion(body, Object.values(tasks), triggers, schedules);
   return {

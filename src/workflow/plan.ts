@@ -93,6 +93,11 @@ export interface Plan {
   readonly version: string;
   /** Longest duration of a whole run. */
   readonly timeoutMs?: number;
+  /**
+   * `pause`: a task failing for good pauses the run (nothing compensated) until a redrive or a rollback;
+   * absent: the run rolls back at once.
+   */
+  readonly onFailure?: 'pause';
   /** Every task by id, in file order. */
   readonly tasks: Readonly<Record<string, PlannedTask>>;
   /** Tasks without deps, in file order. */

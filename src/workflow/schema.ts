@@ -228,7 +228,15 @@ const scheduleExpression = z.string({ error: "'rate(...)' or 'cron(...)'" }).sup
   if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
 });
 
-export const WORKFLOW_KEYS = ['name', 'description', 'timeout', 'tasks', 'on', 'schedule'] as const;
+export const WORKFLOW_KEYS = [
+  'name',
+  'description',
+  'timeout',
+  'on_failure',
+  'tasks',
+  'on',
+  'schedule',
+] as const;
 const workflow = z.strictObject(
   {
     name: z
@@ -236,6 +244,11 @@ const workflow = z.strictObject(
       .regex(ID_PATTERN, { error: `a workflow name (${ID_RULE})` }),
     description: z.string({ error: 'text' }).optional(),
     timeout: duration(1).optional(),
+    on_failure: z
+      .enum(['rollback', 'pause'], {
+        error: "'rollback' (compensate at once, the default) or 'pause' (wait for a redrive or a rollback)",
+      })
+      .optional(),
     tasks: z.array(task, { error: 'a list of tasks' }).min(1, { error: 'a list of at least one task' }),
     on: z.array(trigger, { error: 'a list of triggers ({ pattern, input? })' }).optional(),
     schedule: z

@@ -4,6 +4,7 @@ import type {
   HistoryEvent,
   Json,
   PlanCatalog,
+  RunControlAnswer,
   Runtime,
   RunView,
   SubmitRequest,
@@ -120,6 +121,15 @@ export class FakeRuntime implements Runtime {
   async history(runId: string): Promise<readonly HistoryEvent[] | undefined> {
     if (!this.runs.has(runId)) return undefined;
     return [{ lamport: 1, at: '2026-01-01T00:00:00.000Z', type: 'run.submitted' }];
+  }
+
+  /** Redrives and rollbacks are answered by the real runtimes' tests. */
+  async redrive(): Promise<RunControlAnswer> {
+    return { kind: 'notFound' };
+  }
+
+  async rollback(): Promise<RunControlAnswer> {
+    return { kind: 'notFound' };
   }
 
   /** Callbacks are answered by the real runtimes' tests; this one knows no token. */

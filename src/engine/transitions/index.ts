@@ -20,6 +20,7 @@ export {
   retryCompensation,
 } from './compensation.ts';
 export { newTask } from './records.ts';
+export { holdTask, pauseRun, redriveRun, releaseHold, resetTask } from './redrive.ts';
 export {
   countLastSink,
   countSink,

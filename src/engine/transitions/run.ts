@@ -16,7 +16,8 @@ type Current = RunRecord | undefined;
 
 /** A run is active (the recovery pass looks after it) until it is final. */
 export function isActiveRun(run: RunRecord): boolean {
-  return run.status === 'running' || run.status === 'compensating';
+  // a paused run stays active: the recovery pass finishes its holds, and has it go on after a redrive
+  return run.status === 'running' || run.status === 'paused' || run.status === 'compensating';
 }
 
 /**
@@ -88,10 +89,10 @@ export function finishRun(current: Current, op: FinishRunOp): RunRecord | undefi
   };
 }
 
-/** Stops a running run (a task failed for good, a cancel, a timeout): its rollback starts. */
+/** Stops a running or paused run (a task failed for good, a cancel, a timeout): its rollback starts. */
 export function stopRun(current: Current, op: StopRunOp): RunRecord | undefined {
   // a run stops once: the first cause wins, and a final run stays as it ended
-  if (current?.status !== 'running') return undefined;
+  if (current?.status !== 'running' && current?.status !== 'paused') return undefined;
   const { name, message, taskId } = op.error;
   return {
     ...current,

@@ -37,8 +37,9 @@ export function claimTask(current: Current, op: ClaimTaskOp): TaskRecord | undef
     (current?.status === 'ready' && (current.dueAt === undefined || current.dueAt <= op.now)) ||
     // an attempt whose lease ran out: its worker is presumed dead
     (current?.status === 'running' && current.leaseUntil !== undefined && current.leaseUntil < op.now);
-  // a claim carried by a message older than the record's last write would reorder its history
-  if (!claimable || !lamportGrows(current, op.lamport)) return undefined;
+  // a claim carried by a message older than the record's last write would reorder its history; a task
+  // held by a paused run waits for the redrive
+  if (!claimable || current?.held || !lamportGrows(current, op.lamport)) return undefined;
   // an earlier attempt's callback token dies with it
   const base = current ? without(current, 'dueAt', 'callback') : newTask(op.taskId);
   return {
@@ -143,7 +144,8 @@ export function claimByEdge(current: Current, op: ClaimByEdgeOp): TaskRecord | u
     (op.depCount > 1 &&
       current?.status === 'pending' &&
       current.depsDone.length === op.depCount - 1 &&
-      !current.depsDone.includes(op.from));
+      !current.depsDone.includes(op.from) &&
+      !current.held);
   if (!last) return undefined;
   const base = current ?? newTask(op.to);
   return {
@@ -178,8 +180,8 @@ export function skipTask(current: Current, op: SkipTaskOp): TaskRecord | undefin
 
 /** Tells a running attempt that its run is stopping, so that its end wakes the rollback up. */
 export function flagStopping(current: Current, _op: TaskRefOp): TaskRecord | undefined {
-  // a task that is not running has nothing to tell: the rollback settles it itself
-  if (current?.status !== 'running') return undefined;
+  // a task that is not running (or waiting for its callback) has nothing to tell: the stop settles it
+  if (current?.status !== 'running' && current?.status !== 'waiting') return undefined;
   return { ...current, stopping: true };
 }
 

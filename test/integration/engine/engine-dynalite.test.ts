@@ -4,6 +4,7 @@ import { conditionCases, sleepCases } from './cases-conditions.ts';
 import { deadlineCases } from './cases-deadline.ts';
 import { failureCases } from './cases-failure.ts';
 import { happyPathCases } from './cases-happy.ts';
+import { pauseCases } from './cases-pause.ts';
 import { recoveryCases } from './cases-recovery.ts';
 
 const endpoints = () => ({ dynamodb: inject('dynamodbEndpoint'), sqs: inject('sqsEndpoint') });
@@ -15,3 +16,4 @@ deadlineCases(endpoints);
 conditionCases(endpoints);
 sleepCases(endpoints);
 callbackCases(endpoints);
+pauseCases(endpoints);

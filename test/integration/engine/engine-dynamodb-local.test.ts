@@ -8,6 +8,7 @@ import { conditionCases, sleepCases } from './cases-conditions.ts';
 import { deadlineCases } from './cases-deadline.ts';
 import { failureCases } from './cases-failure.ts';
 import { happyPathCases } from './cases-happy.ts';
+import { pauseCases } from './cases-pause.ts';
 import { recoveryCases } from './cases-recovery.ts';
 import { type DynamoDbLocal, hasJava, startDynamoDbLocal } from './dynamodb-local.ts';
 
@@ -30,4 +31,5 @@ describe.runIf(hasJava())('engine on DynamoDB Local', () => {
   conditionCases(endpoints);
   sleepCases(endpoints);
   callbackCases(endpoints);
+  pauseCases(endpoints);
 });

@@ -7,6 +7,7 @@ import { conditionCases, sleepCases } from './cases-conditions.ts';
 import { deadlineCases } from './cases-deadline.ts';
 import { failureCases } from './cases-failure.ts';
 import { happyPathCases } from './cases-happy.ts';
+import { pauseCases } from './cases-pause.ts';
 import { recoveryCases } from './cases-recovery.ts';
 
 const sqlite = () => ({ kind: 'sqlite' as const });
@@ -18,3 +19,4 @@ deadlineCases(sqlite);
 conditionCases(sqlite);
 sleepCases(sqlite);
 callbackCases(sqlite);
+pauseCases(sqlite);

@@ -105,6 +105,31 @@ const steps = {
   completeCallback: step('completeCallback', { taskId, attempt, token, completion, ...stamped }),
   heartbeatCallback: step('heartbeatCallback', { taskId, attempt, token, dueAt: instant }),
   cancelWait: step('cancelWait', { taskId, ...stamped }),
+  holdTask: step('holdTask', { taskId }),
+  releaseHold: step('releaseHold', { taskId, redrive: fc.integer({ min: 1, max: 2 }), ready: fc.boolean() }),
+  resetTask: step('resetTask', {
+    taskId,
+    redrive: fc.integer({ min: 1, max: 2 }),
+    status: fc.constantFrom('ready', 'pending'),
+    dropDeps: fc.subarray(['a', 'b']),
+    ...stamped,
+  }),
+  retainTask: step('retainTask', { taskId }),
+  pauseRun: step('pauseRun', {
+    error: fc.record({
+      name: fc.constant('Boom'),
+      message: fc.constant('failed'),
+      taskId: fc.option(anyTask, { nil: undefined }),
+    }),
+    ...stamped,
+  }),
+  redriveRun: step('redriveRun', {
+    redrive: fc.integer({ min: 1, max: 2 }),
+    reset: fc.subarray(['a', 'b', 'c']),
+    dropSinks: fc.subarray(['a', 'b', 'c']),
+    input: fc.option(fc.constantFrom('{"n":2}', 'null'), { nil: undefined }),
+    ...stamped,
+  }),
   flagStopping: step('flagStopping', { taskId }),
   releaseTask: step('releaseTask', { taskId, owner, attempt, ...stamped }),
   dispatchCompensation: step('dispatchCompensation', { taskId, ...stamped }),
@@ -159,6 +184,8 @@ export type Step = (typeof steps)[StepName] extends fc.Arbitrary<infer S> ? S : 
 /** The steps that write a run's own record; the others write a task's. */
 export const RUN_STEPS: ReadonlySet<StepName> = new Set([
   'createRun',
+  'pauseRun',
+  'redriveRun',
   'countSink',
   'countLastSink',
   'finishRun',
@@ -187,6 +214,12 @@ const forward = phase({
   releaseTask: 3,
   renewLease: 2,
   countSink: 3,
+  pauseRun: 2,
+  holdTask: 2,
+  redriveRun: 2,
+  releaseHold: 2,
+  resetTask: 2,
+  retainTask: 1,
 });
 /** Mostly the rollback: stop the run, skip and flag tasks, run compensations, end the rollback. */
 const rollback = phase({
@@ -321,6 +354,35 @@ export function applyStep(
       return store.heartbeatCallback({ runId, ...pick(s, 'taskId', 'attempt', 'token', 'dueAt') });
     case 'cancelWait':
       return store.cancelWait({ ...stampedOf(s, runId, lamport), taskId: s.taskId, expiresAt: EXPIRES_AT });
+    case 'holdTask':
+      return store.holdTask({ runId, taskId: s.taskId });
+    case 'releaseHold':
+      return store.releaseHold({
+        runId,
+        taskId: s.taskId,
+        redrive: s.redrive,
+        ...(s.ready ? { status: 'ready' } : {}),
+      });
+    case 'resetTask':
+      return store.resetTask({
+        ...stampedOf(s, runId, lamport),
+        ...pick(s, 'taskId', 'redrive', 'status', 'dropDeps'),
+      });
+    case 'retainTask':
+      return store.retainTask({ runId, taskId: s.taskId });
+    case 'pauseRun': {
+      const { taskId: failedTask, ...rest } = s.error;
+      return store.pauseRun({
+        ...stampedOf(s, runId, lamport),
+        error: { ...rest, ...(failedTask ? { taskId: failedTask } : {}) },
+      });
+    }
+    case 'redriveRun':
+      return store.redriveRun({
+        ...stampedOf(s, runId, lamport),
+        ...pick(s, 'redrive', 'reset', 'dropSinks'),
+        ...(s.input === undefined ? {} : { input: s.input, inputHash: `h-${s.input}` }),
+      });
     case 'flagStopping':
       return store.flagStopping({ runId, taskId: s.taskId });
     case 'releaseTask':
@@ -431,6 +493,9 @@ const WANTS: Partial<Record<StepName, (t: TaskRecord | undefined) => boolean>> =
   completeCallback: (t) => running(t) || t?.status === 'waiting',
   heartbeatCallback: (t) => running(t) || t?.status === 'waiting',
   cancelWait: (t) => t?.status === 'waiting',
+  holdTask: notStarted,
+  releaseHold: (t) => t?.held === true,
+  resetTask: (t) => t?.status === 'failed' || t?.status === 'succeeded',
   endTask: running,
   flagStopping: running,
   releaseTask: running,

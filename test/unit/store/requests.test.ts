@@ -57,7 +57,7 @@ describe('task request builders', () => {
     expect(request.ReturnValuesOnConditionCheckFailure).toBe('ALL_OLD');
     const join = claimByEdgeRequest(joinEdge);
     expect(join.ConditionExpression).toBe(
-      '#st = :pending AND size(depsDone) = :others AND NOT contains(depsDone, :depId)',
+      '#st = :pending AND size(depsDone) = :others AND NOT contains(depsDone, :depId) AND attribute_not_exists(held)',
     );
     expect(join.ExpressionAttributeValues).toMatchObject({ ':others': 2, ':depId': 'a' });
   });
@@ -76,7 +76,7 @@ describe('task request builders', () => {
     });
     expect(root.ConditionExpression).toBe(
       '(attribute_not_exists(#st) OR (#st = :ready AND (attribute_not_exists(dueAt) OR dueAt <= :now)) OR ' +
-        '(#st = :running AND leaseUntil < :now)) AND (attribute_not_exists(lamport) OR lamport < :l)',
+        '(#st = :running AND leaseUntil < :now)) AND attribute_not_exists(held) AND (attribute_not_exists(lamport) OR lamport < :l)',
     );
     expect(root.Key).toEqual({ pk: 'RUN#r', sk: 'TASK#a' });
     expect(root.UpdateExpression).toContain('attempt = if_not_exists(attempt, :zero) + :one');
@@ -178,7 +178,7 @@ describe('run request builders', () => {
       lamport: 2,
       event,
     });
-    expect(stop.ConditionExpression).toBe('#st = :running');
+    expect(stop.ConditionExpression).toBe('#st = :running OR #st = :paused');
     expect(stop.ExpressionAttributeNames).toMatchObject({ '#rollback': 'rollback', '#error': 'error' });
   });
 
