@@ -1,15 +1,9 @@
 import { UserInputError, WeftError } from '../errors.ts';
 import type { PlanCatalog, Runtime } from '../runtime/types.ts';
 import type { Plan } from '../workflow/plan.ts';
+import { type Parsed, problemResult, readEventBody } from './body-limits.ts';
 import { type ApiEvent, type ApiResult, errorResult, header, json } from './http.ts';
-import {
-  isValidId,
-  type Parsed,
-  parseIdempotencyKey,
-  parseJsonBody,
-  parseSubmitBody,
-  type RequestProblem,
-} from './request.ts';
+import { isValidId, parseIdempotencyKey, parseSubmitBody } from './request.ts';
 import { matchRoute, type Route } from './routes.ts';
 
 /** Where the API handler reports what it could not answer (a 500). */
@@ -84,10 +78,10 @@ async function answer(deps: ApiHandlerDeps, route: Route, event: ApiEvent): Prom
 }
 
 async function submit(deps: ApiHandlerDeps, event: ApiEvent): Promise<ApiResult> {
-  const body = chain(parseJsonBody(event), parseSubmitBody);
-  if (!body.ok) return problem(body.problem);
+  const body = chain(readEventBody(event), parseSubmitBody);
+  if (!body.ok) return problemResult(body.problem);
   const key = parseIdempotencyKey(header(event, 'idempotency-key'));
-  if (!key.ok) return problem(key.problem);
+  if (!key.ok) return problemResult(key.problem);
   const { workflow, input, runId } = body.value;
   if (runId !== undefined && key.value !== undefined) {
     return errorResult(
@@ -124,10 +118,6 @@ function describePlan(plan: Plan): Record<string, unknown> {
 
 function chain<A, B>(first: Parsed<A>, next: (value: A) => Parsed<B>): Parsed<B> {
   return first.ok ? next(first.value) : first;
-}
-
-function problem(p: RequestProblem): ApiResult {
-  return errorResult(p.status, p.code, p.message, p.field === undefined ? {} : { field: p.field });
 }
 
 function runNotFound(runId: string): ApiResult {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { problemResult, readJsonBody } from '../api/body-limits.ts';
 import type { ApiHandler } from '../api/handler.ts';
 import { errorResult, json } from '../api/http.ts';
 import { UserInputError, WeftError } from '../errors.ts';
@@ -117,16 +118,9 @@ async function handle(
  * EventBridge would (id, time).
  */
 async function fireEvents(trigger: TriggerHandler, body: Buffer) {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch (error) {
-    return errorResult(
-      400,
-      'request.malformedJson',
-      `request body is not valid JSON: ${(error as Error).message}`,
-    );
-  }
+  const read = readJsonBody(body);
+  if (!read.ok) return problemResult(read.problem);
+  const parsed = read.value;
   const events = Array.isArray(parsed) ? parsed : [parsed];
   if (events.length === 0 || events.some((e) => typeof e !== 'object' || e === null || Array.isArray(e))) {
     return errorResult(400, 'request.invalid', 'send an EventBridge event object, or a list of them');

@@ -1,5 +1,11 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { type ApiEvent, type ApiResult, createApiHandler, MAX_BODY_BYTES } from '../../../src/api/index.ts';
+import {
+  type ApiEvent,
+  type ApiResult,
+  createApiHandler,
+  MAX_BODY_BYTES,
+  MAX_BODY_DEPTH,
+} from '../../../src/api/index.ts';
 import { WeftError } from '../../../src/errors.ts';
 import { UnknownWorkflowError } from '../../../src/runtime/errors.ts';
 import { catalogOf, chainPlan, FakeRuntime } from '../../support/fake-runtime.ts';
@@ -141,6 +147,22 @@ describe('createApiHandler', () => {
     const result = await handle(request('POST', '/runs', big));
     expect(result.statusCode).toBe(413);
     expect(errorOf(result).code).toBe('request.tooLarge');
+  });
+
+  it('rejects a body nested deeper than the limit with 400, before parsing it', async () => {
+    const deep = `{"workflow":"loan_approval","input":${'['.repeat(1500)}${']'.repeat(1500)}}`;
+    const result = await handle(request('POST', '/runs', deep));
+    expect(result.statusCode).toBe(400);
+    expect(errorOf(result)).toMatchObject({ code: 'request.tooDeep' });
+    expect(errorOf(result).message).toContain(`${MAX_BODY_DEPTH} levels`);
+    expect(runtime.submissions).toEqual([]);
+  });
+
+  it('accepts a body nested exactly as deep as the limit', async () => {
+    const levels = MAX_BODY_DEPTH - 1; // the body's own object is the first level
+    const input = `${'['.repeat(levels)}${']'.repeat(levels)}`;
+    const result = await handle(request('POST', '/runs', `{"workflow":"loan_approval","input":${input}}`));
+    expect(result.statusCode).toBe(201);
   });
 
   it('measures the size of a base64 body once decoded', async () => {

@@ -160,6 +160,24 @@ describe('startDevServer', () => {
     expect(runtime.submissions[0]).toMatchObject({ workflow: 'nightly', input: { schedule: 'rate(1 day)' } });
   });
 
+  it('refuses an event nested deeper than the limit with 400, starting nothing', async () => {
+    const { url, runtime } = await start();
+    const deep = `{"source":"shop","detail":${'['.repeat(1500)}${']'.repeat(1500)}}`;
+    const result = await post(`${url}/events`, deep);
+    expect(result.status).toBe(400);
+    expect(result.body.error).toMatchObject({ code: 'request.tooDeep' });
+    expect(runtime.submissions).toHaveLength(0);
+  });
+
+  it('refuses an event body over 256 KB with 413, as POST /runs does', async () => {
+    const { url, runtime } = await start();
+    const big = JSON.stringify({ source: 'shop', detail: { blob: 'x'.repeat(1024 * 1024) } });
+    const result = await post(`${url}/events`, big);
+    expect(result.status).toBe(413);
+    expect(result.body.error).toMatchObject({ code: 'request.tooLarge' });
+    expect(runtime.submissions).toHaveLength(0);
+  });
+
   it('fails with a user error when the port is taken', async () => {
     const { url } = await start();
     const port = Number(new URL(url).port);
