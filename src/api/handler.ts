@@ -138,7 +138,8 @@ function fromError(deps: ApiHandlerDeps, error: unknown, event: ApiEvent): ApiRe
     if (error.code === 'run.conflict') return errorResult(409, error.code, error.message);
     if (error.code === 'workflow.unknown')
       return errorResult(404, error.code, error.message, { field: 'workflow' });
-    if (error instanceof UserInputError) return errorResult(400, error.code, error.message);
+    if (error instanceof UserInputError)
+      return errorResult(isStateDirError(error) ? 503 : 400, error.code, error.message);
   }
   const requestId = event.requestContext.requestId;
   deps.logger?.error('API request failed', {
@@ -155,4 +156,12 @@ function fromError(deps: ApiHandlerDeps, error: unknown, event: ApiEvent): ApiRe
     'internal',
     `weft failed to handle the request${requestId ? ` (request id ${requestId})` : ''}; it was logged`,
   );
+}
+
+/**
+ * `weft dev`'s state dir failing (a full disk, a damaged database: `stateDir.*`) is explained to the user
+ * but is no fault of the request: 503.
+ */
+export function isStateDirError(error: WeftError): boolean {
+  return error.code.startsWith('stateDir.');
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { problemResult, readJsonBody } from '../api/body-limits.ts';
-import type { ApiHandler } from '../api/handler.ts';
+import { type ApiHandler, isStateDirError } from '../api/handler.ts';
 import { errorResult, json } from '../api/http.ts';
 import { UserInputError, WeftError } from '../errors.ts';
 import type { TriggerHandler } from '../triggers/trigger-handler.ts';
@@ -143,7 +143,8 @@ async function fireEvents(trigger: TriggerHandler, body: Buffer) {
     } catch (error) {
       if (error instanceof WeftError && error.code === 'run.conflict')
         return errorResult(409, error.code, error.message);
-      if (error instanceof UserInputError) return errorResult(400, error.code, error.message);
+      if (error instanceof UserInputError)
+        return errorResult(isStateDirError(error) ? 503 : 400, error.code, error.message);
       throw error;
     }
   }

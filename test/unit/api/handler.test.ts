@@ -7,6 +7,7 @@ import {
   MAX_BODY_DEPTH,
 } from '../../../src/api/index.ts';
 import { WeftError } from '../../../src/errors.ts';
+import { StateDirError } from '../../../src/local/state-dir-errors.ts';
 import { UnknownWorkflowError } from '../../../src/runtime/errors.ts';
 import { catalogOf, chainPlan, FakeRuntime } from '../../support/fake-runtime.ts';
 
@@ -260,6 +261,27 @@ describe('createApiHandler', () => {
     expect(result.body).not.toMatch(/unreachable/);
     expect(errorOf(result).message).toMatch(/req-1/);
     expect(logged).toHaveLength(1);
+  });
+
+  it("answers 503 when weft dev's state dir fails, with the explanation", async () => {
+    const full = createApiHandler({
+      runtime: Object.assign(new FakeRuntime(plans), {
+        submit: async () => {
+          throw new StateDirError(
+            'stateDir.diskFull',
+            "no space left on the disk holding '.weft/weft.db'",
+            '.weft/weft.db',
+          );
+        },
+      }),
+      plans,
+    });
+    const result = await full(request('POST', '/runs', JSON.stringify({ workflow: 'loan_approval' })));
+    expect(result.statusCode).toBe(503);
+    expect(errorOf(result)).toMatchObject({
+      code: 'stateDir.diskFull',
+      message: expect.stringContaining('.weft/weft.db'),
+    });
   });
 
   it('maps the runtime refusing an unknown workflow to 404', async () => {
