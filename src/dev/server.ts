@@ -6,7 +6,7 @@ import { type ApiHandler, isStateDirError } from '../api/handler.ts';
 import { errorResult, json } from '../api/http.ts';
 import { UserInputError, WeftError } from '../errors.ts';
 import type { TriggerHandler } from '../triggers/trigger-handler.ts';
-import { toHttpApiEvent } from './http-event.ts';
+import { requestUrl, toHttpApiEvent } from './http-event.ts';
 import { guardLocalRequest } from './request-guard.ts';
 
 /** API Gateway HTTP APIs refuse payloads over 10 MB before the function sees them; so does `weft dev`. */
@@ -93,7 +93,12 @@ async function handle(
     send(res, errorResult(413, 'request.tooLarge', `request body over ${MAX_REQUEST_BYTES} bytes`));
     return;
   }
-  const path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/\/+$/, '');
+  const url = requestUrl(req.url ?? '/');
+  if (url === undefined) {
+    send(res, errorResult(400, 'request.invalid', 'the request target must be a path such as /runs'));
+    return;
+  }
+  const path = url.pathname.replace(/\/+$/, '');
   if (path === '/events') {
     send(
       res,

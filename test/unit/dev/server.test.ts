@@ -41,7 +41,7 @@ async function post(url: string, body: string): Promise<{ status: number; body: 
 /** A raw request, so that Host and Origin are exactly what a browser page or a rebinding name would send. */
 function raw(
   url: string,
-  options: { method: string; headers: Record<string, string>; body?: string },
+  options: { method: string; headers: Record<string, string>; body?: string; path?: string },
 ): Promise<{ status: number; body: string }> {
   const { port } = new URL(url);
   return new Promise((resolve, reject) => {
@@ -49,7 +49,7 @@ function raw(
       {
         host: '127.0.0.1',
         port: Number(port),
-        path: '/runs',
+        path: options.path ?? '/runs',
         method: options.method,
         headers: options.headers,
       },
@@ -177,6 +177,22 @@ describe('startDevServer', () => {
     expect(result.body.error).toMatchObject({ code: 'request.tooLarge' });
     expect(runtime.submissions).toHaveLength(0);
   });
+
+  it.each(['//', '//evil.example/workflows', '//evil.example/events'])(
+    'reads a request target starting with // as a path, not a host: %s is no route (404)',
+    async (path) => {
+      const { url, runtime } = await start();
+      const answer = await raw(url, {
+        method: 'POST',
+        path,
+        headers: { host: new URL(url).host, 'content-type': 'application/json' },
+        body: '{"source":"shop"}',
+      });
+      expect(answer.status).toBe(404);
+      expect(JSON.parse(answer.body).error.code).toBe('route.notFound');
+      expect(runtime.submissions).toHaveLength(0);
+    },
+  );
 
   it('fails with a user error when the port is taken', async () => {
     const { url } = await start();
