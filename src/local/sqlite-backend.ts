@@ -97,7 +97,7 @@ export async function openSqliteBackend(options: SqliteBackendOptions): Promise<
       if (reaper) return;
       // the announcement is a courtesy to other processes: a failure to write it is reported, not fatal
       registration = register(options.stateDir).catch((error: unknown) => {
-        onError(stateDirFailure(error, options.stateDir) ?? error);
+        onError(stateDirFailure(error, join(options.stateDir, 'processes')) ?? error);
         return undefined;
       });
       queue.start((message) => runtime.handle(message));
