@@ -11,6 +11,7 @@ export {
   openLocal,
   type SubmitOptions,
 } from './local/open-local.ts';
+export { StateDirError } from './local/state-dir-errors.ts';
 export type { RunResult } from './runtime/run-result.ts';
 export type {
   CallbackAnswer,

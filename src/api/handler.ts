@@ -1,16 +1,10 @@
 import { UserInputError, WeftError } from '../errors.ts';
 import type { CallbackAnswer, PlanCatalog, Runtime } from '../runtime/types.ts';
 import type { Plan } from '../workflow/plan.ts';
+import { type Parsed, problemResult, readEventBody } from './body-limits.ts';
 import { parseCallbackBody } from './callback-body.ts';
 import { type ApiEvent, type ApiResult, errorResult, header, json } from './http.ts';
-import {
-  isValidId,
-  type Parsed,
-  parseIdempotencyKey,
-  parseJsonBody,
-  parseSubmitBody,
-  type RequestProblem,
-} from './request.ts';
+import { isValidId, parseIdempotencyKey, parseSubmitBody } from './request.ts';
 import { matchRoute, type Route } from './routes.ts';
 
 /** Where the API handler reports what it could not answer (a 500). */
@@ -82,8 +76,8 @@ async function answer(deps: ApiHandlerDeps, route: Route, event: ApiEvent): Prom
       return run ? json(200, run) : runNotFound(route.runId);
     }
     case 'completeCallback': {
-      const body = chain(parseJsonBody(event), parseCallbackBody);
-      if (!body.ok) return problem(body.problem);
+      const body = chain(readEventBody(event), parseCallbackBody);
+      if (!body.ok) return problemResult(body.problem);
       return callbackResult(await deps.runtime.completeCallback(route.token, body.value));
     }
     case 'heartbeatCallback':
@@ -111,10 +105,10 @@ function callbackResult(answer: CallbackAnswer): ApiResult {
 }
 
 async function submit(deps: ApiHandlerDeps, event: ApiEvent): Promise<ApiResult> {
-  const body = chain(parseJsonBody(event), parseSubmitBody);
-  if (!body.ok) return problem(body.problem);
+  const body = chain(readEventBody(event), parseSubmitBody);
+  if (!body.ok) return problemResult(body.problem);
   const key = parseIdempotencyKey(header(event, 'idempotency-key'));
-  if (!key.ok) return problem(key.problem);
+  if (!key.ok) return problemResult(key.problem);
   const { workflow, input, runId } = body.value;
   if (runId !== undefined && key.value !== undefined) {
     return errorResult(
@@ -153,10 +147,6 @@ function chain<A, B>(first: Parsed<A>, next: (value: A) => Parsed<B>): Parsed<B>
   return first.ok ? next(first.value) : first;
 }
 
-function problem(p: RequestProblem): ApiResult {
-  return errorResult(p.status, p.code, p.message, p.field === undefined ? {} : { field: p.field });
-}
-
 function runNotFound(runId: string): ApiResult {
   return errorResult(404, 'run.notFound', `no run with id ${JSON.stringify(runId)}`);
 }
@@ -175,7 +165,8 @@ function fromError(deps: ApiHandlerDeps, error: unknown, event: ApiEvent): ApiRe
     if (error.code === 'run.conflict') return errorResult(409, error.code, error.message);
     if (error.code === 'workflow.unknown')
       return errorResult(404, error.code, error.message, { field: 'workflow' });
-    if (error instanceof UserInputError) return errorResult(400, error.code, error.message);
+    if (error instanceof UserInputError)
+      return errorResult(isStateDirError(error) ? 503 : 400, error.code, error.message);
   }
   const requestId = event.requestContext.requestId;
   deps.logger?.error('API request failed', {
@@ -192,4 +183,12 @@ function fromError(deps: ApiHandlerDeps, error: unknown, event: ApiEvent): ApiRe
     'internal',
     `weft failed to handle the request${requestId ? ` (request id ${requestId})` : ''}; it was logged`,
   );
+}
+
+/**
+ * `weft dev`'s state dir failing (a full disk, a damaged database: `stateDir.*`) is explained to the user
+ * but is no fault of the request: 503.
+ */
+export function isStateDirError(error: WeftError): boolean {
+  return error.code.startsWith('stateDir.');
 }

@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import type { Json } from '../runtime/types.ts';
-import type { ApiEvent } from './http.ts';
+import type { Parsed } from './body-limits.ts';
 
-/** The largest request body the API accepts: SQS's and EventBridge's own limit, so any accepted input fits. */
-export const MAX_BODY_BYTES = 256 * 1024;
+export type { Parsed, RequestProblem } from './body-limits.ts';
 
 /** Run ids and idempotency keys become storage keys: a conservative alphabet keeps them safe everywhere. */
 const ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
@@ -26,54 +25,6 @@ export interface SubmitBody {
   readonly workflow: string;
   readonly input: Json;
   readonly runId?: string;
-}
-
-/** Why a request was refused: HTTP status, error code, message and the field at fault. */
-export interface RequestProblem {
-  readonly status: 400 | 413;
-  readonly code: string;
-  readonly message: string;
-  readonly field?: string;
-}
-
-export type Parsed<T> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly problem: RequestProblem };
-
-/** Decodes the body (base64 when flagged), enforces the size limit and parses JSON. */
-export function parseJsonBody(event: ApiEvent): Parsed<unknown> {
-  const raw = event.body ?? '';
-  const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
-  if (bytes.length > MAX_BODY_BYTES) {
-    return {
-      ok: false,
-      problem: {
-        status: 413,
-        code: 'request.tooLarge',
-        message: `request body is ${bytes.length} bytes; the limit is ${MAX_BODY_BYTES} bytes (256 KB)`,
-      },
-    };
-  }
-  const text = bytes.toString('utf8');
-  if (text.trim() === '') {
-    return {
-      ok: false,
-      problem: { status: 400, code: 'request.invalid', message: 'request body is empty; send a JSON object' },
-    };
-  }
-  try {
-    return { ok: true, value: JSON.parse(text) };
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    return {
-      ok: false,
-      problem: {
-        status: 400,
-        code: 'request.malformedJson',
-        message: `request body is not valid JSON: ${reason}`,
-      },
-    };
-  }
 }
 
 /** Validates a parsed `POST /runs` body; the problem names the first field at fault. */

@@ -13,6 +13,7 @@ import { assertHandlers } from '../local/handlers.ts';
 import { openBackend } from '../local/open-backend.ts';
 import { hasSqliteState } from '../local/sqlite-backend.ts';
 import { openLocalStack } from '../local/stack.ts';
+import { printable } from '../printable.ts';
 import { exitCodeFor, isFinished, toRunResult } from '../runtime/run-result.ts';
 import type { HandlerRegistry, RunView } from '../runtime/types.ts';
 import type { Plan } from '../workflow/plan.ts';
@@ -129,7 +130,8 @@ export async function withLocalStack<T>(
     worker: options.worker ?? false,
     // Infrastructure trouble (a failed queue call, a failed recovery pass): shown, never silent; handler
     // errors are not reported here but recorded on their task.
-    onError: (error) => io.err(`weft: warning: ${error instanceof Error ? error.message : String(error)}\n`),
+    onError: (error) =>
+      io.err(`weft: warning: ${printable(error instanceof Error ? error.message : String(error))}\n`),
   });
   const interrupted = new AbortController();
   const onSignal = (): void => interrupted.abort();

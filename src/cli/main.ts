@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { UserInputError } from '../errors.ts';
+import { printable } from '../printable.ts';
+import { WorkflowError } from '../workflow/diagnostic.ts';
 import { commands } from './commands/index.ts';
 import { type CliIo, processIo } from './io.ts';
 
@@ -24,7 +26,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 1;
     if (error instanceof UserInputError) {
-      io.err(`weft: ${error.message}\n`);
+      // a workflow error's lines are weft's own (each diagnostic escaped); any other message is one line
+      io.err(`weft: ${printable(error.message, { keepNewlines: error instanceof WorkflowError })}\n`);
       return 1;
     }
     throw error;

@@ -1,3 +1,4 @@
+import { printable } from '../printable.ts';
 import type { RunView, TaskStatus, TaskView } from '../runtime/types.ts';
 import type { CliIo } from './io.ts';
 
@@ -86,13 +87,13 @@ export class ProgressView {
   update(view: RunView): void {
     if (this.io.errIsTty) {
       const lines = renderBoard(view, Date.now() - this.startedAt).map((line) =>
-        fitToWidth(line, this.columns),
+        fitToWidth(printable(line), this.columns),
       );
       const up = this.drawnLines > 0 ? `\x1b[${this.drawnLines}F` : '';
       this.io.err(`${up}${lines.map((line) => `\x1b[2K${line}\n`).join('')}`);
       this.drawnLines = lines.length;
     } else {
-      for (const line of describeChanges(this.previous, view)) this.io.err(`weft: ${line}\n`);
+      for (const line of describeChanges(this.previous, view)) this.io.err(`weft: ${printable(line)}\n`);
     }
     this.previous = view;
   }

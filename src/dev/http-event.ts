@@ -12,6 +12,23 @@ export interface RawRequest {
   readonly sourceIp: string;
 }
 
+/**
+ * The URL of a request target in origin form (`/runs/r1?x=1`), or undefined for any other form (`*`, an
+ * absolute URL). Resolved against a fixed origin as text, so a target starting with `//` stays a path: as a
+ * relative URL it would name a host, and `//evil.example/events` would be read as `/events`.
+ *
+ * @example
+ * requestUrl('//evil.example/events')?.pathname; // '//evil.example/events'
+ */
+export function requestUrl(target: string): URL | undefined {
+  if (!target.startsWith('/')) return undefined;
+  try {
+    return new URL(`http://localhost${target}`);
+  } catch {
+    return undefined;
+  }
+}
+
 const TEXT_TYPES = /^(application\/(json|[a-z.+-]*\+json|x-www-form-urlencoded|xml)|text\/)/i;
 
 /**
@@ -20,7 +37,7 @@ const TEXT_TYPES = /^(application\/(json|[a-z.+-]*\+json|x-www-form-urlencoded|x
  * context, and the body as text, or base64 for binary content types.
  */
 export function toHttpApiEvent(request: RawRequest, now: Date = new Date()): APIGatewayProxyEventV2 {
-  const url = new URL(request.url, 'http://localhost');
+  const url = requestUrl(request.url) ?? new URL('http://localhost/');
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) {
     if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;

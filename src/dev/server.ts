@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ApiHandler } from '../api/handler.ts';
+import { problemResult, readJsonBody } from '../api/body-limits.ts';
+import { type ApiHandler, isStateDirError } from '../api/handler.ts';
 import { errorResult, json } from '../api/http.ts';
 import { UserInputError, WeftError } from '../errors.ts';
 import type { TriggerHandler } from '../triggers/trigger-handler.ts';
-import { toHttpApiEvent } from './http-event.ts';
+import { requestUrl, toHttpApiEvent } from './http-event.ts';
 import { guardLocalRequest } from './request-guard.ts';
 
 /** API Gateway HTTP APIs refuse payloads over 10 MB before the function sees them; so does `weft dev`. */
@@ -92,7 +93,12 @@ async function handle(
     send(res, errorResult(413, 'request.tooLarge', `request body over ${MAX_REQUEST_BYTES} bytes`));
     return;
   }
-  const path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/\/+$/, '');
+  const url = requestUrl(req.url ?? '/');
+  if (url === undefined) {
+    send(res, errorResult(400, 'request.invalid', 'the request target must be a path such as /runs'));
+    return;
+  }
+  const path = url.pathname.replace(/\/+$/, '');
   if (path === '/events') {
     send(
       res,
@@ -117,16 +123,9 @@ async function handle(
  * EventBridge would (id, time).
  */
 async function fireEvents(trigger: TriggerHandler, body: Buffer) {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch (error) {
-    return errorResult(
-      400,
-      'request.malformedJson',
-      `request body is not valid JSON: ${(error as Error).message}`,
-    );
-  }
+  const read = readJsonBody(body);
+  if (!read.ok) return problemResult(read.problem);
+  const parsed = read.value;
   const events = Array.isArray(parsed) ? parsed : [parsed];
   if (events.length === 0 || events.some((e) => typeof e !== 'object' || e === null || Array.isArray(e))) {
     return errorResult(400, 'request.invalid', 'send an EventBridge event object, or a list of them');
@@ -149,7 +148,8 @@ async function fireEvents(trigger: TriggerHandler, body: Buffer) {
     } catch (error) {
       if (error instanceof WeftError && error.code === 'run.conflict')
         return errorResult(409, error.code, error.message);
-      if (error instanceof UserInputError) return errorResult(400, error.code, error.message);
+      if (error instanceof UserInputError)
+        return errorResult(isStateDirError(error) ? 503 : 400, error.code, error.message);
       throw error;
     }
   }

@@ -1,5 +1,7 @@
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { ensureSqliteImportable } from './sqlite-shim.ts';
+import { stateDirFailure } from './state-dir-errors.ts';
 
 /** A running emulator: its HTTP endpoint on loopback and how to stop it. */
 export interface Emulator {
@@ -22,6 +24,7 @@ export interface DynaliteOptions {
  * // new DynamoDBClient({ endpoint: ddb.endpoint, ... })
  */
 export async function startDynalite(options: DynaliteOptions = {}): Promise<Emulator> {
+  if (options.path) await assertOpenable(options.path);
   const { default: dynalite } = await import('dynalite');
   const server = dynalite({
     ...(options.path ? { path: options.path } : {}),
@@ -41,6 +44,28 @@ export async function startDynalite(options: DynaliteOptions = {}): Promise<Emul
         server.close((error?: Error) => (error ? reject(error) : resolve()));
       }),
   };
+}
+
+interface LevelDatabase {
+  open(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens and closes the LevelDB database once before dynalite does: dynalite throws a failure to open it
+ * (a damaged file, a file where the directory should be) from a callback, where no caller can catch it.
+ */
+async function assertOpenable(path: string): Promise<void> {
+  // dynalite's own copy of `level`, so both open the files the same way
+  const fromDynalite = createRequire(createRequire(import.meta.url).resolve('dynalite'));
+  const { Level } = fromDynalite('level') as { Level: new (path: string) => LevelDatabase };
+  const db = new Level(path);
+  try {
+    await db.open();
+  } catch (error) {
+    throw stateDirFailure(error, path, { opening: true }) ?? error;
+  }
+  await db.close();
 }
 
 export interface FauxqsOptions {

@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MemoryTaskQueue } from '../queue/memory-task-queue.ts';
 import { createRuntime, noopMetrics, planCatalog } from '../runtime/index.ts';
@@ -12,6 +11,7 @@ import { isLocalOwnerAlive, localOwner, retireOwner } from './owner.ts';
 import { otherWorkers, type Registration, register } from './process-registry.ts';
 import { type Reaper, startReaper } from './reaper.ts';
 import { RunWatch } from './run-watch.ts';
+import { ensureStateDir, explainFailure, explainStoreFailures, stateDirFailure } from './state-dir-errors.ts';
 
 /** The database file of a state dir. */
 export const sqliteFile = (stateDir: string): string => join(stateDir, 'weft.db');
@@ -49,11 +49,14 @@ export interface SqliteBackendOptions {
  */
 export async function openSqliteBackend(options: SqliteBackendOptions): Promise<LocalBackend> {
   const onError = options.onError ?? (() => {});
-  await mkdir(options.stateDir, { recursive: true });
+  await ensureStateDir(options.stateDir);
   const metrics = options.metrics ?? noopMetrics;
-  const store = await SqliteRunStore.open(sqliteFile(options.stateDir), metrics, {
-    synchronous: options.synchronous ?? 'normal',
-  });
+  const file = sqliteFile(options.stateDir);
+  const store = await explainFailure(
+    file,
+    () => SqliteRunStore.open(file, metrics, { synchronous: options.synchronous ?? 'normal' }),
+    { opening: true },
+  );
   const watch = new RunWatch();
   const queue = new MemoryTaskQueue({
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
@@ -64,7 +67,7 @@ export async function openSqliteBackend(options: SqliteBackendOptions): Promise<
   const handlers = options.handlers;
   const owner = localOwner();
   const runtime = createRuntime({
-    store: watch.wrap(store),
+    store: watch.wrap(explainStoreFailures(store, file)),
     queue,
     plans,
     handlers,
@@ -83,7 +86,7 @@ export async function openSqliteBackend(options: SqliteBackendOptions): Promise<
   const others = await otherWorkers(options.stateDir);
   let reaper: Reaper | undefined;
   let watcher: NodeJS.Timeout | undefined;
-  let registration: Promise<Registration> | undefined;
+  let registration: Promise<Registration | undefined> | undefined;
   return {
     backend: 'sqlite',
     runtime,
@@ -92,7 +95,11 @@ export async function openSqliteBackend(options: SqliteBackendOptions): Promise<
     hostPid: others[0] ?? process.pid,
     startWorker() {
       if (reaper) return;
-      registration = register(options.stateDir);
+      // the announcement is a courtesy to other processes: a failure to write it is reported, not fatal
+      registration = register(options.stateDir).catch((error: unknown) => {
+        onError(stateDirFailure(error, join(options.stateDir, 'processes')) ?? error);
+        return undefined;
+      });
       queue.start((message) => runtime.handle(message));
       const recovery = startReaper(runtime, options.recoveryIntervalMs ?? 2_000, onError);
       reaper = recovery;

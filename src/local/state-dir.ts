@@ -1,7 +1,8 @@
-import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserInputError } from '../errors.ts';
 import { pidAlive } from './owner.ts';
+import { ensureStateDir, explainFailure, stateDirFailure } from './state-dir-errors.ts';
 
 /** What `<stateDir>/stack.json` says about the stack that has the state dir open. */
 export interface StackRecord {
@@ -32,6 +33,12 @@ export interface LiveStateDir {
 const STARTING_GRACE_MS = 15_000;
 
 /**
+ * A claim is created and its record written in one moment; a `stack.json` holding no record (empty, cut
+ * short, not weft's) for longer than this was left by a process that died in between, or by something else.
+ */
+const UNREADABLE_STALE_MS = 1_000;
+
+/**
  * Takes the state dir for this process, or finds the live process that has it. Two processes cannot open
  * one LevelDB database, so `stack.json` is created exclusively as a lock; a lock whose pid is dead (the
  * process was killed) is stale and taken over.
@@ -44,7 +51,7 @@ export async function claimStateDir(
   stateDir: string,
   startingGraceMs = STARTING_GRACE_MS,
 ): Promise<OwnedStateDir | LiveStateDir> {
-  await mkdir(stateDir, { recursive: true });
+  await ensureStateDir(stateDir);
   const file = join(stateDir, 'stack.json');
   const deadline = Date.now() + startingGraceMs;
   for (;;) {
@@ -52,11 +59,18 @@ export async function claimStateDir(
       await writeFile(file, JSON.stringify({ pid: process.pid }), { flag: 'wx' });
       return owned(file);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw stateDirFailure(error, file) ?? error;
     }
-    const text = await readFile(file, 'utf8').catch(() => undefined);
-    const record = text === undefined ? undefined : parseRecord(text);
-    if (record !== undefined && !pidAlive(record.pid)) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      // released since: claim again; anything else (a directory in the way) is explained
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw stateDirFailure(error, file) ?? error;
+    }
+    const record = parseRecord(text);
+    if (record === undefined ? await leftOver(file) : !pidAlive(record.pid)) {
       await removeIfUnchanged(file, text);
       continue;
     }
@@ -65,12 +79,21 @@ export async function claimStateDir(
       const who = record === undefined ? 'another process' : `process ${record.pid}`;
       throw new UserInputError(
         'stateDir.busy',
-        `state dir '${stateDir}' is held by ${who}, which has not started its stack; ` +
-          `stop it or remove ${file}`,
+        `state dir '${stateDir}' is held by ${who}, which has not started its stack in ` +
+          `${Math.round(startingGraceMs / 1000)} s: stop it, or remove ${file} if it is not weft`,
       );
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** Whether a `stack.json` that holds no record is old enough to have been left behind. */
+async function leftOver(file: string): Promise<boolean> {
+  const written = await stat(file).then(
+    (stats) => stats.mtimeMs,
+    () => 0,
+  );
+  return Date.now() - written > UNREADABLE_STALE_MS;
 }
 
 /**
@@ -91,8 +114,10 @@ function owned(file: string): OwnedStateDir {
     kind: 'owned',
     async publish(record) {
       const temporary = `${file}.${process.pid}.tmp`;
-      await writeFile(temporary, `${JSON.stringify({ pid: process.pid, ...record }, null, 2)}\n`);
-      await rename(temporary, file);
+      await explainFailure(temporary, async () => {
+        await writeFile(temporary, `${JSON.stringify({ pid: process.pid, ...record }, null, 2)}\n`);
+        await rename(temporary, file);
+      });
     },
     async release() {
       const text = await readFile(file, 'utf8').catch(() => undefined);
@@ -112,7 +137,8 @@ function parseRecord(text: string): (Partial<StackRecord> & { pid: number }) | u
     const value = JSON.parse(text) as unknown;
     if (typeof value !== 'object' || value === null) return undefined;
     const pid = (value as { pid?: unknown }).pid;
-    return typeof pid === 'number'
+    // a pid of 0 or below names a process group, not a process: not a record weft wrote
+    return Number.isInteger(pid) && (pid as number) > 0
       ? ({ ...value, pid } as Partial<StackRecord> & { pid: number })
       : undefined;
   } catch {

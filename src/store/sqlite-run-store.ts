@@ -39,6 +39,7 @@ import type {
 } from '../engine/operations.ts';
 import * as next from '../engine/transitions/index.ts';
 import type { RunRecord, TaskRecord } from '../engine/types.ts';
+import { WeftError } from '../errors.ts';
 import type { EngineMetrics } from '../runtime/metrics.ts';
 import type { Plan } from '../workflow/plan.ts';
 import type { CasOutcome, RunState, RunStore } from './run-store.ts';
@@ -384,7 +385,8 @@ function migrate(db: DatabaseSync): void {
   const version = Number(db.prepare('PRAGMA user_version').get()?.user_version ?? 0);
   if (version === SCHEMA_VERSION) return;
   if (version !== 0) {
-    throw new Error(
+    throw new WeftError(
+      'store.layoutVersion',
       `the SQLite database has layout version ${version}, this weft reads version ${SCHEMA_VERSION}: ` +
         'use the weft that wrote it, or start from a new file',
     );

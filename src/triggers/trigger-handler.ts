@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { MAX_BODY_DEPTH } from '../api/body-limits.ts';
 import { UserInputError } from '../errors.ts';
 import type { Json, PlanCatalog, Runtime } from '../runtime/types.ts';
+import { valueTooDeep } from '../workflow/json-depth.ts';
 import { matchesPattern } from './event-pattern.ts';
 import { mapInput } from './input-mapping.ts';
 
@@ -26,6 +28,12 @@ const wrappedSchema = z.strictObject({
   ]),
   event: eventSchema,
 });
+
+/**
+ * The deepest payload accepted: a request body's limit, plus the object a rule wraps the event in. Checked
+ * before the schema, whose validation recurses.
+ */
+export const MAX_PAYLOAD_DEPTH = MAX_BODY_DEPTH + 1;
 
 /** One run a trigger started (or found already started). */
 export interface TriggeredRun {
@@ -62,6 +70,12 @@ export function triggerIdempotencyKey(workflow: string, eventId: string): string
  */
 export function createTriggerHandler(deps: TriggerHandlerDeps): TriggerHandler {
   return async (payload) => {
+    if (valueTooDeep(payload, MAX_PAYLOAD_DEPTH)) {
+      throw new UserInputError(
+        'trigger.invalidEvent',
+        `not an EventBridge event weft can map: it nests arrays and objects more than ${MAX_PAYLOAD_DEPTH} levels deep`,
+      );
+    }
     const wrapped = wrappedSchema.safeParse(payload);
     const parsed = wrapped.success ? wrapped : eventSchema.safeParse(payload);
     if (!parsed.success) {

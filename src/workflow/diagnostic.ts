@@ -1,4 +1,5 @@
 import { UserInputError } from '../errors.ts';
+import { printable } from '../printable.ts';
 
 /** One mistake in a workflow file, at a 1-based line and column. */
 export interface Diagnostic {
@@ -11,13 +12,14 @@ export interface Diagnostic {
 }
 
 /**
- * The one-line form users read: `path:line:col: message`.
+ * The one-line form users read: `path:line:col: message`. Control characters in the path or the message
+ * (values copied from the file) are escaped, so the line prints as one line and does nothing to a terminal.
  *
  * @example
  * formatDiagnostic({ file: 'a.yaml', line: 3, col: 7, message: 'duplicate task id' }); // 'a.yaml:3:7: duplicate task id'
  */
 export function formatDiagnostic(d: Diagnostic): string {
-  return `${d.file}:${d.line}:${d.col}: ${d.message}`;
+  return `${printable(d.file)}:${d.line}:${d.col}: ${printable(d.message)}`;
 }
 
 /** Orders diagnostics by file, then position; the sort is stable, so equal positions keep their order. */

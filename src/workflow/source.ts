@@ -1,7 +1,9 @@
 import { isAlias, isMap, isScalar, isSeq, type Node, parseDocument } from 'yaml';
 import type { Diagnostic } from './diagnostic.ts';
+import { jsonTooDeep, valueTooDeep } from './json-depth.ts';
 import { jsonOffsets } from './json-offsets.ts';
 import { jsonSyntaxError } from './json-syntax.ts';
+import { yamlTooDeep } from './yaml-depth.ts';
 import { unclosedOpener } from './yaml-openers.ts';
 
 /** A step into a parsed document: a mapping key or a list index. */
@@ -31,6 +33,21 @@ const NAMES = { '[': "'['", '{': "'{'", '"': 'double quote', "'": 'single quote'
 /** Syntax errors reported per file; later ones are mostly echoes of the first. */
 const MAX_SYNTAX_ERRORS = 5;
 
+/**
+ * The deepest nesting of lists and mappings a workflow file may have (the top-level mapping is the first
+ * level): far beyond what a workflow needs, and well within what the parsers and checks can recurse through.
+ */
+export const MAX_WORKFLOW_DEPTH = 64;
+
+const TOO_DEEP = `too deeply nested: more than ${MAX_WORKFLOW_DEPTH} levels of lists and mappings`;
+
+function tooDeep(file: string, at: Position, how = ''): ParseResult {
+  return {
+    ok: false,
+    diagnostics: [{ file, ...at, message: `${TOO_DEEP}${how}`, code: 'workflow.tooDeep' }],
+  };
+}
+
 export type ParseResult = { ok: true; source: ParsedSource } | { ok: false; diagnostics: Diagnostic[] };
 
 /** Parses YAML, or JSON when the file name ends in `.json` (without the YAML parser: it is much faster). */
@@ -41,6 +58,9 @@ export function parseSource(text: string, file: string): ParseResult {
 function parseYaml(text: string, file: string): ParseResult {
   const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
   const position = positionsOf(text);
+  // The parser itself recurses: on a document thousands of levels deep it gives up with this code.
+  const exhausted = doc.errors.find((error) => error.code === 'RESOURCE_EXHAUSTION');
+  if (exhausted !== undefined) return tooDeep(file, position(exhausted.pos[0]));
   if (doc.errors.length > 0) {
     // After the first error the parser often reports the rest of that line again: keep one per line.
     const seen = new Set<number>();
@@ -65,6 +85,8 @@ function parseYaml(text: string, file: string): ParseResult {
     }
     return { ok: false, diagnostics };
   }
+  const deep = yamlTooDeep(doc, MAX_WORKFLOW_DEPTH);
+  if (deep !== undefined) return tooDeep(file, position(deep));
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: 1000 });
@@ -75,6 +97,9 @@ function parseYaml(text: string, file: string): ParseResult {
       ok: false,
       diagnostics: [{ file, line: 1, col: 1, message: `YAML error: ${message}`, code: 'workflow.syntax' }],
     };
+  }
+  if (valueTooDeep(value, MAX_WORKFLOW_DEPTH)) {
+    return tooDeep(file, { line: 1, col: 1 }, ' once its aliases (*name) are expanded');
   }
   const locate = (path: readonly PathSegment[], target: 'value' | 'key' = 'value'): Position => {
     let node: unknown = doc.contents;
@@ -108,6 +133,9 @@ function parseYaml(text: string, file: string): ParseResult {
 }
 
 function parseJson(text: string, file: string): ParseResult {
+  // before anything that recurses: the syntax and position finders below do
+  const deep = jsonTooDeep(text, MAX_WORKFLOW_DEPTH);
+  if (deep !== undefined) return tooDeep(file, offsetToPosition(text, deep.offset));
   let value: unknown;
   try {
     value = JSON.parse(text);

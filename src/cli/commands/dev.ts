@@ -5,6 +5,7 @@ import { startDevServer } from '../../dev/server.ts';
 import { UserInputError } from '../../errors.ts';
 import { readPlanDir } from '../../files/workflows.ts';
 import { assertHandlers, loadHandlers } from '../../local/handlers.ts';
+import { printable } from '../../printable.ts';
 import { createTriggerHandler } from '../../triggers/trigger-handler.ts';
 import type { CliIo } from '../io.ts';
 import { addStackFlags, type StackFlags, withLocalStack } from '../local-session.ts';
@@ -63,7 +64,7 @@ export function registerDev(program: Command, io: CliIo): void {
       const stopSchedules = startLocalSchedules({
         plans,
         trigger,
-        report: (line) => io.err(`weft dev: ${line}\n`),
+        report: (line) => io.err(`weft dev: ${printable(line)}\n`),
       });
       await new Promise<void>((resolve) =>
         interrupted.addEventListener('abort', () => resolve(), { once: true }),

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { compileWorkflowFiles, listWorkflowFiles } from '../../files/workflows.ts';
+import { printable } from '../../printable.ts';
 import { formatDiagnostic } from '../../workflow/index.ts';
 import type { CliIo } from '../io.ts';
 
@@ -27,7 +28,7 @@ export function registerValidate(program: Command, io: CliIo): void {
       // A file named twice (itself and through its folder) is checked once.
       for (const outcome of await compileWorkflowFiles([...new Set(files)])) {
         if ('unreadable' in outcome) {
-          io.err(`weft: ${outcome.unreadable.message}\n`);
+          io.err(`weft: ${printable(outcome.unreadable.message)}\n`);
           io.exitCode = 1;
         } else if ('diagnostics' in outcome) {
           io.err(outcome.diagnostics.map((d) => `${formatDiagnostic(d)}\n`).join(''));
@@ -35,7 +36,7 @@ export function registerValidate(program: Command, io: CliIo): void {
         } else {
           const tasks = Object.values(outcome.plan.tasks);
           const edges = tasks.reduce((sum, task) => sum + task.deps.length, 0);
-          io.out(`ok ${outcome.file}: ${count(tasks.length, 'task')}, ${count(edges, 'edge')}\n`);
+          io.out(`ok ${printable(outcome.file)}: ${count(tasks.length, 'task')}, ${count(edges, 'edge')}\n`);
         }
       }
     });

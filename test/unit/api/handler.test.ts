@@ -1,6 +1,13 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { type ApiEvent, type ApiResult, createApiHandler, MAX_BODY_BYTES } from '../../../src/api/index.ts';
+import {
+  type ApiEvent,
+  type ApiResult,
+  createApiHandler,
+  MAX_BODY_BYTES,
+  MAX_BODY_DEPTH,
+} from '../../../src/api/index.ts';
 import { WeftError } from '../../../src/errors.ts';
+import { StateDirError } from '../../../src/local/state-dir-errors.ts';
 import { UnknownWorkflowError } from '../../../src/runtime/errors.ts';
 import { catalogOf, chainPlan, FakeRuntime } from '../../support/fake-runtime.ts';
 
@@ -143,6 +150,22 @@ describe('createApiHandler', () => {
     expect(errorOf(result).code).toBe('request.tooLarge');
   });
 
+  it('rejects a body nested deeper than the limit with 400, before parsing it', async () => {
+    const deep = `{"workflow":"loan_approval","input":${'['.repeat(1500)}${']'.repeat(1500)}}`;
+    const result = await handle(request('POST', '/runs', deep));
+    expect(result.statusCode).toBe(400);
+    expect(errorOf(result)).toMatchObject({ code: 'request.tooDeep' });
+    expect(errorOf(result).message).toContain(`${MAX_BODY_DEPTH} levels`);
+    expect(runtime.submissions).toEqual([]);
+  });
+
+  it('accepts a body nested exactly as deep as the limit', async () => {
+    const levels = MAX_BODY_DEPTH - 1; // the body's own object is the first level
+    const input = `${'['.repeat(levels)}${']'.repeat(levels)}`;
+    const result = await handle(request('POST', '/runs', `{"workflow":"loan_approval","input":${input}}`));
+    expect(result.statusCode).toBe(201);
+  });
+
   it('measures the size of a base64 body once decoded', async () => {
     const body = Buffer.from(JSON.stringify({ workflow: 'loan_approval', input: { n: 1 } })).toString(
       'base64',
@@ -238,6 +261,27 @@ describe('createApiHandler', () => {
     expect(result.body).not.toMatch(/unreachable/);
     expect(errorOf(result).message).toMatch(/req-1/);
     expect(logged).toHaveLength(1);
+  });
+
+  it("answers 503 when weft dev's state dir fails, with the explanation", async () => {
+    const full = createApiHandler({
+      runtime: Object.assign(new FakeRuntime(plans), {
+        submit: async () => {
+          throw new StateDirError(
+            'stateDir.diskFull',
+            "no space left on the disk holding '.weft/weft.db'",
+            '.weft/weft.db',
+          );
+        },
+      }),
+      plans,
+    });
+    const result = await full(request('POST', '/runs', JSON.stringify({ workflow: 'loan_approval' })));
+    expect(result.statusCode).toBe(503);
+    expect(errorOf(result)).toMatchObject({
+      code: 'stateDir.diskFull',
+      message: expect.stringContaining('.weft/weft.db'),
+    });
   });
 
   it('maps the runtime refusing an unknown workflow to 404', async () => {

@@ -79,3 +79,27 @@ describe('ProgressView', () => {
     ]);
   });
 });
+
+describe('ProgressView escapes what handlers and files put in its lines', () => {
+  const failed = (error: { name: string; message: string }): RunView => ({
+    ...base,
+    tasks: { a: { status: 'failed', attempts: 1, error } },
+  });
+  // what a terminal would act on: C0 controls but the newline, DEL, C1 controls, bidirectional overrides
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
+  const control = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+  it('in plain lines: a handler error message cannot fake a line or move the cursor', () => {
+    const io = capture(false);
+    new ProgressView(io).update(failed({ name: 'Bad\u0007', message: 'line\nfake\u001b[1A' }));
+    expect(io.text().split('\n')[0]).toBe('weft: a: failed: Bad\\x07: line\\nfake\\x1b[1A');
+  });
+
+  it('on the live board, keeping only its own cursor moves', () => {
+    const io = capture(true);
+    new ProgressView(io, 200).update(failed({ name: 'E', message: '\u001b]0;title\u0007' }));
+    const own = io.text().replaceAll('\u001b[2K', '');
+    expect(own).not.toMatch(control);
+    expect(own).toContain('E: \\x1b]0;title\\x07');
+  });
+});

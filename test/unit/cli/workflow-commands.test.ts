@@ -2,29 +2,10 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import type { CliIo } from '../../../src/cli/io.ts';
-import { main } from '../../../src/cli/main.ts';
+import { weft } from '../../support/weft-in-process.ts';
 
 const LOAN = 'test/fixtures/workflows/loan_approval.yaml';
 const BROKEN = 'test/fixtures/workflows/broken.yaml';
-
-/** Runs `weft <args>` in-process and captures what it printed. */
-async function weft(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const io: CliIo = {
-    out: (text) => {
-      out += text;
-    },
-    err: (text) => {
-      err += text;
-    },
-    errIsTty: false,
-    exitCode: 0,
-  };
-  const code = await main(['node', 'weft', ...args], io);
-  return { code, out, err };
-}
 
 describe('weft validate', () => {
   it('prints ok with the counts for a valid file', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toHttpApiEvent } from '../../../src/dev/http-event.ts';
+import { requestUrl, toHttpApiEvent } from '../../../src/dev/http-event.ts';
 
 const now = new Date('2026-11-27T10:00:00.000Z');
 
@@ -69,5 +69,20 @@ describe('toHttpApiEvent', () => {
     expect(event.headers['x-forwarded-for']).toBe('a,b');
     expect(event.body).toBeUndefined();
     expect(event.queryStringParameters).toBeUndefined();
+  });
+});
+
+describe('requestUrl', () => {
+  it('keeps a target starting with // a path, where a relative URL would name a host', () => {
+    expect(requestUrl('//evil.example/events?x=1')).toMatchObject({
+      host: 'localhost',
+      pathname: '//evil.example/events',
+      search: '?x=1',
+    });
+  });
+
+  it('refuses targets that are not a path', () => {
+    expect(requestUrl('*')).toBeUndefined();
+    expect(requestUrl('http://evil.example/runs')).toBeUndefined();
   });
 });

@@ -41,7 +41,7 @@ async function post(url: string, body: string): Promise<{ status: number; body: 
 /** A raw request, so that Host and Origin are exactly what a browser page or a rebinding name would send. */
 function raw(
   url: string,
-  options: { method: string; headers: Record<string, string>; body?: string },
+  options: { method: string; headers: Record<string, string>; body?: string; path?: string },
 ): Promise<{ status: number; body: string }> {
   const { port } = new URL(url);
   return new Promise((resolve, reject) => {
@@ -49,7 +49,7 @@ function raw(
       {
         host: '127.0.0.1',
         port: Number(port),
-        path: '/runs',
+        path: options.path ?? '/runs',
         method: options.method,
         headers: options.headers,
       },
@@ -159,6 +159,40 @@ describe('startDevServer', () => {
     expect(result.status).toBe(200);
     expect(runtime.submissions[0]).toMatchObject({ workflow: 'nightly', input: { schedule: 'rate(1 day)' } });
   });
+
+  it('refuses an event nested deeper than the limit with 400, starting nothing', async () => {
+    const { url, runtime } = await start();
+    const deep = `{"source":"shop","detail":${'['.repeat(1500)}${']'.repeat(1500)}}`;
+    const result = await post(`${url}/events`, deep);
+    expect(result.status).toBe(400);
+    expect(result.body.error).toMatchObject({ code: 'request.tooDeep' });
+    expect(runtime.submissions).toHaveLength(0);
+  });
+
+  it('refuses an event body over 256 KB with 413, as POST /runs does', async () => {
+    const { url, runtime } = await start();
+    const big = JSON.stringify({ source: 'shop', detail: { blob: 'x'.repeat(1024 * 1024) } });
+    const result = await post(`${url}/events`, big);
+    expect(result.status).toBe(413);
+    expect(result.body.error).toMatchObject({ code: 'request.tooLarge' });
+    expect(runtime.submissions).toHaveLength(0);
+  });
+
+  it.each(['//', '//evil.example/workflows', '//evil.example/events'])(
+    'reads a request target starting with // as a path, not a host: %s is no route (404)',
+    async (path) => {
+      const { url, runtime } = await start();
+      const answer = await raw(url, {
+        method: 'POST',
+        path,
+        headers: { host: new URL(url).host, 'content-type': 'application/json' },
+        body: '{"source":"shop"}',
+      });
+      expect(answer.status).toBe(404);
+      expect(JSON.parse(answer.body).error.code).toBe('route.notFound');
+      expect(runtime.submissions).toHaveLength(0);
+    },
+  );
 
   it('fails with a user error when the port is taken', async () => {
     const { url } = await start();

@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { claimStateDir } from '../../../src/local/state-dir.ts';
+import { StateDirError } from '../../../src/local/state-dir-errors.ts';
 
 const endpoints = {
   dynamodbEndpoint: 'http://127.0.0.1:1',
@@ -55,6 +56,57 @@ describe('claimStateDir', () => {
     await claimStateDir(dir);
     await expect(claimStateDir(dir, 100)).rejects.toThrow(
       `state dir '${dir}' is held by process ${process.pid}, which has not started its stack`,
+    );
+  });
+
+  /** Leaves a `stack.json` as a killed process or a stray editor would, written a minute ago. */
+  async function leftover(text: string): Promise<void> {
+    await mkdir(dir, { recursive: true });
+    const file = join(dir, 'stack.json');
+    await writeFile(file, text);
+    const minuteAgo = new Date(Date.now() - 60_000);
+    await utimes(file, minuteAgo, minuteAgo);
+  }
+
+  it.each([
+    ['empty', ''],
+    ['cut short', '{"pid": 12'],
+    ['without a pid', '{"hello": "world"}'],
+    ['naming a process group as its pid', '{"pid": 0}'],
+  ])('takes over a leftover stack.json that is %s at once', async (_kind, text) => {
+    await leftover(text);
+    const started = Date.now();
+    const claim = await claimStateDir(dir, 10_000);
+    expect(claim.kind).toBe('owned');
+    expect(Date.now() - started).toBeLessThan(500);
+    expect(JSON.parse(await readFile(join(dir, 'stack.json'), 'utf8'))).toEqual({ pid: process.pid });
+  });
+
+  it('waits a moment for a stack.json being written this instant, then takes it over', async () => {
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'stack.json'), '');
+    const started = Date.now();
+    expect((await claimStateDir(dir, 10_000)).kind).toBe('owned');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
+
+  it('explains a stack.json that is a directory', async () => {
+    await mkdir(join(dir, 'stack.json'), { recursive: true });
+    const error = await claimStateDir(dir, 100).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(StateDirError);
+    expect((error as StateDirError).message).toContain(`'${join(dir, 'stack.json')}' is a directory`);
+  });
+
+  it('explains a full disk when publishing the endpoints', async () => {
+    const claim = await claimStateDir(dir);
+    if (claim.kind !== 'owned') throw new Error('expected to own the state dir');
+    // the record is written beside stack.json first: here that file is the device that is always full
+    await symlink('/dev/full', join(dir, `stack.json.${process.pid}.tmp`));
+    const error = await claim.publish(endpoints).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'stateDir.diskFull' });
+    expect((error as Error).message).toContain(
+      `no space left on the disk holding '${join(dir, 'stack.json')}`,
     );
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UserInputError } from '../../../src/errors.ts';
 import { createTriggerHandler, triggerIdempotencyKey } from '../../../src/triggers/index.ts';
+import { MAX_PAYLOAD_DEPTH } from '../../../src/triggers/trigger-handler.ts';
 import { catalogOf, chainPlan, FakeRuntime } from '../../support/fake-runtime.ts';
 
 const orders = chainPlan('on_order', ['charge'], {
@@ -46,6 +47,31 @@ describe('createTriggerHandler', () => {
     await handle(placed);
     await handle({ ...placed, id: 'evt-2' });
     expect(runtime.runs.size).toBe(4);
+  });
+
+  it('rejects an event nested deeper than the limit as invalid, starting nothing', async () => {
+    const runtime = new FakeRuntime(plans);
+    let detail: unknown = 'bottom';
+    for (let level = 0; level < 5_000; level++) detail = [detail];
+    const delivery = createTriggerHandler({ runtime, plans })({
+      weft: { workflow: 'on_order', trigger: 0 },
+      event: { ...placed, detail },
+    });
+    await expect(delivery).rejects.toThrow(UserInputError);
+    await expect(delivery).rejects.toMatchObject({ code: 'trigger.invalidEvent' });
+    expect(runtime.submissions).toEqual([]);
+  });
+
+  it('accepts a wrapped event nested as deep as the limit', async () => {
+    const runtime = new FakeRuntime(plans);
+    let detail: unknown = 'bottom';
+    // the wrapper and the event are two levels: MAX_PAYLOAD_DEPTH - 2 are left for the detail
+    for (let level = 0; level < MAX_PAYLOAD_DEPTH - 2; level++) detail = [detail];
+    const started = await createTriggerHandler({ runtime, plans })({
+      weft: { workflow: 'on_order', trigger: 1 },
+      event: { ...placed, detail },
+    });
+    expect(started).toHaveLength(1);
   });
 
   it('starts nothing for an event no trigger matches', async () => {
