@@ -6,6 +6,7 @@ import { parseCallbackBody } from './callback-body.ts';
 import { type ApiEvent, type ApiResult, errorResult, header, json } from './http.ts';
 import { isValidId, parseIdempotencyKey, parseSubmitBody } from './request.ts';
 import { matchRoute, type Route } from './routes.ts';
+import { redrive, rollback, runNotFound } from './run-control.ts';
 
 /** Where the API handler reports what it could not answer (a 500). */
 export interface ApiLogger {
@@ -24,7 +25,7 @@ export type ApiHandler = (event: ApiEvent) => Promise<ApiResult>;
 
 /**
  * Builds the weft HTTP API: `POST /runs`, `GET /runs/{id}`, `GET /runs/{id}/history`,
- * `POST /runs/{id}/cancel`, `GET /workflows`, `POST /callbacks/{token}` and its `/heartbeat`. Client mistakes are 4xx with a JSON body naming the problem;
+ * `POST /runs/{id}/cancel`, `/redrive` and `/rollback`, `GET /workflows`, `POST /callbacks/{token}` and its `/heartbeat`. Client mistakes are 4xx with a JSON body naming the problem;
  * only a failure of weft itself is a 500.
  *
  * @example
@@ -75,6 +76,10 @@ async function answer(deps: ApiHandlerDeps, route: Route, event: ApiEvent): Prom
       const run = isValidId(route.runId) ? await deps.runtime.cancel(route.runId) : undefined;
       return run ? json(200, run) : runNotFound(route.runId);
     }
+    case 'redrive':
+      return redrive(deps.runtime, route.runId, event);
+    case 'rollback':
+      return rollback(deps.runtime, route.runId);
     case 'completeCallback': {
       const body = chain(readEventBody(event), parseCallbackBody);
       if (!body.ok) return problemResult(body.problem);
@@ -145,10 +150,6 @@ function describePlan(plan: Plan): Record<string, unknown> {
 
 function chain<A, B>(first: Parsed<A>, next: (value: A) => Parsed<B>): Parsed<B> {
   return first.ok ? next(first.value) : first;
-}
-
-function runNotFound(runId: string): ApiResult {
-  return errorResult(404, 'run.notFound', `no run with id ${JSON.stringify(runId)}`);
 }
 
 function unknownWorkflow(deps: ApiHandlerDeps, workflow: string): ApiResult {

@@ -6,6 +6,8 @@ export type Route =
   | { readonly name: 'getRun'; readonly runId: string }
   | { readonly name: 'history'; readonly runId: string }
   | { readonly name: 'cancel'; readonly runId: string }
+  | { readonly name: 'redrive'; readonly runId: string }
+  | { readonly name: 'rollback'; readonly runId: string }
   | { readonly name: 'completeCallback'; readonly token: string }
   | { readonly name: 'heartbeatCallback'; readonly token: string };
 
@@ -21,6 +23,8 @@ export const API_ROUTES = [
   'GET /runs/{id}',
   'GET /runs/{id}/history',
   'POST /runs/{id}/cancel',
+  'POST /runs/{id}/redrive',
+  'POST /runs/{id}/rollback',
   'GET /workflows',
   'POST /callbacks/{token}',
   'POST /callbacks/{token}/heartbeat',
@@ -49,6 +53,8 @@ export function matchRoute(method: string, rawPath: string): RouteMatch {
     if (parts.length === 2) return pick({ GET: { name: 'getRun', runId } });
     if (parts.length === 3 && action === 'history') return pick({ GET: { name: 'history', runId } });
     if (parts.length === 3 && action === 'cancel') return pick({ POST: { name: 'cancel', runId } });
+    if (parts.length === 3 && action === 'redrive') return pick({ POST: { name: 'redrive', runId } });
+    if (parts.length === 3 && action === 'rollback') return pick({ POST: { name: 'rollback', runId } });
   }
   if (first === 'callbacks' && runId !== undefined) {
     const token = runId;

@@ -14,7 +14,7 @@ import { openBackend } from '../local/open-backend.ts';
 import { hasSqliteState } from '../local/sqlite-backend.ts';
 import { openLocalStack } from '../local/stack.ts';
 import { printable } from '../printable.ts';
-import { exitCodeFor, isFinished, toRunResult } from '../runtime/run-result.ts';
+import { exitCodeFor, isFinished, isSettled, toRunResult } from '../runtime/run-result.ts';
 import type { HandlerRegistry, RunView } from '../runtime/types.ts';
 import type { Plan } from '../workflow/plan.ts';
 import type { CliIo } from './io.ts';
@@ -195,11 +195,11 @@ export async function waitForRun(
       if (stack.backend !== 'emulators' || !stack.attached || !isConnectionError(error)) throw error;
       // The host finished (the run often with it) and closed its emulators: read the state dir ourselves.
       view = await readAfterHostExit(stateDir, runId);
-      if (view === undefined || !isFinished(view)) throw hostGone(stack, runId);
+      if (view === undefined || !isSettled(view)) throw hostGone(stack, runId);
     }
     if (view !== undefined) {
       progress.update(view);
-      if (isFinished(view)) return view;
+      if (isSettled(view)) return view;
     }
     if (interrupted.aborted) return undefined;
     await Promise.race([stack.changed(runId, POLL_MS), sleep(POLL_MS, interrupted)]);
@@ -210,6 +210,20 @@ export async function waitForRun(
 export function reportRun(io: CliIo, view: RunView): void {
   io.out(`${JSON.stringify(toRunResult(view), null, 2)}\n`);
   io.exitCode = exitCodeFor(view);
+  if (view.status === 'paused') pausedNotice(io, view);
+}
+
+/** What a paused run waits for, and the commands that give it. */
+function pausedNotice(io: CliIo, view: RunView): void {
+  const error = view.error;
+  const why = error
+    ? `${error.taskId ? `task ${error.taskId} failed: ` : ''}${error.name}: ${error.message}`
+    : '';
+  io.err(
+    `weft: run ${view.runId} is paused (${why}); nothing was compensated. Go on with ` +
+      `weft redrive ${view.runId} --handlers <module> [--input @file] [--from <task>], ` +
+      `or undo it with weft rollback ${view.runId} --handlers <module>\n`,
+  );
 }
 
 /** What to say when Ctrl-C stopped a wait: the run goes on when resumed. */

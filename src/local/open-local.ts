@@ -1,13 +1,14 @@
 import { stat } from 'node:fs/promises';
 import { UserInputError } from '../errors.ts';
 import { readPlanDir, readPlanFile } from '../files/workflows.ts';
-import { isFinished, type RunResult, toRunResult } from '../runtime/run-result.ts';
+import { isSettled, type RunResult, toRunResult } from '../runtime/run-result.ts';
 import type {
   CallbackAnswer,
   CallbackRequest,
   HandlerRegistry,
   HistoryEvent,
   Json,
+  RunControlAnswer,
   SubmitResult,
 } from '../runtime/types.ts';
 import type { Plan } from '../workflow/plan.ts';
@@ -43,7 +44,7 @@ export interface SubmitOptions {
 export interface LocalEngine {
   submit(workflow: string, input?: Json, options?: SubmitOptions): Promise<SubmitResult>;
   /**
-   * Resolves with the run as `weft run` prints it once the run is final (its rollback included).
+   * Resolves with the run as `weft run` prints it once the run is final (its rollback included), or paused.
    * @throws UserInputError `run.notFound`, or `run.waitTimeout` after `timeoutMs` (the run goes on).
    */
   wait(runId: string, options?: { readonly timeoutMs?: number }): Promise<RunResult>;
@@ -52,6 +53,17 @@ export interface LocalEngine {
   history(runId: string): Promise<readonly HistoryEvent[] | undefined>;
   /** Stops the run; the Saga rolls back what succeeded. Returns the run as it is afterwards. */
   cancel(runId: string): Promise<RunResult | undefined>;
+  /**
+   * Redrives a paused run (`on_failure: pause`): its failed tasks, or `from` a task on, run again, with
+   * `input` replacing the run's input if given. Returns the run afterwards, undefined for an unknown run.
+   * @throws UserInputError `run.notPaused`, `redrive.unknownTask`, `redrive.taskBusy`, `input.tooLarge`.
+   */
+  redrive(
+    runId: string,
+    options?: { readonly input?: Json; readonly from?: string; readonly by?: string },
+  ): Promise<RunResult | undefined>;
+  /** Rolls back a paused run (the Saga runs). @throws UserInputError `run.notPaused`. */
+  rollback(runId: string): Promise<RunResult | undefined>;
   /**
    * Completes a callback task by its token (from `ctx.callback.token`, or the run's view) with its output
    * or an error; a token is accepted once.
@@ -89,6 +101,12 @@ export async function openLocal(options: OpenLocalOptions): Promise<LocalEngine>
     ...(options.onError === undefined ? {} : { onError: options.onError }),
   });
   const { runtime } = backend;
+  const control = async (runId: string, answer: RunControlAnswer): Promise<RunResult | undefined> => {
+    if (answer.kind === 'notFound') return undefined;
+    if (answer.kind === 'refused') throw new UserInputError(answer.code, answer.message);
+    const view = await runtime.getRun(runId);
+    return view === undefined ? undefined : toRunResult(view);
+  };
   return {
     submit: (workflow, input = {}, submit = {}) => runtime.submit({ workflow, input, ...submit }),
     async wait(runId, { timeoutMs } = {}) {
@@ -96,7 +114,7 @@ export async function openLocal(options: OpenLocalOptions): Promise<LocalEngine>
       for (;;) {
         const view = await runtime.getRun(runId);
         if (view === undefined) throw new UserInputError('run.notFound', `no run '${runId}'`);
-        if (isFinished(view)) return toRunResult(view);
+        if (isSettled(view)) return toRunResult(view);
         const left = deadline - Date.now();
         if (left <= 0) {
           throw new UserInputError(
@@ -116,6 +134,8 @@ export async function openLocal(options: OpenLocalOptions): Promise<LocalEngine>
       const view = await runtime.cancel(runId);
       return view === undefined ? undefined : toRunResult(view);
     },
+    redrive: async (runId, options = {}) => control(runId, await runtime.redrive(runId, options)),
+    rollback: async (runId) => control(runId, await runtime.rollback(runId)),
     callback: (token, request) => runtime.completeCallback(token, request),
     heartbeat: (token) => runtime.heartbeatCallback(token),
     close: () => backend.close(),

@@ -8,10 +8,15 @@ export interface RunResult {
   readonly tasks: Readonly<Record<string, TaskView>>;
   /** In the order they finished. */
   readonly compensations: readonly CompensationView[];
+  /** Why the run failed, was cancelled or paused, and the task whose failure it was. */
+  readonly error?: RunView['error'];
 }
 
-/** Exit status of a finished run: 0 succeeded; 2 failed or cancelled and rolled back; 3 rollback incomplete. */
-export const EXIT = { succeeded: 0, usage: 1, rolledBack: 2, rollbackIncomplete: 3 } as const;
+/**
+ * Exit status of a settled run: 0 succeeded; 2 failed or cancelled and rolled back; 3 rollback incomplete;
+ * 4 paused (`on_failure: pause`: waiting for a redrive or a rollback).
+ */
+export const EXIT = { succeeded: 0, usage: 1, rolledBack: 2, rollbackIncomplete: 3, paused: 4 } as const;
 
 /** The run as the command line reports it (the view without the input and plan details). */
 export function toRunResult(view: RunView): RunResult {
@@ -38,6 +43,7 @@ export function toRunResult(view: RunView): RunResult {
       status,
       attempts,
     })),
+    ...(view.error === undefined ? {} : { error: view.error }),
   };
 }
 
@@ -49,9 +55,15 @@ export function isFinished(view: RunView): boolean {
   );
 }
 
-/** The exit status for a finished run. */
+/** Whether a wait for the run is over: it is final, or paused until someone redrives or rolls it back. */
+export function isSettled(view: RunView): boolean {
+  return isFinished(view) || view.status === 'paused';
+}
+
+/** The exit status for a settled run. */
 export function exitCodeFor(view: RunView): number {
   if (view.status === 'succeeded') return EXIT.succeeded;
+  if (view.status === 'paused') return EXIT.paused;
   if (view.rollback === 'incomplete') return EXIT.rollbackIncomplete;
   return EXIT.rolledBack;
 }

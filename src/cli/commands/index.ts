@@ -6,6 +6,7 @@ import { registerDev } from './dev.ts';
 import { registerGraph } from './graph.ts';
 import { registerHistory } from './history.ts';
 import { registerPlan } from './plan.ts';
+import { registerRedrive, registerRollback } from './redrive.ts';
 import { registerResume } from './resume.ts';
 import { registerRun } from './run.ts';
 import { registerStatus } from './status.ts';
@@ -25,6 +26,8 @@ export const commands: readonly RegisterCommand[] = [
   registerStatus,
   registerHistory,
   registerCancel,
+  registerRedrive,
+  registerRollback,
   registerCallback,
   registerDev,
   registerSubmit,

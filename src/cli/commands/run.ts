@@ -24,7 +24,7 @@ interface RunOptions extends StackFlags {
 /** Exit statuses, as every command that waits for a run documents them. */
 export const EXIT_STATUS_HELP =
   '\nExit status: 0 succeeded; 2 failed or cancelled, and rolled back (or nothing to roll back);\n' +
-  '3 rollback incomplete; 1 invalid workflow, missing handlers or bad usage.\n';
+  '3 rollback incomplete; 4 paused (on_failure: pause); 1 invalid workflow, missing handlers or bad usage.\n';
 
 /** `weft run <workflow> --handlers <module>`: runs a workflow on the embedded stack and prints its result. */
 export const registerRun: RegisterCommand = (program, io) => {

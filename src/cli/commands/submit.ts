@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { createApiClient } from '../../client/signed-client.ts';
 import { UserInputError } from '../../errors.ts';
-import { exitCodeFor, isFinished, toRunResult } from '../../runtime/run-result.ts';
+import { exitCodeFor, isSettled, toRunResult } from '../../runtime/run-result.ts';
 import type { RunView } from '../../runtime/types.ts';
 import { type ApiDeps, callApi as call, defaultApiDeps, parseEndpoint } from '../api-call.ts';
 import type { CliIo } from '../io.ts';
@@ -74,7 +74,7 @@ export function registerSubmit(program: Command, io: CliIo, deps: SubmitDeps = d
         const run = (await call(options.endpoint, () =>
           client.request('GET', `/runs/${encodeURIComponent(runId)}`),
         )) as RunView;
-        if (isFinished(run)) {
+        if (isSettled(run)) {
           io.out(`${JSON.stringify(toRunResult(run), null, 2)}\n`);
           io.exitCode = exitCodeFor(run);
           return;

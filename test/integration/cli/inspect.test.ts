@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   calls,
   eventually,
+  HANDLERS,
   LOCAL_BACKENDS,
   runArgs,
   spawnWeft,
@@ -114,5 +115,41 @@ describe.each(LOCAL_BACKENDS)('weft status, history and cancel on %s', (backend)
     const usage = await weft(['callback', token, ...args]);
     expect(usage.code).toBe(1);
     expect(usage.stderr).toContain('give --output <json> to complete the task');
+  });
+
+  it('pauses a run (exit 4), then redrives it with a fixed input, or rolls it back', async () => {
+    const { stateDir, log } = await workspace();
+    const args = ['--state-dir', stateDir];
+    const ran = await weft(runArgs('paused.yaml', JSON.stringify({ log }), '--run-id', 'p1', ...args));
+    expect(ran.code, ran.stderr).toBe(4);
+    expect(JSON.parse(ran.stdout)).toMatchObject({
+      status: 'paused',
+      rollback: 'none',
+      error: { taskId: 'check', message: 'check needs fixed: true' },
+    });
+    expect(ran.stderr).toContain(
+      'weft: run p1 is paused (task check failed: Error: check needs fixed: true)',
+    );
+    expect(ran.stderr).toContain('weft redrive p1 --handlers <module>');
+
+    const fixed = JSON.stringify({ log, fixed: true });
+    const redriven = await weft(['redrive', 'p1', '--input', fixed, '--handlers', HANDLERS, ...args]);
+    expect(redriven.code, redriven.stderr).toBe(0);
+    expect(JSON.parse(redriven.stdout)).toMatchObject({
+      status: 'succeeded',
+      tasks: { after: { status: 'succeeded' } },
+    });
+    expect((await calls(log)).filter((line) => line.startsWith('before '))).toHaveLength(1);
+    const again = await weft(['redrive', 'p1', ...args]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toBe(
+      'weft: run p1 is succeeded, not paused: only a paused run (on_failure: pause) can be redriven\n',
+    );
+
+    const second = await weft(runArgs('paused.yaml', JSON.stringify({ log }), '--run-id', 'p2', ...args));
+    expect(second.code).toBe(4);
+    const rolled = await weft(['rollback', 'p2', '--handlers', HANDLERS, ...args]);
+    expect(rolled.code, rolled.stderr).toBe(2);
+    expect(JSON.parse(rolled.stdout)).toMatchObject({ status: 'failed', rollback: 'completed' });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exitCodeFor, isFinished, toRunResult } from '../../../src/runtime/run-result.ts';
+import { exitCodeFor, isFinished, isSettled, toRunResult } from '../../../src/runtime/run-result.ts';
 import type { RunView } from '../../../src/runtime/types.ts';
 
 function view(overrides: Partial<RunView>): RunView {
@@ -39,6 +39,7 @@ describe('toRunResult', () => {
         b: { status: 'failed', attempts: 3, error: { name: 'Boom', message: 'no' } },
       },
       compensations: [{ task: 'a', handler: 'undo_a', status: 'succeeded', attempts: 1 }],
+      error: { name: 'Boom', message: 'no' },
     });
   });
 });
@@ -53,6 +54,11 @@ describe('exit status', () => {
   });
   it('is 3 when the rollback is incomplete', () => {
     expect(exitCodeFor(view({ status: 'failed', rollback: 'incomplete' }))).toBe(3);
+  });
+  it('is 4 for a paused run, which a wait counts as settled though it is not final', () => {
+    expect(exitCodeFor(view({ status: 'paused' }))).toBe(4);
+    expect(isSettled(view({ status: 'paused' }))).toBe(true);
+    expect(isFinished(view({ status: 'paused' }))).toBe(false);
   });
 });
 
