@@ -27,8 +27,8 @@ class Broken extends Error {
 
 const traces = new Map<string, Trace>();
 
-function act(what: Behaviour, calls: number, label: string): void {
-  if (what === 'fatal') throw new Broken(`${label} fails for good`);
+function act(what: Behaviour, calls: number, label: string, fixed = false): void {
+  if (what === 'fatal' && !fixed) throw new Broken(`${label} fails for good`);
   if (what === 'transient' && calls === 1) throw new Flaky(`${label} fails once`);
 }
 
@@ -93,7 +93,8 @@ export const handlers: HandlerRegistry = {
     await midAttempt(trace, `task:${event.taskId}`);
     const spec = trace.spec.tasks[Number(event.taskId.slice(1))];
     // a callback task's behaviour is its completions'; its handler only hands the token out
-    if (spec?.callback === 'none') act(spec.behaviour, calls, event.taskId);
+    const fixed = (event.input as { fixed?: boolean } | null)?.fixed === true;
+    if (spec?.callback === 'none') act(spec.behaviour, calls, event.taskId, fixed);
     return { task: event.taskId, deps: Object.keys(event.deps).sort() };
   },
   undo: async (event: CompensationEvent) => {
@@ -144,6 +145,7 @@ export async function runCase(bench: Bench, name: string, spec: ChaosCase): Prom
     calls: 0,
     cancelRequested: false,
     deadlinePassed: false,
+    redriven: false,
     zombies: new Map(),
     completions: new Map(),
     acceptedTokens: new Map(),
@@ -239,9 +241,10 @@ export async function runCase(bench: Bench, name: string, spec: ChaosCase): Prom
         const sent = (trace.completions.get(taskId) ?? 0) + 1;
         trace.completions.set(taskId, sent);
         const behaviour = spec?.behaviour ?? 'ok';
+        const broken = behaviour === 'fatal' && !trace.redriven;
         const request =
-          behaviour === 'fatal' || (behaviour === 'transient' && sent === 1)
-            ? { error: { name: behaviour === 'fatal' ? 'Broken' : 'Flaky', message: `${taskId} said no` } }
+          broken || (behaviour === 'transient' && sent === 1)
+            ? { error: { name: broken ? 'Broken' : 'Flaky', message: `${taskId} said no` } }
             : { output: { task: taskId, deps: [] } };
         const send = async (runtime: Runtime): Promise<void> => {
           try {
@@ -261,6 +264,20 @@ export async function runCase(bench: Bench, name: string, spec: ChaosCase): Prom
       }),
     );
   };
+  // someone looks at the paused run: redrives it once with the fixed input, or rolls it back
+  const settlePause = async (view: RunView): Promise<void> => {
+    const runtime = crashed ? alpha : doomed;
+    try {
+      if (spec.pause === 'redrive' && !trace.redriven) {
+        trace.redriven = true;
+        await runtime.redrive(runId, { input: { case: name, fixed: true }, by: 'chaos' });
+      } else {
+        await runtime.rollback(view.runId);
+      }
+    } catch {
+      // the process died after recording it (afterRedrive): the recovery pass goes on from the record
+    }
+  };
   let idle = 0;
   let recoveredAfterCrash = false;
   const deadline = Date.now() + 30_000;
@@ -275,6 +292,7 @@ export async function runCase(bench: Bench, name: string, spec: ChaosCase): Prom
     }
     if (Date.now() > deadline) throw new Error(`${name} did not finish: ${JSON.stringify(view)}`);
     await complete(view);
+    if (view?.status === 'paused') await settlePause(view);
     if (crashed && !recoveredAfterCrash) {
       recoveredAfterCrash = true;
       if (spec.purge) await bench.purge();

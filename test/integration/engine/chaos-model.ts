@@ -60,6 +60,11 @@ export interface ChaosCase {
   readonly cancelAt: number | null;
   /** At this handler call (1-based), the run's deadline (workflow timeout) arrives, already past. */
   readonly deadlineAt: number | null;
+  /**
+   * `on_failure: pause`, and what the driver does with the paused run: redrive it with an input that makes
+   * every `Broken` task succeed (`fixed: true`), or roll it back. Null: the workflow rolls back at once.
+   */
+  readonly pause: 'redrive' | 'rollback' | null;
 }
 
 const POINTS: readonly FaultPoint[] = [
@@ -70,6 +75,7 @@ const POINTS: readonly FaultPoint[] = [
   'afterCheckpoint',
   'afterSkip',
   'afterCallback',
+  'afterRedrive',
   'beforeDispatch',
   'afterStop',
   'afterCompensationClaim',
@@ -130,6 +136,10 @@ export const chaosCase: fc.Arbitrary<ChaosCase> = fc.record({
     { weight: 4, arbitrary: fc.constant(null) },
     { weight: 1, arbitrary: fc.integer({ min: 1, max: 8 }) },
   ),
+  pause: fc.oneof(
+    { weight: 2, arbitrary: fc.constant(null) },
+    { weight: 1, arbitrary: fc.constantFrom<'redrive' | 'rollback'>('redrive', 'rollback') },
+  ),
 });
 
 /** The id of task `i`. */
@@ -147,6 +157,7 @@ export function workflowYaml(name: string, spec: ChaosCase): string {
     'workflow:',
     `  name: ${name}`,
     ...(spec.deadlineAt === null ? [] : ['  timeout: 1h']),
+    ...(spec.pause === null ? [] : ['  on_failure: pause']),
     '  tasks:',
   ];
   spec.tasks.forEach((task, i) => {
@@ -187,6 +198,8 @@ export interface Trace {
   cancelRequested: boolean;
   /** Whether the run's deadline arrived (past) while it was in progress. */
   deadlinePassed: boolean;
+  /** Whether the driver redrove the paused run with `fixed: true` (every `Broken` task then succeeds). */
+  redriven: boolean;
   /** Completions sent per callback task, and those accepted per token (one at most). */
   readonly completions: Map<string, number>;
   readonly acceptedTokens: Map<string, number>;
@@ -280,7 +293,8 @@ export function checkGuarantees(
     expect(succeeded.has(i), `${id(i)} succeeded though its conditions skip it`).toBe(false);
   }
 
-  const fatal = spec.tasks.some((t, i) => t.behaviour === 'fatal' && !bySkip.has(i));
+  // a redrive with the fixed input makes a Broken task succeed: the run then goes on as if none was
+  const fatal = !trace.redriven && spec.tasks.some((t, i) => t.behaviour === 'fatal' && !bySkip.has(i));
   // nothing stopped the run: every task ran (or was skipped by its conditions), nothing was undone
   if (!fatal && !trace.cancelRequested && !trace.deadlinePassed) expect(view.status).toBe('succeeded');
   if (view.status === 'succeeded') {
@@ -316,7 +330,9 @@ export function checkGuarantees(
         expect(succeeded.has(dep) || bySkip.has(dep), `${id(i)} ran before ${id(dep)}`).toBe(true);
     }
     if (status === 'failed') expect(task.behaviour, `${id(i)} failed`).toBe('fatal');
-    if (task.behaviour === 'fatal') expect(['failed', 'skipped', 'cancelled']).toContain(status);
+    if (task.behaviour === 'fatal' && !trace.redriven) {
+      expect(['failed', 'skipped', 'cancelled']).toContain(status);
+    }
     if (!succeeded.has(i)) {
       // a wait for a callback that the rollback ended is cancelled
       const ends = task.callback === 'none' ? ['failed', 'skipped'] : ['failed', 'skipped', 'cancelled'];

@@ -41,6 +41,7 @@ describe.each(backends)('engine chaos on $name', ({ sqlite }) => {
     cancelled: 0,
     timedOut: 0,
     calledBack: 0,
+    redriven: 0,
   };
   let local: DynamoDbLocal | undefined;
   beforeAll(async () => {
@@ -84,6 +85,7 @@ describe.each(backends)('engine chaos on $name', ({ sqlite }) => {
           tally.cancelled += view.status === 'cancelled' ? 1 : 0;
           tally.timedOut += view.error?.name === 'WorkflowTimeout' ? 1 : 0;
           tally.calledBack += trace.acceptedTokens.size > 0 ? 1 : 0;
+          tally.redriven += trace.redriven && view.status === 'succeeded' ? 1 : 0;
         }),
         { seed, numRuns: runs, endOnFailure: true },
       );
