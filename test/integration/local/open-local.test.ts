@@ -158,13 +158,26 @@ describe('openLocal', () => {
       const declined = await engine.submit('manager_approval', input);
       await engine.callback(await tokenOf(declined.runId), { output: { approved: false } });
       const result = await engine.wait(declined.runId, { timeoutMs: 30_000 });
+      expect(result.tasks.cool_off?.status).toBe('skipped');
       expect(result.tasks.pay_out?.status).toBe('skipped');
       expect(result.tasks.notify?.output).toEqual({ sent: 'declined' });
 
+      // an error pauses the run: a redrive asks the manager again (a fresh token), a rollback undoes
       const failed = await engine.submit('manager_approval', input);
-      await engine.callback(await tokenOf(failed.runId), {
-        error: { name: 'Fraud', message: 'not this one' },
+      const first = await tokenOf(failed.runId);
+      await engine.callback(first, { error: { name: 'Fraud', message: 'not this one' } });
+      const pausedRun = await engine.wait(failed.runId, { timeoutMs: 30_000 });
+      expect(pausedRun).toMatchObject({
+        status: 'paused',
+        rollback: 'none',
+        error: { taskId: 'ask_manager' },
       });
+      expect((await engine.redrive(failed.runId))?.status).toBe('running');
+      const second = await tokenOf(failed.runId);
+      expect(second).not.toBe(first);
+      await engine.callback(second, { error: { name: 'Fraud', message: 'still not' } });
+      expect((await engine.wait(failed.runId, { timeoutMs: 30_000 })).status).toBe('paused');
+      await engine.rollback(failed.runId);
       const rolledBack = await engine.wait(failed.runId, { timeoutMs: 30_000 });
       expect(rolledBack).toMatchObject({ status: 'failed', rollback: 'completed' });
       expect(rolledBack.compensations.map((c) => c.handler)).toEqual(['release_funds']);
