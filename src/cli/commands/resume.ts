@@ -1,4 +1,5 @@
 import { loadHandlers } from '../../local/handlers.ts';
+import { isFinished } from '../../runtime/run-result.ts';
 import type { CliIo } from '../io.ts';
 import {
   addStackFlags,
@@ -32,9 +33,20 @@ export const registerResume: RegisterCommand = (program, io) => {
 };
 
 async function resume(io: CliIo, runId: string, options: ResumeOptions): Promise<void> {
-  const handlers = await loadHandlers(options.handlers);
+  // a finished run needs no handlers: its result is printed whatever the module holds
+  const loaded = await loadHandlers(options.handlers).then(
+    (handlers) => ({ handlers }),
+    (error: unknown) => ({ error }),
+  );
+  const handlers = 'handlers' in loaded ? loaded.handlers : {};
   await withLocalStack(io, { ...options, handlers, existingRun: runId }, async (stack, interrupted) => {
     const found = await requireRun(stack, runId, options.stateDir);
+    if (isFinished(found)) {
+      io.err(`weft: run ${runId} had already finished (${found.status})\n`);
+      reportRun(io, found);
+      return;
+    }
+    if ('error' in loaded) throw loaded.error;
     await assertRunHandlers(stack, found, handlers, options.handlers);
     stack.startWorker();
     const view = await waitForRun(stack, runId, io, interrupted, options.stateDir);

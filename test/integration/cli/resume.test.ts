@@ -90,4 +90,19 @@ describe.each(LOCAL_BACKENDS)('weft resume on %s', (backend) => {
     expect(outcome.stderr).toBe(`weft: no run 'nope' in state dir '${stateDir}'\n`);
     expect(existsSync(stateDir)).toBe(false);
   });
+
+  it('prints a finished run as it ended, whatever the handlers module holds', async () => {
+    const { dir, stateDir, log } = await workspace();
+    const args = ['--state-dir', stateDir];
+    const ran = await weft(runArgs('diamond.yaml', JSON.stringify({ log }), '--run-id', 'done-1', ...args));
+    expect(ran.code, ran.stderr).toBe(0);
+    const empty = join(dir, 'empty.ts');
+    await writeFile(empty, 'export const nothing = 1;\n');
+    for (const module of [empty, join(dir, 'missing.ts')]) {
+      const resumed = await weft(['resume', 'done-1', '--handlers', module, ...args]);
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(resumed.stderr).toBe('weft: run done-1 had already finished (succeeded)\n');
+      expect(JSON.parse(resumed.stdout)).toEqual(JSON.parse(ran.stdout));
+    }
+  });
 });
