@@ -67,3 +67,19 @@ export function autoRenewMs(task: Pick<PlannedTask, 'timeoutMs' | 'heartbeatMs'>
   if (task.heartbeatMs !== undefined || task.timeoutMs !== undefined) return undefined;
   return Math.floor(DEFAULT_LEASE_MS / 3);
 }
+
+/**
+ * The largest run input, as canonical JSON: the API's own body limit, so an input the API accepts fits a
+ * task message (the worker reads the run for inputs over 64 KB) and the run's item with room to spare.
+ */
+export const MAX_INPUT_BYTES = 256 * 1024;
+
+/** Why an input is refused, or undefined when it fits. */
+export function inputTooLarge(input: string): string | undefined {
+  const size = utf8Bytes(input);
+  if (size <= MAX_INPUT_BYTES) return undefined;
+  return (
+    `the run's input is ${formatBytes(size)} as JSON, more than the ${formatBytes(MAX_INPUT_BYTES)} a run takes; ` +
+    'store large data elsewhere (e.g. S3) and pass a reference'
+  );
+}

@@ -1,4 +1,4 @@
-import { utf8Bytes } from '../engine/limits.ts';
+import { inputTooLarge } from '../engine/limits.ts';
 import { decideRedrive } from '../engine/redrive.ts';
 import { canonicalJson, sha256 } from './canonical-json.ts';
 import { fault, isoNow, type RuntimeDeps } from './deps.ts';
@@ -7,9 +7,6 @@ import { planFor } from './plans.ts';
 import { recoverRun } from './recover.ts';
 import { driveRollback, stopRun } from './rollback.ts';
 import type { Json, RedriveRequest, RunControlAnswer } from './types.ts';
-
-/** The largest input a redrive may give a run: what a task message and a DynamoDB item hold with room. */
-const MAX_INPUT_BYTES = 256 * 1024;
 
 /**
  * Redrives a paused run: the tasks that failed run again (and, with `from`, that task and everything after
@@ -28,13 +25,8 @@ export async function redriveRun(
   const decision = decideRedrive(plan, state.run, state.tasks, request.from);
   if (decision.kind === 'refused') return { kind: 'refused', code: decision.code, message: decision.message };
   const input = request.input === undefined ? undefined : canonicalJson(request.input);
-  if (input !== undefined && utf8Bytes(input) > MAX_INPUT_BYTES) {
-    return {
-      kind: 'refused',
-      code: 'input.tooLarge',
-      message: `the new input is ${utf8Bytes(input)} bytes; a run's input is at most ${MAX_INPUT_BYTES} bytes`,
-    };
-  }
+  const tooLarge = input === undefined ? undefined : inputTooLarge(input);
+  if (tooLarge !== undefined) return { kind: 'refused', code: 'input.tooLarge', message: tooLarge };
   const inputHash = input === undefined ? undefined : sha256(input);
   const changed = input !== undefined && inputHash !== state.run.inputHash;
   const redrive = (state.run.redrives ?? 0) + 1;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { inputTooLarge } from '../engine/limits.ts';
 import { UserInputError } from '../errors.ts';
 import { canonicalJson, sha256 } from './canonical-json.ts';
 import { deadlineEntry } from './deadline.ts';
@@ -44,6 +45,8 @@ export async function submitRun(deps: RuntimeDeps, request: SubmitRequest): Prom
   const runId =
     request.runId ?? (request.idempotencyKey ? runIdForKey(request.idempotencyKey) : randomUUID());
   const input = canonicalJson(request.input ?? null);
+  const tooLarge = inputTooLarge(input);
+  if (tooLarge !== undefined) throw new UserInputError('input.tooLarge', tooLarge);
   const inputHash = sha256(input);
   await savePlanOnce(deps, plan);
   const createdAt = deps.now();

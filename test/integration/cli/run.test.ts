@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { describe, expect, inject, it } from 'vitest';
 import { calls, FIXTURES, HANDLERS, runArgs, weft, workspace } from './weft-cli.ts';
 
@@ -95,6 +96,19 @@ describe('weft run', () => {
     expect(stderr).toMatch(/invalid\.yaml:8:\d+: .*dep/);
     expect(stderr).toMatch(/invalid\.yaml:11:\d+: .*shipp/);
     expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('refuses an input over 256 KB with the limit and the fix, running nothing: exit 1', async () => {
+    const { dir, stateDir, log } = await workspace();
+    const file = `${dir}/big.json`;
+    await writeFile(file, JSON.stringify({ log, blob: 'x'.repeat(400 * 1024) }));
+    const outcome = await weft(runArgs('diamond.yaml', `@${file}`, '--state-dir', stateDir));
+    expect(outcome.code).toBe(1);
+    expect(outcome.stderr).toMatch(
+      /^weft: the run's input is 400(\.\d)? KB as JSON, more than the 256.0 KB a run takes; store large data elsewhere/,
+    );
+    expect(outcome.stderr).not.toContain('    at ');
+    expect(await calls(log)).toEqual([]);
   });
 
   it('rejects bad usage with a message: exit 1', async () => {
