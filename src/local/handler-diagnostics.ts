@@ -21,11 +21,11 @@ export function missingHandlerDiagnostics(
   const diagnostics: Diagnostic[] = [];
   for (const planFile of planFiles) {
     const locate = locateTasks(planFile);
-    for (const { task, name, role } of neededHandlers(planFile.plan)) {
+    for (const { task, name, role } of neededHandlers(planFile.plan, 'deployed')) {
       if (typeof registry[name] === 'function') continue;
       diagnostics.push({
         file: planFile.file,
-        ...locate(task.id, role),
+        ...locate(task.id, role === 'compensation' ? 'compensation' : 'handler'),
         message: missingHandlersMessage([name], modulePath),
         code: 'handlers.missing',
       });

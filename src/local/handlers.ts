@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UserInputError } from '../errors.ts';
 import type { HandlerRegistry, TaskHandler } from '../runtime/types.ts';
-import { type Plan, type PlannedTask, runsModuleHandler } from '../workflow/plan.ts';
+import { type Plan, type PlannedTask, runsHandlerLocally, runsModuleHandler } from '../workflow/plan.ts';
 
 /**
  * Imports a handlers module and returns its function exports by name. The path is resolved against the
@@ -46,17 +46,22 @@ export async function loadHandlers(modulePath: string): Promise<HandlerRegistry>
 export interface NeededHandler {
   readonly task: PlannedTask;
   readonly name: string;
-  readonly role: 'handler' | 'compensation';
+  /** `standIn`: what a `lambda:` task runs locally, where weft invokes no Lambda function. */
+  readonly role: 'handler' | 'compensation' | 'standIn';
 }
 
 /**
- * The handlers a plan needs from the module, in file order: each task's handler (unless it runs a
- * `lambda:` or sleeps) and each compensation.
+ * The handlers a plan needs from the module, in file order: each task's handler (unless it sleeps or only
+ * waits for a callback) and each compensation. A `lambda:` task needs none where it is deployed; locally
+ * (`where: 'local'`, the default) it needs a stand-in export named after its id.
  */
-export function neededHandlers(plan: Plan): NeededHandler[] {
+export function neededHandlers(plan: Plan, where: 'local' | 'deployed' = 'local'): NeededHandler[] {
   const needed: NeededHandler[] = [];
   for (const task of Object.values(plan.tasks).sort((a, b) => a.index - b.index)) {
     if (runsModuleHandler(task)) needed.push({ task, name: task.handler, role: 'handler' });
+    else if (where === 'local' && runsHandlerLocally(task)) {
+      needed.push({ task, name: task.handler, role: 'standIn' });
+    }
     if (task.compensation !== undefined) {
       needed.push({ task, name: task.compensation.handler, role: 'compensation' });
     }
@@ -96,5 +101,13 @@ export function missingHandlersMessage(names: readonly string[], modulePath: str
 export function assertHandlers(plans: readonly Plan[], registry: HandlerRegistry, modulePath: string): void {
   const missing = missingHandlers(plans, registry);
   if (missing.length === 0) return;
-  throw new UserInputError('handlers.missing', missingHandlersMessage(missing, modulePath));
+  const standIns = plans
+    .flatMap((plan) => neededHandlers(plan))
+    .filter(({ role, name }) => role === 'standIn' && missing.includes(name));
+  const note =
+    standIns.length === 0
+      ? ''
+      : ` (${standIns.map(({ task }) => `task '${task.id}' invokes Lambda '${task.lambda}' on AWS`).join(', ')}; ` +
+        'locally weft invokes no Lambda function and runs a stand-in export named after the task instead)';
+  throw new UserInputError('handlers.missing', `${missingHandlersMessage(missing, modulePath)}${note}`);
 }

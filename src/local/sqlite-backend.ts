@@ -5,7 +5,7 @@ import { createRuntime, noopMetrics, planCatalog } from '../runtime/index.ts';
 import type { EngineMetrics } from '../runtime/metrics.ts';
 import type { HandlerRegistry } from '../runtime/types.ts';
 import { SqliteRunStore } from '../store/sqlite-run-store.ts';
-import { type Plan, runsModuleHandler } from '../workflow/plan.ts';
+import { type Plan, runsHandlerLocally } from '../workflow/plan.ts';
 import type { LocalBackend, SqliteSynchronous } from './backend.ts';
 import { isLocalOwnerAlive, localOwner, retireOwner } from './owner.ts';
 import { otherWorkers, type Registration, register } from './process-registry.ts';
@@ -79,7 +79,7 @@ export async function openSqliteBackend(options: SqliteBackendOptions): Promise<
       const task = plan.tasks[taskId];
       if (task === undefined) return false;
       if (kind === 'compensate') return typeof handlers[task.compensation?.handler ?? ''] === 'function';
-      return !runsModuleHandler(task) || typeof handlers[task.handler] === 'function';
+      return !runsHandlerLocally(task) || typeof handlers[task.handler] === 'function';
     },
     shutdown: shutdown.signal,
   });

@@ -276,10 +276,10 @@ const DEFAULT_CONTINUATIONS = 4;
 const CONTINUATION_MARGIN_MS = 5_000;
 
 function resolveHandler(deps: RuntimeDeps, planned: PlannedTask): TaskHandler {
-  if (planned.lambda !== undefined) {
+  // without a Lambda client (locally) a `lambda:` task runs the stand-in export named after it
+  if (planned.lambda !== undefined && deps.invokeLambda) {
     const invoke = deps.invokeLambda;
     const functionName = planned.lambda;
-    if (!invoke) throw new HandlerNotFoundError(`lambda:${functionName} (no Lambda client configured)`);
     return (event, ctx) => {
       // a Lambda function gets a callback task's token in its payload
       const payload = ctx.callback === undefined ? event : { ...event, callback: ctx.callback };

@@ -67,6 +67,14 @@ export interface PlannedCallback {
   readonly heartbeatMs?: number;
 }
 
+/**
+ * Where a task runs locally, with no Lambda client: a `lambda:` task runs a stand-in export of the module
+ * named after its id (its `handler`), like a task with a handler.
+ */
+export function runsHandlerLocally(task: PlannedTask): boolean {
+  return runsModuleHandler(task) || task.lambda !== undefined;
+}
+
 /** Whether a task runs a handler of the module (not a `lambda:`, a sleep or a callback without handler). */
 export function runsModuleHandler(task: PlannedTask): boolean {
   return task.lambda === undefined && task.sleep === undefined && task.callback?.handler !== false;

@@ -111,6 +111,26 @@ describe('weft run', () => {
     expect(await calls(log)).toEqual([]);
   });
 
+  it('refuses a lambda: task without a local stand-in up front, and runs the stand-in when there is one', async () => {
+    const { stateDir, log } = await workspace();
+    const refused = await weft(runArgs('lambda.yaml', JSON.stringify({ log }), '--state-dir', stateDir));
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      `weft: missing handler 'charge': export it from '${HANDLERS}' (task 'charge' invokes Lambda ` +
+        "'arn:aws:lambda:eu-west-1:123456789012:function:charge' on AWS; locally weft invokes no Lambda " +
+        'function and runs a stand-in export named after the task instead)\n',
+    );
+    expect(await calls(log)).toEqual([]);
+    const input = JSON.stringify({ log });
+    const ran = await weft([
+      ...runArgs('lambda.yaml', input, '--state-dir', stateDir).map((arg) =>
+        arg === HANDLERS ? `${FIXTURES}/stand-in/handlers.ts` : arg,
+      ),
+    ]);
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(JSON.parse(ran.stdout).tasks.charge.output).toEqual({ stand_in: 'charge', saw: ['before'] });
+  });
+
   it('rejects bad usage with a message: exit 1', async () => {
     const badInput = await run('diamond.yaml', ['--input', '{nope']);
     expect(badInput.code).toBe(1);

@@ -55,17 +55,21 @@ describe('missingHandlers', () => {
   ]);
 
   it('names every missing task and compensation handler once, in file order', () => {
-    expect(missingHandlers([p], {})).toEqual(['run_a', 'b', 'undo_b']);
+    expect(missingHandlers([p], {})).toEqual(['run_a', 'b', 'undo_b', 'c']);
   });
 
-  it('does not ask for handlers of tasks that run a Lambda function', () => {
+  it('asks locally for a stand-in of a task that runs a Lambda function, named after the task', () => {
     const registry: HandlerRegistry = { run_a: noop, b: noop, undo_b: noop };
-    expect(missingHandlers([p], registry)).toEqual([]);
+    expect(missingHandlers([p], registry)).toEqual(['c']);
+    expect(missingHandlers([p], { ...registry, c: noop })).toEqual([]);
   });
 
   it('fails with one message listing all missing names', () => {
-    expect(() => assertHandlers([p], { b: noop }, 'h.ts')).toThrow(
+    expect(() => assertHandlers([p], { b: noop, c: noop }, 'h.ts')).toThrow(
       "missing handlers 'run_a', 'undo_b': export them from 'h.ts'",
+    );
+    expect(() => assertHandlers([p], { b: noop, run_a: noop, undo_b: noop }, 'h.ts')).toThrow(
+      "missing handler 'c': export it from 'h.ts' (task 'c' invokes Lambda 'arn:aws:lambda:us-east-1:1:function:c' on AWS;",
     );
   });
 });
