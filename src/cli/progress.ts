@@ -30,8 +30,9 @@ export function describeChanges(previous: RunView | undefined, next: RunView): s
   }
   for (const compensation of next.compensations.slice(previous?.compensations.length ?? 0)) {
     const attempts = compensation.attempts === 1 ? '' : ` after ${compensation.attempts} attempts`;
+    const why = compensation.error ? `: ${compensation.error.name}: ${compensation.error.message}` : '';
     lines.push(
-      `${compensation.task}: compensation ${compensation.handler} ${compensation.status}${attempts}`,
+      `${compensation.task}: compensation ${compensation.handler} ${compensation.status}${attempts}${why}`,
     );
   }
   if (previous?.status !== next.status) lines.push(`run ${next.runId}: ${next.status}`);

@@ -30,6 +30,9 @@ export function runView(plan: Plan, run: RunRecord, tasks: ReadonlyMap<string, T
           handler,
           status: record.status === 'compensated' ? 'succeeded' : 'failed',
           attempts: record.compensationAttempts ?? 0,
+          ...(record.status === 'compensation_failed' && record.compensationError
+            ? { error: record.compensationError }
+            : {}),
         },
       });
     }

@@ -37,11 +37,12 @@ export function toRunResult(view: RunView): RunResult {
     status: view.status,
     rollback: view.rollback,
     tasks,
-    compensations: view.compensations.map(({ task, handler, status, attempts }) => ({
+    compensations: view.compensations.map(({ task, handler, status, attempts, error }) => ({
       task,
       handler,
       status,
       attempts,
+      ...(error === undefined ? {} : { error: { name: error.name, message: error.message } }),
     })),
     ...(view.error === undefined ? {} : { error: view.error }),
   };

@@ -100,6 +100,8 @@ export interface CompensationView {
   readonly handler: string;
   readonly status: 'succeeded' | 'failed';
   readonly attempts: number;
+  /** Why a compensation failed for good (its last attempt's error). */
+  readonly error?: TaskErrorView;
 }
 
 /**

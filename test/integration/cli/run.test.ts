@@ -71,7 +71,16 @@ describe('weft run', () => {
       status: 'failed',
       rollback: 'incomplete',
       tasks: { reserve: { status: 'compensation_failed' }, ship: { status: 'failed' } },
-      compensations: [{ task: 'reserve', handler: 'undo_fails', status: 'failed', attempts: 2 }],
+      compensations: [
+        {
+          task: 'reserve',
+          handler: 'undo_fails',
+          status: 'failed',
+          attempts: 2,
+          error: { name: 'Error', message: 'cannot undo reserve' },
+        },
+      ],
+      error: { taskId: 'ship' },
     });
     expect((await calls(log)).filter((line) => line === 'undo reserve')).toHaveLength(2);
   });
