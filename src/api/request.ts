@@ -1,23 +1,26 @@
 import { z } from 'zod';
+import { isRunId, keyProblem, runIdProblem } from '../runtime/run-ids.ts';
 import type { Json } from '../runtime/types.ts';
 import type { Parsed } from './body-limits.ts';
 
 export type { Parsed, RequestProblem } from './body-limits.ts';
 
-/** Run ids and idempotency keys become storage keys: a conservative alphabet keeps them safe everywhere. */
-const ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
-const ID_RULE = 'letters, digits, `_`, `.`, `:` or `-`, 1 to 128 characters';
-
-/** Whether a run id (or idempotency key) is acceptable. */
+/** Whether a run id can name a run (for lookups: a key's run id included). */
 export function isValidId(value: string): boolean {
-  return ID_PATTERN.test(value);
+  return isRunId(value);
 }
 
 /** The body of `POST /runs`. */
 export const submitBodySchema = z.strictObject({
   workflow: z.string().min(1, 'must name a workflow'),
   input: z.json().optional(),
-  runId: z.string().regex(ID_PATTERN, `must be ${ID_RULE}`).optional(),
+  runId: z
+    .string()
+    .superRefine((runId, ctx) => {
+      const problem = runIdProblem(runId);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
 });
 
 /** `POST /runs`, validated. */
@@ -66,19 +69,17 @@ function describeIssue(message: string): string {
   return message.startsWith('must') ? message : `is invalid: ${message}`;
 }
 
-/** Idempotency keys are hashed into run ids by the runtime: any visible ASCII will do. */
-const KEY_PATTERN = /^[\x21-\x7e]{1,256}$/;
-
 /** Validates the `Idempotency-Key` header, when present. */
 export function parseIdempotencyKey(value: string | undefined): Parsed<string | undefined> {
   if (value === undefined) return { ok: true, value: undefined };
-  if (KEY_PATTERN.test(value)) return { ok: true, value };
+  const problem = keyProblem(value);
+  if (problem === undefined) return { ok: true, value };
   return {
     ok: false,
     problem: {
       status: 400,
       code: 'request.invalid',
-      message: `header 'Idempotency-Key' must be 1 to 256 visible ASCII characters; got ${JSON.stringify(value.slice(0, 200))}`,
+      message: `header 'Idempotency-Key' ${problem}; got ${JSON.stringify(value.slice(0, 200))}`,
       field: 'Idempotency-Key',
     },
   };

@@ -8,14 +8,10 @@ import { sendMessages } from './dispatch.ts';
 import { RunConflictError, UnknownWorkflowError } from './errors.ts';
 import { savePlanOnce } from './plans.ts';
 import { taskMessage } from './run-context.ts';
+import { keyProblem, runIdForKey, runIdProblem } from './run-ids.ts';
 import type { SubmitRequest, SubmitResult } from './types.ts';
 
-const ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
-
-/** The run id an idempotency key maps to: the same key always names the same run. */
-export function runIdForKey(key: string): string {
-  return `key-${sha256(key).slice(0, 40)}`;
-}
+export { runIdForKey } from './run-ids.ts';
 
 /**
  * Starts a run: writes the run item only if no run has its id (a duplicate submission starts nothing and
@@ -31,16 +27,16 @@ export async function submitRun(deps: RuntimeDeps, request: SubmitRequest): Prom
       deps.plans.list().map((p) => p.name),
     );
   }
-  for (const [what, value] of [
-    ['run id', request.runId],
-    ['idempotency key', request.idempotencyKey],
-  ] as const) {
-    if (value !== undefined && !ID_PATTERN.test(value)) {
-      throw new UserInputError(
-        'run.invalidId',
-        `invalid ${what} '${value}': use letters, digits, '_', '.', ':' or '-', 1 to 128 characters`,
-      );
-    }
+  const runIdIssue = request.runId === undefined ? undefined : runIdProblem(request.runId);
+  if (runIdIssue !== undefined) {
+    throw new UserInputError('run.invalidId', `invalid run id '${request.runId}': it ${runIdIssue}`);
+  }
+  const keyIssue = request.idempotencyKey === undefined ? undefined : keyProblem(request.idempotencyKey);
+  if (keyIssue !== undefined) {
+    throw new UserInputError(
+      'run.invalidKey',
+      `invalid idempotency key ${JSON.stringify(request.idempotencyKey?.slice(0, 200))}: it ${keyIssue}`,
+    );
   }
   const runId =
     request.runId ?? (request.idempotencyKey ? runIdForKey(request.idempotencyKey) : randomUUID());

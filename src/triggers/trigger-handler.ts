@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { MAX_BODY_DEPTH } from '../api/body-limits.ts';
 import { UserInputError } from '../errors.ts';
+import { sha256 } from '../runtime/canonical-json.ts';
+import { keyProblem } from '../runtime/run-ids.ts';
 import type { Json, PlanCatalog, Runtime } from '../runtime/types.ts';
 import { valueTooDeep } from '../workflow/json-depth.ts';
 import { matchesPattern } from './event-pattern.ts';
@@ -8,7 +10,11 @@ import { mapInput } from './input-mapping.ts';
 
 /** The envelope fields weft reads from an EventBridge event; the rest is kept for input mapping. */
 const eventSchema = z.looseObject({
-  id: z.string().min(1),
+  // an event id is an idempotency key (one run per event), under the same rule as a client's
+  id: z.string().superRefine((id, ctx) => {
+    const problem = keyProblem(id);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `the event id ${problem}` });
+  }),
   source: z.string().optional(),
   'detail-type': z.string().optional(),
   time: z.string().optional(),
@@ -56,7 +62,9 @@ export type TriggerHandler = (payload: unknown) => Promise<readonly TriggeredRun
  * retries failed invocations with the same event id, and the same key always maps to the same run.
  */
 export function triggerIdempotencyKey(workflow: string, eventId: string): string {
-  return `event:${workflow}:${eventId}`;
+  const key = `event:${workflow}:${eventId}`;
+  // within the one rule for keys; an event id long enough to break it is hashed (still one run per event)
+  return keyProblem(key) === undefined ? key : `event:${workflow}:sha256:${sha256(eventId)}`;
 }
 
 /**

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { type ApiEvent, type ApiResult, createApiHandler } from '../../../src/api/index.ts';
 import { readPlanDir } from '../../../src/files/workflows.ts';
 import { planCatalog } from '../../../src/runtime/catalog.ts';
-import { createAwsRuntime, ensureQueue, ensureTable } from '../../../src/runtime/index.ts';
+import { createAwsRuntime, ensureQueue, ensureTable, runIdForKey } from '../../../src/runtime/index.ts';
 
 /** The API handler over the real runtime on dynalite and fauxqs, without a worker: runs stay pending. */
 let handle: (event: ApiEvent) => Promise<ApiResult>;
@@ -79,5 +79,33 @@ describe('createApiHandler over the real runtime', () => {
     const cancelled = await handle(request('POST', `/runs/${String(runId)}/cancel`));
     expect(cancelled.statusCode).toBe(200);
     expect(['compensating', 'cancelled']).toContain(parse(cancelled).status);
+  });
+
+  it("keeps run ids out of the keys' namespace, and takes any key the one rule allows", async () => {
+    // squatting: a client run id equal to what Idempotency-Key 'order-9' maps to is refused
+    const squat = await handle(
+      request('POST', '/runs', { workflow: 'greet', input: { junk: true }, runId: runIdForKey('order-9') }),
+    );
+    expect(squat.statusCode).toBe(400);
+    expect(parse(squat).error).toMatchObject({ code: 'request.invalid', field: 'runId' });
+    expect(String((parse(squat).error as { message: string }).message)).toContain(
+      "must not start with 'key-'",
+    );
+    const real = await handle(
+      request('POST', '/runs', { workflow: 'greet', input: { n: 9 } }, { 'idempotency-key': 'order-9' }),
+    );
+    expect(real.statusCode).toBe(201);
+    expect(parse(real).runId).toBe(runIdForKey('order-9'));
+    // a key with '/' and 256 characters is within the rule at the edge and in the runtime alike
+    for (const key of ['order/42', 'k'.repeat(256)]) {
+      const sent = await handle(
+        request('POST', '/runs', { workflow: 'greet', input: {} }, { 'idempotency-key': key }),
+      );
+      expect(sent.statusCode, key).toBe(201);
+    }
+    const tooLong = await handle(
+      request('POST', '/runs', { workflow: 'greet', input: {} }, { 'idempotency-key': 'k'.repeat(257) }),
+    );
+    expect(tooLong.statusCode).toBe(400);
   });
 });

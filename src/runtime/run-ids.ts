@@ -1,0 +1,39 @@
+/**
+ * One rule for the ids clients choose, everywhere (API, command line, programmatic API, triggers): run
+ * ids become storage keys, so they take a conservative alphabet; idempotency keys and event ids are hashed
+ * into run ids, so any visible ASCII will do. Run ids starting with `key-` are reserved for the runs keys
+ * map to, so that no client-chosen run id can squat on an idempotency key.
+ */
+import { sha256 } from './canonical-json.ts';
+
+const RUN_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
+export const RUN_ID_RULE =
+  "letters, digits, '_', '.', ':' or '-', 1 to 128 characters, not starting with 'key-'";
+const KEY_PATTERN = /^[\x21-\x7e]{1,256}$/;
+export const KEY_RULE = '1 to 256 visible ASCII characters (no spaces)';
+/** The prefix of the run ids that idempotency keys map to: no client may choose such an id. */
+const KEY_RUN_PREFIX = 'key-';
+
+/** The run id an idempotency key maps to: the same key always names the same run. */
+export function runIdForKey(key: string): string {
+  return `${KEY_RUN_PREFIX}${sha256(key).slice(0, 40)}`;
+}
+
+/** Why a client-chosen run id is refused, or undefined when it is fine. */
+export function runIdProblem(runId: string): string | undefined {
+  if (!RUN_ID_PATTERN.test(runId)) return `must be ${RUN_ID_RULE}`;
+  if (runId.startsWith(KEY_RUN_PREFIX)) {
+    return "must not start with 'key-': those ids belong to the runs idempotency keys map to (send the key as an idempotency key instead)";
+  }
+  return undefined;
+}
+
+/** Why an idempotency key (or an event id) is refused, or undefined when it is fine. */
+export function keyProblem(key: string): string | undefined {
+  return KEY_PATTERN.test(key) ? undefined : `must be ${KEY_RULE}`;
+}
+
+/** Whether a run id can name a run at all (a client's or a key's): for lookups, which refuse nothing else. */
+export function isRunId(value: string): boolean {
+  return RUN_ID_PATTERN.test(value);
+}
