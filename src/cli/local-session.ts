@@ -134,19 +134,44 @@ export async function withLocalStack<T>(
       io.err(`weft: warning: ${printable(error instanceof Error ? error.message : String(error))}\n`),
   });
   const interrupted = new AbortController();
-  const onSignal = (): void => interrupted.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  let signalled: NodeJS.Signals | undefined;
+  // the first signal stops taking work and lets running attempts finish within the grace; a second exits
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (signalled !== undefined) {
+      io.err(`weft: ${signal} again: exiting now; what still ran is taken over by the next weft resume\n`);
+      process.exit(exitForSignal(signal));
+    }
+    signalled = signal;
+    io.exitCode = exitForSignal(signal);
+    io.err(
+      `weft: ${signal}: stopping; running attempts have ${Math.round(graceMs() / 1000)} s to finish ` +
+        '(a second signal exits at once)\n',
+    );
+    interrupted.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     return await use(stack, interrupted.signal);
   } finally {
+    await stack.close(signalled === undefined ? {} : { graceMs: graceMs() });
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await stack.close();
     // A handler that ignores its abort signal must not keep an interrupted process alive: its attempt
     // is taken over by the next `weft resume`.
     if (interrupted.signal.aborted) setTimeout(() => process.exit(), 1_000).unref();
   }
+}
+
+/** How long running attempts may finish after a stop signal: `WEFT_SHUTDOWN_GRACE_MS`, default 10 s. */
+function graceMs(): number {
+  const configured = Number(process.env.WEFT_SHUTDOWN_GRACE_MS);
+  return Number.isFinite(configured) && configured >= 0 ? configured : 10_000;
+}
+
+/** The conventional exit status after a signal: 128 + its number (130 for SIGINT, 143 for SIGTERM). */
+function exitForSignal(signal: NodeJS.Signals): number {
+  return signal === 'SIGINT' ? 130 : 143;
 }
 
 /** Reads a run, or fails with a message naming the state dir that was searched. */
@@ -232,7 +257,7 @@ export function interruptedNotice(io: CliIo, runId: string, handlersModule: stri
   io.err(
     `weft: interrupted; run ${runId} is saved. Finish it with: weft resume ${runId} --handlers ${handlersModule}${dir}\n`,
   );
-  io.exitCode = 130;
+  if (io.exitCode === 0) io.exitCode = 130;
 }
 
 /** Reads a run from the state dir once the process that held it has exited (it may take a moment). */

@@ -61,7 +61,7 @@ export async function openAwsBackend(options: AwsBackendOptions): Promise<LocalB
       startWorker: () => stack.startWorker(true),
       loadPlan: (workflow, version) => stack.loadPlan(workflow, version),
       changed: (_runId, ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-      close: () => stack.close(),
+      close: (options) => stack.close(options),
     };
   } catch (error) {
     dynamodb.destroy();

@@ -12,6 +12,32 @@ export type BackendName = (typeof BACKENDS)[number];
 export const SQLITE_SYNCHRONOUS = ['normal', 'full'] as const;
 export type SqliteSynchronous = (typeof SQLITE_SYNCHRONOUS)[number];
 
+export interface CloseOptions {
+  /** How long attempts still running may go on before they are abandoned; default 0. */
+  readonly graceMs?: number;
+}
+
+/**
+ * Stops taking work, lets what runs finish for up to `graceMs`, then fires `shutdown` and waits for the
+ * rest: `drained` resolves once every handling in hand has ended (it must end once `shutdown` fires).
+ */
+export async function drainThenStop(
+  draining: AbortController,
+  shutdown: AbortController,
+  drained: Promise<void>,
+  graceMs: number,
+): Promise<void> {
+  draining.abort();
+  let timer: NodeJS.Timeout | undefined;
+  const graceOver = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, graceMs);
+  });
+  await Promise.race([drained, graceOver]);
+  clearTimeout(timer);
+  shutdown.abort();
+  await drained;
+}
+
 /** A backend opened by a command or the programmatic API. */
 export interface LocalBackend {
   readonly backend: BackendName;
@@ -33,6 +59,10 @@ export interface LocalBackend {
    * (a change made by another process).
    */
   changed(runId: string, ms: number): Promise<void>;
-  /** Stops executing; attempts still running are abandoned (their signals fire) to the next recovery. */
-  close(): Promise<void>;
+  /**
+   * Stops executing. With `graceMs`, nothing new is claimed and attempts still running have that long to
+   * finish (and checkpoint); then, or at once without it, their signals fire and they are abandoned to the
+   * next recovery.
+   */
+  close(options?: CloseOptions): Promise<void>;
 }

@@ -6,7 +6,7 @@ import type { EngineMetrics } from '../runtime/metrics.ts';
 import type { HandlerRegistry } from '../runtime/types.ts';
 import { SqliteRunStore } from '../store/sqlite-run-store.ts';
 import { type Plan, runsHandlerLocally } from '../workflow/plan.ts';
-import type { LocalBackend, SqliteSynchronous } from './backend.ts';
+import { drainThenStop, type LocalBackend, type SqliteSynchronous } from './backend.ts';
 import { isLocalOwnerAlive, localOwner, retireOwner } from './owner.ts';
 import { otherWorkers, type Registration, register } from './process-registry.ts';
 import { type Reaper, startReaper } from './reaper.ts';
@@ -64,6 +64,7 @@ export async function openSqliteBackend(options: SqliteBackendOptions): Promise<
   });
   const plans = planCatalog(options.plans);
   const shutdown = new AbortController();
+  const draining = new AbortController();
   const handlers = options.handlers;
   const owner = localOwner();
   const runtime = createRuntime({
@@ -82,6 +83,7 @@ export async function openSqliteBackend(options: SqliteBackendOptions): Promise<
       return !runsHandlerLocally(task) || typeof handlers[task.handler] === 'function';
     },
     shutdown: shutdown.signal,
+    draining: draining.signal,
   });
   const others = await otherWorkers(options.stateDir);
   let reaper: Reaper | undefined;
@@ -111,11 +113,10 @@ export async function openSqliteBackend(options: SqliteBackendOptions): Promise<
     },
     loadPlan: (workflow, version) => store.loadPlan(workflow, version),
     changed: (runId, ms) => watch.changed(runId, ms),
-    async close() {
-      shutdown.abort();
+    async close(closing = {}) {
       clearInterval(watcher);
       await reaper?.stop();
-      await queue.stop();
+      await drainThenStop(draining, shutdown, queue.stop(), closing.graceMs ?? 0);
       retireOwner(owner);
       await (await registration)?.release();
       await store.close();

@@ -4,6 +4,7 @@ import { createAwsRuntime, noopMetrics, planCatalog } from '../runtime/index.ts'
 import type { HandlerRegistry, PlanCatalog, Runtime } from '../runtime/types.ts';
 import { DynamoDbRunStore } from '../store/dynamodb-run-store.ts';
 import type { Plan } from '../workflow/plan.ts';
+import { type CloseOptions, drainThenStop } from './backend.ts';
 import { isLocalOwnerAlive, localOwner, retireOwner } from './owner.ts';
 import { startPoller } from './poller.ts';
 import { startReaper } from './reaper.ts';
@@ -36,8 +37,8 @@ export interface StackRuntime extends StackEndpoints {
   startWorker(reaper: boolean): void;
   /** The plan a run is pinned to, as stored in the table at submit. */
   loadPlan(workflow: string, version: string): Promise<Plan | undefined>;
-  /** Abandons running attempts (their signals fire), stops the worker and the SDK clients. */
-  close(): Promise<void>;
+  /** Stops the worker (running attempts get `graceMs`, then are abandoned) and the SDK clients. */
+  close(options?: CloseOptions): Promise<void>;
 }
 
 /** SDK clients for local endpoints. */
@@ -62,6 +63,7 @@ export function createStackRuntime(
   const onError = options.onError ?? (() => {});
   const plans = planCatalog(options.plans);
   const shutdown = new AbortController();
+  const draining = new AbortController();
   const owner = localOwner();
   const runtime = createAwsRuntime({
     dynamodb: clients.dynamodb,
@@ -73,6 +75,7 @@ export function createStackRuntime(
     owner,
     isOwnerAlive: isLocalOwnerAlive,
     shutdown: shutdown.signal,
+    draining: draining.signal,
   });
   const store = new DynamoDbRunStore(clients.dynamodb, endpoints.tableName, noopMetrics);
   const stops: (() => Promise<void>)[] = [];
@@ -98,10 +101,14 @@ export function createStackRuntime(
       }
     },
     loadPlan: (workflow, version) => store.loadPlan(workflow, version),
-    async close() {
-      // Attempts still running are abandoned: the next process's recovery pass takes them over.
-      shutdown.abort();
-      for (const stop of stops) await stop();
+    async close(closing: CloseOptions = {}) {
+      // attempts still running after the grace are abandoned: the next process's recovery takes them over
+      await drainThenStop(
+        draining,
+        shutdown,
+        Promise.all(stops.map((stop) => stop())).then(() => {}),
+        closing.graceMs ?? 0,
+      );
       retireOwner(owner);
       clients.dynamodb.destroy();
       clients.sqs.destroy();

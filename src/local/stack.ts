@@ -4,7 +4,7 @@ import { UserInputError } from '../errors.ts';
 import { ensureQueue, ensureTable } from '../runtime/index.ts';
 import type { HandlerRegistry, PlanCatalog, Runtime } from '../runtime/types.ts';
 import type { Plan } from '../workflow/plan.ts';
-import type { LocalBackend } from './backend.ts';
+import type { CloseOptions, LocalBackend } from './backend.ts';
 import { type Emulator, startDynalite, startFauxqs } from './emulators.ts';
 import { createStackRuntime, localClients, type StackRuntime } from './stack-runtime.ts';
 import {
@@ -47,10 +47,10 @@ export interface LocalStack {
   readonly tableName: string;
   readonly queueUrl: string;
   /**
-   * Stops the reaper and the poller, then the emulators. Attempts still running are abandoned (their abort
-   * signals fire) and taken over by the next process's recovery pass.
+   * Stops the reaper and the poller, then the emulators. Attempts still running get `graceMs` to finish,
+   * then are abandoned (their abort signals fire) and taken over by the next process's recovery pass.
    */
-  close(): Promise<void>;
+  close(options?: CloseOptions): Promise<void>;
 }
 
 /** A stack as the command line opens it: started here, or another process's that it connected to. */
@@ -190,8 +190,8 @@ function opened(
     startWorker: () => stack.startWorker(!attached),
     loadPlan: (workflow, version) => stack.loadPlan(workflow, version),
     changed: (_runId, ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    async close() {
-      await stack.close();
+    async close(options) {
+      await stack.close(options);
       await afterClose();
     },
   };

@@ -55,6 +55,8 @@ export interface RuntimeConfig {
   readonly retentionDays?: number;
   /** Aborts every running attempt's signal (process shutdown). */
   readonly shutdown?: AbortSignal;
+  /** Stops claiming new work (a graceful shutdown's start); running attempts go on until `shutdown`. */
+  readonly draining?: AbortSignal;
   /**
    * Test-only crash injection: a throw at a point simulates the process dying there.
    * @internal
@@ -120,6 +122,7 @@ export function createRuntime(
     ...(config.faults ? { faults: config.faults } : {}),
     planCache: new Map(),
     shutdown: config.shutdown ?? new AbortController().signal,
+    ...(config.draining ? { draining: config.draining } : {}),
   };
   return runtimeFromDeps(deps);
 }
@@ -133,6 +136,8 @@ export function runtimeFromDeps(deps: RuntimeDeps): Runtime {
     return runView(plan, state.run, state.tasks);
   };
   const handle = async (message: QueueMessage, options: HandleOptions = {}): Promise<void> => {
+    // stopping: the message stays in the store's hands (its task claimable), for the next process
+    if (deps.draining?.aborted) return;
     if (message.kind === 'deadline') await handleDeadline(deps, message);
     else if (message.kind === 'compensate') await executeCompensation(deps, message);
     else await executeTask(deps, message, options);

@@ -57,6 +57,11 @@ export interface RuntimeDeps {
   readonly planCache: Map<string, Plan>;
   /** Aborted when the process shuts down: every running attempt's signal follows it. */
   readonly shutdown: AbortSignal;
+  /**
+   * Aborted when the process stops taking work (the start of a graceful shutdown): no message is claimed
+   * and no dependent continued from then on; attempts already running go on until `shutdown`.
+   */
+  readonly draining?: AbortSignal;
 }
 
 /** Runs the test-only fault hook, if any. */

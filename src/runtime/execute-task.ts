@@ -238,7 +238,8 @@ function continuation(deps: RuntimeDeps, options: HandleOptions): Continuation {
     slots: options.maxContinuations ?? deps.continuations ?? DEFAULT_CONTINUATIONS,
     // a continued attempt must end (its timeout) before the invocation does, with a margin to record it
     fits: (task) =>
-      deadlineAt === undefined || deps.now() + (task.timeoutMs ?? 0) + CONTINUATION_MARGIN_MS < deadlineAt,
+      !deps.draining?.aborted &&
+      (deadlineAt === undefined || deps.now() + (task.timeoutMs ?? 0) + CONTINUATION_MARGIN_MS < deadlineAt),
   };
 }
 
