@@ -9,6 +9,7 @@ import {
   SQLITE_SYNCHRONOUS,
   type SqliteSynchronous,
 } from '../local/backend.ts';
+import { guardProcessExit } from '../local/exit-guard.ts';
 import { assertHandlers } from '../local/handlers.ts';
 import { openBackend } from '../local/open-backend.ts';
 import { hasSqliteState } from '../local/sqlite-backend.ts';
@@ -133,13 +134,18 @@ export async function withLocalStack<T>(
     onError: (error) =>
       io.err(`weft: warning: ${printable(error instanceof Error ? error.message : String(error))}\n`),
   });
+  // a handler's process.exit fails its attempt instead of ending weft without a word
+  const guard = guardProcessExit((error) => {
+    io.err(`weft: ${error.message.replace('the handler', 'a handler, outside any attempt,')}; stopping\n`);
+    guard.exit(1);
+  });
   const interrupted = new AbortController();
   let signalled: NodeJS.Signals | undefined;
   // the first signal stops taking work and lets running attempts finish within the grace; a second exits
   const onSignal = (signal: NodeJS.Signals): void => {
     if (signalled !== undefined) {
       io.err(`weft: ${signal} again: exiting now; what still ran is taken over by the next weft resume\n`);
-      process.exit(exitForSignal(signal));
+      guard.exit(exitForSignal(signal));
     }
     signalled = signal;
     io.exitCode = exitForSignal(signal);
@@ -157,6 +163,7 @@ export async function withLocalStack<T>(
     await stack.close(signalled === undefined ? {} : { graceMs: graceMs() });
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    guard.restore();
     // A handler that ignores its abort signal must not keep an interrupted process alive: its attempt
     // is taken over by the next `weft resume`.
     if (interrupted.signal.aborted) setTimeout(() => process.exit(), 1_000).unref();

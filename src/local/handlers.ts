@@ -5,6 +5,12 @@ import { UserInputError } from '../errors.ts';
 import type { HandlerRegistry, TaskHandler } from '../runtime/types.ts';
 import { type Plan, type PlannedTask, runsHandlerLocally, runsModuleHandler } from '../workflow/plan.ts';
 
+/** How long a handlers module may take to load: `WEFT_HANDLERS_LOAD_TIMEOUT_MS`, default 30 s. */
+function loadTimeoutMs(): number {
+  const configured = Number(process.env.WEFT_HANDLERS_LOAD_TIMEOUT_MS);
+  return Number.isFinite(configured) && configured > 0 ? configured : 30_000;
+}
+
 /**
  * Imports a handlers module and returns its function exports by name. The path is resolved against the
  * current directory; `.ts` modules load without a build step because `bin/weft.js` registers tsx.
@@ -25,15 +31,34 @@ export async function loadHandlers(modulePath: string): Promise<HandlerRegistry>
     );
   }
   let exports: Record<string, unknown>;
+  let timer: NodeJS.Timeout | undefined;
+  const limitMs = loadTimeoutMs();
+  // a top-level await that never settles would let Node exit (status 13) without a word
+  const stuck = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new UserInputError(
+            'handlers.loadTimeout',
+            `handlers module '${modulePath}' did not finish loading within ${limitMs / 1000} s ` +
+              '(a top-level await that never settles?); WEFT_HANDLERS_LOAD_TIMEOUT_MS sets the limit',
+          ),
+        ),
+      limitMs,
+    );
+  });
   try {
-    exports = (await import(pathToFileURL(absolute).href)) as Record<string, unknown>;
+    exports = (await Promise.race([import(pathToFileURL(absolute).href), stuck])) as Record<string, unknown>;
   } catch (error) {
+    if (error instanceof UserInputError) throw error;
     const reason = error instanceof Error ? error.message : String(error);
     throw new UserInputError(
       'handlers.loadFailed',
       `handlers module '${modulePath}' failed to load: ${reason}`,
       { cause: error },
     );
+  } finally {
+    clearTimeout(timer);
   }
   const registry: Record<string, TaskHandler> = {};
   for (const [name, value] of Object.entries(exports)) {
