@@ -25,6 +25,9 @@ import { driveRollback, stopRun } from './rollback.ts';
 import { submitRun } from './submit.ts';
 import type { HandlerRegistry, PlanCatalog, Runtime, RunView } from './types.ts';
 
+/** The ceiling of an attempt of a task without `timeout`, unless a runtime says otherwise. */
+export const DEFAULT_TASK_TIMEOUT_MS = 60 * 60 * 1000;
+
 /** What every runtime is built from, whatever its store and queue. */
 export interface RuntimeConfig {
   /** Current plans; a run's pinned plan is stored at submit and read back by version. */
@@ -57,6 +60,11 @@ export interface RuntimeConfig {
   readonly shutdown?: AbortSignal;
   /** Stops claiming new work (a graceful shutdown's start); running attempts go on until `shutdown`. */
   readonly draining?: AbortSignal;
+  /**
+   * The longest attempt of a task without `timeout`; default 1 hour. On Lambda the invocation's end (less
+   * 10 s) bounds it further.
+   */
+  readonly defaultTaskTimeoutMs?: number;
   /**
    * Test-only crash injection: a throw at a point simulates the process dying there.
    * @internal
@@ -123,6 +131,7 @@ export function createRuntime(
     planCache: new Map(),
     shutdown: config.shutdown ?? new AbortController().signal,
     ...(config.draining ? { draining: config.draining } : {}),
+    defaultTimeoutMs: config.defaultTaskTimeoutMs ?? DEFAULT_TASK_TIMEOUT_MS,
   };
   return runtimeFromDeps(deps);
 }

@@ -62,6 +62,8 @@ export interface RuntimeDeps {
    * and no dependent continued from then on; attempts already running go on until `shutdown`.
    */
   readonly draining?: AbortSignal;
+  /** The longest attempt of a task without `timeout` (absent: bounded only by an invocation's deadline). */
+  readonly defaultTimeoutMs?: number;
 }
 
 /** Runs the test-only fault hook, if any. */

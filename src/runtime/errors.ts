@@ -54,8 +54,14 @@ export class OutputTooLargeError extends WeftError {
 export class TaskTimeoutError extends WeftError {
   override name = 'TaskTimeout';
 
-  constructor(taskId: string, timeoutMs: number) {
-    super('task.timeout', `task '${taskId}' did not finish within its timeout of ${timeoutMs} ms`);
+  constructor(taskId: string, timeoutMs: number, ceiling = false) {
+    super(
+      'task.timeout',
+      ceiling
+        ? `task '${taskId}' has no timeout and ran past weft's ceiling of ${timeoutMs} ms for such tasks ` +
+            "(the default, or what was left of the worker's invocation): give the task a timeout"
+        : `task '${taskId}' did not finish within its timeout of ${timeoutMs} ms`,
+    );
   }
 }
 

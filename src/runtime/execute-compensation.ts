@@ -1,3 +1,4 @@
+import { attemptTimeout } from '../engine/attempt-timeout.ts';
 import { explainCompensationClaim } from '../engine/claim.ts';
 import { depOutputs } from '../engine/gate.ts';
 import { leaseMs } from '../engine/limits.ts';
@@ -34,6 +35,7 @@ export async function executeCompensation(deps: RuntimeDeps, message: TaskMessag
   fault(deps, 'afterCompensationClaim', site);
   const fence = { owner: deps.owner, attempt: comp.attempt };
   const key = { runId: run.runId, taskId: planned.id };
+  const timeLimit = attemptTimeout(planned, deps.defaultTimeoutMs, undefined, deps.now());
   const outcome = await runAttempt({
     run: (signal, heartbeat) => {
       const handler = deps.handlers[compensation.handler];
@@ -50,7 +52,7 @@ export async function executeCompensation(deps: RuntimeDeps, message: TaskMessag
         { signal, heartbeat, idempotencyKey: `${run.runId}:${planned.id}:compensation` },
       );
     },
-    ...(planned.timeoutMs !== undefined ? { timeoutMs: planned.timeoutMs } : {}),
+    ...(timeLimit === undefined ? {} : { timeoutMs: timeLimit.ms }),
     ...withAutoRenew(planned),
     renew: async () =>
       (
@@ -79,7 +81,7 @@ export async function executeCompensation(deps: RuntimeDeps, message: TaskMessag
   }
   const error: TaskErrorView =
     outcome.kind === 'timedOut'
-      ? toErrorView(new TaskTimeoutError(planned.id, planned.timeoutMs ?? 0))
+      ? toErrorView(new TaskTimeoutError(planned.id, timeLimit?.ms ?? 0, timeLimit?.ceiling ?? false))
       : outcome.error;
   const failures = comp.failures + 1;
   const decision = decideFailure(compensation.retry, failures, error.name, deps.random());

@@ -1,3 +1,4 @@
+import { attemptTimeout } from '../engine/attempt-timeout.ts';
 import { explainTaskClaim } from '../engine/claim.ts';
 import { depOutputs, gate, type SkipDetail } from '../engine/gate.ts';
 import { formatBytes, leaseMs, MAX_TAKEOVERS, outputLimitBytes, utf8Bytes } from '../engine/limits.ts';
@@ -48,7 +49,12 @@ export async function executeTask(
   const current = await freshContext(deps, run, claimed);
   await continueFrom(
     deps,
-    { run: current, plan, policy: continuation(deps, options) },
+    {
+      run: current,
+      plan,
+      policy: continuation(deps, options),
+      ...(options.deadlineAt === undefined ? {} : { deadlineAt: options.deadlineAt }),
+    },
     { planned, record: claimed },
   );
 }
@@ -113,6 +119,7 @@ async function attempt(deps: RuntimeDeps, scope: Scope, claimed: Claimed): Promi
     if (token === undefined) return [];
   }
   const fence = { owner: deps.owner, attempt: record.attempt };
+  const timeLimit = attemptTimeout(planned, deps.defaultTimeoutMs, scope.deadlineAt, deps.now());
   const outcome = await runAttempt({
     run: (signal, heartbeat) =>
       resolveHandler(deps, planned)(
@@ -130,7 +137,7 @@ async function attempt(deps: RuntimeDeps, scope: Scope, claimed: Claimed): Promi
           ...(token === undefined ? {} : { callback: { token } }),
         },
       ),
-    ...(planned.timeoutMs !== undefined ? { timeoutMs: planned.timeoutMs } : {}),
+    ...(timeLimit === undefined ? {} : { timeoutMs: timeLimit.ms }),
     ...withAutoRenew(planned),
     renew: async () => {
       const renewed = await deps.store.renewLease({
@@ -149,7 +156,9 @@ async function attempt(deps: RuntimeDeps, scope: Scope, claimed: Claimed): Promi
     return [];
   }
   if (outcome.kind === 'timedOut') {
-    const error = toErrorView(new TaskTimeoutError(planned.id, planned.timeoutMs ?? 0));
+    const error = toErrorView(
+      new TaskTimeoutError(planned.id, timeLimit?.ms ?? 0, timeLimit?.ceiling ?? false),
+    );
     await fail(deps, run, planned, record, error);
     return [];
   }
@@ -269,6 +278,8 @@ interface Scope {
   readonly run: RunContext;
   readonly plan: Plan;
   readonly policy: Continuation;
+  /** When the invocation ends (a Lambda's deadline): a task without `timeout` stops before it. */
+  readonly deadlineAt?: number;
 }
 
 /** Dependents one checkpoint continues here at most, by default; the rest go through the queue. */

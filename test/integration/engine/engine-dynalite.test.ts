@@ -1,5 +1,6 @@
 import { inject } from 'vitest';
 import { callbackCases } from './cases-callbacks.ts';
+import { ceilingCases } from './cases-ceiling.ts';
 import { conditionCases, sleepCases } from './cases-conditions.ts';
 import { deadlineCases } from './cases-deadline.ts';
 import { failureCases } from './cases-failure.ts';
@@ -17,3 +18,4 @@ conditionCases(endpoints);
 sleepCases(endpoints);
 callbackCases(endpoints);
 pauseCases(endpoints);
+ceilingCases(endpoints);

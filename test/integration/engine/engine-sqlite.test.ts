@@ -3,6 +3,7 @@
  * through a queue with SQS's semantics, so the two store adapters are held to one set of behaviours.
  */
 import { callbackCases } from './cases-callbacks.ts';
+import { ceilingCases } from './cases-ceiling.ts';
 import { conditionCases, sleepCases } from './cases-conditions.ts';
 import { deadlineCases } from './cases-deadline.ts';
 import { failureCases } from './cases-failure.ts';
@@ -20,3 +21,4 @@ conditionCases(sqlite);
 sleepCases(sqlite);
 callbackCases(sqlite);
 pauseCases(sqlite);
+ceilingCases(sqlite);
