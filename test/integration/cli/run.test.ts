@@ -64,6 +64,20 @@ describe('weft run', () => {
     expect(existsSync(`${log}.stray-done`)).toBe(false);
   });
 
+  it('says a run stopped by its workflow timeout failed with WorkflowTimeout: exit 2', async () => {
+    const { dir, stateDir, log } = await workspace();
+    const input = JSON.stringify({ log, gate: `${dir}/gate`, ms: 1_500 });
+    const ran = await weft(runArgs('deadline.yaml', input, '--state-dir', stateDir));
+    expect(ran.code, ran.stderr).toBe(2);
+    expect(JSON.parse(ran.stdout)).toMatchObject({
+      status: 'failed',
+      error: {
+        name: 'WorkflowTimeout',
+        message: 'the run did not finish within its workflow timeout of 500 ms',
+      },
+    });
+  });
+
   it('reports a compensation that fails for good: exit 3, rollback incomplete', async () => {
     const { code, stdout, stderr, log } = await run('broken-compensation.yaml');
     expect(code, stderr).toBe(3);
