@@ -14,8 +14,12 @@ export const CONTEXT_KEYS = [
   'weft:stackName',
   'weft:jwtIssuer',
   'weft:jwtAudience',
+  'weft:alarmEmail',
   ...WORKER_CONTEXT_KEYS,
 ] as const;
+
+/** An address SNS will take: something@host.tld, no spaces. */
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** CloudFormation's rule for stack names. */
 const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
@@ -28,6 +32,8 @@ export interface AppConfig {
   readonly apiAuth?: WeftApiAuth;
   /** The worker's settings that were given; the construct defaults the rest. */
   readonly worker: WorkerConfig;
+  /** Subscribed by e-mail to the topic every alarm notifies. */
+  readonly alarmEmail?: string;
 }
 
 /**
@@ -69,6 +75,12 @@ export function readAppConfig(app: App, dir: string): AppConfig {
     );
   }
   const apiAuth = readJwtAuth(read, origin, problems);
+  const alarmEmail = read('alarmEmail');
+  if (alarmEmail !== undefined && !EMAIL.test(alarmEmail)) {
+    problems.push(
+      `${origin('weft:alarmEmail', alarmEmail)}weft:alarmEmail: must be an e-mail address such as ops@example.com, got '${alarmEmail}'`,
+    );
+  }
   const worker = readWorkerContext(read, origin, problems);
   if (problems.length > 0) throw new UserInputError('config.invalid', problems.join('\n'));
   return {
@@ -77,6 +89,7 @@ export function readAppConfig(app: App, dir: string): AppConfig {
     handlersModule,
     ...(apiAuth === undefined ? {} : { apiAuth }),
     worker,
+    ...(alarmEmail === undefined ? {} : { alarmEmail }),
   };
 }
 

@@ -24,6 +24,7 @@ export async function buildWeftApp(app: App, dir: string): Promise<WeftStack> {
     handlersModule: config.handlersModule,
     ...config.worker,
     ...(config.apiAuth ? { apiAuth: config.apiAuth } : {}),
+    ...(config.alarmEmail === undefined ? {} : { alarmEmail: config.alarmEmail }),
     description: 'weft: durable workflow DAGs on DynamoDB and SQS, with Saga rollback',
   });
 }

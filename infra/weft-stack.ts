@@ -1,4 +1,8 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Alias } from 'aws-cdk-lib/aws-kms';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import type { Plan } from '../src/workflow/plan.ts';
 import type { WeftApiAuth } from './orchestrator/http-api.ts';
@@ -11,6 +15,8 @@ export interface WeftStackProps
   readonly plans: readonly Plan[];
   readonly handlersModule: string;
   readonly apiAuth?: WeftApiAuth;
+  /** Creates an SNS topic every alarm notifies, with this address subscribed by e-mail. */
+  readonly alarmEmail?: string;
 }
 
 /** The app's stack: one orchestrator and the outputs users need (API URL, table, queues). */
@@ -20,7 +26,9 @@ export class WeftStack extends Stack {
   constructor(scope: Construct, id: string, props: WeftStackProps) {
     super(scope, id, props);
     const { plans, handlersModule, apiAuth, workerTimeout, workerMemorySize, batchSize } = props;
+    const alarmTopic = props.alarmEmail === undefined ? undefined : this.alarmTopic(props.alarmEmail);
     this.orchestrator = new WeftOrchestrator(this, 'Weft', {
+      ...(alarmTopic ? { alarmAction: new SnsAction(alarmTopic) } : {}),
       plans,
       handlersModule,
       ...(apiAuth ? { apiAuth } : {}),
@@ -38,5 +46,17 @@ export class WeftStack extends Stack {
     new CfnOutput(this, 'TriggerDeadLetterQueueUrl', {
       value: this.orchestrator.triggerDeadLetterQueue.queueUrl,
     });
+    if (alarmTopic) new CfnOutput(this, 'AlarmTopicArn', { value: alarmTopic.topicArn });
+  }
+
+  /** The alarms' topic: encrypted with the AWS-managed SNS key, TLS only, `email` subscribed. */
+  private alarmTopic(email: string): Topic {
+    const topic = new Topic(this, 'AlarmTopic', {
+      displayName: 'weft alarms',
+      enforceSSL: true,
+      masterKey: Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns'),
+    });
+    topic.addSubscription(new EmailSubscription(email));
+    return topic;
   }
 }

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildWeftApp } from '../../infra/build-app.ts';
 import { WorkflowError } from '../../src/workflow/index.ts';
@@ -49,6 +49,7 @@ beforeAll(async () => {
     'weft:workerTimeout': example.workerTimeout,
     'weft:workerMemory': '2048',
     'weft:workerBatchSize': '5',
+    'weft:alarmEmail': 'ops@example.com',
   });
   template = Template.fromStack(stack);
 }, 60_000);
@@ -98,5 +99,22 @@ describe('the worker settings from context', () => {
       BatchSize: 5,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
+  });
+
+  it('sends every alarm to an encrypted SNS topic with weft:alarmEmail subscribed', () => {
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+    });
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms.length).toBeGreaterThan(0);
+    for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toHaveLength(1);
+  });
+
+  it('refuses a weft:alarmEmail that is no address, in one line', async () => {
+    await expect(build({ 'weft:alarmEmail': 'ops at example' })).rejects.toThrow(
+      "weft:alarmEmail: must be an e-mail address such as ops@example.com, got 'ops at example'",
+    );
   });
 });
