@@ -211,7 +211,9 @@ export class WeftOrchestrator extends Construct {
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${apiId}>/$default/${method}${path}]`,
         reason: path.startsWith('/callbacks/')
           ? `${method} ${path}: the wildcard is a callback token; only its holder can complete the task.`
-          : `${method} ${path}: the wildcard is the run id; a caller of the API may address any run.`,
+          : path.includes('/tasks/')
+            ? `${method} ${path}: the wildcards are the run id and its task id; a caller of the API may address any run.`
+            : `${method} ${path}: the wildcard is the run id; a caller of the API may address any run.`,
       });
     }
   }

@@ -6,7 +6,8 @@ import { parseCallbackBody } from './callback-body.ts';
 import { type ApiEvent, type ApiResult, errorResult, header, json } from './http.ts';
 import { isValidId, parseIdempotencyKey, parseSubmitBody } from './request.ts';
 import { matchRoute, type Route } from './routes.ts';
-import { redrive, rollback, runNotFound } from './run-control.ts';
+import { redrive, rollback } from './run-control.ts';
+import { getHistory, getRun, getTaskOutput, runNotFound, runViewResult } from './run-reads.ts';
 
 /** Where the API handler reports what it could not answer (a 500). */
 export interface ApiLogger {
@@ -24,9 +25,11 @@ export interface ApiHandlerDeps {
 export type ApiHandler = (event: ApiEvent) => Promise<ApiResult>;
 
 /**
- * Builds the weft HTTP API: `POST /runs`, `GET /runs/{id}`, `GET /runs/{id}/history`,
- * `POST /runs/{id}/cancel`, `/redrive` and `/rollback`, `GET /workflows`, `POST /callbacks/{token}` and its `/heartbeat`. Client mistakes are 4xx with a JSON body naming the problem;
- * only a failure of weft itself is a 500.
+ * Builds the weft HTTP API: `POST /runs`, `GET /runs/{id}`, `GET /runs/{id}/history` (paged),
+ * `GET /runs/{id}/tasks/{taskId}/output`, `POST /runs/{id}/cancel`, `/redrive` and `/rollback`,
+ * `GET /workflows`, `POST /callbacks/{token}` and its `/heartbeat`. Every answer stays under Lambda's 6 MB
+ * (run views are bounded, history comes in pages). Client mistakes are 4xx with a JSON body naming the
+ * problem; only a failure of weft itself is a 500.
  *
  * @example
  * export const handler = createApiHandler({ runtime, plans });
@@ -64,17 +67,15 @@ async function answer(deps: ApiHandlerDeps, route: Route, event: ApiEvent): Prom
       return json(200, { workflows: deps.plans.list().map(describePlan) });
     case 'submit':
       return submit(deps, event);
-    case 'getRun': {
-      const run = isValidId(route.runId) ? await deps.runtime.getRun(route.runId) : undefined;
-      return run ? json(200, run) : runNotFound(route.runId);
-    }
-    case 'history': {
-      const events = isValidId(route.runId) ? await deps.runtime.history(route.runId) : undefined;
-      return events ? json(200, { runId: route.runId, events }) : runNotFound(route.runId);
-    }
+    case 'getRun':
+      return getRun(deps.runtime, route.runId);
+    case 'history':
+      return getHistory(deps.runtime, route.runId, event);
+    case 'taskOutput':
+      return getTaskOutput(deps.runtime, route.runId, route.taskId);
     case 'cancel': {
       const run = isValidId(route.runId) ? await deps.runtime.cancel(route.runId) : undefined;
-      return run ? json(200, run) : runNotFound(route.runId);
+      return run ? runViewResult(run) : runNotFound(route.runId);
     }
     case 'redrive':
       return redrive(deps.runtime, route.runId, event);

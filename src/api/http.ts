@@ -7,6 +7,10 @@
 export interface ApiEvent {
   /** The path without the query string, e.g. `/runs/abc/history`. */
   readonly rawPath: string;
+  /** The query string without its `?`, as sent: `limit=100&next=...`. */
+  readonly rawQueryString?: string;
+  /** The query's parameters, decoded; a repeated one's values joined by commas (as API Gateway does). */
+  readonly queryStringParameters?: Readonly<Record<string, string | undefined>>;
   /** Header names are lower case in HTTP API v2 events; lookups here ignore case anyway. */
   readonly headers?: Readonly<Record<string, string | undefined>>;
   readonly body?: string;
@@ -59,4 +63,31 @@ export function header(event: ApiEvent, name: string): string | undefined {
     if (key.toLowerCase() === wanted) return value;
   }
   return undefined;
+}
+
+/**
+ * A request's query parameters: API Gateway's decoded `queryStringParameters`, or else `rawQueryString`
+ * parsed the same way (a repeated parameter's values joined by commas).
+ *
+ * @example
+ * queryParameters({ rawPath: '/runs/r1/history', rawQueryString: 'limit=10', requestContext }); // { limit: '10' }
+ */
+export function queryParameters(event: ApiEvent): Record<string, string> {
+  const params: Record<string, string> = {};
+  const add = (name: string, value: string) => {
+    Object.defineProperty(params, name, {
+      value: Object.hasOwn(params, name) ? `${params[name]},${value}` : value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  };
+  if (event.queryStringParameters !== undefined) {
+    for (const [name, value] of Object.entries(event.queryStringParameters)) {
+      if (value !== undefined) add(name, value);
+    }
+  } else {
+    for (const [name, value] of new URLSearchParams(event.rawQueryString ?? '')) add(name, value);
+  }
+  return params;
 }

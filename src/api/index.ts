@@ -8,5 +8,31 @@ export {
   readJsonBody,
 } from './body-limits.ts';
 export { type ApiHandler, type ApiHandlerDeps, type ApiLogger, createApiHandler } from './handler.ts';
-export { type ApiErrorBody, type ApiEvent, type ApiResult, errorResult, header, json } from './http.ts';
+export {
+  decodeCursor,
+  encodeCursor,
+  HISTORY_PAGE_DEFAULT,
+  HISTORY_PAGE_MAX,
+  HISTORY_PAGE_MAX_BYTES,
+  type HistoryCursor,
+  type HistoryPage,
+  historyPage,
+} from './history-page.ts';
+export {
+  type ApiErrorBody,
+  type ApiEvent,
+  type ApiResult,
+  errorResult,
+  header,
+  json,
+  queryParameters,
+} from './http.ts';
 export { API_ROUTES, matchRoute, type Route, type RouteMatch } from './routes.ts';
+export {
+  type ApiRunView,
+  type ApiTaskView,
+  boundRunView,
+  MAX_VIEW_BYTES,
+  type OmittedOutput,
+  VIEW_VALUE_BUDGET_BYTES,
+} from './view-budget.ts';

@@ -5,6 +5,7 @@ export type Route =
   | { readonly name: 'listWorkflows' }
   | { readonly name: 'getRun'; readonly runId: string }
   | { readonly name: 'history'; readonly runId: string }
+  | { readonly name: 'taskOutput'; readonly runId: string; readonly taskId: string }
   | { readonly name: 'cancel'; readonly runId: string }
   | { readonly name: 'redrive'; readonly runId: string }
   | { readonly name: 'rollback'; readonly runId: string }
@@ -22,6 +23,7 @@ export const API_ROUTES = [
   'POST /runs',
   'GET /runs/{id}',
   'GET /runs/{id}/history',
+  'GET /runs/{id}/tasks/{taskId}/output',
   'POST /runs/{id}/cancel',
   'POST /runs/{id}/redrive',
   'POST /runs/{id}/rollback',
@@ -55,6 +57,9 @@ export function matchRoute(method: string, rawPath: string): RouteMatch {
     if (parts.length === 3 && action === 'cancel') return pick({ POST: { name: 'cancel', runId } });
     if (parts.length === 3 && action === 'redrive') return pick({ POST: { name: 'redrive', runId } });
     if (parts.length === 3 && action === 'rollback') return pick({ POST: { name: 'rollback', runId } });
+    if (parts.length === 5 && action === 'tasks' && parts[4] === 'output') {
+      return pick({ GET: { name: 'taskOutput', runId, taskId: parts[3] as string } });
+    }
   }
   if (first === 'callbacks' && runId !== undefined) {
     const token = runId;

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import type { Json, RedriveRequest, RunControlAnswer, Runtime } from '../runtime/types.ts';
 import { type Parsed, problemResult, readEventBody } from './body-limits.ts';
-import { type ApiEvent, type ApiResult, errorResult, json } from './http.ts';
+import { type ApiEvent, type ApiResult, errorResult } from './http.ts';
 import { isValidId } from './request.ts';
+import { runNotFound, runViewResult } from './run-reads.ts';
 
 /** What API Gateway says of the caller (payload v2): an IAM principal, or a JWT's claims. */
 interface Authorised {
@@ -85,9 +86,5 @@ async function controlResult(runtime: Runtime, runId: string, answer: RunControl
     );
   }
   const view = await runtime.getRun(runId);
-  return view ? json(200, view) : runNotFound(runId);
-}
-
-export function runNotFound(runId: string): ApiResult {
-  return errorResult(404, 'run.notFound', `no run with id ${JSON.stringify(runId)}`);
+  return view ? runViewResult(view) : runNotFound(runId);
 }

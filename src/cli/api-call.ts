@@ -1,5 +1,6 @@
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
-import type { CredentialsProvider } from '../client/signed-client.ts';
+import type { Command } from 'commander';
+import { type ApiClient, type CredentialsProvider, createApiClient } from '../client/signed-client.ts';
 import { UserInputError } from '../errors.ts';
 
 /** What the commands that call a deployed API need from outside, so tests can pass their own. */
@@ -55,4 +56,30 @@ export async function callApi(
     'api.refused',
     `the API answered ${response.status}${body?.error?.code ? ` ${body.error.code}` : ''}: ${detail}${hint}`,
   );
+}
+
+/** The options of a command that can call a deployed API instead of the local state dir. */
+export interface EndpointFlags {
+  readonly endpoint?: string;
+  readonly region?: string;
+  readonly profile?: string;
+  readonly unsigned?: boolean;
+}
+
+/** Adds `--endpoint`, `--region`, `--profile` and `--unsigned` to a command that works locally by default. */
+export function addEndpointFlags(command: Command): Command {
+  return command
+    .option('--endpoint <url>', 'a deployed weft API (default: the local state dir)')
+    .option('--region <region>', 'signing region, with --endpoint (default: from the host name)')
+    .option('--profile <name>', 'AWS profile for credentials, with --endpoint')
+    .option('--unsigned', 'send without SigV4, with --endpoint (for weft dev)');
+}
+
+/** A client for `--endpoint`, signing unless `--unsigned`. */
+export function endpointClient(endpoint: string, flags: EndpointFlags, deps: ApiDeps): ApiClient {
+  return createApiClient({
+    endpoint: parseEndpoint(endpoint),
+    ...(flags.region ? { region: flags.region } : {}),
+    ...(flags.unsigned ? {} : { credentials: deps.credentials(flags.profile) }),
+  });
 }

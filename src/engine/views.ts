@@ -116,5 +116,16 @@ export function runHistory(run: RunRecord, tasks: ReadonlyMap<string, TaskRecord
       }
     }
   }
-  return events.sort((a, b) => a.lamport - b.lamport || (a.taskId ?? '').localeCompare(b.taskId ?? '') || 0);
+  return events.sort(compareHistory);
+}
+
+/**
+ * The history's order: Lamport time, then task id, the run's own events (which have none) first. A page's
+ * cursor is a position in this order, so pages are cut by the very comparison the history is sorted with.
+ */
+export function compareHistory(
+  a: Pick<HistoryEvent, 'lamport' | 'taskId'>,
+  b: Pick<HistoryEvent, 'lamport' | 'taskId'>,
+): number {
+  return a.lamport - b.lamport || (a.taskId ?? '').localeCompare(b.taskId ?? '');
 }

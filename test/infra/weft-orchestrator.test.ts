@@ -269,6 +269,7 @@ describe('WeftOrchestrator: the HTTP API', () => {
       [
         'GET /runs/{id}',
         'GET /runs/{id}/history',
+        'GET /runs/{id}/tasks/{taskId}/output',
         'GET /workflows',
         'POST /runs',
         'POST /runs/{id}/cancel',
@@ -294,6 +295,7 @@ describe('WeftOrchestrator: the HTTP API', () => {
       '/$default/POST/runs"',
       '/$default/GET/runs/*"',
       '/$default/GET/runs/*/history"',
+      '/$default/GET/runs/*/tasks/*/output"',
       '/$default/POST/runs/*/cancel"',
       '/$default/POST/runs/*/redrive"',
       '/$default/POST/runs/*/rollback"',

@@ -1,21 +1,23 @@
 import type { Command } from 'commander';
-import { createApiClient } from '../../client/signed-client.ts';
 import { UserInputError } from '../../errors.ts';
 import type { CallbackAnswer, CallbackRequest } from '../../runtime/types.ts';
-import { type ApiDeps, callApi, defaultApiDeps, parseEndpoint } from '../api-call.ts';
+import {
+  type ApiDeps,
+  addEndpointFlags,
+  callApi,
+  defaultApiDeps,
+  type EndpointFlags,
+  endpointClient,
+} from '../api-call.ts';
 import type { CliIo } from '../io.ts';
 import { addStackFlags, type StackFlags, withLocalStack } from '../local-session.ts';
 import { parseInputOption } from '../run-input.ts';
 
-interface CallbackOptions extends StackFlags {
+interface CallbackOptions extends StackFlags, EndpointFlags {
   readonly output?: string;
   readonly error?: string;
   readonly message?: string;
   readonly heartbeat?: boolean;
-  readonly endpoint?: string;
-  readonly region?: string;
-  readonly profile?: string;
-  readonly unsigned?: boolean;
 }
 
 /**
@@ -31,12 +33,8 @@ export function registerCallback(program: Command, io: CliIo, deps: ApiDeps = de
     .option('--output <json>', 'complete the task with this output: inline JSON or @file')
     .option('--error <name>', 'fail the attempt with this error name (retried per the retry_policy)')
     .option('--message <text>', "the error's message, with --error")
-    .option('--heartbeat', 'tell the waiting task its completer is alive (restarts its heartbeat interval)')
-    .option('--endpoint <url>', 'a deployed weft API (default: the local state dir)')
-    .option('--region <region>', 'signing region, with --endpoint (default: from the host name)')
-    .option('--profile <name>', 'AWS profile for credentials, with --endpoint')
-    .option('--unsigned', 'send without SigV4, with --endpoint (for weft dev)');
-  addStackFlags(command).action(async (token: string, options: CallbackOptions) => {
+    .option('--heartbeat', 'tell the waiting task its completer is alive (restarts its heartbeat interval)');
+  addStackFlags(addEndpointFlags(command)).action(async (token: string, options: CallbackOptions) => {
     const request = options.heartbeat ? undefined : await callbackRequest(options);
     const answer =
       options.endpoint === undefined
@@ -109,12 +107,8 @@ async function remotely(
   options: CallbackOptions,
   deps: ApiDeps,
 ): Promise<Record<string, unknown>> {
-  const endpoint = parseEndpoint(options.endpoint ?? '');
-  const client = createApiClient({
-    endpoint,
-    ...(options.region ? { region: options.region } : {}),
-    ...(options.unsigned ? {} : { credentials: deps.credentials(options.profile) }),
-  });
+  const endpoint = options.endpoint ?? '';
+  const client = endpointClient(endpoint, options, deps);
   const path = `/callbacks/${encodeURIComponent(token)}${request ? '' : '/heartbeat'}`;
   return (await callApi(endpoint, () => client.request('POST', path, request))) as Record<string, unknown>;
 }

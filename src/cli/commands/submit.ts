@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
+import type { ApiRunView } from '../../api/view-budget.ts';
 import { createApiClient } from '../../client/signed-client.ts';
 import { UserInputError } from '../../errors.ts';
 import { exitCodeFor, isSettled, toRunResult } from '../../runtime/run-result.ts';
-import type { RunView } from '../../runtime/types.ts';
 import { type ApiDeps, callApi as call, defaultApiDeps, parseEndpoint } from '../api-call.ts';
 import type { CliIo } from '../io.ts';
+import { withLinkedOutputs } from '../linked-outputs.ts';
 import { parseInputOption } from '../run-input.ts';
 
 interface SubmitOptions {
@@ -26,7 +27,8 @@ export type SubmitDeps = ApiDeps;
  * `weft submit <workflow> --endpoint <url>`: starts a run through a deployed weft API, signing the request
  * with SigV4 (credentials from the standard AWS chain: environment, SSO, profiles, instance roles). Prints
  * the API's answer (`{ runId, workflow, created }`); with `--wait`, polls the run and prints its result,
- * exiting like `weft run` (0 succeeded, 2 rolled back, 3 rollback incomplete).
+ * whole (the outputs the API's view links are read through their routes), exiting like `weft run` (0
+ * succeeded, 2 rolled back, 3 rollback incomplete, 4 paused).
  */
 export function registerSubmit(program: Command, io: CliIo, deps: SubmitDeps = defaultApiDeps): void {
   program
@@ -73,9 +75,18 @@ export function registerSubmit(program: Command, io: CliIo, deps: SubmitDeps = d
       for (;;) {
         const run = (await call(options.endpoint, () =>
           client.request('GET', `/runs/${encodeURIComponent(runId)}`),
-        )) as RunView;
+        )) as ApiRunView;
         if (isSettled(run)) {
-          io.out(`${JSON.stringify(toRunResult(run), null, 2)}\n`);
+          const whole = await withLinkedOutputs(run, (href) =>
+            call(options.endpoint, () => client.request('GET', href)),
+          );
+          if (run.tasksOmitted) {
+            io.err(
+              `weft: the run's ${run.tasksOmitted.count} tasks are too many for one API answer; ` +
+                `read their outputs with GET /runs/${runId}/tasks/<task>/output and their history with weft history ${runId} --endpoint ${options.endpoint}\n`,
+            );
+          }
+          io.out(`${JSON.stringify(toRunResult(whole), null, 2)}\n`);
           io.exitCode = exitCodeFor(run);
           return;
         }

@@ -39,6 +39,21 @@ describe('weft dev: the HTTP API', () => {
     expect(events.length).toBeGreaterThan(2);
     const clocks = events.map((event) => event.lamport);
     expect(clocks).toEqual([...clocks].sort((a, b) => a - b));
+    // the query string reaches the handler: the same events, two to a page
+    const paged: unknown[] = [];
+    for (let next = ''; paged.length < events.length; ) {
+      const page = await call(dev.url, 'GET', `/runs/${String(body.runId)}/history?limit=2&next=${next}`);
+      expect((page.body.events as unknown[]).length).toBeLessThanOrEqual(2);
+      paged.push(...(page.body.events as unknown[]));
+      next = String(page.body.next ?? '');
+      if (next === '') break;
+    }
+    expect(paged).toEqual(events);
+    const refused = await call(dev.url, 'GET', `/runs/${String(body.runId)}/history?limit=zero`);
+    expect([refused.status, (refused.body.error as { code: string }).code]).toEqual([
+      400,
+      'history.invalidLimit',
+    ]);
   });
 
   it('maps the same Idempotency-Key to the same run', async () => {

@@ -17,6 +17,16 @@ import { type DevProcess, startWeftDev } from './dev-server.ts';
  * on the emulators. Bounded: a few hundred requests in all.
  */
 
+/** Query parameters as API Gateway passes them: decoded, a repeated one's values joined by commas. */
+function query(text: string): Record<string, string> {
+  const params = new Map<string, string>();
+  for (const [name, value] of new URLSearchParams(text)) {
+    const before = params.get(name);
+    params.set(name, before === undefined ? value : `${before},${value}`);
+  }
+  return Object.fromEntries(params);
+}
+
 /** The answer is a 2xx, or a 4xx carrying `{ error: { code, message } }`; always JSON. */
 function expectClientAnswer(request: BadRequest, status: number, contentType: string, text: string): void {
   const described = `${request.method} ${request.path} answered ${status}: ${text.slice(0, 300)}`;
@@ -33,6 +43,13 @@ describe('weft dev answers every request with a JSON 2xx or 4xx', () => {
   let dev: DevProcess;
   beforeAll(async () => {
     dev = await startWeftDev();
+    // a run the routes that read one can find
+    const started = await fetch(`${dev.url}/runs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ workflow: 'greet', runId: 'r-1' }),
+    });
+    expect(started.status).toBe(201);
   });
   afterAll(async () => {
     expect(await dev?.stop()).toBe(0);
@@ -69,6 +86,7 @@ describe('the API and trigger functions over the AWS runtime', () => {
     const plans = planCatalog(await readPlanDir('test/fixtures/api/workflows'));
     const runtime = createAwsRuntime({ dynamodb, sqs, tableName: name, queueUrl, plans, handlers: {} });
     api = createApiHandler({ runtime, plans });
+    await runtime.submit({ workflow: 'greet', input: {}, runId: 'r-1' });
     trigger = createTriggerHandler({ runtime, plans });
   });
 
@@ -76,8 +94,12 @@ describe('the API and trigger functions over the AWS runtime', () => {
     await fc.assert(
       fc.asyncProperty(requestArbitrary, fc.boolean(), async (request, base64) => {
         const binary = typeof request.body !== 'string' && request.body !== undefined;
+        const [rawPath = '', rawQueryString] = request.path.split(/\?(.*)/s);
         const event: ApiEvent = {
-          rawPath: request.path,
+          rawPath,
+          ...(rawQueryString === undefined
+            ? {}
+            : { rawQueryString, queryStringParameters: query(rawQueryString) }),
           headers: request.headers,
           ...(request.body === undefined
             ? {}

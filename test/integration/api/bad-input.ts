@@ -78,11 +78,41 @@ function objectText(...entries: fc.Arbitrary<readonly [string, string]>[]): fc.A
 const entry = (key: string, value: fc.Arbitrary<string>) => value.map((text) => [key, text] as const);
 const quoted = (...values: string[]) => fc.constantFrom(...values.map((value) => JSON.stringify(value)));
 
-/** Run ids as a client may send them: real ones, and ones no run can have. */
+/** Run ids as a client may send them: real ones (the tests start `r-1`), and ones no run can have. */
 const runIdArbitrary = fc.oneof(
   fc.constantFrom('r-1', 'run-does-not-exist', 'a'.repeat(129), 'key-0000', '..', 'a b', '\u0000'),
   fc.string({ maxLength: 20 }),
 );
+
+/** Task ids: ones the fixtures' workflows have, ones no plan has, and what plain objects are made of. */
+const taskIdArbitrary = fc.oneof(
+  fc.constantFrom('hello', 'world', 'nope', '__proto__', 'constructor', 'toString', '', '..', '%'),
+  fc.string({ maxLength: 20 }),
+);
+
+/** A history request's query string: limits and cursors good and bad, unknown and repeated parameters. */
+const historyQuery = fc
+  .array(
+    fc.oneof(
+      fc
+        .oneof(fc.constantFrom('1', '1000', '5000', '5001', '0', '-1', '1.5', '1e3', ''), fc.string())
+        .map((limit) => `limit=${encodeURIComponent(limit)}`),
+      fc
+        .oneof(
+          fc.constantFrom('', 'x', 'WzEsInIxIiw0MiwiY2hhcmdlIiwxXQ', '%ZZ'),
+          fc.string({ maxLength: 40 }).map((text) => Buffer.from(text).toString('base64url')),
+          fc
+            .jsonValue({ maxDepth: 2 })
+            .map((value) => Buffer.from(JSON.stringify(value)).toString('base64url')),
+        )
+        .map((next) => `next=${next}`),
+      fc
+        .tuple(keyText, fc.string({ maxLength: 8 }))
+        .map(([key, value]) => `${encodeURIComponent(key)}=${value}`),
+    ),
+    { maxLength: 3 },
+  )
+  .map((pairs) => pairs.join('&'));
 
 const submissionText = objectText(
   entry('workflow', fc.oneof(quoted(...WORKFLOWS, 'nope', ''), valueText)),
@@ -164,10 +194,20 @@ const callbackPath = fc
   )
   .map((token) => `/callbacks/${encodeURIComponent(token)}`);
 
+/** The routes that read a run in parts: a history page, a task's output; mostly of the run the tests start. */
+const readRunId = fc.oneof({ weight: 2, arbitrary: fc.constant('r-1') }, runIdArbitrary);
+const readPath = fc.oneof(
+  fc.tuple(readRunId, historyQuery).map(([id, query]) => `/runs/${encodeURIComponent(id)}/history?${query}`),
+  fc
+    .tuple(readRunId, taskIdArbitrary)
+    .map(([id, task]) => `/runs/${encodeURIComponent(id)}/tasks/${encodeURIComponent(task)}/output`),
+);
+
 const pathArbitrary = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom('/runs', '/events', '/workflows', '/runs/', '/events/') },
   { weight: 3, arbitrary: runIdArbitrary.map((id) => `/runs/${encodeURIComponent(id)}`) },
   { weight: 2, arbitrary: runIdArbitrary.map((id) => `/runs/${encodeURIComponent(id)}/history`) },
+  { weight: 4, arbitrary: readPath },
   { weight: 2, arbitrary: runIdArbitrary.map((id) => `/runs/${encodeURIComponent(id)}/cancel`) },
   { weight: 1, arbitrary: runIdArbitrary.map((id) => `/runs/${encodeURIComponent(id)}/redrive`) },
   { weight: 1, arbitrary: runIdArbitrary.map((id) => `/runs/${encodeURIComponent(id)}/rollback`) },
@@ -232,6 +272,10 @@ const targetArbitrary = fc.oneof(
       path: fc.constant('/events'),
       body: fc.oneof({ weight: 3, arbitrary: eventText }, deepEvent, bodyArbitrary),
     }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ method: fc.constant('GET'), path: readPath, body: fc.constant(undefined) }),
   },
   {
     weight: 2,

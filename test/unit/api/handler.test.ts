@@ -208,9 +208,55 @@ describe('createApiHandler', () => {
     expect(bodyOf(cancelled).status).toBe('cancelled');
   });
 
+  it('answers a task output by its route, and 404 for a task with none or no such task', async () => {
+    const { runId } = bodyOf(
+      await handle(request('POST', '/runs', JSON.stringify({ workflow: 'loan_approval' }))),
+    );
+    const id = String(runId);
+    const view = runtime.runs.get(id);
+    if (!view) expect.fail('no run');
+    runtime.runs.set(id, {
+      ...view,
+      tasks: { ...view.tasks, credit_check: { status: 'succeeded', attempts: 1, output: { score: 7 } } },
+    });
+    const output = await handle(request('GET', `/runs/${id}/tasks/credit_check/output`));
+    expect([output.statusCode, bodyOf(output)]).toEqual([
+      200,
+      { runId: id, taskId: 'credit_check', output: { score: 7 } },
+    ]);
+    const none = await handle(request('GET', `/runs/${id}/tasks/final_decision/output`));
+    expect([none.statusCode, errorOf(none).code]).toEqual([404, 'task.noOutput']);
+    for (const task of ['nope', '__proto__', 'constructor']) {
+      const unknown = await handle(request('GET', `/runs/${id}/tasks/${task}/output`));
+      expect([unknown.statusCode, errorOf(unknown).code]).toEqual([404, 'task.notFound']);
+    }
+    expect((await handle(request('POST', `/runs/${id}/tasks/credit_check/output`))).statusCode).toBe(405);
+  });
+
+  it('reads the history page from the query string, and refuses a bad limit or cursor with a 400', async () => {
+    const { runId } = bodyOf(
+      await handle(request('POST', '/runs', JSON.stringify({ workflow: 'loan_approval' }))),
+    );
+    const path = `/runs/${String(runId)}/history`;
+    const page = await handle({ ...request('GET', path), rawQueryString: 'limit=1' });
+    expect(bodyOf(page)).toEqual({ runId, events: [expect.objectContaining({ type: 'run.submitted' })] });
+    const cases: [Partial<ApiEvent>, string][] = [
+      [{ rawQueryString: 'limit=0' }, 'history.invalidLimit'],
+      [{ queryStringParameters: { limit: '10,20' } }, 'history.invalidLimit'],
+      [{ rawQueryString: 'next=garbage!' }, 'history.invalidCursor'],
+      [{ rawQueryString: 'limt=5' }, 'request.invalid'],
+      [{ rawQueryString: '__proto__=1' }, 'request.invalid'],
+    ];
+    for (const [query, code] of cases) {
+      const refused = await handle({ ...request('GET', path), ...query });
+      expect([refused.statusCode, errorOf(refused).code]).toEqual([400, code]);
+    }
+  });
+
   it.each([
     ['GET', '/runs/missing'],
     ['GET', '/runs/missing/history'],
+    ['GET', '/runs/missing/tasks/a/output'],
     ['POST', '/runs/missing/cancel'],
     ['GET', '/runs/%E0%A4%A'],
     ['GET', '/runs/has%20space'],

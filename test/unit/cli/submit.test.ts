@@ -1,112 +1,11 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Sha256 } from '@aws-crypto/sha256-js';
-import { SignatureV4 } from '@smithy/signature-v4';
 import { Command } from 'commander';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { ApiRunView } from '../../../src/api/index.ts';
 import { registerSubmit } from '../../../src/cli/commands/submit.ts';
 import type { CliIo } from '../../../src/cli/io.ts';
 import { regionOfEndpoint } from '../../../src/client/signed-client.ts';
 import { UserInputError } from '../../../src/errors.ts';
-
-const credentials = {
-  accessKeyId: 'AKIDEXAMPLE',
-  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
-};
-
-interface Seen {
-  method: string;
-  url: string;
-  headers: IncomingMessage['headers'];
-  body: string;
-  signatureValid: boolean;
-}
-
-/** Recomputes the SigV4 signature of a received request, as API Gateway's IAM authorisation does. */
-async function verify(req: IncomingMessage, body: string): Promise<boolean> {
-  const authorization = String(req.headers.authorization ?? '');
-  const match =
-    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/execute-api\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(
-      authorization,
-    );
-  if (!match) return false;
-  const [, keyId, , region, signedHeaders] = match;
-  if (keyId !== credentials.accessKeyId) return false;
-  const amzDate = String(req.headers['x-amz-date']);
-  const signingDate = new Date(
-    `${amzDate.slice(0, 4)}-${amzDate.slice(4, 6)}-${amzDate.slice(6, 8)}T${amzDate.slice(9, 11)}:${amzDate.slice(11, 13)}:${amzDate.slice(13, 15)}Z`,
-  );
-  const headers: Record<string, string> = {};
-  for (const name of (signedHeaders as string).split(';')) headers[name] = String(req.headers[name]);
-  const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
-  const signer = new SignatureV4({
-    service: 'execute-api',
-    region: region as string,
-    credentials,
-    sha256: Sha256,
-  });
-  const expected = await signer.sign(
-    {
-      method: req.method ?? 'GET',
-      protocol: 'http:',
-      hostname: url.hostname,
-      port: Number(url.port),
-      path: url.pathname,
-      query: Object.fromEntries(url.searchParams),
-      headers,
-      ...(body === '' ? {} : { body }),
-    },
-    { signingDate },
-  );
-  return expected.headers.authorization === authorization;
-}
-
-let server: Server | undefined;
-
-afterEach(async () => {
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  server = undefined;
-});
-
-/** A fake API on 127.0.0.1: records requests, checks signatures, answers from a script. */
-async function fakeApi(
-  answer: (seen: Seen) => { status: number; body: unknown },
-): Promise<{ url: string; seen: Seen[] }> {
-  const seen: Seen[] = [];
-  const created = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', async () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      const entry = {
-        method: req.method ?? '',
-        url: req.url ?? '',
-        headers: req.headers,
-        body,
-        signatureValid: await verify(req, body),
-      };
-      seen.push(entry);
-      const reply = answer(entry);
-      res.writeHead(reply.status, { 'content-type': 'application/json' }).end(JSON.stringify(reply.body));
-    });
-  });
-  server = created;
-  await new Promise<void>((resolve) => created.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(created.address() as AddressInfo).port}`, seen };
-}
-
-function captureIo(): CliIo & { stdout: string[]; stderr: string[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  return {
-    out: (t) => stdout.push(t),
-    err: (t) => stderr.push(t),
-    errIsTty: false,
-    exitCode: 0,
-    stdout,
-    stderr,
-  };
-}
+import { captureIo, closeFakeApi, credentials, fakeApi } from '../../support/fake-api.ts';
 
 async function submit(
   args: string[],
@@ -116,6 +15,13 @@ async function submit(
   const program = new Command('weft').exitOverride();
   registerSubmit(program, io, { credentials: () => provider, sleep: async () => {} });
   await program.parseAsync(['submit', ...args], { from: 'user' });
+}
+
+afterEach(closeFakeApi);
+
+/** A run as `GET /runs/{id}` answers it. */
+function runBody(runId: string, state: Pick<ApiRunView, 'status' | 'rollback' | 'tasks'>): ApiRunView {
+  return { runId, workflow: 'w', planVersion: 'v', input: {}, compensations: [], ...state };
 }
 
 describe('weft submit', () => {
@@ -161,16 +67,11 @@ describe('weft submit', () => {
       const done = polls >= 2;
       return {
         status: 200,
-        body: {
-          runId: 'r2',
-          workflow: 'w',
-          planVersion: 'v',
+        body: runBody('r2', {
           status: done ? 'failed' : 'running',
           rollback: done ? 'incomplete' : 'none',
-          input: {},
           tasks: { a: { status: 'failed', attempts: 1 } },
-          compensations: [],
-        },
+        }),
       };
     });
     const io = captureIo();
@@ -187,6 +88,44 @@ describe('weft submit', () => {
       rollback: 'incomplete',
     });
     expect(io.exitCode).toBe(3);
+  });
+
+  it('prints the outputs the view links whole, reading each through its route', async () => {
+    const big = { rows: 'x'.repeat(1000) };
+    const api = await fakeApi((seen) => {
+      if (seen.method === 'POST') return { status: 201, body: { runId: 'r4', workflow: 'w', created: true } };
+      if (seen.url === '/runs/r4/tasks/b/output') {
+        return { status: 200, body: { runId: 'r4', taskId: 'b', output: big } };
+      }
+      return {
+        status: 200,
+        body: runBody('r4', {
+          status: 'succeeded',
+          rollback: 'none',
+          tasks: {
+            a: { status: 'succeeded', attempts: 1, output: 1 },
+            b: {
+              status: 'succeeded',
+              attempts: 1,
+              outputOmitted: { bytes: 1011, href: '/runs/r4/tasks/b/output' },
+            },
+          },
+        }),
+      };
+    });
+    const io = captureIo();
+    await submit(['w', '--endpoint', api.url, '--region', 'us-east-1', '--wait', '--poll-interval', '0'], io);
+    expect(api.seen.map((s) => `${s.method} ${s.url}`)).toEqual([
+      'POST /runs',
+      'GET /runs/r4',
+      'GET /runs/r4/tasks/b/output',
+    ]);
+    expect(api.seen.every((s) => s.signatureValid)).toBe(true);
+    expect(JSON.parse(io.stdout.join('')).tasks).toEqual({
+      a: { status: 'succeeded', attempts: 1, output: 1 },
+      b: { status: 'succeeded', attempts: 1, output: big },
+    });
+    expect(io.exitCode).toBe(0);
   });
 
   it('sends no signature with --unsigned', async () => {
