@@ -125,6 +125,11 @@ export class WeftOrchestrator extends Construct {
       timeout: settings.workerTimeout,
       memorySize: settings.workerMemorySize,
       handlersModule: resolve(props.handlersModule),
+      // a task without timeout stops 10 s before the worker would be cut off, and says why
+      environment: {
+        ...environment,
+        TASK_CEILING_MS: String(Math.max(1_000, settings.workerTimeout.toMilliseconds() - 10_000)),
+      },
     });
     this.reaperFunction = weftFunction(this, 'ReaperFunction', {
       ...common,

@@ -148,7 +148,7 @@ export async function withLocalStack<T>(
       guard.exit(exitForSignal(signal));
     }
     signalled = signal;
-    io.exitCode = exitForSignal(signal);
+    lastSignal = signal;
     io.err(
       `weft: ${signal}: stopping; running attempts have ${Math.round(graceMs() / 1000)} s to finish ` +
         '(a second signal exits at once)\n',
@@ -264,8 +264,11 @@ export function interruptedNotice(io: CliIo, runId: string, handlersModule: stri
   io.err(
     `weft: interrupted; run ${runId} is saved. Finish it with: weft resume ${runId} --handlers ${handlersModule}${dir}\n`,
   );
-  if (io.exitCode === 0) io.exitCode = 130;
+  io.exitCode = exitForSignal(lastSignal ?? 'SIGINT');
 }
+
+/** The signal that interrupted this process's wait, if one did: it decides the exit status. */
+let lastSignal: NodeJS.Signals | undefined;
 
 /** Reads a run from the state dir once the process that held it has exited (it may take a moment). */
 async function readAfterHostExit(stateDir: string, runId: string): Promise<RunView | undefined> {

@@ -57,6 +57,7 @@ export function createLambdaDeps(options: LambdaDepsOptions): LambdaDeps {
     metrics: new PowertoolsEngineMetrics(metrics),
     logger,
     retentionDays: options.env.retentionDays,
+    ...(options.env.taskCeilingMs === undefined ? {} : { defaultTaskTimeoutMs: options.env.taskCeilingMs }),
   });
   return { runtime, plans, metrics, logger, powertoolsLogger };
 }

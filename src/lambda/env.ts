@@ -7,12 +7,15 @@ export interface LambdaEnv {
   readonly queueUrl: string;
   /** Days a finished run is kept before DynamoDB's TTL deletes it. */
   readonly retentionDays: number;
+  /** The ceiling of an attempt of a task without `timeout`: the worker's timeout less a margin. */
+  readonly taskCeilingMs?: number;
 }
 
 const schema = z.object({
   TABLE_NAME: z.string().min(1, 'must name the DynamoDB table'),
   QUEUE_URL: z.url('must be the task queue URL'),
   RETENTION_DAYS: z.coerce.number().int().positive().default(30),
+  TASK_CEILING_MS: z.coerce.number().int().positive().optional(),
 });
 
 /**
@@ -32,5 +35,6 @@ export function readLambdaEnv(env: Readonly<Record<string, string | undefined>> 
     tableName: result.data.TABLE_NAME,
     queueUrl: result.data.QUEUE_URL,
     retentionDays: result.data.RETENTION_DAYS,
+    ...(result.data.TASK_CEILING_MS === undefined ? {} : { taskCeilingMs: result.data.TASK_CEILING_MS }),
   };
 }

@@ -60,10 +60,7 @@ export interface RuntimeConfig {
   readonly shutdown?: AbortSignal;
   /** Stops claiming new work (a graceful shutdown's start); running attempts go on until `shutdown`. */
   readonly draining?: AbortSignal;
-  /**
-   * The longest attempt of a task without `timeout`; default 1 hour. On Lambda the invocation's end (less
-   * 10 s) bounds it further.
-   */
+  /** The longest attempt of a task without `timeout`; default 1 hour (on AWS: the worker's timeout less 10 s). */
   readonly defaultTaskTimeoutMs?: number;
   /**
    * Test-only crash injection: a throw at a point simulates the process dying there.

@@ -59,7 +59,7 @@ export class TaskTimeoutError extends WeftError {
       'task.timeout',
       ceiling
         ? `task '${taskId}' has no timeout and ran past weft's ceiling of ${timeoutMs} ms for such tasks ` +
-            "(the default, or what was left of the worker's invocation): give the task a timeout"
+            "(1 hour locally, the worker's timeout less 10 s on AWS): give the task a timeout"
         : `task '${taskId}' did not finish within its timeout of ${timeoutMs} ms`,
     );
   }

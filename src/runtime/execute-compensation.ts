@@ -35,7 +35,7 @@ export async function executeCompensation(deps: RuntimeDeps, message: TaskMessag
   fault(deps, 'afterCompensationClaim', site);
   const fence = { owner: deps.owner, attempt: comp.attempt };
   const key = { runId: run.runId, taskId: planned.id };
-  const timeLimit = attemptTimeout(planned, deps.defaultTimeoutMs, undefined, deps.now());
+  const timeLimit = attemptTimeout(planned, deps.defaultTimeoutMs);
   const outcome = await runAttempt({
     run: (signal, heartbeat) => {
       const handler = deps.handlers[compensation.handler];

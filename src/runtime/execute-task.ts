@@ -49,12 +49,7 @@ export async function executeTask(
   const current = await freshContext(deps, run, claimed);
   await continueFrom(
     deps,
-    {
-      run: current,
-      plan,
-      policy: continuation(deps, options),
-      ...(options.deadlineAt === undefined ? {} : { deadlineAt: options.deadlineAt }),
-    },
+    { run: current, plan, policy: continuation(deps, options) },
     { planned, record: claimed },
   );
 }
@@ -119,7 +114,7 @@ async function attempt(deps: RuntimeDeps, scope: Scope, claimed: Claimed): Promi
     if (token === undefined) return [];
   }
   const fence = { owner: deps.owner, attempt: record.attempt };
-  const timeLimit = attemptTimeout(planned, deps.defaultTimeoutMs, scope.deadlineAt, deps.now());
+  const timeLimit = attemptTimeout(planned, deps.defaultTimeoutMs);
   const outcome = await runAttempt({
     run: (signal, heartbeat) =>
       resolveHandler(deps, planned)(
@@ -278,8 +273,6 @@ interface Scope {
   readonly run: RunContext;
   readonly plan: Plan;
   readonly policy: Continuation;
-  /** When the invocation ends (a Lambda's deadline): a task without `timeout` stops before it. */
-  readonly deadlineAt?: number;
 }
 
 /** Dependents one checkpoint continues here at most, by default; the rest go through the queue. */

@@ -117,4 +117,12 @@ describe('the worker settings from context', () => {
       "weft:alarmEmail: must be an e-mail address such as ops@example.com, got 'ops at example'",
     );
   });
+
+  it('gives the worker the ceiling of tasks without timeout: its timeout less 10 s', () => {
+    const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+    const ceilings = functions
+      .map((f) => f.Properties.Environment?.Variables?.TASK_CEILING_MS)
+      .filter(Boolean);
+    expect(ceilings).toEqual([String(11 * 60_000 - 10_000)]);
+  });
 });

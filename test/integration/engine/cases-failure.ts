@@ -199,7 +199,13 @@ export function failureCases(endpoints: () => Endpoints): void {
       expect(calls).toEqual(['undo_b#1', 'undo_b#2', 'undo_a']);
       expect(view).toMatchObject({ status: 'failed', rollback: 'incomplete' });
       expect(view.compensations).toEqual([
-        { task: 'b', handler: 'undo_b', status: 'failed', attempts: 2 },
+        {
+          task: 'b',
+          handler: 'undo_b',
+          status: 'failed',
+          attempts: 2,
+          error: { name: 'Broken', message: 'cannot undo b' },
+        },
         { task: 'a', handler: 'undo_a', status: 'succeeded', attempts: 1 },
       ]);
       expect(view.tasks.b?.status).toBe('compensation_failed');
