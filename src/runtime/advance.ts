@@ -3,7 +3,7 @@ import type { RunContext, TaskMessage, TaskRecord } from '../engine/types.ts';
 import type { Plan, PlannedTask } from '../workflow/plan.ts';
 import { claimedEvent, taskClaim } from './claim-attempt.ts';
 import { expiresAt, fault, isoNow, type RuntimeDeps } from './deps.ts';
-import { sendDispatches } from './dispatch.ts';
+import { ownDispatch, sendDispatches } from './dispatch.ts';
 import { driveRollback } from './rollback.ts';
 import { taskMessage } from './run-context.ts';
 
@@ -88,7 +88,8 @@ export async function advance(
         }
         // touched before (a rollback's skip, a replayed edge): the plain edge sorts it out
       }
-      const outcome = await deps.store.copyEdge({ runId, from: taskId, to, output, lamport });
+      const edge = { runId, from: taskId, to, output, lamport, ...ownDispatch(deps, plan, to, 'task') };
+      const outcome = await deps.store.copyEdge(edge);
       // refused: this edge was counted before (a replay); whoever completed the set dispatched it
       if (!outcome.ok) return;
       if (counted) {

@@ -329,6 +329,8 @@ async function fail(
     const outcome = await deps.store.retryTask({
       ...base,
       dueAt,
+      // this worker ran the attempt: the retry's dispatch goes to its own queue
+      dispatchedAt: dueAt,
       event: {
         type: 'task.retrying',
         lamport,

@@ -9,6 +9,7 @@ import { failureCases } from './cases-failure.ts';
 import { happyPathCases } from './cases-happy.ts';
 import { pauseCases } from './cases-pause.ts';
 import { recoveryCases } from './cases-recovery.ts';
+import { boundedPassCases, wideCases } from './cases-wide.ts';
 
 const sqlite = () => ({ kind: 'sqlite' as const });
 
@@ -20,3 +21,5 @@ conditionCases(sqlite);
 sleepCases(sqlite);
 callbackCases(sqlite);
 pauseCases(sqlite);
+wideCases(sqlite);
+boundedPassCases(sqlite);
