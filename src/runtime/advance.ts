@@ -47,9 +47,11 @@ export async function advance(
   const runId = run.runId;
   const targets = options.only ?? planned.dependents;
   let slots = options.continuation?.slots ?? 0;
-  // taken only for a dependent known to be ready, between awaits (so the fan-out's writes go out side by side)
+  // taken only for a dependent known to be ready, between awaits (so the fan-out's writes go out side by side);
+  // never for one this process declines (it is left, dispatched, to a process that has its handler)
   const takeSlot = (dependent: PlannedTask): boolean => {
     if (slots <= 0 || !options.continuation?.fits(dependent)) return false;
+    if (deps.accepts && !deps.accepts(plan, dependent.id, 'task')) return false;
     slots -= 1;
     return true;
   };
