@@ -34,12 +34,16 @@ export async function sendDispatches(
   messages: readonly TaskMessage[],
   dueAt?: number,
 ): Promise<void> {
-  const delay =
-    dueAt === undefined ? {} : { delaySeconds: queueDelaySeconds(dueAt, deps.now()), notBefore: dueAt };
   await sendMessages(
     deps,
-    messages.map((message) => ({ message, ...delay })),
+    messages.map((message) => dispatchEntry(deps, message, dueAt)),
   );
+}
+
+/** A dispatch message as the queue takes it, delayed until `dueAt` (epoch ms) when given. */
+export function dispatchEntry(deps: RuntimeDeps, message: TaskMessage, dueAt?: number): QueueEntry {
+  if (dueAt === undefined) return { message };
+  return { message, delaySeconds: queueDelaySeconds(dueAt, deps.now()), notBefore: dueAt };
 }
 
 /** Sends queue messages, each with its own delay; a failed send is logged, as in `sendDispatches`. */

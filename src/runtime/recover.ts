@@ -2,15 +2,16 @@ import { nextLamport } from '../engine/claim.ts';
 import { edgeOutput } from '../engine/gate.ts';
 import { MAX_TAKEOVERS } from '../engine/limits.ts';
 import { decideRecovery, type RecoveryCommand } from '../engine/recovery.ts';
+import type { DispatchCommand } from '../engine/redispatch.ts';
 import { resetShape } from '../engine/redrive.ts';
-import type { TaskRecord } from '../engine/types.ts';
+import type { TaskMessage, TaskRecord } from '../engine/types.ts';
 import type { RunState } from '../store/run-store.ts';
 import type { Plan } from '../workflow/plan.ts';
 import { advance, countSink, finishRun } from './advance.ts';
 import { toErrorView } from './attempt.ts';
 import { workflowTimeout } from './deadline.ts';
 import { expiresAt, isoNow, type RuntimeDeps } from './deps.ts';
-import { ownDispatch, sendDispatches } from './dispatch.ts';
+import { dispatchEntry, ownDispatch, sendDispatches, sendMessages } from './dispatch.ts';
 import { TaskLostError } from './errors.ts';
 import { drivePause, stopOnFailure } from './pause.ts';
 import { planFor } from './plans.ts';
@@ -73,8 +74,15 @@ export async function recoverRun(
       maxDispatches: deps.recovery.maxDispatchesPerRun,
     });
     const lamport = nextLamport(state.run.lamport, ...[...state.tasks.values()].map((t) => t.lamport));
+    // the run's re-sends go out together, in batches, not one request per task
+    const resends = commands.filter((command): command is DispatchCommand => command.kind === 'dispatch');
+    await sendMessages(
+      deps,
+      resends.map((command) => dispatchEntry(deps, resent(deps, state, command, lamport), command.dueAt)),
+    );
+    tally.redispatched += resends.length;
     for (const command of commands) {
-      await apply(deps, plan, state, command, lamport, tally);
+      if (command.kind !== 'dispatch') await apply(deps, plan, state, command, lamport, tally);
     }
     if (!commands.some((command) => command.kind === 'reset' || command.kind === 'unhold')) return;
   }
@@ -100,17 +108,12 @@ async function apply(
   deps: RuntimeDeps,
   plan: Plan,
   state: RunState,
-  command: RecoveryCommand,
+  command: Exclude<RecoveryCommand, DispatchCommand>,
   lamport: number,
   tally: Tally,
 ): Promise<void> {
   const runId = state.run.runId;
   switch (command.kind) {
-    case 'dispatch': {
-      const kind = command.compensation ? 'compensate' : 'task';
-      await redispatch(deps, state, command.taskId, kind, lamport, tally, command.dueAt);
-      return;
-    }
     case 'release': {
       tally.expiredLeases += 1;
       const record = state.tasks.get(command.taskId);
@@ -200,7 +203,14 @@ async function apply(
   }
 }
 
-/** Sends a task's or compensation's dispatch again (delayed until `dueAt`, if given), rebuilt from the store. */
+/** The message of a dispatch the pass sends again, rebuilt from the store. */
+function resent(deps: RuntimeDeps, state: RunState, command: DispatchCommand, lamport: number): TaskMessage {
+  const now = deps.now();
+  if (!command.compensation) return taskMessage(contextOf(state.run), command.taskId, lamport, now);
+  return { runId: state.run.runId, taskId: command.taskId, kind: 'compensate', lamport, readyAt: now };
+}
+
+/** Sends a released task's or compensation's dispatch again, at once. */
 async function redispatch(
   deps: RuntimeDeps,
   state: RunState,
@@ -208,19 +218,9 @@ async function redispatch(
   kind: 'task' | 'compensate',
   lamport: number,
   tally: Tally,
-  dueAt?: number,
 ): Promise<void> {
-  const now = deps.now();
-  const runId = state.run.runId;
-  await sendDispatches(
-    deps,
-    [
-      kind === 'task'
-        ? taskMessage(contextOf(state.run), taskId, lamport, now)
-        : { runId, taskId, kind, lamport, readyAt: now },
-    ],
-    dueAt,
-  );
+  const command = { kind: 'dispatch', taskId, compensation: kind === 'compensate' } as const;
+  await sendDispatches(deps, [resent(deps, state, command, lamport)]);
   tally.redispatched += 1;
 }
 
