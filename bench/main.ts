@@ -13,6 +13,7 @@ const benchmarks: Readonly<Record<string, Benchmark>> = {
   compile: async () => (await import('./compile.ts')).run(),
   engine: async (options) => (await import('./engine.ts')).run(options),
   sleep: async (options) => (await import('./sleep.ts')).run(options),
+  wide: async (options) => (await import('./wide.ts')).run(options),
 };
 
 /** Runs the benchmarks named in `args` (all when none) and resolves to the exit status. */

@@ -9,8 +9,13 @@ const deps = createLambdaDeps({
   plans: readBundledPlans(new URL(`./${BUNDLED_PLANS_FILE}`, import.meta.url)),
 });
 
+// Where the last pass stopped when more runs were active than one pass examines: a warm instance goes on
+// from there, a cold one starts the listing over.
+let after: string | undefined;
+
 export const handler = withTelemetry(deps, async () => {
-  const report = await deps.runtime.recover();
+  const report = await deps.runtime.recover(after === undefined ? {} : { after });
+  after = report.next;
   deps.logger.info('recovery pass', { ...report });
   return report;
 });

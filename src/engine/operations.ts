@@ -25,6 +25,15 @@ export interface Stamped {
   readonly event: StoredEvent;
 }
 
+/**
+ * A write that makes its item claimable and whose writer then sends the dispatch. `dispatchedAt` (epoch ms,
+ * the send, or the time it is delayed to) is recorded when the writer's queue delivers to a process that
+ * runs the task; absent, the write clears it, and the recovery pass re-sends the dispatch without waiting.
+ */
+export interface Dispatching {
+  readonly dispatchedAt?: number;
+}
+
 /** A write that ends the item's work: it may be forgotten at `expiresAt` (epoch seconds, the retention). */
 export interface Expiring {
   readonly expiresAt: number;
@@ -64,7 +73,7 @@ export interface EndAttemptOp extends TaskRefOp, Fence, Stamped {
  * A sleep task's first attempt starts its timer: back to `ready`, unowned, not claimable before `dueAt`
  * (the wake time), with a `task.sleeping` entry that tells the claim at the wake time that it has slept.
  */
-export interface SleepTaskOp extends TaskRefOp, Fence, Stamped {
+export interface SleepTaskOp extends TaskRefOp, Fence, Stamped, Dispatching {
   readonly dueAt: number;
 }
 
@@ -80,7 +89,7 @@ export interface OpenCallbackOp extends TaskRefOp, Fence {
  * The attempt's handler is done (or it has none): the task becomes `waiting`, unowned, until its token
  * completes it or `dueAt` (the timeout, or the next heartbeat's deadline) passes.
  */
-export interface AwaitCallbackOp extends TaskRefOp, Fence, Stamped {
+export interface AwaitCallbackOp extends TaskRefOp, Fence, Stamped, Dispatching {
   readonly token: string;
   readonly timeoutAt?: number;
   readonly dueAt?: number;
@@ -104,6 +113,7 @@ export type CallbackCompletion =
       readonly error: TaskErrorView;
       readonly failures: number;
       readonly dueAt: number;
+      readonly dispatchedAt?: number;
     }
   | {
       readonly status: 'failed';
@@ -146,7 +156,7 @@ export interface ResetTaskOp extends TaskRefOp, Stamped {
 export interface CancelWaitOp extends TaskRefOp, Stamped, Expiring {}
 
 /** A failed attempt with attempts left: back to `ready`, not claimable before `dueAt`. */
-export interface RetryTaskOp extends EndAttemptOp {
+export interface RetryTaskOp extends EndAttemptOp, Dispatching {
   readonly dueAt: number;
 }
 
@@ -166,7 +176,7 @@ export interface SkipAttemptOp extends Omit<EndAttemptOp, 'error'>, Expiring {
 }
 
 /** Copies a succeeded dependency's output onto its dependent and counts it, once. */
-export interface CopyEdgeOp {
+export interface CopyEdgeOp extends Dispatching {
   readonly runId: string;
   readonly from: string;
   readonly to: string;
@@ -181,7 +191,7 @@ export interface CopyEdgeOp {
  * counted and not this one. Refused otherwise (a skip by the rollback, a replayed edge, a dependency still
  * missing): the caller then falls back to `copyEdge` and the usual claim.
  */
-export interface ClaimByEdgeOp extends CopyEdgeOp {
+export interface ClaimByEdgeOp extends Omit<CopyEdgeOp, 'dispatchedAt'> {
   /** The dependent's number of dependencies. */
   readonly depCount: number;
   readonly owner: string;
@@ -197,10 +207,10 @@ export interface ClaimByEdgeOp extends CopyEdgeOp {
 export interface SkipTaskOp extends TaskRefOp, Stamped, Expiring {}
 
 /** Takes a lost attempt (dead owner, expired lease) back to `ready`, fenced on that very attempt. */
-export interface ReleaseTaskOp extends TaskRefOp, Fence, Stamped {}
+export interface ReleaseTaskOp extends TaskRefOp, Fence, Stamped, Dispatching {}
 
 /** The rollback starts a succeeded task's compensation; refused if it was already started. */
-export interface DispatchCompensationOp extends TaskRefOp, Stamped {}
+export interface DispatchCompensationOp extends TaskRefOp, Stamped, Dispatching {}
 
 /** Claims a compensation attempt: ready and due, or running with an expired lease. */
 export interface ClaimCompensationOp extends TaskRefOp, Stamped {
@@ -216,14 +226,14 @@ export interface FinishCompensationOp extends TaskRefOp, Fence, Stamped, Expirin
 }
 
 /** A failed compensation attempt with attempts left: ready again, due after the backoff. */
-export interface RetryCompensationOp extends TaskRefOp, Fence, Stamped {
+export interface RetryCompensationOp extends TaskRefOp, Fence, Stamped, Dispatching {
   readonly dueAt: number;
   readonly failures: number;
   readonly error: TaskErrorView;
 }
 
 /** A new run; created only if no run has its id. */
-export interface NewRunOp {
+export interface NewRunOp extends Dispatching {
   readonly runId: string;
   readonly workflow: string;
   readonly planVersion: string;

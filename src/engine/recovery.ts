@@ -1,15 +1,16 @@
 import type { Plan } from '../workflow/plan.ts';
+import {
+  type DispatchCandidate,
+  type DispatchCommand,
+  dispatchSince,
+  selectDispatches,
+} from './redispatch.ts';
 import type { RunRecord, TaskRecord } from './types.ts';
 
 /** One repair the recovery pass makes for a run, rebuilt from DynamoDB alone. */
 export type RecoveryCommand =
   /** (Re)send the dispatch of a claimable task or compensation; `dueAt` delays it. */
-  | {
-      readonly kind: 'dispatch';
-      readonly taskId: string;
-      readonly compensation: boolean;
-      readonly dueAt?: number;
-    }
+  | DispatchCommand
   /** Take a lost attempt (dead owner or expired lease) back to `ready`, fenced on its owner and attempt. */
   | {
       readonly kind: 'release';
@@ -43,19 +44,29 @@ export interface RecoveryInput {
   readonly now: number;
   /** Owners known to be dead (a local process that exited); others are judged by their lease. */
   readonly deadOwners: ReadonlySet<string>;
+  /** A recorded dispatch younger than this (ms) may still be in the queue: it is not sent again. */
+  readonly graceMs: number;
+  /** Dispatches sent again for this run at most, the longest-waiting first. Default: no bound. */
+  readonly maxDispatches?: number;
 }
 
 /**
  * What the recovery pass must do for one active run, from its records alone: resend every dispatch that
- * may have been lost (SQS held nothing durable), take over lost attempts, redo edges whose write may have
- * been lost, and finish what was finished but not recorded.
+ * may have been lost (one whose recorded send is older than `graceMs`, or that has none recorded, at most
+ * `maxDispatches`), take over lost attempts, redo edges whose write may have been lost, and finish what
+ * was finished but not recorded.
  *
  * @example
- * for (const command of decideRecovery({ plan, run, tasks, now, deadOwners })) await apply(command);
+ * for (const command of decideRecovery({ plan, run, tasks, now, deadOwners, graceMs })) await apply(command);
  */
 export function decideRecovery(input: RecoveryInput): RecoveryCommand[] {
   const { plan, run, tasks } = input;
   const commands: RecoveryCommand[] = [];
+  const dispatches: DispatchCandidate[] = [];
+  const dispatch = (taskId: string, compensation: boolean, since: number | undefined, dueAt?: number) => {
+    const command = { kind: 'dispatch', taskId, compensation, ...due(dueAt) } as const;
+    dispatches.push(since === undefined ? { command } : { command, since });
+  };
   const stopping = run.status === 'compensating';
   if (run.status === 'paused') return [{ kind: 'pause' }];
   if (run.status !== 'running' && !stopping) return commands;
@@ -84,20 +95,18 @@ export function decideRecovery(input: RecoveryInput): RecoveryCommand[] {
           reason: compLost,
         });
       } else if (comp.status === 'ready') {
-        commands.push({ kind: 'dispatch', taskId, compensation: true, ...due(comp.dueAt) });
+        dispatch(taskId, true, dispatchSince(comp.dispatchedAt, comp.dueAt), comp.dueAt);
       }
     }
     if (stopping) continue;
     const depsComplete = (record?.depsDone.length ?? 0) >= planned.deps.length;
     if (!record && planned.deps.length === 0) {
-      commands.push({ kind: 'dispatch', taskId, compensation: false });
+      dispatch(taskId, false, run.dispatchedAt);
     } else if (record?.status === 'pending' && depsComplete) {
-      commands.push({ kind: 'dispatch', taskId, compensation: false });
-    } else if (record?.status === 'ready') {
-      commands.push({ kind: 'dispatch', taskId, compensation: false, ...due(record.dueAt) });
-    } else if (record?.status === 'waiting' && record.dueAt !== undefined) {
-      // the wait's lapse: its message may have been lost
-      commands.push({ kind: 'dispatch', taskId, compensation: false, dueAt: record.dueAt });
+      dispatch(taskId, false, record.dispatchedAt);
+    } else if (record?.status === 'ready' || (record?.status === 'waiting' && record.dueAt !== undefined)) {
+      // a retry, a sleep, a released attempt; or a wait's lapse: its message may have been lost
+      dispatch(taskId, false, dispatchSince(record.dispatchedAt, record.dueAt), record.dueAt);
     } else if (record?.status === 'succeeded' || record?.status === 'skipped') {
       // in a running run a skip is a condition's (the rollback's skips happen in stopping runs only)
       for (const dependent of planned.dependents) {
@@ -110,6 +119,12 @@ export function decideRecovery(input: RecoveryInput): RecoveryCommand[] {
       }
     }
   }
+  const bounds = {
+    now: input.now,
+    graceMs: input.graceMs,
+    ...(input.maxDispatches === undefined ? {} : { maxDispatches: input.maxDispatches }),
+  };
+  commands.push(...selectDispatches(dispatches, bounds));
   if (stopping) {
     commands.push({ kind: 'rollback' });
     return commands;

@@ -24,6 +24,8 @@ export interface CompensationState {
   readonly owner?: string;
   readonly leaseUntil?: number;
   readonly dueAt?: number;
+  /** When its dispatch was sent (or delayed to), by a process that runs it; see {@link TaskRecord.dispatchedAt}. */
+  readonly dispatchedAt?: number;
 }
 
 /** A callback task's open token: completions must present it; cleared when one is accepted. */
@@ -48,6 +50,14 @@ export interface TaskRecord {
   readonly leaseUntil?: number;
   /** A retry is not claimed before this epoch ms. */
   readonly dueAt?: number;
+  /**
+   * Epoch ms from which the dispatch that made the task claimable could be received: written by that very
+   * write (the edge that completed `depsDone`, the retry, the sleep, the wait, the release) when the writer's
+   * queue delivers to a process that runs the task; cleared by the claim. The recovery pass re-sends a
+   * claimable task only once this is older than its grace; absent (an old record, or a dispatch no process
+   * of the writer's queue would take), the task is re-sent at once.
+   */
+  readonly dispatchedAt?: number;
   /** JSON text of the checkpointed output. */
   readonly output?: string;
   readonly error?: TaskErrorView;
@@ -96,6 +106,8 @@ export interface RunRecord {
   readonly sinksDone: readonly string[];
   readonly sinkLamports: Readonly<Record<string, number>>;
   readonly createdAt: number;
+  /** When the roots' dispatch was sent, by a process that runs them (as {@link TaskRecord.dispatchedAt}). */
+  readonly dispatchedAt?: number;
   readonly finishedAt?: number;
   readonly idempotencyKey?: string;
   /** Redrives so far; absent before the first. */

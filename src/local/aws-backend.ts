@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { UserInputError } from '../errors.ts';
 import { ensureQueue, ensureTable } from '../runtime/index.ts';
+import type { RecoverySettings } from '../runtime/recovery-settings.ts';
 import type { HandlerRegistry } from '../runtime/types.ts';
 import type { Plan } from '../workflow/plan.ts';
 import type { LocalBackend } from './backend.ts';
@@ -19,6 +20,8 @@ export interface AwsBackendOptions {
   readonly sqsEndpoint?: string;
   readonly concurrency?: number;
   readonly recoveryIntervalMs?: number;
+  /** The recovery pass's grace and bounds; default the deployment's. */
+  readonly recovery?: Partial<RecoverySettings>;
   readonly onError?: (error: unknown) => void;
 }
 

@@ -1,4 +1,5 @@
 import type { EngineMetrics } from '../runtime/metrics.ts';
+import type { RecoverySettings } from '../runtime/recovery-settings.ts';
 import type { HandlerRegistry } from '../runtime/types.ts';
 import type { Plan } from '../workflow/plan.ts';
 import { openAwsBackend } from './aws-backend.ts';
@@ -24,6 +25,8 @@ export interface OpenBackendOptions {
   readonly tableName?: string;
   readonly queueName?: string;
   readonly recoveryIntervalMs?: number;
+  /** The recovery pass's grace and bounds (default: 1 s grace on `sqlite`, 2 minutes on the others). */
+  readonly recovery?: Partial<RecoverySettings>;
   /** `sqlite` only: counts store operations (the benchmark). */
   readonly metrics?: EngineMetrics;
   /** Start executing tasks at once. Default false: call `startWorker()` when ready. */
@@ -49,6 +52,7 @@ function open(options: OpenBackendOptions): Promise<LocalBackend> {
     handlers: options.handlers,
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
     ...(options.recoveryIntervalMs === undefined ? {} : { recoveryIntervalMs: options.recoveryIntervalMs }),
+    ...(options.recovery === undefined ? {} : { recovery: options.recovery }),
     ...(options.onError === undefined ? {} : { onError: options.onError }),
   };
   const endpoints = {

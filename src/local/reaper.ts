@@ -1,4 +1,4 @@
-import type { Runtime } from '../runtime/types.ts';
+import type { RecoverOptions, Runtime } from '../runtime/types.ts';
 
 /** A running recovery loop. */
 export interface Reaper {
@@ -8,15 +8,27 @@ export interface Reaper {
   stop(): Promise<void>;
 }
 
+export interface ReaperOptions {
+  /**
+   * The queue started empty with this process (the in-process queue, an embedded SQS): until the first
+   * sweep of the active runs is over, every recorded dispatch is presumed lost and sent again.
+   */
+  readonly queueStartedEmpty?: boolean;
+}
+
 /**
  * Runs the recovery pass now and then every `intervalMs`, one pass at a time: the local stand-in for the
- * deployment's scheduled reaper.
+ * deployment's scheduled reaper. A pass that stopped before the end of the active runs (its bound) is
+ * followed at once by the next, from where it stopped.
  */
 export function startReaper(
   runtime: Pick<Runtime, 'recover'>,
   intervalMs: number,
   onError: (error: unknown) => void,
+  options: ReaperOptions = {},
 ): Reaper {
+  let after: string | undefined;
+  let firstSweep = options.queueStartedEmpty === true;
   let stopped = false;
   let running = false;
   let again = false;
@@ -35,16 +47,27 @@ export function startReaper(
     }
     running = true;
     clearTimeout(timer);
+    const recoverOptions: RecoverOptions = {
+      ...(after === undefined ? {} : { after }),
+      ...(firstSweep ? { queueStartedEmpty: true } : {}),
+    };
     pass = runtime
-      .recover()
+      .recover(recoverOptions)
       .then(
-        () => {},
-        (error: unknown) => onError(error),
+        (report) => {
+          after = report.next;
+          if (after === undefined) firstSweep = false;
+        },
+        (error: unknown) => {
+          // the next pass, at the interval, starts the listing over
+          after = undefined;
+          onError(error);
+        },
       )
       .finally(() => {
         running = false;
         if (stopped) return;
-        if (again) {
+        if (again || after !== undefined) {
           again = false;
           schedule(0);
         } else schedule(intervalMs);

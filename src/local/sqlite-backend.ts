@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { MemoryTaskQueue } from '../queue/memory-task-queue.ts';
-import { createRuntime, noopMetrics, planCatalog } from '../runtime/index.ts';
+import { createRuntime, LOCAL_RECOVERY_GRACE_MS, noopMetrics, planCatalog } from '../runtime/index.ts';
 import type { EngineMetrics } from '../runtime/metrics.ts';
+import type { RecoverySettings } from '../runtime/recovery-settings.ts';
 import type { HandlerRegistry } from '../runtime/types.ts';
 import { SqliteRunStore } from '../store/sqlite-run-store.ts';
 import { type Plan, runsHandlerLocally } from '../workflow/plan.ts';
@@ -29,6 +30,8 @@ export interface SqliteBackendOptions {
   readonly concurrency?: number;
   /** Pause between recovery passes. Default 2,000 ms. */
   readonly recoveryIntervalMs?: number;
+  /** The recovery pass's grace and bounds; default a 1 s grace (each process has its own queue). */
+  readonly recovery?: Partial<RecoverySettings>;
   /** How often to look for writes of other processes on the same file. Default 100 ms. */
   readonly watchIntervalMs?: number;
   /** Default: none (the local commands); the benchmark counts store operations with it. */
@@ -67,6 +70,7 @@ export async function openSqliteBackend(options: SqliteBackendOptions): Promise<
   const draining = new AbortController();
   const handlers = options.handlers;
   const owner = localOwner();
+  let working = false;
   const runtime = createRuntime({
     store: watch.wrap(explainStoreFailures(store, file)),
     queue,
@@ -75,15 +79,17 @@ export async function openSqliteBackend(options: SqliteBackendOptions): Promise<
     metrics,
     owner,
     isOwnerAlive: isLocalOwnerAlive,
-    // a task whose handler this process lacks is left to a process on the same state dir that has it
+    // a task whose handler this process lacks is left to a process on the same state dir that has it; a
+    // process whose worker is not started runs nothing (its dispatches are recorded as no one's)
     accepts: (plan, taskId, kind) => {
       const task = plan.tasks[taskId];
-      if (task === undefined) return false;
+      if (task === undefined || !working) return false;
       if (kind === 'compensate') return typeof handlers[task.compensation?.handler ?? ''] === 'function';
       return !runsHandlerLocally(task) || typeof handlers[task.handler] === 'function';
     },
     shutdown: shutdown.signal,
     draining: draining.signal,
+    recovery: { graceMs: LOCAL_RECOVERY_GRACE_MS, ...options.recovery },
   });
   const others = await otherWorkers(options.stateDir);
   let reaper: Reaper | undefined;
@@ -102,8 +108,12 @@ export async function openSqliteBackend(options: SqliteBackendOptions): Promise<
         onError(stateDirFailure(error, join(options.stateDir, 'processes')) ?? error);
         return undefined;
       });
+      working = true;
       queue.start((message) => runtime.handle(message));
-      const recovery = startReaper(runtime, options.recoveryIntervalMs ?? 2_000, onError);
+      // the in-process queue starts empty: the first sweep sends every claimable task, recorded or not
+      const recovery = startReaper(runtime, options.recoveryIntervalMs ?? 2_000, onError, {
+        queueStartedEmpty: true,
+      });
       reaper = recovery;
       // another process's commit (a cancel, a run submitted there) is seen at the next tick
       watcher = setInterval(() => {

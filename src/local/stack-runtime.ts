@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { createAwsRuntime, noopMetrics, planCatalog } from '../runtime/index.ts';
+import { createAwsRuntime, noopMetrics, planCatalog, type RecoverySettings } from '../runtime/index.ts';
 import type { HandlerRegistry, PlanCatalog, Runtime } from '../runtime/types.ts';
 import { DynamoDbRunStore } from '../store/dynamodb-run-store.ts';
 import type { Plan } from '../workflow/plan.ts';
@@ -23,6 +23,10 @@ export interface StackRuntimeOptions {
   readonly handlers: HandlerRegistry;
   readonly concurrency?: number;
   readonly recoveryIntervalMs?: number;
+  /** The recovery pass's grace and bounds; default the deployment's (a 2-minute grace). */
+  readonly recovery?: Partial<RecoverySettings>;
+  /** The queue was created empty with this process (embedded fauxqs): the first sweep re-sends everything. */
+  readonly queueStartedEmpty?: boolean;
   readonly onError?: (error: unknown) => void;
 }
 
@@ -76,6 +80,7 @@ export function createStackRuntime(
     isOwnerAlive: isLocalOwnerAlive,
     shutdown: shutdown.signal,
     draining: draining.signal,
+    ...(options.recovery === undefined ? {} : { recovery: options.recovery }),
   });
   const store = new DynamoDbRunStore(clients.dynamodb, endpoints.tableName, noopMetrics);
   const stops: (() => Promise<void>)[] = [];
@@ -96,7 +101,9 @@ export function createStackRuntime(
       });
       stops.push(() => poller.stop());
       if (reaper) {
-        const recovery = startReaper(runtime, options.recoveryIntervalMs ?? 2_000, onError);
+        const recovery = startReaper(runtime, options.recoveryIntervalMs ?? 2_000, onError, {
+          queueStartedEmpty: options.queueStartedEmpty === true,
+        });
         stops.unshift(() => recovery.stop());
       }
     },

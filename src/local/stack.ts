@@ -2,6 +2,7 @@ import { connect as tcpConnect } from 'node:net';
 import { join } from 'node:path';
 import { UserInputError } from '../errors.ts';
 import { ensureQueue, ensureTable } from '../runtime/index.ts';
+import type { RecoverySettings } from '../runtime/recovery-settings.ts';
 import type { HandlerRegistry, PlanCatalog, Runtime } from '../runtime/types.ts';
 import type { Plan } from '../workflow/plan.ts';
 import type { CloseOptions, LocalBackend } from './backend.ts';
@@ -28,6 +29,8 @@ export interface LocalStackOptions {
   readonly concurrency?: number;
   /** Pause between recovery passes (the reaper). Default 2,000 ms. */
   readonly recoveryIntervalMs?: number;
+  /** The recovery pass's grace and bounds; default the deployment's. */
+  readonly recovery?: Partial<RecoverySettings>;
   /** Told about failed queue calls, failed message processing and failed recovery passes. */
   readonly onError?: (error: unknown) => void;
   /**
@@ -152,7 +155,11 @@ async function startStack(
     await ensureTable(clients.dynamodb, LOCAL_TABLE);
     const { queueUrl } = await ensureQueue(clients.sqs, LOCAL_QUEUE);
     const endpoints = { dynamodbEndpoint, sqsEndpoint, tableName: LOCAL_TABLE, queueUrl };
-    const stack = createStackRuntime(endpoints, clients, options);
+    // an embedded fauxqs starts empty: what the last process had queued is gone with it
+    const stack = createStackRuntime(endpoints, clients, {
+      ...options,
+      queueStartedEmpty: options.sqsEndpoint === undefined,
+    });
     await claim?.publish({ ...endpoints, startedAt: new Date().toISOString() });
     return opened(stack, false, process.pid, async () => {
       await Promise.all(started.map((emulator) => emulator.close()));

@@ -3,7 +3,7 @@ import type { RunContext, TaskMessage, TaskRecord } from '../engine/types.ts';
 import type { Plan, PlannedTask } from '../workflow/plan.ts';
 import { claimedEvent, taskClaim } from './claim-attempt.ts';
 import { expiresAt, fault, isoNow, type RuntimeDeps } from './deps.ts';
-import { sendDispatches } from './dispatch.ts';
+import { ownDispatch, sendDispatches } from './dispatch.ts';
 import { driveRollback } from './rollback.ts';
 import { taskMessage } from './run-context.ts';
 
@@ -47,9 +47,11 @@ export async function advance(
   const runId = run.runId;
   const targets = options.only ?? planned.dependents;
   let slots = options.continuation?.slots ?? 0;
-  // taken only for a dependent known to be ready, between awaits (so the fan-out's writes go out side by side)
+  // taken only for a dependent known to be ready, between awaits (so the fan-out's writes go out side by side);
+  // never for one this process declines (it is left, dispatched, to a process that has its handler)
   const takeSlot = (dependent: PlannedTask): boolean => {
     if (slots <= 0 || !options.continuation?.fits(dependent)) return false;
+    if (deps.accepts && !deps.accepts(plan, dependent.id, 'task')) return false;
     slots -= 1;
     return true;
   };
@@ -88,7 +90,8 @@ export async function advance(
         }
         // touched before (a rollback's skip, a replayed edge): the plain edge sorts it out
       }
-      const outcome = await deps.store.copyEdge({ runId, from: taskId, to, output, lamport });
+      const edge = { runId, from: taskId, to, output, lamport, ...ownDispatch(deps, plan, to, 'task') };
+      const outcome = await deps.store.copyEdge(edge);
       // refused: this edge was counted before (a replay); whoever completed the set dispatched it
       if (!outcome.ok) return;
       if (counted) {

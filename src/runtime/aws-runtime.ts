@@ -20,6 +20,7 @@ import { lambdaInvoker } from './lambda-invoker.ts';
 import { type EngineLogger, type EngineMetrics, noopMetrics, silentLogger } from './metrics.ts';
 import { planFor } from './plans.ts';
 import { recover } from './recover.ts';
+import { type RecoverySettings, recoverySettings } from './recovery-settings.ts';
 import { redriveRun, rollbackRun } from './redrive.ts';
 import { driveRollback, stopRun } from './rollback.ts';
 import { submitRun } from './submit.ts';
@@ -56,6 +57,11 @@ export interface RuntimeConfig {
   readonly now?: () => number;
   /** TTL on finished runs, default 30. */
   readonly retentionDays?: number;
+  /**
+   * The recovery pass: how long a recorded dispatch may wait before it is sent again (default 2 minutes,
+   * for SQS; the embedded backend uses 1 s), runs per pass (500), dispatches per run per pass (1,000).
+   */
+  readonly recovery?: Partial<RecoverySettings>;
   /** Aborts every running attempt's signal (process shutdown). */
   readonly shutdown?: AbortSignal;
   /** Stops claiming new work (a graceful shutdown's start); running attempts go on until `shutdown`. */
@@ -124,6 +130,7 @@ export function createRuntime(
     now: config.now ?? Date.now,
     random: config.random ?? Math.random,
     retentionMs: (config.retentionDays ?? 30) * 24 * 60 * 60 * 1000,
+    recovery: recoverySettings(config.recovery),
     ...(config.faults ? { faults: config.faults } : {}),
     planCache: new Map(),
     shutdown: config.shutdown ?? new AbortController().signal,
@@ -159,7 +166,7 @@ export function runtimeFromDeps(deps: RuntimeDeps): Runtime {
       await handle(message, options);
     },
     handle,
-    recover: () => recover(deps),
+    recover: (options) => recover(deps, options),
     cancel: async (runId) => {
       const run = await deps.store.getRun(runId);
       if (!run) return undefined;

@@ -5,7 +5,7 @@ import { advance } from './advance.ts';
 import { toErrorView } from './attempt.ts';
 import { newCallbackToken } from './callback-token.ts';
 import { expiresAt, fault, isoNow, type RuntimeDeps } from './deps.ts';
-import { sendDispatches } from './dispatch.ts';
+import { ownDispatch, sendDispatches } from './dispatch.ts';
 import { CallbackTimeoutError } from './errors.ts';
 import { stopOnFailure, stoppedAfterFlag } from './pause.ts';
 import { taskMessage } from './run-context.ts';
@@ -57,6 +57,8 @@ export async function awaitCompletion(
     attempt: record.attempt,
     token,
     ...deadlines,
+    // this worker ran the attempt: the lapse's dispatch goes to its own queue
+    ...(deadlines.dueAt === undefined ? {} : { dispatchedAt: deadlines.dueAt }),
     lamport,
     event: { type: 'task.waiting', lamport, at: isoNow(deps), attempt: record.attempt, detail },
   });
@@ -89,11 +91,16 @@ export async function settleCallback(
   const token = record.callback?.token;
   if (token === undefined) return { kind: 'closed', current: record };
   const lamport = record.lamport + 1;
-  const completion = decideCompletion(planned.retry, record, result, {
+  const decided = decideCompletion(planned.retry, record, result, {
     now: deps.now(),
     expiresAt: expiresAt(deps),
     random: deps.random(),
   });
+  // any process may complete a wait: the retry's dispatch counts if this one runs the task
+  const completion =
+    decided.status === 'ready'
+      ? { ...decided, ...ownDispatch(deps, plan, planned.id, 'task', decided.dueAt) }
+      : decided;
   const type =
     completion.status === 'succeeded'
       ? 'task.succeeded'

@@ -2,6 +2,7 @@ import type { TaskQueue } from '../queue/task-queue.ts';
 import type { RunStore } from '../store/run-store.ts';
 import type { Plan } from '../workflow/plan.ts';
 import type { EngineLogger, EngineMetrics } from './metrics.ts';
+import type { RecoverySettings } from './recovery-settings.ts';
 import type { HandleOptions, HandlerRegistry, Json, PlanCatalog } from './types.ts';
 
 export type { HandleOptions };
@@ -52,6 +53,8 @@ export interface RuntimeDeps {
   /** Uniform in [0, 1): retry jitter. */
   readonly random: () => number;
   readonly retentionMs: number;
+  /** The recovery pass's grace and bounds. */
+  readonly recovery: RecoverySettings;
   readonly faults?: (point: FaultPoint, site: FaultSite) => void;
   /** Plans by `name@version`, immutable: filled from the catalog or the table. */
   readonly planCache: Map<string, Plan>;

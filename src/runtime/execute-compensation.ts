@@ -92,6 +92,8 @@ export async function executeCompensation(deps: RuntimeDeps, message: TaskMessag
       ...key,
       ...fence,
       dueAt,
+      // this worker runs the compensation: the retry's dispatch goes to its own queue
+      dispatchedAt: dueAt,
       failures,
       error,
       lamport,

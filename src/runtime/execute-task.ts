@@ -334,6 +334,8 @@ async function fail(
     const outcome = await deps.store.retryTask({
       ...base,
       dueAt,
+      // this worker ran the attempt: the retry's dispatch goes to its own queue
+      dispatchedAt: dueAt,
       event: {
         type: 'task.retrying',
         lamport,

@@ -19,6 +19,12 @@ export {
   UnknownWorkflowError,
 } from './errors.ts';
 export { type EngineLogger, type EngineMetrics, noopMetrics, silentLogger } from './metrics.ts';
+export {
+  DEFAULT_RECOVERY,
+  LOCAL_RECOVERY_GRACE_MS,
+  type RecoverySettings,
+  recoverySettings,
+} from './recovery-settings.ts';
 export { runIdForKey } from './submit.ts';
 export * from './types.ts';
 export { createWorkerHandler } from './worker-handler.ts';

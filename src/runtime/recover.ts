@@ -2,21 +2,22 @@ import { nextLamport } from '../engine/claim.ts';
 import { edgeOutput } from '../engine/gate.ts';
 import { MAX_TAKEOVERS } from '../engine/limits.ts';
 import { decideRecovery, type RecoveryCommand } from '../engine/recovery.ts';
+import type { DispatchCommand } from '../engine/redispatch.ts';
 import { resetShape } from '../engine/redrive.ts';
-import type { TaskRecord } from '../engine/types.ts';
+import type { TaskMessage, TaskRecord } from '../engine/types.ts';
 import type { RunState } from '../store/run-store.ts';
 import type { Plan } from '../workflow/plan.ts';
 import { advance, countSink, finishRun } from './advance.ts';
 import { toErrorView } from './attempt.ts';
 import { workflowTimeout } from './deadline.ts';
 import { expiresAt, isoNow, type RuntimeDeps } from './deps.ts';
-import { sendDispatches } from './dispatch.ts';
+import { dispatchEntry, ownDispatch, sendDispatches, sendMessages } from './dispatch.ts';
 import { TaskLostError } from './errors.ts';
 import { drivePause, stopOnFailure } from './pause.ts';
 import { planFor } from './plans.ts';
 import { driveRollback, stopRun } from './rollback.ts';
 import { contextOf, taskMessage } from './run-context.ts';
-import type { RecoveryReport } from './types.ts';
+import type { RecoverOptions, RecoveryReport } from './types.ts';
 
 export interface Tally {
   redispatched: number;
@@ -25,15 +26,22 @@ export interface Tally {
 }
 
 /**
- * The recovery pass (the reaper): for every active run, rebuilds from DynamoDB alone whatever SQS or a dead
- * process lost: dispatches of claimable tasks and compensations, lost attempts, edges, the run's end.
+ * The recovery pass (the reaper): for the next `maxRuns` active runs (after `options.after`, the previous
+ * pass's `next`), rebuilds from DynamoDB alone whatever SQS or a dead process lost: dispatches of claimable
+ * tasks and compensations whose recorded send is older than the grace, lost attempts, edges, the run's end.
  */
-export async function recover(deps: RuntimeDeps): Promise<RecoveryReport> {
-  const ids = await deps.store.activeRunIds();
+export async function recover(deps: RuntimeDeps, options: RecoverOptions = {}): Promise<RecoveryReport> {
+  const { maxRuns } = deps.recovery;
+  const page = await deps.store.activeRuns({
+    limit: maxRuns,
+    ...(options.after === undefined ? {} : { after: options.after }),
+  });
   const tally: Tally = { redispatched: 0, expiredLeases: 0, finalised: 0 };
-  for (const runId of ids) {
+  // a queue that started empty holds none of the dispatches recorded before: none is worth waiting for
+  const graceMs = options.queueStartedEmpty ? 0 : deps.recovery.graceMs;
+  for (const runId of page.runIds) {
     try {
-      await recoverRun(deps, runId, tally);
+      await recoverRun(deps, runId, tally, graceMs);
     } catch (error) {
       deps.logger.error('recovery of a run failed; the next pass retries it', {
         runId,
@@ -41,10 +49,16 @@ export async function recover(deps: RuntimeDeps): Promise<RecoveryReport> {
       });
     }
   }
-  return { runs: ids.length, ...tally };
+  return { runs: page.runIds.length, ...tally, ...(page.next === undefined ? {} : { next: page.next }) };
 }
 
-export async function recoverRun(deps: RuntimeDeps, runId: string, tally: Tally): Promise<void> {
+/** The recovery of one run: its decision applied, and decided again after a redrive's resets. */
+export async function recoverRun(
+  deps: RuntimeDeps,
+  runId: string,
+  tally: Tally,
+  graceMs: number = deps.recovery.graceMs,
+): Promise<void> {
   // a redrive's resets and releases change what is claimable: decide again over the records they wrote
   for (let pass = 0; pass < 2; pass += 1) {
     const state = await deps.store.loadRun(runId);
@@ -56,10 +70,19 @@ export async function recoverRun(deps: RuntimeDeps, runId: string, tally: Tally)
       tasks: state.tasks,
       now: deps.now(),
       deadOwners: await deadOwners(deps, state),
+      graceMs,
+      maxDispatches: deps.recovery.maxDispatchesPerRun,
     });
     const lamport = nextLamport(state.run.lamport, ...[...state.tasks.values()].map((t) => t.lamport));
+    // the run's re-sends go out together, in batches, not one request per task
+    const resends = commands.filter((command): command is DispatchCommand => command.kind === 'dispatch');
+    await sendMessages(
+      deps,
+      resends.map((command) => dispatchEntry(deps, resent(deps, state, command, lamport), command.dueAt)),
+    );
+    tally.redispatched += resends.length;
     for (const command of commands) {
-      await apply(deps, plan, state, command, lamport, tally);
+      if (command.kind !== 'dispatch') await apply(deps, plan, state, command, lamport, tally);
     }
     if (!commands.some((command) => command.kind === 'reset' || command.kind === 'unhold')) return;
   }
@@ -85,17 +108,12 @@ async function apply(
   deps: RuntimeDeps,
   plan: Plan,
   state: RunState,
-  command: RecoveryCommand,
+  command: Exclude<RecoveryCommand, DispatchCommand>,
   lamport: number,
   tally: Tally,
 ): Promise<void> {
   const runId = state.run.runId;
   switch (command.kind) {
-    case 'dispatch': {
-      const kind = command.compensation ? 'compensate' : 'task';
-      await redispatch(deps, state, command.taskId, kind, lamport, tally, command.dueAt);
-      return;
-    }
     case 'release': {
       tally.expiredLeases += 1;
       const record = state.tasks.get(command.taskId);
@@ -113,7 +131,8 @@ async function apply(
         attempt: command.attempt,
       };
       if (command.compensation) {
-        const released = await deps.store.releaseCompensation({ ...key, lamport, event });
+        const stamp = ownDispatch(deps, plan, command.taskId, 'compensate');
+        const released = await deps.store.releaseCompensation({ ...key, ...stamp, lamport, event });
         if (released.ok) await redispatch(deps, state, command.taskId, 'compensate', lamport, tally);
         return;
       }
@@ -121,7 +140,8 @@ async function apply(
         await giveUp(deps, plan, runId, record, key, lamport);
         return;
       }
-      const released = await deps.store.releaseTask({ ...key, lamport, event });
+      const stamp = ownDispatch(deps, plan, command.taskId, 'task');
+      const released = await deps.store.releaseTask({ ...key, ...stamp, lamport, event });
       if (released.ok && state.run.status === 'running') {
         await redispatch(deps, state, command.taskId, 'task', lamport, tally);
       }
@@ -183,7 +203,14 @@ async function apply(
   }
 }
 
-/** Sends a task's or compensation's dispatch again (delayed until `dueAt`, if given), rebuilt from the store. */
+/** The message of a dispatch the pass sends again, rebuilt from the store. */
+function resent(deps: RuntimeDeps, state: RunState, command: DispatchCommand, lamport: number): TaskMessage {
+  const now = deps.now();
+  if (!command.compensation) return taskMessage(contextOf(state.run), command.taskId, lamport, now);
+  return { runId: state.run.runId, taskId: command.taskId, kind: 'compensate', lamport, readyAt: now };
+}
+
+/** Sends a released task's or compensation's dispatch again, at once. */
 async function redispatch(
   deps: RuntimeDeps,
   state: RunState,
@@ -191,19 +218,9 @@ async function redispatch(
   kind: 'task' | 'compensate',
   lamport: number,
   tally: Tally,
-  dueAt?: number,
 ): Promise<void> {
-  const now = deps.now();
-  const runId = state.run.runId;
-  await sendDispatches(
-    deps,
-    [
-      kind === 'task'
-        ? taskMessage(contextOf(state.run), taskId, lamport, now)
-        : { runId, taskId, kind, lamport, readyAt: now },
-    ],
-    dueAt,
-  );
+  const command = { kind: 'dispatch', taskId, compensation: kind === 'compensate' } as const;
+  await sendDispatches(deps, [resent(deps, state, command, lamport)]);
   tally.redispatched += 1;
 }
 

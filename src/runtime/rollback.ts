@@ -3,7 +3,7 @@ import { decideRollback } from '../engine/saga.ts';
 import type { StopCause, TaskMessage } from '../engine/types.ts';
 import type { RunState } from '../store/run-store.ts';
 import { expiresAt, fault, isoNow, type RuntimeDeps } from './deps.ts';
-import { sendDispatches } from './dispatch.ts';
+import { ownDispatch, sendDispatches } from './dispatch.ts';
 import { planFor } from './plans.ts';
 import type { TaskErrorView } from './types.ts';
 
@@ -90,6 +90,7 @@ async function rollbackPass(deps: RuntimeDeps, state: RunState): Promise<boolean
         runId: run.runId,
         taskId,
         lamport,
+        ...ownDispatch(deps, plan, taskId, 'compensate'),
         event: { type: 'compensation.ready', lamport, at: isoNow(deps) },
       });
       if (outcome.ok) {

@@ -46,6 +46,7 @@ export async function sleepOrWake(
     owner: deps.owner,
     attempt: record.attempt,
     dueAt: wakeAt,
+    dispatchedAt: wakeAt,
     lamport,
     event: {
       type: 'task.sleeping',

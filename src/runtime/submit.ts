@@ -4,7 +4,7 @@ import { UserInputError } from '../errors.ts';
 import { canonicalJson, sha256 } from './canonical-json.ts';
 import { deadlineEntry } from './deadline.ts';
 import { fault, isoNow, type RuntimeDeps } from './deps.ts';
-import { sendMessages } from './dispatch.ts';
+import { ownDispatch, sendMessages } from './dispatch.ts';
 import { RunConflictError, UnknownWorkflowError } from './errors.ts';
 import { savePlanOnce } from './plans.ts';
 import { taskMessage } from './run-context.ts';
@@ -53,6 +53,10 @@ export async function submitRun(deps: RuntimeDeps, request: SubmitRequest): Prom
     input,
     inputHash,
     createdAt,
+    // the roots' dispatch counts only if this process runs every one of them
+    ...(plan.roots.every((root) => ownDispatch(deps, plan, root, 'task').dispatchedAt !== undefined)
+      ? { dispatchedAt: createdAt }
+      : {}),
     ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
     event: {
       type: 'run.submitted',

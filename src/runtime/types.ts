@@ -200,6 +200,22 @@ export interface RecoveryReport {
   readonly expiredLeases: number;
   /** Runs finalised (their last write was lost before the run was marked done). */
   readonly finalised: number;
+  /**
+   * Where the listing of active runs stopped, when more remain than one pass examines: pass it as
+   * `after` to the next pass. Absent: the pass reached the end of the listing.
+   */
+  readonly next?: string;
+}
+
+/** Where one recovery pass starts, and what it may presume. */
+export interface RecoverOptions {
+  /** Goes on after the runs of the previous pass (its report's `next`); default: from the start. */
+  readonly after?: string;
+  /**
+   * The queue started empty with this process (an in-process queue, an embedded SQS): every recorded
+   * dispatch is presumed lost and sent again, whatever its age.
+   */
+  readonly queueStartedEmpty?: boolean;
 }
 
 /** Where plans come from: the ones compiled into this deployment, and those pinned by older runs. */
@@ -229,7 +245,7 @@ export interface Runtime {
   /** Processes one task-queue message (an in-process queue hands them over without a body). */
   handle(message: QueueMessage, options?: HandleOptions): Promise<void>;
   /** The recovery pass (the reaper): rebuilds lost dispatches and takes over expired leases. */
-  recover(): Promise<RecoveryReport>;
+  recover(options?: RecoverOptions): Promise<RecoveryReport>;
   /** Requests cancellation; returns the run as it is afterwards, or undefined for an unknown run. */
   cancel(runId: string): Promise<RunView | undefined>;
   getRun(runId: string): Promise<RunView | undefined>;

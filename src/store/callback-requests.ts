@@ -11,7 +11,7 @@ import type {
   OpenCallbackOp,
 } from '../engine/operations.ts';
 import { FENCED, fencedValues, LAMPORT_GROWS, type OnTable, key as taskItemKey } from './task-requests.ts';
-import { APPEND_EVENTS, appendEventValues, conditionalUpdate } from './update-builder.ts';
+import { APPEND_EVENTS, appendEventValues, conditionalUpdate, dispatchClause } from './update-builder.ts';
 
 /** A completion or heartbeat presents the open token of the current attempt. */
 const PRESENTS_TOKEN = '(#st = :running OR #st = :waiting) AND attempt = :attempt AND cbToken = :token';
@@ -31,8 +31,9 @@ export function openCallbackRequest(op: OnTable<OpenCallbackOp>): UpdateCommandI
 
 /** The handler is done: `waiting`, unowned, lapsing at `dueAt` (absent: no lapse). */
 export function awaitCallbackRequest(op: OnTable<AwaitCallbackOp>): UpdateCommandInput {
-  const set = ['#st = :waiting', 'cbToken = :token', 'lamport = :l', APPEND_EVENTS];
-  const remove = ['#owner', 'leaseUntil'];
+  const dispatch = dispatchClause('dispatchedAt', op.dispatchedAt);
+  const set = ['#st = :waiting', 'cbToken = :token', 'lamport = :l', APPEND_EVENTS, ...dispatch.set];
+  const remove = ['#owner', 'leaseUntil', ...dispatch.remove];
   if (op.dueAt === undefined) remove.push('dueAt');
   else set.push('dueAt = :due');
   if (op.timeoutAt === undefined) remove.push('cbTimeout');
@@ -42,6 +43,7 @@ export function awaitCallbackRequest(op: OnTable<AwaitCallbackOp>): UpdateComman
     remove,
     condition: FENCED,
     values: {
+      ...dispatch.values,
       ':waiting': 'waiting',
       ':token': op.token,
       ':l': op.lamport,
@@ -66,17 +68,19 @@ export function completeCallbackRequest(op: OnTable<CompleteCallbackOp>): Update
   };
   if (done.status === 'succeeded') {
     set.push('#output = :output', 'expiresAt = :expires');
-    remove.push('dueAt', '#error');
+    remove.push('dueAt', '#error', 'dispatchedAt');
     Object.assign(values, { ':output': done.output, ':expires': done.expiresAt });
   } else {
     set.push('#error = :error', 'failures = :failures');
     Object.assign(values, { ':error': done.error, ':failures': done.failures });
     if (done.status === 'ready') {
-      set.push('dueAt = :due');
-      values[':due'] = done.dueAt;
+      const dispatch = dispatchClause('dispatchedAt', done.dispatchedAt);
+      set.push('dueAt = :due', ...dispatch.set);
+      remove.push(...dispatch.remove);
+      Object.assign(values, { ':due': done.dueAt, ...dispatch.values });
     } else {
       set.push('expiresAt = :expires');
-      remove.push('dueAt');
+      remove.push('dueAt', 'dispatchedAt');
       values[':expires'] = done.expiresAt;
     }
   }

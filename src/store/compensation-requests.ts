@@ -14,7 +14,7 @@ import type {
 } from '../engine/operations.ts';
 import { runPk, taskSk } from './item-layout.ts';
 import type { OnTable, TaskKey } from './task-requests.ts';
-import { APPEND_EVENTS, appendEventValues, conditionalUpdate } from './update-builder.ts';
+import { APPEND_EVENTS, appendEventValues, conditionalUpdate, dispatchClause } from './update-builder.ts';
 
 const key = (k: TaskKey) => ({ pk: runPk(k.runId), sk: taskSk(k.taskId) });
 /** Only the compensation attempt holding the claim may write its outcome. */
@@ -27,10 +27,20 @@ function fencedValues(k: Fence): Record<string, unknown> {
 
 /** The rollback starts a succeeded task's compensation; refused if it was already started. */
 export function dispatchCompensationRequest(k: OnTable<DispatchCompensationOp>): UpdateCommandInput {
+  const dispatch = dispatchClause('cdispatched', k.dispatchedAt);
   return conditionalUpdate(k.tableName, key(k), {
-    set: ['cst = :ready', 'cattempt = :zero', 'cfailures = :zero', 'lamport = :l', APPEND_EVENTS],
+    set: [
+      'cst = :ready',
+      'cattempt = :zero',
+      'cfailures = :zero',
+      'lamport = :l',
+      APPEND_EVENTS,
+      ...dispatch.set,
+    ],
+    remove: dispatch.remove,
     condition: '#st = :succeeded AND attribute_not_exists(cst)',
     values: {
+      ...dispatch.values,
       ':ready': 'ready',
       ':zero': 0,
       ':l': k.lamport,
@@ -51,7 +61,7 @@ export function claimCompensationRequest(k: OnTable<ClaimCompensationOp>): Updat
       'lamport = :l',
       APPEND_EVENTS,
     ],
-    remove: ['cdue'],
+    remove: ['cdue', 'cdispatched'],
     condition:
       '#st = :succeeded AND ((cst = :ready AND (attribute_not_exists(cdue) OR cdue <= :now)) OR ' +
       '(cst = :running AND clease < :now)) AND (attribute_not_exists(lamport) OR lamport < :l)',
@@ -93,7 +103,7 @@ export function finishCompensationRequest(k: OnTable<FinishCompensationOp>): Upd
       ...(k.error ? ['cerror = :error'] : []),
       APPEND_EVENTS,
     ],
-    remove: ['cst', 'cowner', 'clease'],
+    remove: ['cst', 'cowner', 'clease', 'cdispatched'],
     condition: FENCED,
     values: {
       ':status': k.status,
@@ -108,6 +118,7 @@ export function finishCompensationRequest(k: OnTable<FinishCompensationOp>): Upd
 
 /** A failed compensation attempt with attempts left: ready again, due after the backoff. */
 export function retryCompensationRequest(k: OnTable<RetryCompensationOp>): UpdateCommandInput {
+  const dispatch = dispatchClause('cdispatched', k.dispatchedAt);
   return conditionalUpdate(k.tableName, key(k), {
     set: [
       'cst = :ready',
@@ -116,10 +127,12 @@ export function retryCompensationRequest(k: OnTable<RetryCompensationOp>): Updat
       'cerror = :error',
       'lamport = :l',
       APPEND_EVENTS,
+      ...dispatch.set,
     ],
-    remove: ['cowner', 'clease'],
+    remove: ['cowner', 'clease', ...dispatch.remove],
     condition: FENCED,
     values: {
+      ...dispatch.values,
       ':ready': 'ready',
       ':due': k.dueAt,
       ':failures': k.failures,
@@ -133,11 +146,13 @@ export function retryCompensationRequest(k: OnTable<RetryCompensationOp>): Updat
 
 /** Takes a lost compensation attempt back to `ready`, fenced on that attempt. */
 export function releaseCompensationRequest(k: OnTable<ReleaseTaskOp>): UpdateCommandInput {
+  const dispatch = dispatchClause('cdispatched', k.dispatchedAt);
   return conditionalUpdate(k.tableName, key(k), {
-    set: ['cst = :ready', 'lamport = :l', APPEND_EVENTS],
-    remove: ['cowner', 'clease', 'cdue'],
+    set: ['cst = :ready', 'lamport = :l', APPEND_EVENTS, ...dispatch.set],
+    remove: ['cowner', 'clease', 'cdue', ...dispatch.remove],
     condition: FENCED,
     values: {
+      ...dispatch.values,
       ':ready': 'ready',
       ':l': k.lamport,
       ...fencedValues(k),

@@ -48,6 +48,7 @@ import type {
 import type { RunRecord, TaskRecord } from '../engine/types.ts';
 import type { EngineMetrics } from '../runtime/metrics.ts';
 import type { Plan } from '../workflow/plan.ts';
+import { queryActiveRuns } from './active-runs.ts';
 import {
   awaitCallbackRequest,
   cancelWaitRequest,
@@ -64,7 +65,6 @@ import {
   retryCompensationRequest,
 } from './compensation-requests.ts';
 import {
-  activeShards,
   type Item,
   planPk,
   planSkPrefix,
@@ -90,8 +90,7 @@ import {
   finishRunRequest,
   stopRunRequest,
 } from './run-requests.ts';
-import type { CasOutcome, RunState, RunStore } from './run-store.ts';
-import { TABLE_SCHEMA } from './table-schema.ts';
+import type { ActiveRunsPage, CasOutcome, RunState, RunStore } from './run-store.ts';
 import {
   checkpointRequest,
   claimByEdgeRequest,
@@ -210,22 +209,8 @@ export class DynamoDbRunStore implements RunStore {
     return { run: toRunRecord(runItem), tasks };
   }
 
-  async activeRunIds(): Promise<string[]> {
-    const index = TABLE_SCHEMA.activeRunsIndex;
-    const ids: string[] = [];
-    for (const shard of activeShards()) {
-      const items = await this.queryAll({
-        TableName: this.tableName,
-        IndexName: index.name,
-        KeyConditionExpression: '#pk = :shard',
-        ExpressionAttributeNames: { '#pk': index.partitionKey },
-        ExpressionAttributeValues: { ':shard': shard },
-      });
-      for (const item of items) {
-        if (typeof item.pk === 'string') ids.push(item.pk.slice('RUN#'.length));
-      }
-    }
-    return ids;
+  activeRuns(page: { readonly limit: number; readonly after?: string }): Promise<ActiveRunsPage> {
+    return queryActiveRuns(this.doc, this.tableName, page);
   }
 
   claimTask(op: ClaimTaskOp): TaskCas {

@@ -70,6 +70,7 @@ function compensation(item: Item): CompensationState | undefined {
   const owner = str(item.cowner);
   const leaseUntil = num(item.clease);
   const dueAt = num(item.cdue);
+  const dispatchedAt = num(item.cdispatched);
   return {
     status,
     attempt: num(item.cattempt) ?? 0,
@@ -77,6 +78,7 @@ function compensation(item: Item): CompensationState | undefined {
     ...(owner !== undefined ? { owner } : {}),
     ...(leaseUntil !== undefined ? { leaseUntil } : {}),
     ...(dueAt !== undefined ? { dueAt } : {}),
+    ...(dispatchedAt !== undefined ? { dispatchedAt } : {}),
   };
 }
 
@@ -93,6 +95,7 @@ export function toTaskRecord(item: Item): TaskRecord {
     owner: str(item.owner),
     leaseUntil: num(item.leaseUntil),
     dueAt: num(item.dueAt),
+    dispatchedAt: num(item.dispatchedAt),
     output: str(item.output),
     error: errorView(item.error),
     compensation: compensation(item),
@@ -129,6 +132,7 @@ export function toRunRecord(item: Item): RunRecord {
     cause: str(item.cause) as RunRecord['cause'],
     error: error ? { ...error, ...(errorTask ? { taskId: errorTask } : {}) } : undefined,
     finishedAt: num(item.finishedAt),
+    dispatchedAt: num(item.dispatchedAt),
     idempotencyKey: str(item.idempotencyKey),
     redrives: num(item.redrives),
     reset: Array.isArray(item.resetTasks) ? item.resetTasks.map(String) : undefined,

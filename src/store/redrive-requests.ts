@@ -77,7 +77,7 @@ export function holdTaskRequest(op: OnTable<HoldTaskOp>): UpdateCommandInput {
 export function releaseHoldRequest(op: OnTable<ReleaseHoldOp>): UpdateCommandInput {
   return conditionalUpdate(op.tableName, taskItemKey(op), {
     set: ['redriven = :n', ...(op.status === undefined ? [] : ['#st = :status'])],
-    remove: ['held'],
+    remove: ['held', 'dispatchedAt'],
     condition: 'attribute_exists(held)',
     values: { ':n': op.redrive, ...(op.status === undefined ? {} : { ':status': op.status }) },
   });
@@ -105,6 +105,8 @@ const RESET_REMOVES = [
   'cdue',
   'cfinished',
   'cerror',
+  'cdispatched',
+  'dispatchedAt',
 ];
 
 /** Resets a task to run again, once per redrive, never while an attempt of it runs or waits. */

@@ -42,6 +42,7 @@ export function createRunRequest(tableName: string, run: NewRunOp): PutCommandIn
       gsi1sk: `${new Date(run.createdAt).toISOString()}#${run.runId}`,
       events: [run.event],
       ...(run.idempotencyKey ? { idempotencyKey: run.idempotencyKey } : {}),
+      ...(run.dispatchedAt === undefined ? {} : { dispatchedAt: run.dispatchedAt }),
     },
     ConditionExpression: 'attribute_not_exists(pk)',
     ReturnValuesOnConditionCheckFailure: 'ALL_OLD',

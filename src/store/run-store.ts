@@ -44,6 +44,13 @@ export type CasOutcome<T> =
   | { readonly ok: true; readonly record: T }
   | { readonly ok: false; readonly current?: T };
 
+/** One page of the listing of active runs, in a stable order. */
+export interface ActiveRunsPage {
+  readonly runIds: readonly string[];
+  /** Resumes the listing after this page (an adapter's own cursor); absent on the last page. */
+  readonly next?: string;
+}
+
 /** A run and every task record it has so far, by task id. */
 export interface RunState {
   readonly run: RunRecord;
@@ -63,8 +70,8 @@ export interface RunStore {
   getRun(runId: string): Promise<RunRecord | undefined>;
   /** The run and all its task records (strongly consistent). */
   loadRun(runId: string): Promise<RunState | undefined>;
-  /** Ids of the runs that are not final. */
-  activeRunIds(): Promise<string[]>;
+  /** Ids of the runs that are not final, at most `limit`, after the cursor `after` (a page's `next`). */
+  activeRuns(page: { readonly limit: number; readonly after?: string }): Promise<ActiveRunsPage>;
 
   claimTask(op: ClaimTaskOp): TaskCas;
   renewLease(op: RenewLeaseOp): TaskCas;

@@ -42,7 +42,7 @@ import type { RunRecord, TaskRecord } from '../engine/types.ts';
 import { WeftError } from '../errors.ts';
 import type { EngineMetrics } from '../runtime/metrics.ts';
 import type { Plan } from '../workflow/plan.ts';
-import type { CasOutcome, RunState, RunStore } from './run-store.ts';
+import type { ActiveRunsPage, CasOutcome, RunState, RunStore } from './run-store.ts';
 import {
   configure,
   type DatabaseSync,
@@ -145,7 +145,10 @@ export class SqliteRunStore implements RunStore {
         'ON CONFLICT (run_id, key) DO UPDATE SET record = excluded.record, active = excluded.active',
     );
     this.selectRunItems = db.prepare('SELECT key, record FROM items WHERE run_id = ?');
-    this.selectActive = db.prepare('SELECT run_id FROM items WHERE active = 1');
+    // by run id, on the partial index of the active runs: a page resumes after the last id it gave
+    this.selectActive = db.prepare(
+      'SELECT run_id FROM items WHERE active = 1 AND run_id > ? ORDER BY run_id LIMIT ?',
+    );
     this.insertPlan = db.prepare(
       'INSERT INTO plans (name, version, plan) VALUES (?, ?, ?) ON CONFLICT (name, version) DO NOTHING',
     );
@@ -195,8 +198,10 @@ export class SqliteRunStore implements RunStore {
     return run ? { run, tasks } : undefined;
   }
 
-  async activeRunIds(): Promise<string[]> {
-    return this.selectActive.all().map((row) => row.run_id as string);
+  async activeRuns(page: { readonly limit: number; readonly after?: string }): Promise<ActiveRunsPage> {
+    const runIds = this.selectActive.all(page.after ?? '', page.limit).map((row) => row.run_id as string);
+    const last = runIds.at(-1);
+    return runIds.length === page.limit && last !== undefined ? { runIds, next: last } : { runIds };
   }
 
   async claimTask(op: ClaimTaskOp): TaskCas {

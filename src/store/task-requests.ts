@@ -18,7 +18,7 @@ import type {
   TaskRefOp,
 } from '../engine/operations.ts';
 import { depLamportAttr, depOutputAttr, runPk, taskSk } from './item-layout.ts';
-import { APPEND_EVENTS, appendEventValues, conditionalUpdate } from './update-builder.ts';
+import { APPEND_EVENTS, appendEventValues, conditionalUpdate, dispatchClause } from './update-builder.ts';
 
 /** An operation addressed to one table. */
 export type OnTable<T> = T & { readonly tableName: string };
@@ -58,7 +58,7 @@ export function claimTaskRequest(c: OnTable<ClaimTaskOp>): UpdateCommandInput {
       'startedAt = :now',
       APPEND_EVENTS,
     ],
-    remove: ['dueAt', 'cbToken', 'cbTimeout'],
+    remove: ['dueAt', 'cbToken', 'cbTimeout', 'dispatchedAt'],
     condition: `(${claimable.join(' OR ')}) AND attribute_not_exists(held) AND ${LAMPORT_GROWS}`,
     values: {
       ':running': 'running',
@@ -113,11 +113,13 @@ export function checkpointRequest(c: OnTable<CheckpointOp>): UpdateCommandInput 
 
 /** A sleep starts: back to `ready`, unowned, not claimable before its wake time (`dueAt`). */
 export function sleepTaskRequest(r: OnTable<SleepTaskOp>): UpdateCommandInput {
+  const dispatch = dispatchClause('dispatchedAt', r.dispatchedAt);
   return conditionalUpdate(r.tableName, key(r), {
-    set: ['#st = :ready', 'dueAt = :due', 'lamport = :l', APPEND_EVENTS],
-    remove: ['#owner', 'leaseUntil'],
+    set: ['#st = :ready', 'dueAt = :due', 'lamport = :l', APPEND_EVENTS, ...dispatch.set],
+    remove: ['#owner', 'leaseUntil', ...dispatch.remove],
     condition: FENCED,
     values: {
+      ...dispatch.values,
       ':ready': 'ready',
       ':due': r.dueAt,
       ':l': r.lamport,
@@ -129,6 +131,7 @@ export function sleepTaskRequest(r: OnTable<SleepTaskOp>): UpdateCommandInput {
 
 /** A failed attempt with attempts left: back to `ready`, not claimable before `dueAt`. */
 export function retryTaskRequest(r: OnTable<RetryTaskOp>): UpdateCommandInput {
+  const dispatch = dispatchClause('dispatchedAt', r.dispatchedAt);
   return conditionalUpdate(r.tableName, key(r), {
     set: [
       '#st = :ready',
@@ -137,11 +140,13 @@ export function retryTaskRequest(r: OnTable<RetryTaskOp>): UpdateCommandInput {
       'failures = :failures',
       'lamport = :l',
       APPEND_EVENTS,
+      ...dispatch.set,
     ],
-    remove: ['#owner', 'leaseUntil'],
+    remove: ['#owner', 'leaseUntil', ...dispatch.remove],
     condition: FENCED,
     names: { '#error': 'error' },
     values: {
+      ...dispatch.values,
       ':ready': 'ready',
       ':due': r.dueAt,
       ':error': r.error,
@@ -188,15 +193,25 @@ export function endTaskRequest(r: OnTable<EndTaskOp>): UpdateCommandInput {
  * a replayed edge (redelivery, recovery) count once; the returned item shows whether the set is complete.
  */
 export function copyEdgeRequest(e: OnTable<CopyEdgeOp>): UpdateCommandInput {
+  // the edge that completes the set is the last to write the dispatch time: its dispatch is the one that counts
+  const dispatch = dispatchClause('dispatchedAt', e.dispatchedAt);
   return conditionalUpdate(
     e.tableName,
     { pk: runPk(e.runId), sk: taskSk(e.to) },
     {
-      set: ['#out = :output', '#lam = :l', '#st = if_not_exists(#st, :pending)', 'taskId = :taskId'],
+      set: [
+        '#out = :output',
+        '#lam = :l',
+        '#st = if_not_exists(#st, :pending)',
+        'taskId = :taskId',
+        ...dispatch.set,
+      ],
       add: ['depsDone :dep'],
+      remove: dispatch.remove,
       condition: 'attribute_not_exists(depsDone) OR NOT contains(depsDone, :depId)',
       names: { '#out': depOutputAttr(e.from), '#lam': depLamportAttr(e.from) },
       values: {
+        ...dispatch.values,
         ':output': e.output,
         ':l': e.lamport,
         ':pending': 'pending',
@@ -231,6 +246,7 @@ export function claimByEdgeRequest(e: OnTable<ClaimByEdgeOp>): UpdateCommandInpu
         'events = list_append(if_not_exists(events, :empty), :ev)',
       ],
       add: ['depsDone :dep'],
+      remove: ['dispatchedAt'],
       condition:
         e.depCount === 1
           ? // untouched: nothing (skip, edge, claim) has written the item yet
@@ -286,16 +302,19 @@ export function flagStoppingRequest(k: TaskKey): UpdateCommandInput {
 
 /** Takes a lost attempt (dead owner, expired lease) back to `ready`, fenced on that very attempt. */
 export function releaseTaskRequest(k: OnTable<ReleaseTaskOp>): UpdateCommandInput {
+  const dispatch = dispatchClause('dispatchedAt', k.dispatchedAt);
   return conditionalUpdate(k.tableName, key(k), {
     set: [
       '#st = :ready',
       'takeovers = if_not_exists(takeovers, :zero) + :one',
       'lamport = :l',
       APPEND_EVENTS,
+      ...dispatch.set,
     ],
-    remove: ['#owner', 'leaseUntil', 'dueAt'],
+    remove: ['#owner', 'leaseUntil', 'dueAt', ...dispatch.remove],
     condition: FENCED,
     values: {
+      ...dispatch.values,
       ':ready': 'ready',
       ':zero': 0,
       ':one': 1,

@@ -53,3 +53,19 @@ export const APPEND_EVENTS = 'events = list_append(if_not_exists(events, :empty)
 export function appendEventValues(event: StoredEvent): { ':empty': []; ':ev': StoredEvent[] } {
   return { ':empty': [], ':ev': [event] };
 }
+
+/** The clauses that record a write's dispatch time (`Dispatching`): SET when the write brings one, else REMOVE. */
+export interface DispatchClause {
+  readonly set: readonly string[];
+  readonly remove: readonly string[];
+  readonly values: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Records `dispatchedAt` in `attribute` (`dispatchedAt` on a task or run item, `cdispatched` for a
+ * compensation), or removes it, as the transitions' `withDispatch` does.
+ */
+export function dispatchClause(attribute: string, dispatchedAt: number | undefined): DispatchClause {
+  if (dispatchedAt === undefined) return { set: [], remove: [attribute], values: {} };
+  return { set: [`${attribute} = :dispatched`], remove: [], values: { ':dispatched': dispatchedAt } };
+}

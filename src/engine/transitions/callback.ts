@@ -11,7 +11,7 @@ import type {
   OpenCallbackOp,
 } from '../operations.ts';
 import type { TaskRecord } from '../types.ts';
-import { errorView, holdsClaim, lamportGrows, without } from './records.ts';
+import { errorView, holdsClaim, lamportGrows, withDispatch, without } from './records.ts';
 
 type Current = TaskRecord | undefined;
 
@@ -27,7 +27,7 @@ export function awaitCallback(current: Current, op: AwaitCallbackOp): TaskRecord
   if (!holdsClaim(current, op)) return undefined;
   const base = without(current, 'owner', 'leaseUntil', 'dueAt');
   return {
-    ...base,
+    ...withDispatch(base, op.dispatchedAt),
     status: 'waiting',
     ...(op.dueAt === undefined ? {} : { dueAt: op.dueAt }),
     callback: { token: op.token, ...(op.timeoutAt === undefined ? {} : { timeoutAt: op.timeoutAt }) },
@@ -48,7 +48,7 @@ function presentsToken(current: Current, op: { token: string; attempt: number })
 /** A completion by token: accepted once (the token is cleared), into succeeded, ready (a retry) or failed. */
 export function completeCallback(current: Current, op: CompleteCallbackOp): TaskRecord | undefined {
   if (!presentsToken(current, op) || !lamportGrows(current, op.lamport)) return undefined;
-  const base = without(current, 'owner', 'leaseUntil', 'dueAt', 'callback', 'error');
+  const base = without(current, 'owner', 'leaseUntil', 'dueAt', 'callback', 'error', 'dispatchedAt');
   const done = op.completion;
   const stamped = { lamport: op.lamport, events: [...current.events, op.event] };
   if (done.status === 'succeeded') return { ...base, status: 'succeeded', output: done.output, ...stamped };
@@ -56,6 +56,9 @@ export function completeCallback(current: Current, op: CompleteCallbackOp): Task
     ...base,
     status: done.status,
     ...(done.status === 'ready' ? { dueAt: done.dueAt } : {}),
+    ...(done.status === 'ready' && done.dispatchedAt !== undefined
+      ? { dispatchedAt: done.dispatchedAt }
+      : {}),
     error: errorView(done.error),
     failures: done.failures,
     ...stamped,

@@ -40,7 +40,7 @@ export function dispatchCompensation(current: Current, op: DispatchCompensationO
   if (current?.status !== 'succeeded' || current.compensation !== undefined) return undefined;
   return {
     ...current,
-    compensation: { status: 'ready', attempt: 0, failures: 0 },
+    compensation: { status: 'ready', attempt: 0, failures: 0, ...dispatched(op.dispatchedAt) },
     compensationAttempts: 0,
     lamport: op.lamport,
     events: [...current.events, op.event],
@@ -107,6 +107,7 @@ export function retryCompensation(current: Current, op: RetryCompensationOp): Ta
       attempt: current.compensation.attempt,
       failures: op.failures,
       dueAt: op.dueAt,
+      ...dispatched(op.dispatchedAt),
     },
     compensationError: errorView(op.error),
     lamport: op.lamport,
@@ -121,8 +122,13 @@ export function releaseCompensation(current: Current, op: ReleaseTaskOp): TaskRe
   const { attempt, failures } = current.compensation;
   return {
     ...current,
-    compensation: { status: 'ready', attempt, failures },
+    compensation: { status: 'ready', attempt, failures, ...dispatched(op.dispatchedAt) },
     lamport: op.lamport,
     events: [...current.events, op.event],
   };
+}
+
+/** The dispatch time a ready compensation keeps, if the write brings one. */
+function dispatched(dispatchedAt: number | undefined): { dispatchedAt?: number } {
+  return dispatchedAt === undefined ? {} : { dispatchedAt };
 }

@@ -54,3 +54,15 @@ export function lamportGrows(current: { readonly lamport: number } | undefined, 
 export function holdsClaim(current: TaskRecord | undefined, fence: Fence): current is TaskRecord {
   return current?.status === 'running' && current.owner === fence.owner && current.attempt === fence.attempt;
 }
+
+/**
+ * `record` with the dispatch time a write records (see `Dispatching`): set when the write brings one,
+ * removed when it does not, so a stale time never outlives the write that made the record claimable again.
+ */
+export function withDispatch<T extends { readonly dispatchedAt?: number }>(
+  record: T,
+  dispatchedAt: number | undefined,
+): T {
+  const rest = without(record, 'dispatchedAt') as T;
+  return dispatchedAt === undefined ? rest : { ...rest, dispatchedAt };
+}

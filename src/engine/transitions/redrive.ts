@@ -54,8 +54,9 @@ export function holdTask(current: TaskRecord | undefined, op: HoldTaskOp): TaskR
 /** Releases a held task for redrive `op.redrive`. */
 export function releaseHold(current: TaskRecord | undefined, op: ReleaseHoldOp): TaskRecord | undefined {
   if (!current?.held) return undefined;
+  // the released task's dispatch is the redrive's, sent by whichever process goes on with it
   return {
-    ...without(current, 'held'),
+    ...without(current, 'held', 'dispatchedAt'),
     ...(op.status === undefined ? {} : { status: op.status }),
     redriven: op.redrive,
   };

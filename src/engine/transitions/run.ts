@@ -41,6 +41,7 @@ export function createRun(current: Current, op: NewRunOp): RunRecord | undefined
     sinksDone: [],
     sinkLamports: {},
     createdAt: op.createdAt,
+    ...(op.dispatchedAt === undefined ? {} : { dispatchedAt: op.dispatchedAt }),
     events: [op.event],
     ...(op.idempotencyKey ? { idempotencyKey: op.idempotencyKey } : {}),
   };

@@ -17,7 +17,15 @@ import type {
   TaskRefOp,
 } from '../operations.ts';
 import type { TaskRecord } from '../types.ts';
-import { errorView, holdsClaim, lamportGrows, newTask, withMember, without } from './records.ts';
+import {
+  errorView,
+  holdsClaim,
+  lamportGrows,
+  newTask,
+  withDispatch,
+  withMember,
+  without,
+} from './records.ts';
 
 type Current = TaskRecord | undefined;
 
@@ -40,8 +48,8 @@ export function claimTask(current: Current, op: ClaimTaskOp): TaskRecord | undef
   // a claim carried by a message older than the record's last write would reorder its history; a task
   // held by a paused run waits for the redrive
   if (!claimable || current?.held || !lamportGrows(current, op.lamport)) return undefined;
-  // an earlier attempt's callback token dies with it
-  const base = current ? without(current, 'dueAt', 'callback') : newTask(op.taskId);
+  // an earlier attempt's callback token dies with it; the dispatch it answers is done with
+  const base = current ? without(current, 'dueAt', 'callback', 'dispatchedAt') : newTask(op.taskId);
   return {
     ...base,
     taskId: op.taskId,
@@ -79,7 +87,7 @@ export function checkpoint(current: Current, op: CheckpointOp): TaskRecord | und
 export function sleepTask(current: Current, op: SleepTaskOp): TaskRecord | undefined {
   if (!holdsClaim(current, op)) return undefined;
   return {
-    ...without(current, 'owner', 'leaseUntil'),
+    ...withDispatch(without(current, 'owner', 'leaseUntil'), op.dispatchedAt),
     status: 'ready',
     dueAt: op.dueAt,
     lamport: op.lamport,
@@ -91,7 +99,7 @@ export function sleepTask(current: Current, op: SleepTaskOp): TaskRecord | undef
 export function retryTask(current: Current, op: RetryTaskOp): TaskRecord | undefined {
   if (!holdsClaim(current, op)) return undefined;
   return {
-    ...without(current, 'owner', 'leaseUntil'),
+    ...withDispatch(without(current, 'owner', 'leaseUntil'), op.dispatchedAt),
     status: 'ready',
     dueAt: op.dueAt,
     error: errorView(op.error),
@@ -123,7 +131,8 @@ export function copyEdge(current: Current, op: CopyEdgeOp): TaskRecord | undefin
   if (current?.depsDone.includes(op.from)) return undefined;
   const base = current ?? newTask(op.to);
   return {
-    ...base,
+    // the edge that completes the set is the last to write it: its dispatch is the one that counts
+    ...withDispatch(base, op.dispatchedAt),
     taskId: op.to,
     depsDone: withMember(base.depsDone, op.from),
     depOutputs: { ...base.depOutputs, [op.from]: op.output },
@@ -147,7 +156,7 @@ export function claimByEdge(current: Current, op: ClaimByEdgeOp): TaskRecord | u
       !current.depsDone.includes(op.from) &&
       !current.held);
   if (!last) return undefined;
-  const base = current ?? newTask(op.to);
+  const base = current ? without(current, 'dispatchedAt') : newTask(op.to);
   return {
     ...base,
     status: 'running',
@@ -190,7 +199,7 @@ export function releaseTask(current: Current, op: ReleaseTaskOp): TaskRecord | u
   // fenced on that very attempt: a release must not take away a newer attempt's claim
   if (!holdsClaim(current, op)) return undefined;
   return {
-    ...without(current, 'owner', 'leaseUntil', 'dueAt'),
+    ...withDispatch(without(current, 'owner', 'leaseUntil', 'dueAt'), op.dispatchedAt),
     status: 'ready',
     takeovers: current.takeovers + 1,
     lamport: op.lamport,

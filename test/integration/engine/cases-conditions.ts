@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FaultPoint } from '../../../src/runtime/index.ts';
 import type { HandlerRegistry, TaskEvent } from '../../../src/runtime/types.ts';
-import { catalog, createBench, type Endpoints, plan } from './harness.ts';
+import { catalog, createBench, type Endpoints, pastGrace, plan } from './harness.ts';
 
 const branches = plan(`workflow:
   name: branches
@@ -164,6 +164,7 @@ export function conditionCases(endpoints: () => Endpoints): void {
         const { runId } = await doomed.submit({ workflow: 'branches', input: { score: 700, broken: 1 } });
         await bench.drive(doomed, async () => crashed);
         await bench.purge();
+        await pastGrace();
         const survivor = bench.runtime({ owner: 'survivor', isOwnerAlive: (owner) => owner !== 'doomed' });
         await survivor.recover();
         const view = await bench.runToEnd(survivor, runId);
@@ -222,7 +223,8 @@ export function sleepCases(endpoints: () => Endpoints): void {
       await bench.purge();
       const second = bench.runtime({ owner: 'second', isOwnerAlive: (owner) => owner !== 'first' });
       await second.recover();
-      view = await bench.runToEnd(second, runId, { timeoutMs: 20_000 });
+      // a timer's dispatch is re-sent once its wake time is past the grace: by a later pass
+      view = await bench.runToEnd(second, runId, { timeoutMs: 20_000, recoverEveryMs: 100 });
       expect(view.status).toBe('succeeded');
       expect(calls).toEqual(['start', 'done']);
       const output = view.tasks.done?.output as Record<string, { until: string }>;

@@ -7,6 +7,7 @@ import { failureCases } from './cases-failure.ts';
 import { happyPathCases } from './cases-happy.ts';
 import { pauseCases } from './cases-pause.ts';
 import { recoveryCases } from './cases-recovery.ts';
+import { boundedPassCases, wideCases } from './cases-wide.ts';
 
 const endpoints = () => ({ dynamodb: inject('dynamodbEndpoint'), sqs: inject('sqsEndpoint') });
 
@@ -19,3 +20,5 @@ sleepCases(endpoints);
 callbackCases(endpoints);
 pauseCases(endpoints);
 ceilingCases(endpoints);
+wideCases(endpoints);
+boundedPassCases(endpoints);

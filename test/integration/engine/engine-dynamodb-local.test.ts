@@ -10,6 +10,7 @@ import { failureCases } from './cases-failure.ts';
 import { happyPathCases } from './cases-happy.ts';
 import { pauseCases } from './cases-pause.ts';
 import { recoveryCases } from './cases-recovery.ts';
+import { boundedPassCases, wideCases } from './cases-wide.ts';
 import { type DynamoDbLocal, hasJava, startDynamoDbLocal } from './dynamodb-local.ts';
 
 describe.runIf(hasJava())('engine on DynamoDB Local', () => {
@@ -32,4 +33,6 @@ describe.runIf(hasJava())('engine on DynamoDB Local', () => {
   sleepCases(endpoints);
   callbackCases(endpoints);
   pauseCases(endpoints);
+  wideCases(endpoints);
+  boundedPassCases(endpoints);
 });

@@ -10,6 +10,7 @@ import { failureCases } from './cases-failure.ts';
 import { happyPathCases } from './cases-happy.ts';
 import { pauseCases } from './cases-pause.ts';
 import { recoveryCases } from './cases-recovery.ts';
+import { boundedPassCases, wideCases } from './cases-wide.ts';
 
 const sqlite = () => ({ kind: 'sqlite' as const });
 
@@ -22,3 +23,5 @@ sleepCases(sqlite);
 callbackCases(sqlite);
 pauseCases(sqlite);
 ceilingCases(sqlite);
+wideCases(sqlite);
+boundedPassCases(sqlite);

@@ -30,6 +30,17 @@ export type Endpoints =
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
+/**
+ * The recovery grace of the bench's runtimes (unless a test sets its own): short, so a test that loses
+ * every message waits a little past it before the pass that re-sends them, as a reaper would come later.
+ */
+export const RECOVERY_GRACE_MS = 100;
+
+/** Waits until every dispatch recorded so far is older than the bench's grace. */
+export function pastGrace(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, RECOVERY_GRACE_MS + 20));
+}
+
 /** Compiles a workflow written inline. */
 export function plan(yaml: string): Plan {
   return loadPlan(yaml, 'test.yaml');
@@ -58,6 +69,8 @@ export interface DriveOptions {
   readonly timeoutMs?: number;
   /** Another process that gets every message too, at the same time (an at-least-once delivery storm). */
   readonly twin?: Runtime;
+  /** Runs `runtime`'s recovery pass this often meanwhile, as the reaper's schedule would. */
+  readonly recoverEveryMs?: number;
 }
 
 export async function createBench(
@@ -76,6 +89,7 @@ export async function createBench(
       createRuntime({
         plans,
         handlers,
+        recovery: { graceMs: RECOVERY_GRACE_MS },
         ...overrides,
         store: new SqliteRunStore(file, overrides.metrics ?? noopMetrics),
         queue: memory,
@@ -90,7 +104,11 @@ export async function createBench(
     dynamodb = client;
     queue = sqsTestQueue(sqs, queueUrl);
     runtime = (overrides) =>
-      createAwsRuntime({ dynamodb: client, sqs, tableName, queueUrl, plans, handlers, ...overrides });
+      createAwsRuntime({
+        ...{ dynamodb: client, sqs, tableName, queueUrl, plans, handlers },
+        recovery: { graceMs: RECOVERY_GRACE_MS },
+        ...overrides,
+      });
   }
   const bench: Bench = {
     ...(dynamodb ? { dynamodb } : {}),
@@ -144,6 +162,13 @@ async function drive(
       await Promise.all(messages.map(handle));
     }
   };
+  const reaper = async () => {
+    const every = options.recoverEveryMs;
+    while (every !== undefined && !done) {
+      await new Promise((resolve) => setTimeout(resolve, every));
+      if (!done) await runtime.recover();
+    }
+  };
   const watcher = async () => {
     while (!done) {
       if (await until()) done = true;
@@ -151,7 +176,7 @@ async function drive(
       else await new Promise((resolve) => setTimeout(resolve, 25));
     }
   };
-  const workers = Array.from({ length: options.concurrency ?? 4 }, worker);
+  const workers = [...Array.from({ length: options.concurrency ?? 4 }, worker), reaper()];
   try {
     await watcher();
   } finally {

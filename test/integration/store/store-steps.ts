@@ -29,6 +29,8 @@ const attempt = fc.oneof(
   { arbitrary: fc.integer({ min: 0, max: 3 }), weight: 1 },
 );
 const instant = fc.constantFrom(10, 20, 30);
+/** A write's dispatch time (`Dispatching`): mostly recorded, sometimes not (a dispatch no worker here runs). */
+const dispatchedAt = fc.option(instant, { nil: undefined, freq: 3 });
 const failures = fc.integer({ min: 1, max: 3 });
 const output = fc.constantFrom('1', '"x"', '{"k":[1,null]}');
 /** Sometimes with a field a record must not keep: only the name and the message are stored. */
@@ -52,7 +54,10 @@ const stamped = { dl: lamportShift, ev: eventExtras };
 const token = fc.oneof({ arbitrary: fc.constant(HOLDER), weight: 5 }, fc.constantFrom('t1', 't2'));
 const completion = fc.oneof(
   fc.record({ status: fc.constant('succeeded' as const), output }),
-  fc.record({ status: fc.constant('ready' as const), error, failures, dueAt: instant }),
+  fc.record(
+    { status: fc.constant('ready' as const), error, failures, dueAt: instant, dispatchedAt },
+    { requiredKeys: ['status', 'error', 'failures', 'dueAt'] },
+  ),
   fc.record({ status: fc.constant('failed' as const), error, failures }),
 );
 
@@ -77,14 +82,17 @@ const steps = {
   }),
   renewLease: step('renewLease', { taskId, owner, attempt, leaseUntil: instant }),
   checkpoint: step('checkpoint', { taskId, owner, attempt, output, now: instant, ...stamped }),
-  retryTask: step('retryTask', { taskId, owner, attempt, error, failures, dueAt: instant, ...stamped }),
-  sleepTask: step('sleepTask', { taskId, owner, attempt, dueAt: instant, ...stamped }),
+  retryTask: step('retryTask', {
+    ...{ taskId, owner, attempt, error, failures, dueAt: instant, dispatchedAt },
+    ...stamped,
+  }),
+  sleepTask: step('sleepTask', { taskId, owner, attempt, dueAt: instant, dispatchedAt, ...stamped }),
   endTask: step('endTask', {
     ...{ taskId, owner, attempt, error, failures },
     status: fc.constantFrom('failed', 'skipped'),
     ...stamped,
   }),
-  copyEdge: step('copyEdge', { edge, output, dl: lamportShift }),
+  copyEdge: step('copyEdge', { edge, output, dispatchedAt, dl: lamportShift }),
   claimByEdge: step('claimByEdge', {
     edge,
     output,
@@ -100,6 +108,7 @@ const steps = {
     ...{ taskId, owner, attempt, token },
     timeoutAt: fc.option(instant, { nil: undefined }),
     dueAt: fc.option(instant, { nil: undefined }),
+    dispatchedAt,
     ...stamped,
   }),
   completeCallback: step('completeCallback', { taskId, attempt, token, completion, ...stamped }),
@@ -131,8 +140,8 @@ const steps = {
     ...stamped,
   }),
   flagStopping: step('flagStopping', { taskId }),
-  releaseTask: step('releaseTask', { taskId, owner, attempt, ...stamped }),
-  dispatchCompensation: step('dispatchCompensation', { taskId, ...stamped }),
+  releaseTask: step('releaseTask', { taskId, owner, attempt, dispatchedAt, ...stamped }),
+  dispatchCompensation: step('dispatchCompensation', { taskId, dispatchedAt, ...stamped }),
   claimCompensation: step('claimCompensation', {
     taskId,
     owner,
@@ -150,12 +159,13 @@ const steps = {
     ...stamped,
   }),
   retryCompensation: step('retryCompensation', {
-    ...{ taskId, owner, attempt, dueAt: instant, failures, error },
+    ...{ taskId, owner, attempt, dueAt: instant, failures, error, dispatchedAt },
     ...stamped,
   }),
-  releaseCompensation: step('releaseCompensation', { taskId, owner, attempt, ...stamped }),
+  releaseCompensation: step('releaseCompensation', { taskId, owner, attempt, dispatchedAt, ...stamped }),
   createRun: step('createRun', {
     idempotencyKey: fc.option(fc.constantFrom('k1', 'k2'), { nil: undefined }),
+    dispatchedAt,
     ...stamped,
   }),
   countSink: step('countSink', { taskId, dl: lamportShift }),
@@ -302,12 +312,14 @@ export function applyStep(
       return store.retryTask({
         ...stampedOf(s, runId, lamport),
         ...pick(s, 'taskId', 'owner', 'attempt', 'failures', 'dueAt'),
+        ...dispatchOf(s),
         error: errorOf(s.error),
       });
     case 'sleepTask':
       return store.sleepTask({
         ...stampedOf(s, runId, lamport),
         ...pick(s, 'taskId', 'owner', 'attempt', 'dueAt'),
+        ...dispatchOf(s),
       });
     case 'endTask':
       return store.endTask({
@@ -317,7 +329,7 @@ export function applyStep(
         ...(s.status === 'failed' ? { status: 'failed', error: errorOf(s.error) } : { status: 'skipped' }),
       });
     case 'copyEdge':
-      return store.copyEdge({ runId, ...s.edge, output: s.output, lamport });
+      return store.copyEdge({ runId, ...s.edge, output: s.output, lamport, ...dispatchOf(s) });
     case 'claimByEdge':
       return store.claimByEdge({
         ...stampedOf(s, runId, lamport + 1),
@@ -336,6 +348,7 @@ export function applyStep(
         ...pick(s, 'taskId', 'owner', 'attempt', 'token'),
         ...(s.timeoutAt === undefined ? {} : { timeoutAt: s.timeoutAt }),
         ...(s.dueAt === undefined ? {} : { dueAt: s.dueAt }),
+        ...dispatchOf(s),
       });
     case 'completeCallback': {
       const c = s.completion;
@@ -346,7 +359,7 @@ export function applyStep(
           c.status === 'succeeded'
             ? { ...c, expiresAt: EXPIRES_AT }
             : c.status === 'ready'
-              ? { ...c, error: errorOf(c.error) }
+              ? { ...pick(c, 'status', 'failures', 'dueAt'), ...dispatchOf(c), error: errorOf(c.error) }
               : { ...c, error: errorOf(c.error), expiresAt: EXPIRES_AT },
       });
     }
@@ -386,9 +399,17 @@ export function applyStep(
     case 'flagStopping':
       return store.flagStopping({ runId, taskId: s.taskId });
     case 'releaseTask':
-      return store.releaseTask({ ...stampedOf(s, runId, lamport), ...pick(s, 'taskId', 'owner', 'attempt') });
+      return store.releaseTask({
+        ...stampedOf(s, runId, lamport),
+        ...pick(s, 'taskId', 'owner', 'attempt'),
+        ...dispatchOf(s),
+      });
     case 'dispatchCompensation':
-      return store.dispatchCompensation({ ...stampedOf(s, runId, lamport), taskId: s.taskId });
+      return store.dispatchCompensation({
+        ...stampedOf(s, runId, lamport),
+        taskId: s.taskId,
+        ...dispatchOf(s),
+      });
     case 'claimCompensation':
       return store.claimCompensation({
         ...stampedOf(s, runId, lamport),
@@ -407,12 +428,14 @@ export function applyStep(
       return store.retryCompensation({
         ...stampedOf(s, runId, lamport),
         ...pick(s, 'taskId', 'owner', 'attempt', 'dueAt', 'failures'),
+        ...dispatchOf(s),
         error: errorOf(s.error),
       });
     case 'releaseCompensation':
       return store.releaseCompensation({
         ...stampedOf(s, runId, lamport),
         ...pick(s, 'taskId', 'owner', 'attempt'),
+        ...dispatchOf(s),
       });
     case 'createRun':
       return store.createRun({
@@ -423,6 +446,7 @@ export function applyStep(
         inputHash: 'h',
         createdAt: 1_767_225_600_000,
         ...(s.idempotencyKey ? { idempotencyKey: s.idempotencyKey } : {}),
+        ...dispatchOf(s),
         event: event(s.name, lamport, s.ev),
       });
     case 'countSink':
@@ -531,6 +555,11 @@ function resolve(step: Step, reference: ReadonlyMap<string, TaskRecord>): Resolv
 
 function stampedOf(s: { name: string; ev: Extras }, runId: string, lamport: number) {
   return { runId, lamport, event: event(s.name, lamport, s.ev) };
+}
+
+/** A step's dispatch time, when it has one: operations carry no undefined fields. */
+function dispatchOf(s: { readonly dispatchedAt?: number | undefined }): { dispatchedAt?: number } {
+  return s.dispatchedAt === undefined ? {} : { dispatchedAt: s.dispatchedAt };
 }
 
 function pick<T extends object, K extends keyof T>(value: T, ...keys: K[]): Pick<T, K> {

@@ -23,7 +23,13 @@ const input = (tasks: ReturnType<typeof byId>, fields: Parameters<typeof run>[0]
   tasks,
   now: 10_000,
   deadOwners: new Set(['dead']),
+  graceMs: GRACE,
 });
+
+/** The grace of these cases: a dispatch recorded at 5,000 or later is still fresh at 10,000. */
+const GRACE = 5_000;
+const dispatched = (commands: ReturnType<typeof decideRecovery>) =>
+  commands.flatMap((c) => (c.kind === 'dispatch' ? [c.taskId] : []));
 
 describe('decideRecovery', () => {
   it('dispatches a root nobody touched (the submit died before sending)', () => {
@@ -101,6 +107,69 @@ describe('decideRecovery', () => {
       ),
     );
     expect(commands).toEqual([{ kind: 'dispatch', taskId: 'a', compensation: true }, { kind: 'rollback' }]);
+  });
+
+  it('re-sends a complete dependent only once its recorded dispatch is older than the grace', () => {
+    const fresh = byId(
+      task('a', { status: 'succeeded', output: '1' }),
+      task('b', { status: 'pending', depsDone: ['a'], dispatchedAt: 5_001 }),
+      task('c', { status: 'pending', depsDone: ['a'], dispatchedAt: 5_000 }),
+    );
+    expect(dispatched(decideRecovery(input(fresh)))).toEqual(['c']);
+    expect(dispatched(decideRecovery({ ...input(fresh), now: 10_001 }))).toEqual(['b', 'c']);
+  });
+
+  it('re-sends a record written without a dispatch time at once, as every pass did before', () => {
+    const old = byId(
+      task('a', { status: 'succeeded', output: '1' }),
+      task('b', { status: 'pending', depsDone: ['a'] }),
+      task('c', { status: 'ready' }),
+    );
+    expect(dispatched(decideRecovery(input(old)))).toEqual(['b', 'c']);
+  });
+
+  it('re-sends an untouched root by the run’s recorded dispatch of its roots', () => {
+    expect(dispatched(decideRecovery(input(byId(), { dispatchedAt: 9_000 })))).toEqual([]);
+    expect(dispatched(decideRecovery(input(byId(), { dispatchedAt: 4_000 })))).toEqual(['a']);
+  });
+
+  it('counts a delayed dispatch from its due time: a retry, and a wait a heartbeat moved on', () => {
+    const retry = task('a', { status: 'ready', dueAt: 6_000, dispatchedAt: 6_000 });
+    expect(dispatched(decideRecovery(input(byId(retry))))).toEqual([]);
+    expect(decideRecovery({ ...input(byId(retry)), now: 11_000 })).toEqual([
+      { kind: 'dispatch', taskId: 'a', compensation: false, dueAt: 6_000 },
+    ]);
+    const wait = task('a', { status: 'waiting', dueAt: 7_000, dispatchedAt: 1_000 });
+    expect(dispatched(decideRecovery(input(byId(wait))))).toEqual([]);
+    expect(dispatched(decideRecovery({ ...input(byId(wait)), now: 12_000 }))).toEqual(['a']);
+  });
+
+  it('re-sends a ready compensation only once its recorded dispatch is older than the grace', () => {
+    const ready = (dispatchedAt: number) =>
+      byId(
+        task('a', {
+          status: 'succeeded',
+          compensation: { status: 'ready', attempt: 0, failures: 0, dispatchedAt },
+        }),
+      );
+    const stopping = { status: 'compensating' } as const;
+    expect(decideRecovery(input(ready(8_000), stopping))).toEqual([{ kind: 'rollback' }]);
+    expect(dispatched(decideRecovery(input(ready(1_000), stopping)))).toEqual(['a']);
+  });
+
+  it('sends every claimable dispatch on every pass with no grace', () => {
+    const fresh = byId(task('a', { status: 'ready', dispatchedAt: 10_000 }));
+    expect(dispatched(decideRecovery({ ...input(fresh), graceMs: 0 }))).toEqual(['a']);
+  });
+
+  it('sends at most maxDispatches per run, the longest-waiting first', () => {
+    const many = byId(
+      task('a', { status: 'succeeded', output: '1' }),
+      task('b', { status: 'pending', depsDone: ['a'], dispatchedAt: 3_000 }),
+      task('c', { status: 'pending', depsDone: ['a'], dispatchedAt: 1_000 }),
+    );
+    expect(dispatched(decideRecovery({ ...input(many), maxDispatches: 1 }))).toEqual(['c']);
+    expect(dispatched(decideRecovery({ ...input(many), maxDispatches: 2 }))).toEqual(['b', 'c']);
   });
 
   it('leaves final runs alone', () => {

@@ -219,6 +219,47 @@ describe('copyEdge', () => {
   it('leaves the status of a dependent that has started alone', () => {
     expect(copyEdge(running(), edge)?.status).toBe('running');
   });
+
+  it('records the dispatch time of the edge that writes last, and drops one it does not bring', () => {
+    const first = copyEdge(undefined, { ...edge, from: 'y', dispatchedAt: 10 });
+    expect(first?.dispatchedAt).toBe(10);
+    expect(copyEdge(first, { ...edge, dispatchedAt: 20 })?.dispatchedAt).toBe(20);
+    expect(copyEdge(first, edge)).not.toHaveProperty('dispatchedAt');
+  });
+});
+
+describe('the dispatch time of a claimable record', () => {
+  it('is written by a retry, a release and a compensation dispatch, and cleared by the claims', () => {
+    const retried = retryTask(running(), {
+      ...fence,
+      error: boom,
+      failures: 1,
+      dueAt: 300,
+      dispatchedAt: 300,
+      lamport: 6,
+      event: ev('retry', 6),
+    });
+    expect(retried?.dispatchedAt).toBe(300);
+    expect(claimTask(retried, claim({ now: 300, lamport: 7 }))).not.toHaveProperty('dispatchedAt');
+    const released = releaseTask(running(), { ...fence, dispatchedAt: 150, lamport: 6, event: ev('rel', 6) });
+    expect(released?.dispatchedAt).toBe(150);
+    const comp = dispatchCompensation(succeeded(), {
+      ...ref,
+      dispatchedAt: 40,
+      lamport: 9,
+      event: ev('compensation.ready', 9),
+    });
+    expect(comp?.compensation?.dispatchedAt).toBe(40);
+    const claimed = claimCompensation(comp, {
+      ...ref,
+      owner: 'w1',
+      now: 50,
+      leaseUntil: 90,
+      lamport: 10,
+      event: ev('compensation.claimed', 10),
+    });
+    expect(claimed?.compensation).not.toHaveProperty('dispatchedAt');
+  });
 });
 
 describe('claimByEdge', () => {

@@ -133,6 +133,15 @@ describe('task request builders', () => {
     expect(request.ExpressionAttributeNames).toMatchObject({ '#out': 'd:a', '#lam': 'l:a' });
   });
 
+  it('sets the dispatch time an edge brings and removes it when the edge brings none', () => {
+    const edge = { tableName: 't', runId: 'r', from: 'a', to: 'b', output: '1', lamport: 4 };
+    const stamped = copyEdgeRequest({ ...edge, dispatchedAt: 10 });
+    expect(stamped.UpdateExpression).toContain('dispatchedAt = :dispatched');
+    expect(stamped.UpdateExpression).not.toContain('REMOVE');
+    expect(stamped.ExpressionAttributeValues?.[':dispatched']).toBe(10);
+    expect(copyEdgeRequest(edge).UpdateExpression).toMatch(/REMOVE dispatchedAt$/);
+  });
+
   it('skips only a task that never started', () => {
     const request = skipTaskRequest({
       tableName: 't',

@@ -275,7 +275,7 @@ describe('SqliteRunStore', () => {
       lamport: 3,
       event: ev('d', 3),
     });
-    expect((await store.activeRunIds()).sort()).toStrictEqual(['r1', 'r2']);
+    expect((await store.activeRuns({ limit: 10 })).runIds).toStrictEqual(['r1', 'r2']);
     await store.finishRollback({
       runId: 'r2',
       status: 'cancelled',
@@ -284,7 +284,17 @@ describe('SqliteRunStore', () => {
       lamport: 3,
       event: ev('e', 3),
     });
-    expect(await store.activeRunIds()).toStrictEqual(['r1']);
+    expect(await store.activeRuns({ limit: 10 })).toStrictEqual({ runIds: ['r1'] });
+  });
+
+  it('lists the active runs a page at a time, each page resuming after the last', async () => {
+    const store = open();
+    for (const id of ['r3', 'r1', 'r4', 'r2', 'r5']) await store.createRun(newRun(id));
+    const first = await store.activeRuns({ limit: 2 });
+    expect(first).toStrictEqual({ runIds: ['r1', 'r2'], next: 'r2' });
+    const second = await store.activeRuns({ limit: 2, after: first.next });
+    expect(second).toStrictEqual({ runIds: ['r3', 'r4'], next: 'r4' });
+    expect(await store.activeRuns({ limit: 2, after: second.next })).toStrictEqual({ runIds: ['r5'] });
   });
 
   it('stores a plan version once and loads it by name and version', async () => {
