@@ -15,7 +15,7 @@ import { openBackend } from '../local/open-backend.ts';
 import { hasSqliteState } from '../local/sqlite-backend.ts';
 import { openLocalStack } from '../local/stack.ts';
 import { printable } from '../printable.ts';
-import { exitCodeFor, isFinished, isSettled, toRunResult } from '../runtime/run-result.ts';
+import { exitCodeFor, isSettled, toRunResult } from '../runtime/run-result.ts';
 import type { HandlerRegistry, RunView } from '../runtime/types.ts';
 import type { Plan } from '../workflow/plan.ts';
 import type { CliIo } from './io.ts';

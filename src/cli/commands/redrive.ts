@@ -92,11 +92,15 @@ async function controlRun(
     let view = (await stack.runtime.getRun(runId)) ?? found;
     if (!isSettled(view) && (stack.attached || runsHere)) {
       view = (await waitForRun(stack, runId, io, interrupted, options.stateDir)) ?? view;
-    } else if (!isSettled(view)) {
-      io.err(
-        `weft: recorded; run ${runId} goes on once it is resumed: weft resume ${runId} --handlers <module>\n`,
-      );
     }
-    reportRun(io, view);
+    if (isSettled(view)) {
+      reportRun(io, view);
+      return;
+    }
+    // recorded, but no process here or attached runs it: the run is not settled, which is no failure
+    io.err(
+      `weft: recorded; run ${runId} goes on once it is resumed: weft resume ${runId} --handlers <module>\n`,
+    );
+    io.out(`${JSON.stringify(toRunResult(view), null, 2)}\n`);
   });
 }

@@ -148,6 +148,13 @@ describe.each(LOCAL_BACKENDS)('weft status, history and cancel on %s', (backend)
 
     const second = await weft(runArgs('paused.yaml', JSON.stringify({ log }), '--run-id', 'p2', ...args));
     expect(second.code).toBe(4);
+    // recorded without handlers, and no weft process holds the run: it goes on once resumed
+    const recorded = await weft(['redrive', 'p2', ...args]);
+    expect(recorded.code, recorded.stderr).toBe(0);
+    expect(recorded.stderr).toContain('weft: recorded; run p2 goes on once it is resumed');
+    expect(JSON.parse(recorded.stdout).status).toBe('running');
+    const paused = await weft(['resume', 'p2', '--handlers', HANDLERS, ...args]);
+    expect(paused.code, paused.stderr).toBe(4);
     const rolled = await weft(['rollback', 'p2', '--handlers', HANDLERS, ...args]);
     expect(rolled.code, rolled.stderr).toBe(2);
     expect(JSON.parse(rolled.stdout)).toMatchObject({ status: 'failed', rollback: 'completed' });

@@ -203,7 +203,7 @@ export function callbackCases(endpoints: () => Endpoints): void {
     });
 
     it('keeps a wait alive with heartbeats, lapses it without them', async () => {
-      const { rec, bench, runtime, runId, token } = await waitingRun(endpoints, waits, 'signal');
+      const { bench, runtime, runId, token } = await waitingRun(endpoints, waits, 'signal');
       // five beats 300 ms apart outlive the 600 ms interval twice over
       for (let beat = 0; beat < 5; beat += 1) {
         expect(await runtime.heartbeatCallback(token)).toMatchObject({ kind: 'accepted', status: 'waiting' });
