@@ -60,3 +60,11 @@ export function explainCompensationClaim(
 export function nextLamport(...seen: readonly number[]): number {
   return Math.max(0, ...seen) + 1;
 }
+
+/** The next Lamport time after everything a run's records have seen, its own and its tasks'. */
+export function lamportAfter(
+  run: { readonly lamport: number },
+  tasks: Iterable<{ readonly lamport: number }>,
+): number {
+  return nextLamport(run.lamport, ...[...tasks].map((task) => task.lamport));
+}

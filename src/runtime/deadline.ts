@@ -1,4 +1,4 @@
-import { nextLamport } from '../engine/claim.ts';
+import { lamportAfter } from '../engine/claim.ts';
 import { decideDeadline } from '../engine/deadline.ts';
 import { MAX_QUEUE_DELAY_SECONDS, queueDelaySeconds } from '../engine/retry.ts';
 import type { DeadlineMessage } from '../engine/types.ts';
@@ -50,7 +50,7 @@ export async function handleDeadline(deps: RuntimeDeps, message: DeadlineMessage
   const plan = await planFor(deps, run.workflow, run.planVersion);
   // the stop is ordered after everything the run's items have seen
   const state = await deps.store.loadRun(run.runId);
-  const lamport = nextLamport(run.lamport, ...[...(state?.tasks.values() ?? [])].map((t) => t.lamport));
+  const lamport = lamportAfter(run, state?.tasks.values() ?? []);
   deps.logger.warn('run timed out', { runId: run.runId, timeoutMs: plan.timeoutMs });
   await stopRun(deps, run.runId, 'failed', workflowTimeout(plan), lamport);
 }

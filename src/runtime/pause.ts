@@ -1,4 +1,3 @@
-import { nextLamport } from '../engine/claim.ts';
 import { decidePause } from '../engine/redrive.ts';
 import type { Plan } from '../workflow/plan.ts';
 import { fault, isoNow, type RuntimeDeps } from './deps.ts';
@@ -59,9 +58,4 @@ export async function stoppedAfterFlag(deps: RuntimeDeps, runId: string): Promis
   if (run?.status === 'paused') await drivePause(deps, runId);
   else await driveRollback(deps, runId);
   return true;
-}
-
-/** The next Lamport time after everything the run's records have seen. */
-export function lamportAfter(run: { lamport: number }, tasks: Iterable<{ lamport: number }>): number {
-  return nextLamport(run.lamport, ...[...tasks].map((t) => t.lamport));
 }

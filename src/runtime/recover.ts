@@ -1,4 +1,4 @@
-import { nextLamport } from '../engine/claim.ts';
+import { lamportAfter } from '../engine/claim.ts';
 import { edgeOutput } from '../engine/gate.ts';
 import { MAX_TAKEOVERS } from '../engine/limits.ts';
 import { decideRecovery, type RecoveryCommand } from '../engine/recovery.ts';
@@ -73,7 +73,7 @@ export async function recoverRun(
       graceMs,
       maxDispatches: deps.recovery.maxDispatchesPerRun,
     });
-    const lamport = nextLamport(state.run.lamport, ...[...state.tasks.values()].map((t) => t.lamport));
+    const lamport = lamportAfter(state.run, state.tasks.values());
     // the run's re-sends go out together, in batches, not one request per task
     const resends = commands.filter((command): command is DispatchCommand => command.kind === 'dispatch');
     await sendMessages(

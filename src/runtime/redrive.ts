@@ -1,8 +1,8 @@
+import { lamportAfter } from '../engine/claim.ts';
 import { inputTooLarge } from '../engine/limits.ts';
 import { decideRedrive } from '../engine/redrive.ts';
 import { canonicalJson, sha256 } from './canonical-json.ts';
 import { fault, isoNow, type RuntimeDeps } from './deps.ts';
-import { lamportAfter } from './pause.ts';
 import { planFor } from './plans.ts';
 import { recoverRun } from './recover.ts';
 import { driveRollback, stopRun } from './rollback.ts';

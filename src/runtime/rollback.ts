@@ -1,4 +1,4 @@
-import { nextLamport } from '../engine/claim.ts';
+import { lamportAfter } from '../engine/claim.ts';
 import { decideRollback } from '../engine/saga.ts';
 import type { StopCause, TaskMessage } from '../engine/types.ts';
 import type { RunState } from '../store/run-store.ts';
@@ -57,7 +57,7 @@ async function rollbackPass(deps: RuntimeDeps, state: RunState): Promise<boolean
   const { run, tasks } = state;
   const plan = await planFor(deps, run.workflow, run.planVersion);
   const step = decideRollback(plan, tasks);
-  const lamport = nextLamport(run.lamport, ...[...tasks.values()].map((t) => t.lamport));
+  const lamport = lamportAfter(run, tasks.values());
   if (step.skip.length > 0 || step.flag.length > 0 || step.cancel.length > 0) {
     await Promise.all([
       ...step.skip.map((taskId) =>
