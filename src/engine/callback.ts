@@ -29,6 +29,21 @@ export function heartbeatDue(
   return timeoutAt === undefined ? beat : Math.min(beat, timeoutAt);
 }
 
+/**
+ * Whether `token` is the open token of the record's current attempt: the task runs (its handler, before
+ * the wait) or waits, for that attempt, with that token. What every completion and heartbeat requires.
+ */
+export function holdsToken(
+  record: TaskRecord | undefined,
+  presented: { readonly token: string; readonly attempt: number },
+): record is TaskRecord & { readonly callback: NonNullable<TaskRecord['callback']> } {
+  return (
+    (record?.status === 'running' || record?.status === 'waiting') &&
+    record.attempt === presented.attempt &&
+    record.callback?.token === presented.token
+  );
+}
+
 /** Why a waiting task whose due time has passed lapsed: its timeout, or a missed heartbeat. */
 export function lapseOf(record: TaskRecord): 'timeout' | 'heartbeat' {
   const timeoutAt = record.callback?.timeoutAt;

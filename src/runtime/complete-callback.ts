@@ -1,7 +1,8 @@
-import { heartbeatDue } from '../engine/callback.ts';
+import { heartbeatDue, holdsToken } from '../engine/callback.ts';
 import { formatBytes, outputLimitBytes, utf8Bytes } from '../engine/limits.ts';
+import type { CallbackState, TaskRecord } from '../engine/types.ts';
 import type { RunState } from '../store/run-store.ts';
-import type { Plan, PlannedTask } from '../workflow/plan.ts';
+import type { Plan, PlannedCallback, PlannedTask } from '../workflow/plan.ts';
 import { parseCallbackToken } from './callback-token.ts';
 import { settleCallback } from './callback-wait.ts';
 import type { RuntimeDeps } from './deps.ts';
@@ -16,6 +17,8 @@ type Located =
       readonly state: RunState;
       readonly plan: Plan;
       readonly planned: PlannedTask;
+      readonly callback: PlannedCallback;
+      readonly record: TaskRecord & { readonly callback: CallbackState };
     }
   | Exclude<CallbackAnswer, { kind: 'accepted' }>;
 
@@ -26,13 +29,10 @@ async function locate(deps: RuntimeDeps, token: string): Promise<Located> {
   if (!state) return { kind: 'notFound' };
   const plan = await planFor(deps, state.run.workflow, state.run.planVersion);
   const planned = plan.tasks[address.taskId];
-  if (!planned?.callback) return { kind: 'notFound' };
+  const callback = planned?.callback;
+  if (!planned || !callback) return { kind: 'notFound' };
   const record = state.tasks.get(address.taskId);
-  const open =
-    (record?.status === 'running' || record?.status === 'waiting') &&
-    record.attempt === address.attempt &&
-    record.callback?.token === token;
-  if (!open) {
+  if (!holdsToken(record, { token, attempt: address.attempt })) {
     return {
       kind: 'closed',
       runId: address.runId,
@@ -40,7 +40,7 @@ async function locate(deps: RuntimeDeps, token: string): Promise<Located> {
       status: record?.status ?? 'pending',
     };
   }
-  return { kind: 'open', state, plan, planned };
+  return { kind: 'open', state, plan, planned, callback, record };
 }
 
 /**
@@ -54,7 +54,7 @@ export async function completeByToken(
 ): Promise<CallbackAnswer> {
   const found = await locate(deps, token);
   if (found.kind !== 'open') return found;
-  const { state, plan, planned } = found;
+  const { state, plan, planned, record } = found;
   const runId = state.run.runId;
   let result: { output: string } | { error: { name: string; message: string } };
   if ('output' in request) {
@@ -73,8 +73,6 @@ export async function completeByToken(
   } else {
     result = { error: { name: request.error.name, message: request.error.message } };
   }
-  const record = state.tasks.get(planned.id);
-  if (!record) return { kind: 'notFound' };
   const settled = await settleCallback(deps, { run: contextOf(state.run), plan }, planned, record, result);
   if (settled.kind === 'closed') {
     return { kind: 'closed', runId, taskId: planned.id, status: settled.current?.status ?? record.status };
@@ -86,10 +84,7 @@ export async function completeByToken(
 export async function heartbeatByToken(deps: RuntimeDeps, token: string): Promise<CallbackAnswer> {
   const found = await locate(deps, token);
   if (found.kind !== 'open') return found;
-  const { state, planned } = found;
-  const record = state.tasks.get(planned.id);
-  const callback = planned.callback;
-  if (!record?.callback || !callback) return { kind: 'notFound' };
+  const { state, planned, callback, record } = found;
   const answer = { kind: 'accepted', runId: state.run.runId, taskId: planned.id, status: 'waiting' } as const;
   const dueAt = heartbeatDue(callback, record.callback.timeoutAt, deps.now());
   // nothing to move: no heartbeat interval, or the handler still runs (the wait has not started)

@@ -3,6 +3,8 @@
  * by token from any process, its heartbeats, and its end by the rollback. See src/engine/transitions/task.ts
  * for the conventions (`undefined` means refused).
  */
+
+import { holdsToken } from '../callback.ts';
 import type {
   AwaitCallbackOp,
   CancelWaitOp,
@@ -36,18 +38,9 @@ export function awaitCallback(current: Current, op: AwaitCallbackOp): TaskRecord
   };
 }
 
-/** Whether a completion or heartbeat presents the open token of the current attempt. */
-function presentsToken(current: Current, op: { token: string; attempt: number }): current is TaskRecord {
-  return (
-    (current?.status === 'running' || current?.status === 'waiting') &&
-    current.attempt === op.attempt &&
-    current.callback?.token === op.token
-  );
-}
-
 /** A completion by token: accepted once (the token is cleared), into succeeded, ready (a retry) or failed. */
 export function completeCallback(current: Current, op: CompleteCallbackOp): TaskRecord | undefined {
-  if (!presentsToken(current, op) || !lamportGrows(current, op.lamport)) return undefined;
+  if (!holdsToken(current, op) || !lamportGrows(current, op.lamport)) return undefined;
   const base = without(current, 'owner', 'leaseUntil', 'dueAt', 'callback', 'error', 'dispatchedAt');
   const done = op.completion;
   const stamped = { lamport: op.lamport, events: [...current.events, op.event] };
@@ -67,7 +60,7 @@ export function completeCallback(current: Current, op: CompleteCallbackOp): Task
 
 /** A heartbeat by token: the wait now lapses at `dueAt`. */
 export function heartbeatCallback(current: Current, op: HeartbeatCallbackOp): TaskRecord | undefined {
-  if (!presentsToken(current, op)) return undefined;
+  if (!holdsToken(current, op)) return undefined;
   return { ...current, dueAt: op.dueAt };
 }
 
