@@ -140,14 +140,12 @@ export async function withLocalStack<T>(
     guard.exit(1);
   });
   const interrupted = new AbortController();
-  let signalled: NodeJS.Signals | undefined;
   // the first signal stops taking work and lets running attempts finish within the grace; a second exits
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (signalled !== undefined) {
+    if (interrupted.signal.aborted) {
       io.err(`weft: ${signal} again: exiting now; what still ran is taken over by the next weft resume\n`);
       guard.exit(exitForSignal(signal));
     }
-    signalled = signal;
     lastSignal = signal;
     io.err(
       `weft: ${signal}: stopping; running attempts have ${Math.round(graceMs() / 1000)} s to finish ` +
@@ -160,7 +158,7 @@ export async function withLocalStack<T>(
   try {
     return await use(stack, interrupted.signal);
   } finally {
-    await stack.close(signalled === undefined ? {} : { graceMs: graceMs() });
+    await stack.close(interrupted.signal.aborted ? { graceMs: graceMs() } : {});
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     guard.restore();
