@@ -108,7 +108,10 @@ async function settle(
 }
 
 /** Child workflows: started idempotently, answered once, undone with the parent, recovered after a crash. */
-export function childCases(endpoints: () => Endpoints): void {
+export function childCases(
+  endpoints: () => Endpoints,
+  options: { readonly crashPoints?: readonly FaultPoint[] } = {},
+): void {
   describe('child workflows', () => {
     it('runs the child with the evaluated input and takes its sinks’ outputs; both views link', async () => {
       const rec = recorder();
@@ -188,7 +191,7 @@ export function childCases(endpoints: () => Endpoints): void {
       expect(rec.calls).not.toContain('decide');
     });
 
-    const crashes: readonly FaultPoint[] = ['afterSubmit', 'afterCheckpoint', 'afterChildEnd'];
+    const crashes = options.crashPoints ?? (['afterSubmit', 'afterCheckpoint', 'afterChildEnd'] as const);
     for (const point of crashes) {
       it(`a crash ${point} of the child's start or end: recovery starts no second child and answers the parent`, async () => {
         const rec = recorder();
