@@ -39,7 +39,8 @@ export async function submitRun(deps: RuntimeDeps, request: SubmitRequest): Prom
     );
   }
   const runId =
-    request.runId ?? (request.idempotencyKey ? runIdForKey(request.idempotencyKey) : randomUUID());
+    request.runId ??
+    (request.idempotencyKey ? runIdForKey(request.workflow, request.idempotencyKey) : randomUUID());
   const input = canonicalJson(request.input ?? null);
   const tooLarge = inputTooLarge(input);
   if (tooLarge !== undefined) throw new UserInputError('input.tooLarge', tooLarge);
@@ -68,7 +69,8 @@ export async function submitRun(deps: RuntimeDeps, request: SubmitRequest): Prom
   if (!outcome.ok) {
     const existing = outcome.current;
     if (existing && existing.workflow !== plan.name) {
-      throw new RunConflictError(runId, `workflow '${existing.workflow}', not '${plan.name}'`);
+      // the other workflow goes unnamed: a caller of this one may not know of it
+      throw new RunConflictError(runId, `another workflow than '${plan.name}'`);
     }
     if (existing && existing.inputHash !== inputHash) {
       throw new RunConflictError(runId, 'a different input');
