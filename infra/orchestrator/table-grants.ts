@@ -5,9 +5,10 @@
  * Reads (`GetItem`, `Query`) are the same for all: a run's items and the stored plans. Writes are where they
  * differ, each limited by `dynamodb:LeadingKeys` to the partitions weft writes:
  *
- * - only the API and the trigger create runs (`PutItem`: a run's item and, once per version, its plan);
- * - the worker, which runs the user's handlers, creates nothing and updates run items only
- *   (`UpdateItem` on `RUN#*`: claims, checkpoints, compensations), never a stored plan;
+ * - the API and the trigger create runs (`PutItem`: a run's item and, once per version, its plan), and so
+ *   does the worker, for child workflows (a `workflow:` task's attempt starts its child run);
+ * - the worker, which runs the user's handlers, updates run items only (`UpdateItem` on `RUN#*`: claims,
+ *   checkpoints, compensations, a child's answer to its parent), never a stored plan;
  * - the reaper updates run items and alone reads the active-runs index;
  * - the API updates run items too: cancel, redrive, rollback and callback completions are transitions of
  *   the run's own records. IAM cannot tell a checkpoint from those (a callback's completion is one), so the
@@ -37,7 +38,7 @@ const UPDATE_RUNS: TableGrant = { actions: ['dynamodb:UpdateItem'], leadingKeyPr
 /** Each function's statements on the table. */
 export const TABLE_GRANTS: Readonly<Record<FunctionRole, readonly TableGrant[]>> = {
   api: [READ, CREATE_RUNS, UPDATE_RUNS],
-  worker: [READ, UPDATE_RUNS],
+  worker: [READ, CREATE_RUNS, UPDATE_RUNS],
   reaper: [READ, { actions: ['dynamodb:Query'], index: true }, UPDATE_RUNS],
   trigger: [READ, CREATE_RUNS],
 };

@@ -5,7 +5,7 @@
  * `src/store/`; a differential test keeps the two in agreement. Times are epoch ms unless named otherwise.
  */
 import type { TaskErrorView } from '../runtime/types.ts';
-import type { StopCause, StoredEvent } from './types.ts';
+import type { RunParent, StopCause, StoredEvent } from './types.ts';
 
 /** A task (or its compensation) of one run. */
 export interface TaskRefOp {
@@ -241,6 +241,8 @@ export interface NewRunOp extends Dispatching {
   readonly inputHash: string;
   readonly createdAt: number;
   readonly idempotencyKey?: string;
+  /** A child run: the parent run and the task that waits for it. */
+  readonly parent?: RunParent;
   readonly event: StoredEvent;
 }
 
@@ -272,6 +274,16 @@ export interface FinishRunOp extends FinalRunOp {
 export interface StopRunOp extends Stamped {
   readonly runId: string;
   readonly cause: StopCause;
+  readonly error: TaskErrorView & { readonly taskId?: string };
+}
+
+/**
+ * A succeeded child run whose parent is rolling back is rolled back too: `compensating` again, active
+ * again (`createdAt` places it back in the index of active runs), its succeeded tasks compensated.
+ */
+export interface RevertRunOp extends Stamped {
+  readonly runId: string;
+  readonly createdAt: number;
   readonly error: TaskErrorView & { readonly taskId?: string };
 }
 

@@ -20,6 +20,8 @@ export type RecoveryCommand =
       readonly attempt: number;
       readonly reason: 'ownerDead' | 'leaseExpired';
     }
+  /** A task waits for a child run: look at the child, which may have ended without answering (it died). */
+  | { readonly kind: 'child'; readonly taskId: string; readonly childRunId: string }
   /** Copy a succeeded task's output (or a skipped one's mark) onto a dependent that has not counted it. */
   | { readonly kind: 'edge'; readonly from: string; readonly to: string }
   /** Count a succeeded (or skipped) sink on the run. */
@@ -107,6 +109,8 @@ export function decideRecovery(input: RecoveryInput): RecoveryCommand[] {
     } else if (record?.status === 'ready' || (record?.status === 'waiting' && record.dueAt !== undefined)) {
       // a retry, a sleep, a released attempt; or a wait's lapse: its message may have been lost
       dispatch(taskId, false, dispatchSince(record.dispatchedAt, record.dueAt), record.dueAt);
+    } else if (record?.status === 'waiting' && planned.child && record.callback) {
+      commands.push({ kind: 'child', taskId, childRunId: record.callback.token });
     } else if (record?.status === 'succeeded' || record?.status === 'skipped') {
       // in a running run a skip is a condition's (the rollback's skips happen in stopping runs only)
       for (const dependent of planned.dependents) {

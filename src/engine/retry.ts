@@ -26,6 +26,8 @@ export const NON_RETRYABLE_ERRORS: ReadonlySet<string> = new Set([
   'HandlerNotFoundError',
   'TaskLostError',
   'ExpressionError',
+  'ChildWorkflowMissingError',
+  'ChildInputError',
 ]);
 
 /**

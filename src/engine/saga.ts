@@ -69,7 +69,8 @@ export function decideRollback(plan: Plan, tasks: ReadonlyMap<string, TaskRecord
     // succeeded or skipped: rolled back once its dependents are
     const dependentsDone = planned.dependents.every((dependent) => done.has(dependent));
     if (!dependentsDone) continue;
-    if (status === 'skipped' || !planned.compensation) {
+    // a child workflow task is undone by its child run's rollback, unless it names a compensation
+    if (status === 'skipped' || (!planned.compensation && !planned.child)) {
       done.add(taskId);
     } else if (!record?.compensation) {
       compensate.push(taskId);

@@ -88,6 +88,12 @@ export interface TaskRecord {
 /** Why a run is rolling back. */
 export type StopCause = 'failed' | 'cancelled';
 
+/** Where a child run was started from: the run and its `workflow:` task that waits for it. */
+export interface RunParent {
+  readonly runId: string;
+  readonly taskId: string;
+}
+
 /** The run's own record. */
 export interface RunRecord {
   readonly runId: string;
@@ -110,6 +116,8 @@ export interface RunRecord {
   readonly dispatchedAt?: number;
   readonly finishedAt?: number;
   readonly idempotencyKey?: string;
+  /** Set on a child run: the parent task it answers to when it ends. */
+  readonly parent?: RunParent;
   /** Redrives so far; absent before the first. */
   readonly redrives?: number;
   /** The tasks the latest redrive runs again (their records are reset once, by it or by recovery). */

@@ -6,7 +6,7 @@ import type {
   TaskStatus,
   TaskView,
 } from '../runtime/types.ts';
-import type { Plan } from '../workflow/plan.ts';
+import type { Plan, PlannedTask } from '../workflow/plan.ts';
 import type { RunRecord, TaskRecord } from './types.ts';
 
 /**
@@ -20,8 +20,8 @@ export function runView(plan: Plan, run: RunRecord, tasks: ReadonlyMap<string, T
     const planned = plan.tasks[taskId];
     const record = tasks.get(taskId);
     if (!planned) continue;
-    views[taskId] = taskView(record, planned.deps.length);
-    const handler = planned.compensation?.handler;
+    views[taskId] = taskView(record, planned);
+    const handler = planned.compensation?.handler ?? (planned.child ? CHILD_ROLLBACK : undefined);
     if (record?.compensationFinished !== undefined && handler) {
       finished.push({
         lamport: record.compensationFinished,
@@ -48,11 +48,16 @@ export function runView(plan: Plan, run: RunRecord, tasks: ReadonlyMap<string, T
     tasks: views,
     compensations: finished.map((f) => f.view),
     ...(run.error ? { error: run.error } : {}),
+    ...(run.parent ? { parent: { ...run.parent } } : {}),
   };
 }
 
-function taskView(record: TaskRecord | undefined, depCount: number): TaskView {
+/** What the run view names a child workflow task's undoing (it has no handler): the child's rollback. */
+const CHILD_ROLLBACK = '(child rollback)';
+
+function taskView(record: TaskRecord | undefined, planned: PlannedTask): TaskView {
   if (!record) return { status: 'pending', attempts: 0 };
+  const depCount = planned.deps.length;
   const wakeAt = sleepingUntil(record);
   const status: TaskStatus =
     record.status === 'pending' && depCount > 0 && record.depsDone.length === depCount
@@ -64,7 +69,8 @@ function taskView(record: TaskRecord | undefined, depCount: number): TaskView {
     status,
     attempts: record.attempt,
     ...(wakeAt !== undefined ? { wakeAt } : {}),
-    ...callbackOf(record),
+    // a child workflow task's wait token is its child's id: the view links the child instead
+    ...(planned.child ? childOf(record, planned.child.workflow) : callbackOf(record)),
     ...skipOf(record),
     ...(record.output !== undefined ? { output: JSON.parse(record.output) as Json } : {}),
     ...(record.error ? { error: record.error } : {}),
@@ -78,6 +84,13 @@ function callbackOf(record: TaskRecord): Pick<TaskView, 'callback'> {
   const timeoutAt =
     callback.timeoutAt === undefined ? {} : { timeoutAt: new Date(callback.timeoutAt).toISOString() };
   return { callback: { token: callback.token, ...timeoutAt } };
+}
+
+/** The child run a `workflow:` task started last, from its `task.waiting` entry. */
+function childOf(record: TaskRecord, workflow: string): Pick<TaskView, 'child'> {
+  const detail = record.events.findLast((event) => event.type === 'task.waiting')?.detail;
+  const runId = detail?.childRunId;
+  return typeof runId === 'string' ? { child: { runId, workflow } } : {};
 }
 
 /** Why a task was skipped by its condition or its deps, from its `task.skipped` entry (none for the rollback's). */

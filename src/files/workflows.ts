@@ -1,9 +1,11 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { UserInputError } from '../errors.ts';
+import { childLinkProblems, childrenOf } from '../workflow/child-links.ts';
 import { compileSource, type Diagnostic, loadPlan, WorkflowError } from '../workflow/index.ts';
 import type { Plan } from '../workflow/plan.ts';
 import { parseSource } from '../workflow/source.ts';
+import { locateTasks } from './task-position.ts';
 
 const WORKFLOW_FILE = /\.(ya?ml|json)$/i;
 
@@ -113,7 +115,67 @@ export async function readPlanFiles(dir: string): Promise<PlanFile[]> {
   for (const outcome of outcomes) if ('unreadable' in outcome) throw outcome.unreadable;
   const diagnostics = outcomes.flatMap((outcome) => ('diagnostics' in outcome ? outcome.diagnostics : []));
   if (diagnostics.length > 0) throw new WorkflowError(diagnostics);
-  return outcomes.flatMap((outcome) => ('plan' in outcome ? [outcome] : []));
+  const planFiles = outcomes.flatMap((outcome) => ('plan' in outcome ? [outcome] : []));
+  assertChildLinks(planFiles);
+  return planFiles;
+}
+
+/**
+ * Reads a workflow file and the workflows it runs as children (`workflow:` tasks), found among the
+ * workflow files of its folder by name, transitively: the file's plan first. A sibling with mistakes is
+ * reported only if it is one of those children.
+ *
+ * @throws WorkflowError for the file's mistakes, a needed sibling's, or a child that is not there.
+ * @example
+ * const [loanBatch, kycCheck] = await readWorkflowSet('workflows/loan_batch.yaml');
+ */
+export async function readWorkflowSet(path: string): Promise<Plan[]> {
+  const text = await readWorkflowText(path);
+  const main: PlanFile = { file: path, plan: loadPlan(text, path), text };
+  if (childrenOf(main.plan).length === 0) return [main.plan];
+  const own = resolve(path);
+  const siblings = (await listWorkflowFiles(dirname(path))).filter((file) => resolve(file) !== own);
+  const outcomes = await compileWorkflowFiles(siblings);
+  const named = new Map<string, WorkflowFileOutcome>();
+  for (const outcome of outcomes) {
+    const name = 'plan' in outcome ? outcome.plan.name : undefined;
+    if (name !== undefined && name !== main.plan.name && !named.has(name)) named.set(name, outcome);
+  }
+  const set: PlanFile[] = [main];
+  const broken: Diagnostic[] = [];
+  const wanted = childrenOf(main.plan);
+  const taken = new Set([main.plan.name]);
+  while (wanted.length > 0) {
+    const name = wanted.shift() as string;
+    if (taken.has(name)) continue;
+    taken.add(name);
+    const outcome = named.get(name);
+    if (outcome === undefined || !('plan' in outcome)) continue;
+    set.push(outcome);
+    wanted.push(...childrenOf(outcome.plan));
+  }
+  // a sibling that does not compile may be the missing child: its mistakes say more than "not found"
+  const missing = childLinkProblems(set.map((planFile) => planFile.plan)).some(
+    (problem) => problem.code === 'workflow.unknownChild',
+  );
+  if (missing) {
+    for (const outcome of outcomes) if ('diagnostics' in outcome) broken.push(...outcome.diagnostics);
+  }
+  if (broken.length > 0) throw new WorkflowError(broken);
+  assertChildLinks(set);
+  return set.map((planFile) => planFile.plan);
+}
+
+/** Refuses a set whose `workflow:` tasks name a workflow not in it, or run their own workflow again. */
+function assertChildLinks(planFiles: readonly PlanFile[]): void {
+  const problems = childLinkProblems(planFiles.map((planFile) => planFile.plan));
+  if (problems.length === 0) return;
+  const diagnostics = problems.map((problem) => {
+    const planFile = planFiles.find((candidate) => candidate.plan.name === problem.workflow) as PlanFile;
+    const at = locateTasks(planFile)(problem.taskId, 'workflow');
+    return { file: planFile.file, ...at, message: problem.message, code: problem.code };
+  });
+  throw new WorkflowError(diagnostics);
 }
 
 /**

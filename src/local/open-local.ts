@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { UserInputError } from '../errors.ts';
-import { readPlanDir, readPlanFile } from '../files/workflows.ts';
+import { readPlanDir, readWorkflowSet } from '../files/workflows.ts';
 import { isSettled, type RunResult, toRunResult } from '../runtime/run-result.ts';
 import type {
   CallbackAnswer,
@@ -11,6 +11,7 @@ import type {
   RunControlAnswer,
   SubmitResult,
 } from '../runtime/types.ts';
+import { childLinkProblems } from '../workflow/child-links.ts';
 import type { Plan } from '../workflow/plan.ts';
 import type { BackendName, SqliteSynchronous } from './backend.ts';
 import { assertHandlers, loadHandlers } from './handlers.ts';
@@ -143,10 +144,14 @@ export async function openLocal(options: OpenLocalOptions): Promise<LocalEngine>
 }
 
 async function readPlans(workflows: string | readonly Plan[]): Promise<Plan[]> {
-  if (typeof workflows !== 'string') return [...workflows];
+  if (typeof workflows !== 'string') {
+    const problem = childLinkProblems(workflows)[0];
+    if (problem) throw new UserInputError(problem.code, `workflow '${problem.workflow}': ${problem.message}`);
+    return [...workflows];
+  }
   const info = await stat(workflows).catch(() => undefined);
   if (info === undefined) {
     throw new UserInputError('workflow.unreadable', `no workflow file or folder '${workflows}'`);
   }
-  return info.isDirectory() ? readPlanDir(workflows) : [await readPlanFile(workflows)];
+  return info.isDirectory() ? readPlanDir(workflows) : readWorkflowSet(workflows);
 }

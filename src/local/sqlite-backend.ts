@@ -84,7 +84,11 @@ export async function openSqliteBackend(options: SqliteBackendOptions): Promise<
     accepts: (plan, taskId, kind) => {
       const task = plan.tasks[taskId];
       if (task === undefined || !working) return false;
-      if (kind === 'compensate') return typeof handlers[task.compensation?.handler ?? ''] === 'function';
+      if (kind === 'compensate') {
+        // a child workflow task without a compensation is undone by its child's rollback: no handler
+        if (!task.compensation) return task.child !== undefined;
+        return typeof handlers[task.compensation.handler] === 'function';
+      }
       return !runsHandlerLocally(task) || typeof handlers[task.handler] === 'function';
     },
     shutdown: shutdown.signal,

@@ -1,6 +1,7 @@
 import { leaseMs } from '../engine/limits.ts';
 import type { RunContext, TaskMessage, TaskRecord } from '../engine/types.ts';
 import type { Plan, PlannedTask } from '../workflow/plan.ts';
+import { answerParent } from './child-run.ts';
 import { claimedEvent, taskClaim } from './claim-attempt.ts';
 import { expiresAt, fault, isoNow, type RuntimeDeps } from './deps.ts';
 import { ownDispatch, sendDispatches } from './dispatch.ts';
@@ -170,6 +171,7 @@ async function countOnlySink(
   if (outcome.ok) {
     deps.metrics.runFinished('succeeded', deps.now() - outcome.record.createdAt);
     deps.logger.info('run succeeded', { runId, workflow: plan.name });
+    await answerParent(deps, outcome.record);
     return true;
   }
   if (outcome.current?.status === 'compensating') await driveRollback(deps, runId);
@@ -194,6 +196,7 @@ export async function finishRun(
   if (outcome.ok) {
     deps.metrics.runFinished('succeeded', deps.now() - outcome.record.createdAt);
     deps.logger.info('run succeeded', { runId, workflow: plan.name });
+    await answerParent(deps, outcome.record);
   }
   return outcome.ok;
 }

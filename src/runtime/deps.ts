@@ -20,6 +20,7 @@ export type FaultPoint =
   | 'afterSkip'
   | 'afterCallback'
   | 'afterRedrive'
+  | 'afterChildEnd'
   | 'beforeDispatch'
   | 'afterStop'
   | 'afterCompensationClaim'

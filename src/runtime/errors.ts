@@ -105,3 +105,36 @@ export class CallbackTimeoutError extends WeftError {
     );
   }
 }
+
+/** A `workflow:` task names a workflow this deployment does not have (not retried). */
+export class ChildWorkflowMissingError extends WeftError {
+  override name = 'ChildWorkflowMissingError';
+
+  constructor(taskId: string, workflow: string) {
+    super(
+      'task.childWorkflowMissing',
+      `task '${taskId}' runs workflow '${workflow}', which is not deployed here; deploy it with this workflow`,
+    );
+  }
+}
+
+/** A child run's input cannot be used (too large): the task fails, not retried. */
+export class ChildInputError extends WeftError {
+  override name = 'ChildInputError';
+
+  constructor(taskId: string, problem: string) {
+    super('task.childInput', `task '${taskId}' cannot start its child run: ${problem}`);
+  }
+}
+
+/** A child run's rollback, asked for by its parent's, could not undo everything (retried per the policy). */
+export class ChildRollbackIncompleteError extends WeftError {
+  override name = 'ChildRollbackIncomplete';
+
+  constructor(taskId: string, childRunId: string) {
+    super(
+      'task.childRollbackIncomplete',
+      `the rollback of child run ${childRunId} (task '${taskId}') is incomplete: see weft history ${childRunId}`,
+    );
+  }
+}

@@ -11,6 +11,7 @@ import { runAttempt, toErrorView, withAutoRenew } from './attempt.ts';
 import { newCallbackToken } from './callback-token.ts';
 import { awaitCompletion, lapseWait, openToken } from './callback-wait.ts';
 import { checkpointTask } from './checkpoint.ts';
+import { startChild } from './child-run.ts';
 import { claimAttempt, taskClaim } from './claim-attempt.ts';
 import { expiresAt, fault, type HandleOptions, isoNow, type RuntimeDeps } from './deps.ts';
 import { sendDispatches } from './dispatch.ts';
@@ -102,6 +103,11 @@ async function attempt(deps: RuntimeDeps, scope: Scope, claimed: Claimed): Promi
       return [];
     }
     return succeed(deps, scope, claimed, timer.output, startedAt);
+  }
+  if (planned.child !== undefined) {
+    const started = await startChild(deps, scope, { ...planned, child: planned.child }, record);
+    if (started.kind === 'failed') await fail(deps, run, planned, record, started.error);
+    return [];
   }
   let token: string | undefined;
   if (planned.callback !== undefined) {

@@ -9,6 +9,7 @@ import type { RunState } from '../store/run-store.ts';
 import type { Plan } from '../workflow/plan.ts';
 import { advance, countSink, finishRun } from './advance.ts';
 import { toErrorView } from './attempt.ts';
+import { answerParent } from './child-run.ts';
 import { workflowTimeout } from './deadline.ts';
 import { expiresAt, isoNow, type RuntimeDeps } from './deps.ts';
 import { dispatchEntry, ownDispatch, sendDispatches, sendMessages } from './dispatch.ts';
@@ -160,6 +161,12 @@ async function apply(
       const from = state.tasks.get(command.taskId);
       if (from === undefined || edgeOutput(from) === undefined) return;
       if (await countSink(deps, plan, runId, command.taskId, from.lamport)) tally.finalised += 1;
+      return;
+    }
+    case 'child': {
+      // the child's end answers its parent; a child that died between the two is answered from here
+      const child = await deps.store.getRun(command.childRunId);
+      if (child) await answerParent(deps, child);
       return;
     }
     case 'finalise':

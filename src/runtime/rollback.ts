@@ -2,6 +2,7 @@ import { lamportAfter } from '../engine/claim.ts';
 import { decideRollback } from '../engine/saga.ts';
 import type { StopCause, TaskMessage } from '../engine/types.ts';
 import type { RunState } from '../store/run-store.ts';
+import { answerParent, stopChild } from './child-run.ts';
 import { expiresAt, fault, isoNow, type RuntimeDeps } from './deps.ts';
 import { ownDispatch, sendDispatches } from './dispatch.ts';
 import { planFor } from './plans.ts';
@@ -59,6 +60,7 @@ async function rollbackPass(deps: RuntimeDeps, state: RunState): Promise<boolean
   const step = decideRollback(plan, tasks);
   const lamport = lamportAfter(run, tasks.values());
   if (step.skip.length > 0 || step.flag.length > 0 || step.cancel.length > 0) {
+    let deferred = 0;
     await Promise.all([
       ...step.skip.map((taskId) =>
         deps.store.skipTask({
@@ -70,18 +72,25 @@ async function rollbackPass(deps: RuntimeDeps, state: RunState): Promise<boolean
         }),
       ),
       ...step.flag.map((taskId) => deps.store.flagStopping({ runId: run.runId, taskId })),
-      ...step.cancel.map((taskId) =>
-        deps.store.cancelWait({
+      ...step.cancel.map(async (taskId) => {
+        // a child run stops, and its wait ends once the child has: nothing it did is left undone
+        const record = tasks.get(taskId);
+        if (plan.tasks[taskId]?.child && record && !(await stopChild(deps, run.runId, record))) {
+          deferred += 1;
+          return;
+        }
+        return deps.store.cancelWait({
           runId: run.runId,
           taskId,
           lamport,
           expiresAt: expiresAt(deps),
           event: { type: 'task.cancelled', lamport, at: isoNow(deps), detail: { reason: 'rollback' } },
-        }),
-      ),
+        });
+      }),
     ]);
-    // the settled tasks may unlock compensations; a lost race means the state moved: look again
-    return true;
+    // the settled tasks may unlock compensations; a lost race means the state moved: look again (a
+    // child still rolling back calls the rollback again when it ends)
+    return deferred < step.skip.length + step.flag.length + step.cancel.length;
   }
   const started: TaskMessage[] = [];
   await Promise.all(
@@ -114,6 +123,7 @@ async function rollbackPass(deps: RuntimeDeps, state: RunState): Promise<boolean
     deps.metrics.runFinished(status, deps.now() - run.createdAt);
     if (step.finished !== 'none') deps.metrics.rollbackFinished(step.finished);
     deps.logger.info(`run ${status}`, { runId: run.runId, rollback: step.finished });
+    await answerParent(deps, outcome.record);
   }
   return false;
 }

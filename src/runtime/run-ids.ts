@@ -37,7 +37,10 @@ export function keyProblem(key: string): string | undefined {
   return KEY_PATTERN.test(key) ? undefined : `must be ${KEY_RULE}`;
 }
 
-/** Whether a run id can name a run at all (a client's or a key's): for lookups, which refuse nothing else. */
+/** Ids weft gives child runs: the parent's id, `~`, the task and the attempt's count (see child-run.ts). */
+const CHILD_RUN_ID_PATTERN = /^[A-Za-z0-9_.:~-]{1,256}$/;
+
+/** Whether a run id can name a run at all (a client's, a key's or a child's): for lookups only. */
 export function isRunId(value: string): boolean {
-  return RUN_ID_PATTERN.test(value);
+  return RUN_ID_PATTERN.test(value) || CHILD_RUN_ID_PATTERN.test(value);
 }

@@ -10,6 +10,8 @@ export interface RunResult {
   readonly compensations: readonly CompensationView[];
   /** Why the run failed, was cancelled or paused, and the task whose failure it was. */
   readonly error?: RunView['error'];
+  /** A child run's parent run and task. */
+  readonly parent?: RunView['parent'];
 }
 
 /**
@@ -28,6 +30,7 @@ export function toRunResult(view: RunView): RunResult {
       ...(task.output === undefined ? {} : { output: task.output }),
       ...(task.wakeAt === undefined ? {} : { wakeAt: task.wakeAt }),
       ...(task.callback === undefined ? {} : { callback: task.callback }),
+      ...(task.child === undefined ? {} : { child: task.child }),
       ...(task.skip === undefined ? {} : { skip: task.skip }),
       ...(task.error === undefined ? {} : { error: { name: task.error.name, message: task.error.message } }),
     };
@@ -45,6 +48,7 @@ export function toRunResult(view: RunView): RunResult {
       ...(error === undefined ? {} : { error: { name: error.name, message: error.message } }),
     })),
     ...(view.error === undefined ? {} : { error: view.error }),
+    ...(view.parent === undefined ? {} : { parent: view.parent }),
   };
 }
 

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { inputTooLarge } from '../engine/limits.ts';
+import type { RunParent, RunRecord } from '../engine/types.ts';
 import { UserInputError } from '../errors.ts';
+import type { Plan } from '../workflow/plan.ts';
 import { canonicalJson, sha256 } from './canonical-json.ts';
 import { deadlineEntry } from './deadline.ts';
 import { fault, isoNow, type RuntimeDeps } from './deps.ts';
@@ -44,7 +46,43 @@ export async function submitRun(deps: RuntimeDeps, request: SubmitRequest): Prom
   const input = canonicalJson(request.input ?? null);
   const tooLarge = inputTooLarge(input);
   if (tooLarge !== undefined) throw new UserInputError('input.tooLarge', tooLarge);
-  const inputHash = sha256(input);
+  const outcome = await startRun(deps, plan, {
+    runId,
+    input,
+    ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
+  });
+  if (!outcome.created) {
+    const existing = outcome.existing;
+    if (existing && existing.workflow !== plan.name) {
+      // the other workflow goes unnamed: a caller of this one may not know of it
+      throw new RunConflictError(runId, `another workflow than '${plan.name}'`);
+    }
+    if (existing && existing.inputHash !== sha256(input)) {
+      throw new RunConflictError(runId, 'a different input');
+    }
+  }
+  return { runId, created: outcome.created };
+}
+
+/** A run to create: its id and canonical input chosen, checked by the caller. */
+export interface RunStart {
+  readonly runId: string;
+  /** Canonical JSON text (see canonicalJson). */
+  readonly input: string;
+  readonly idempotencyKey?: string;
+  readonly parent?: RunParent;
+}
+
+/**
+ * Creates a run of `plan` (one conditional write) and dispatches its roots and its deadline; a run that
+ * already has the id is left as it is and returned. Shared by submissions and child runs.
+ */
+export async function startRun(
+  deps: RuntimeDeps,
+  plan: Plan,
+  start: RunStart,
+): Promise<{ readonly created: true } | { readonly created: false; readonly existing?: RunRecord }> {
+  const { runId, input } = start;
   await savePlanOnce(deps, plan);
   const createdAt = deps.now();
   const outcome = await deps.store.createRun({
@@ -52,31 +90,26 @@ export async function submitRun(deps: RuntimeDeps, request: SubmitRequest): Prom
     workflow: plan.name,
     planVersion: plan.version,
     input,
-    inputHash,
+    inputHash: sha256(input),
     createdAt,
     // the roots' dispatch counts only if this process runs every one of them
     ...(plan.roots.every((root) => ownDispatch(deps, plan, root, 'task').dispatchedAt !== undefined)
       ? { dispatchedAt: createdAt }
       : {}),
-    ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
+    ...(start.idempotencyKey ? { idempotencyKey: start.idempotencyKey } : {}),
+    ...(start.parent ? { parent: start.parent } : {}),
     event: {
       type: 'run.submitted',
       lamport: 1,
       at: isoNow(deps),
-      detail: { workflow: plan.name, planVersion: plan.version },
+      detail: {
+        workflow: plan.name,
+        planVersion: plan.version,
+        ...(start.parent ? { parentRunId: start.parent.runId, parentTaskId: start.parent.taskId } : {}),
+      },
     },
   });
-  if (!outcome.ok) {
-    const existing = outcome.current;
-    if (existing && existing.workflow !== plan.name) {
-      // the other workflow goes unnamed: a caller of this one may not know of it
-      throw new RunConflictError(runId, `another workflow than '${plan.name}'`);
-    }
-    if (existing && existing.inputHash !== inputHash) {
-      throw new RunConflictError(runId, 'a different input');
-    }
-    return { runId, created: false };
-  }
+  if (!outcome.ok) return { created: false, ...(outcome.current ? { existing: outcome.current } : {}) };
   deps.logger.info('run submitted', { runId, workflow: plan.name, planVersion: plan.version });
   fault(deps, 'afterSubmit', { runId });
   // the deadline rides in the roots' batch: no request of its own
@@ -92,5 +125,5 @@ export async function submitRun(deps: RuntimeDeps, request: SubmitRequest): Prom
     })),
     ...(deadline ? [deadline] : []),
   ]);
-  return { runId, created: true };
+  return { created: true };
 }

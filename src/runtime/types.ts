@@ -89,6 +89,8 @@ export interface TaskView {
   readonly wakeAt?: string;
   /** A callback task's open token while its attempt runs or waits, and when the wait times out (ISO). */
   readonly callback?: { readonly token: string; readonly timeoutAt?: string };
+  /** A `workflow:` task's child run (the latest it started). */
+  readonly child?: { readonly runId: string; readonly workflow: string };
   /** Why a skipped task was skipped: its `when` was false, or every dependency was skipped. */
   readonly skip?:
     | { readonly reason: 'condition'; readonly when: string }
@@ -120,6 +122,8 @@ export interface RunView {
   readonly compensations: readonly CompensationView[];
   /** Why the run failed, was cancelled or paused; `taskId` names the task whose failure it was. */
   readonly error?: TaskErrorView & { readonly taskId?: string };
+  /** A child run's parent: the run and the `workflow:` task it answers to. */
+  readonly parent?: { readonly runId: string; readonly taskId: string };
 }
 
 /** One state change of a run, as `weft history` prints it. */

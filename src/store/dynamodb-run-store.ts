@@ -40,6 +40,7 @@ import type {
   ResetTaskOp,
   RetryCompensationOp,
   RetryTaskOp,
+  RevertRunOp,
   SkipTaskOp,
   SleepTaskOp,
   StopRunOp,
@@ -88,6 +89,7 @@ import {
   createRunRequest,
   finishRollbackRequest,
   finishRunRequest,
+  revertRunRequest,
   stopRunRequest,
 } from './run-requests.ts';
 import type { ActiveRunsPage, CasOutcome, RunState, RunStore } from './run-store.ts';
@@ -339,6 +341,10 @@ export class DynamoDbRunStore implements RunStore {
 
   stopRun(op: StopRunOp): RunCas {
     return this.run('stopRun', stopRunRequest(this.on(op)));
+  }
+
+  revertRun(op: RevertRunOp): RunCas {
+    return this.run('revertRun', revertRunRequest(this.on(op)));
   }
 
   finishRollback(op: FinishRollbackOp): RunCas {

@@ -129,6 +129,14 @@ export function toTaskRecord(item: Item): TaskRecord {
   };
 }
 
+/** A child run's parent link, when the item has a well-formed one. */
+function runParent(value: unknown): RunRecord['parent'] {
+  const parent = value as { runId?: unknown; taskId?: unknown } | undefined;
+  const runId = str(parent?.runId);
+  const taskId = str(parent?.taskId);
+  return runId !== undefined && taskId !== undefined ? { runId, taskId } : undefined;
+}
+
 /** Maps a raw run item to its record. */
 export function toRunRecord(item: Item): RunRecord {
   const error = errorView(item.error);
@@ -140,6 +148,7 @@ export function toRunRecord(item: Item): RunRecord {
     dispatchedAt: num(item.dispatchedAt),
     idempotencyKey: str(item.idempotencyKey),
     redrives: num(item.redrives),
+    parent: runParent(item.parent),
     reset: Array.isArray(item.resetTasks) ? item.resetTasks.map(String) : undefined,
   };
   const defined = Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined));

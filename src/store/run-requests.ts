@@ -6,6 +6,7 @@ import type {
   FinishRollbackOp,
   FinishRunOp,
   NewRunOp,
+  RevertRunOp,
   StopRunOp,
 } from '../engine/operations.ts';
 import type { RunRecord } from '../engine/types.ts';
@@ -42,6 +43,7 @@ export function createRunRequest(tableName: string, run: NewRunOp): PutCommandIn
       gsi1sk: `${new Date(run.createdAt).toISOString()}#${run.runId}`,
       events: [run.event],
       ...(run.idempotencyKey ? { idempotencyKey: run.idempotencyKey } : {}),
+      ...(run.parent ? { parent: { runId: run.parent.runId, taskId: run.parent.taskId } } : {}),
       ...(run.dispatchedAt === undefined ? {} : { dispatchedAt: run.dispatchedAt }),
     },
     ConditionExpression: 'attribute_not_exists(pk)',
@@ -132,6 +134,36 @@ export function stopRunRequest(k: OnTable<StopRunOp>): UpdateCommandInput {
       ':l': k.lamport,
       ':running': 'running',
       ':paused': 'paused',
+      ...appendEventValues(k.event),
+    },
+  });
+}
+
+/** Reopens a succeeded child run for its rollback: compensating, and back in the index of active runs. */
+export function revertRunRequest(k: OnTable<RevertRunOp>): UpdateCommandInput {
+  return conditionalUpdate(k.tableName, runKey(k), {
+    set: [
+      '#st = :compensating',
+      '#rollback = :rb',
+      'cause = :cause',
+      '#error = :error',
+      'lamport = :l',
+      'gsi1pk = :shard',
+      'gsi1sk = :since',
+      APPEND_EVENTS,
+    ],
+    remove: ['finishedAt', 'expiresAt'],
+    condition: '#st = :succeeded',
+    names: { '#error': 'error', '#rollback': 'rollback' },
+    values: {
+      ':compensating': 'compensating',
+      ':rb': 'running',
+      ':cause': 'cancelled',
+      ':error': k.error,
+      ':l': k.lamport,
+      ':shard': activeShard(k.runId),
+      ':since': `${new Date(k.createdAt).toISOString()}#${k.runId}`,
+      ':succeeded': 'succeeded',
       ...appendEventValues(k.event),
     },
   });

@@ -31,6 +31,7 @@ import type {
   ResetTaskOp,
   RetryCompensationOp,
   RetryTaskOp,
+  RevertRunOp,
   SkipTaskOp,
   SleepTaskOp,
   StopRunOp,
@@ -108,6 +109,8 @@ export interface RunStore {
   countLastSink(op: CountLastSinkOp): RunCas;
   finishRun(op: FinishRunOp): RunCas;
   stopRun(op: StopRunOp): RunCas;
+  /** A succeeded child run rolls back with its parent. */
+  revertRun(op: RevertRunOp): RunCas;
   finishRollback(op: FinishRollbackOp): RunCas;
 
   /** `on_failure: pause`: the run pauses; its unstarted tasks are held; their items kept (no expiry). */

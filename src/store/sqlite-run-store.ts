@@ -32,6 +32,7 @@ import type {
   ResetTaskOp,
   RetryCompensationOp,
   RetryTaskOp,
+  RevertRunOp,
   SkipTaskOp,
   SleepTaskOp,
   StopRunOp,
@@ -331,6 +332,10 @@ export class SqliteRunStore implements RunStore {
 
   async stopRun(op: StopRunOp): RunCas {
     return this.change('stopRun', op.runId, RUN_KEY, RUNS, op, next.stopRun);
+  }
+
+  async revertRun(op: RevertRunOp): RunCas {
+    return this.change('revertRun', op.runId, RUN_KEY, RUNS, op, next.revertRun);
   }
 
   async finishRollback(op: FinishRollbackOp): RunCas {

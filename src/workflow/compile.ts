@@ -128,6 +128,9 @@ function planTask(
   if (task.sleep !== undefined) planned.sleep = { ms: parseDuration(task.sleep) ?? 0 };
   if (task.sleep_until !== undefined) planned.sleep = { until: task.sleep_until };
   if (task.callback !== undefined) planned.callback = plannedCallback(task, task.callback);
+  if (task.workflow !== undefined) {
+    planned.child = { workflow: task.workflow, ...(task.input === undefined ? {} : { input: task.input }) };
+  }
   if (task.compensation !== undefined) {
     planned.compensation = {
       handler: task.compensation,

@@ -8,6 +8,7 @@ import { didYouMean } from './suggest.ts';
 export const EXPRESSION_FIELDS: Readonly<Record<string, 'expression' | 'template'>> = {
   when: 'expression',
   sleep_until: 'template',
+  input: 'expression',
 };
 
 /**

@@ -52,6 +52,18 @@ export interface PlannedTask {
   readonly sleep?: PlannedSleep;
   /** Waits for an external completion (`POST /callbacks/{token}`) instead of checkpointing a result. */
   readonly callback?: PlannedCallback;
+  /** Runs another workflow as a child run and takes its output (or fails with its error). */
+  readonly child?: PlannedChild;
+}
+
+/**
+ * A child workflow task: its attempt starts a run of `workflow` (an id derived from the parent's, so the
+ * start is idempotent) and waits, holding no worker, until that run ends.
+ */
+export interface PlannedChild {
+  readonly workflow: string;
+  /** JSONata over `{ input, deps }` giving the child's input; absent: the parent run's input. */
+  readonly input?: string;
 }
 
 /**
@@ -77,7 +89,12 @@ export function runsHandlerLocally(task: PlannedTask): boolean {
 
 /** Whether a task runs a handler of the module (not a `lambda:`, a sleep or a callback without handler). */
 export function runsModuleHandler(task: PlannedTask): boolean {
-  return task.lambda === undefined && task.sleep === undefined && task.callback?.handler !== false;
+  return (
+    task.lambda === undefined &&
+    task.sleep === undefined &&
+    task.child === undefined &&
+    task.callback?.handler !== false
+  );
 }
 
 /** How long a sleep task sleeps: `ms` from when it became ready, or `until` a time. */

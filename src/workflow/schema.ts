@@ -91,6 +91,8 @@ export const TASK_KEYS = [
   'sleep',
   'sleep_until',
   'callback',
+  'workflow',
+  'input',
 ] as const;
 /** A heartbeat interval must be shorter than the timeout it sits in (a task's, or a callback wait's). */
 function heartbeatProblem(value: {
@@ -140,6 +142,11 @@ const task = z
         .min(1, { error: "an ISO time, or an expression giving one, such as '${input.release_at}'" })
         .optional(),
       callback: callback.optional(),
+      workflow: z
+        .string({ error: `the name of another workflow (${ID_RULE})` })
+        .regex(ID_PATTERN, { error: `the name of another workflow (${ID_RULE})` })
+        .optional(),
+      input: expression('"{ \'user\': input.user_id }"').optional(),
     },
     { error: 'a task mapping (id, deps, ...)' },
   )
@@ -152,6 +159,7 @@ const task = z
       });
     }
     for (const problem of timerProblems(value)) ctx.addIssue({ code: 'custom', ...problem });
+    for (const problem of childProblems(value)) ctx.addIssue({ code: 'custom', ...problem });
     const problem = heartbeatProblem(value);
     if (problem) ctx.addIssue({ code: 'custom', ...problem });
   });
@@ -196,6 +204,35 @@ function timerProblems(value: {
     .map((key) => ({
       path: [key],
       message: `absent on a task with '${field}' (a sleep runs no handler: put the work in a task that depends on it)`,
+    }));
+}
+
+/**
+ * A child workflow task runs another workflow's run, not a handler: it takes no handler, timer or wait of
+ * its own (the child's workflow `timeout` bounds it), and `input` belongs to it alone.
+ */
+function childProblems(value: {
+  readonly workflow?: string | undefined;
+  readonly input?: string | undefined;
+  readonly [key: string]: unknown;
+}): { path: string[]; message: string }[] {
+  if (value.workflow === undefined) {
+    if (value.input === undefined) return [];
+    return [
+      {
+        path: ['input'],
+        message: "absent without 'workflow' (a task's input is the input of the child workflow it starts)",
+      },
+    ];
+  }
+  return ['handler', 'lambda', 'sleep', 'sleep_until', 'callback', 'timeout', 'heartbeat']
+    .filter((key) => value[key] !== undefined)
+    .map((key) => ({
+      path: [key],
+      message:
+        key === 'timeout' || key === 'heartbeat'
+          ? `absent on a task with 'workflow' (the child run is bounded by its own workflow's 'timeout')`
+          : `absent on a task with 'workflow' (the child workflow does the work: put '${key}' in one of its tasks)`,
     }));
 }
 

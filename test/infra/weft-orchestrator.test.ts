@@ -237,11 +237,13 @@ describe('WeftOrchestrator: the functions', () => {
     for (const statement of table) expect(JSON.stringify(statement)).not.toContain('/index/*');
   });
 
-  it('lets neither the worker nor the reaper create runs, and the worker no write outside run items', () => {
-    for (const name of ['Worker', 'Reaper']) {
-      const actions = statementsOf(name).flatMap((s) => [s.Action].flat());
-      expect(actions).not.toContain('dynamodb:PutItem');
-    }
+  it('lets the reaper create no runs, the worker only runs and plans (child runs), and no write elsewhere', () => {
+    const reaper = statementsOf('Reaper').flatMap((s) => [s.Action].flat());
+    expect(reaper).not.toContain('dynamodb:PutItem');
+    const puts = statementsOf('Worker').filter((s) => [s.Action].flat().includes('dynamodb:PutItem'));
+    expect(puts.map((s) => s.Condition)).toEqual([
+      { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RUN#*', 'PLAN#*'] } },
+    ]);
     const updates = statementsOf('Worker').filter((s) => [s.Action].flat().includes('dynamodb:UpdateItem'));
     expect(updates.map((s) => s.Condition)).toEqual([
       { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RUN#*'] } },

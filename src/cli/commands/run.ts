@@ -1,5 +1,5 @@
 import { UserInputError, WeftError } from '../../errors.ts';
-import { readPlanFile } from '../../files/workflows.ts';
+import { readWorkflowSet } from '../../files/workflows.ts';
 import { assertHandlers, loadHandlers } from '../../local/handlers.ts';
 import { WorkflowError } from '../../workflow/index.ts';
 import type { Plan } from '../../workflow/plan.ts';
@@ -44,9 +44,10 @@ export const registerRun: RegisterCommand = (program, io) => {
 };
 
 async function runWorkflow(io: CliIo, workflowFile: string, options: RunOptions): Promise<void> {
-  let plan: Plan;
+  let plans: Plan[];
   try {
-    plan = await readPlanFile(workflowFile);
+    // the file's workflow first, then the child workflows it runs, from the same folder
+    plans = await readWorkflowSet(workflowFile);
   } catch (error) {
     if (!(error instanceof WorkflowError)) throw error;
     // The diagnostics are `path:line:col: message` lines, printed as they are so editors can jump to them.
@@ -54,10 +55,11 @@ async function runWorkflow(io: CliIo, workflowFile: string, options: RunOptions)
     io.exitCode = 1;
     return;
   }
+  const plan = plans[0] as Plan;
   const handlers = await loadHandlers(options.handlers);
-  assertHandlers([plan], handlers, options.handlers);
+  assertHandlers(plans, handlers, options.handlers);
   const input = await parseInputOption(options.input);
-  await withLocalStack(io, { ...options, plans: [plan], handlers }, async (stack, interrupted) => {
+  await withLocalStack(io, { ...options, plans, handlers }, async (stack, interrupted) => {
     stack.startWorker();
     const { runId, created } = await submit(() =>
       stack.runtime.submit({

@@ -28,6 +28,7 @@ export {
   finishRollback,
   finishRun,
   isActiveRun,
+  revertRun,
   stopRun,
 } from './run.ts';
 export {

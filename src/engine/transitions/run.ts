@@ -7,10 +7,11 @@ import type {
   FinishRollbackOp,
   FinishRunOp,
   NewRunOp,
+  RevertRunOp,
   StopRunOp,
 } from '../operations.ts';
 import type { RunRecord } from '../types.ts';
-import { withMember } from './records.ts';
+import { withMember, without } from './records.ts';
 
 type Current = RunRecord | undefined;
 
@@ -44,6 +45,7 @@ export function createRun(current: Current, op: NewRunOp): RunRecord | undefined
     ...(op.dispatchedAt === undefined ? {} : { dispatchedAt: op.dispatchedAt }),
     events: [op.event],
     ...(op.idempotencyKey ? { idempotencyKey: op.idempotencyKey } : {}),
+    ...(op.parent ? { parent: op.parent } : {}),
   };
 }
 
@@ -100,6 +102,22 @@ export function stopRun(current: Current, op: StopRunOp): RunRecord | undefined 
     status: 'compensating',
     rollback: 'running',
     cause: op.cause,
+    error: { name, message, ...(taskId ? { taskId } : {}) },
+    lamport: op.lamport,
+    events: [...current.events, op.event],
+  };
+}
+
+/** Reopens a succeeded run for its rollback (its parent is rolling back): cancelled, once it is undone. */
+export function revertRun(current: Current, op: RevertRunOp): RunRecord | undefined {
+  // only a run that ended well has work to undo; a stopped one is already rolling back
+  if (current?.status !== 'succeeded') return undefined;
+  const { name, message, taskId } = op.error;
+  return {
+    ...without(current, 'finishedAt'),
+    status: 'compensating',
+    rollback: 'running',
+    cause: 'cancelled',
     error: { name, message, ...(taskId ? { taskId } : {}) },
     lamport: op.lamport,
     events: [...current.events, op.event],

@@ -1,6 +1,7 @@
 import { inject } from 'vitest';
 import { callbackCases } from './cases-callbacks.ts';
 import { ceilingCases } from './cases-ceiling.ts';
+import { childCases } from './cases-children.ts';
 import { conditionCases, sleepCases } from './cases-conditions.ts';
 import { deadlineCases } from './cases-deadline.ts';
 import { failureCases } from './cases-failure.ts';
@@ -18,6 +19,7 @@ deadlineCases(endpoints);
 conditionCases(endpoints);
 sleepCases(endpoints);
 callbackCases(endpoints);
+childCases(endpoints);
 pauseCases(endpoints);
 ceilingCases(endpoints);
 wideCases(endpoints);

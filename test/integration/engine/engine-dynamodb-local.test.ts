@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, inject } from 'vitest';
 import { callbackCases } from './cases-callbacks.ts';
+import { childCases } from './cases-children.ts';
 import { conditionCases, sleepCases } from './cases-conditions.ts';
 import { deadlineCases } from './cases-deadline.ts';
 import { failureCases } from './cases-failure.ts';
@@ -32,6 +33,7 @@ describe.runIf(hasJava())('engine on DynamoDB Local', () => {
   conditionCases(endpoints);
   sleepCases(endpoints);
   callbackCases(endpoints);
+  childCases(endpoints);
   pauseCases(endpoints);
   wideCases(endpoints);
   boundedPassCases(endpoints);

@@ -4,6 +4,7 @@
  */
 import { callbackCases } from './cases-callbacks.ts';
 import { ceilingCases } from './cases-ceiling.ts';
+import { childCases } from './cases-children.ts';
 import { conditionCases, sleepCases } from './cases-conditions.ts';
 import { deadlineCases } from './cases-deadline.ts';
 import { failureCases } from './cases-failure.ts';
@@ -21,6 +22,7 @@ deadlineCases(sqlite);
 conditionCases(sqlite);
 sleepCases(sqlite);
 callbackCases(sqlite);
+childCases(sqlite);
 pauseCases(sqlite);
 ceilingCases(sqlite);
 wideCases(sqlite);

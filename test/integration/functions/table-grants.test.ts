@@ -35,6 +35,13 @@ const triggered = plan(`workflow:
     - id: book
 `);
 
+const parentFlow = plan(`workflow:
+  name: parent_flow
+  tasks:
+    - id: kyc
+      workflow: triggered
+`);
+
 const ACTIONS: Record<string, TableCall['action']> = {
   Get: 'dynamodb:GetItem',
   Put: 'dynamodb:PutItem',
@@ -91,7 +98,7 @@ const get = (rawPath: string): ApiEvent => ({ rawPath, requestContext: { http: {
 
 describe('the table grants of each function', () => {
   it('allow every call its runtime makes, through every path it takes', async () => {
-    const plans = catalog(grants, triggered);
+    const plans = catalog(grants, triggered, parentFlow);
     const handlers = {
       book: async (event: { input: unknown }) => {
         if ((event.input as { slow?: boolean }).slow)
@@ -171,6 +178,11 @@ describe('the table grants of each function', () => {
     const later = runtimeOf('reaper', { now: () => Date.now() + 3_600_000 });
     expect((await later.recover()).expiredLeases).toBeGreaterThan(0);
     await driving;
+    // a child workflow: the worker starts the child run (and stores its plan), the child answers its parent
+    const parentAnswer = await api(post('/workflows/parent_flow/runs', { input: {} }));
+    expect(parentAnswer.statusCode).toBe(201);
+    const parentRun = String((JSON.parse(parentAnswer.body) as { runId: string }).runId);
+    await bench.drive(worker, async () => (await status(parentRun)) === 'succeeded');
     // the trigger's deliveries: an event and a schedule, each twice
     const trigger = createTriggerHandler({ runtime: runtimeOf('trigger'), plans });
     for (const delivery of [

@@ -186,6 +186,7 @@ const steps = {
     now: instant,
     ...stamped,
   }),
+  revertRun: step('revertRun', { createdAt: instant, ...stamped }),
 };
 
 export type StepName = keyof typeof steps;
@@ -200,6 +201,7 @@ export const RUN_STEPS: ReadonlySet<StepName> = new Set([
   'countLastSink',
   'finishRun',
   'stopRun',
+  'revertRun',
   'finishRollback',
 ]);
 
@@ -244,6 +246,7 @@ const rollback = phase({
   releaseCompensation: 3,
   renewCompensationLease: 2,
   finishRollback: 3,
+  revertRun: 2,
 });
 
 /**
@@ -479,6 +482,12 @@ export function applyStep(
         ...stampedOf(s, runId, lamport),
         ...pick(s, 'status', 'rollback', 'now'),
         expiresAt: EXPIRES_AT,
+      });
+    case 'revertRun':
+      return store.revertRun({
+        ...stampedOf(s, runId, lamport),
+        createdAt: s.createdAt,
+        error: { name: 'ParentRolledBack', message: 'the parent rolled back' },
       });
   }
 }
