@@ -4,6 +4,7 @@ import type { App } from 'aws-cdk-lib';
 import { UserInputError } from '../src/errors.ts';
 import { didYouMean } from '../src/workflow/suggest.ts';
 import { type ContextOrigin, contextOrigin } from './context-origin.ts';
+import { HARDENING_CONTEXT_KEYS, type HardeningConfig, readHardeningContext } from './hardening-context.ts';
 import type { WeftApiAuth } from './orchestrator/http-api.ts';
 import { readWorkerContext, WORKER_CONTEXT_KEYS, type WorkerConfig } from './worker-context.ts';
 
@@ -16,6 +17,7 @@ export const CONTEXT_KEYS = [
   'weft:jwtAudience',
   'weft:alarmEmail',
   ...WORKER_CONTEXT_KEYS,
+  ...HARDENING_CONTEXT_KEYS,
 ] as const;
 
 /** An address SNS will take: something@host.tld, no spaces. */
@@ -34,13 +36,16 @@ export interface AppConfig {
   readonly worker: WorkerConfig;
   /** Subscribed by e-mail to the topic every alarm notifies. */
   readonly alarmEmail?: string;
+  /** Throttling, reserved concurrency, the KMS key and the trigger accounts that were given. */
+  readonly hardening: HardeningConfig;
 }
 
 /**
  * Reads the `weft:*` context values (documented in docs/deploy.md): `weft:workflows` (default
  * `workflows`), `weft:handlers` (default `examples/loan_approval/handlers.ts`), `weft:stackName` (default
  * `Weft`), for a JWT authoriser `weft:jwtIssuer` with `weft:jwtAudience` (comma-separated), and the
- * worker's `weft:workerTimeout`, `weft:workerMemory` and `weft:workerBatchSize`. Paths are resolved
+ * worker's `weft:workerTimeout`, `weft:workerMemory` and `weft:workerBatchSize`, and the hardening keys
+ * (`weft:apiRateLimit`, `weft:kmsKey`, ...: see `readHardeningContext`). Paths are resolved
  * against `dir`, the project folder, where `cdk.json` is.
  *
  * @throws UserInputError with one line per problem (a problem with a key written in `cdk.json` starts
@@ -82,6 +87,7 @@ export function readAppConfig(app: App, dir: string): AppConfig {
     );
   }
   const worker = readWorkerContext(read, origin, problems);
+  const hardening = readHardeningContext(read, origin, problems);
   if (problems.length > 0) throw new UserInputError('config.invalid', problems.join('\n'));
   return {
     stackName,
@@ -90,6 +96,7 @@ export function readAppConfig(app: App, dir: string): AppConfig {
     ...(apiAuth === undefined ? {} : { apiAuth }),
     worker,
     ...(alarmEmail === undefined ? {} : { alarmEmail }),
+    hardening,
   };
 }
 

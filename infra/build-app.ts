@@ -25,6 +25,7 @@ export async function buildWeftApp(app: App, dir: string): Promise<WeftStack> {
     ...config.worker,
     ...(config.apiAuth ? { apiAuth: config.apiAuth } : {}),
     ...(config.alarmEmail === undefined ? {} : { alarmEmail: config.alarmEmail }),
+    ...config.hardening,
     description: 'weft: durable workflow DAGs on DynamoDB and SQS, with Saga rollback',
   });
 }

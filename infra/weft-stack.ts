@@ -1,6 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { Alias } from 'aws-cdk-lib/aws-kms';
+import { Alias, Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
@@ -11,12 +11,22 @@ import { WeftOrchestrator, type WeftOrchestratorProps } from './orchestrator/wef
 /** The stack's settings: the orchestrator's workflows, handlers, API authorisation and worker settings. */
 export interface WeftStackProps
   extends StackProps,
-    Pick<WeftOrchestratorProps, 'workerTimeout' | 'workerMemorySize' | 'batchSize'> {
+    Pick<
+      WeftOrchestratorProps,
+      | 'workerTimeout'
+      | 'workerMemorySize'
+      | 'batchSize'
+      | 'apiThrottle'
+      | 'reservedConcurrency'
+      | 'triggerAccounts'
+    > {
   readonly plans: readonly Plan[];
   readonly handlersModule: string;
   readonly apiAuth?: WeftApiAuth;
   /** Creates an SNS topic every alarm notifies, with this address subscribed by e-mail. */
   readonly alarmEmail?: string;
+  /** Encrypts the table and queues with a key: `'create'` one, or the ARN of yours. @default AWS-managed keys */
+  readonly kmsKey?: string;
 }
 
 /** The app's stack: one orchestrator and the outputs users need (API URL, table, queues). */
@@ -25,7 +35,8 @@ export class WeftStack extends Stack {
 
   constructor(scope: Construct, id: string, props: WeftStackProps) {
     super(scope, id, props);
-    const { plans, handlersModule, apiAuth, workerTimeout, workerMemorySize, batchSize } = props;
+    const { plans, handlersModule, apiAuth, workerTimeout, workerMemorySize, batchSize, kmsKey } = props;
+    const { apiThrottle, reservedConcurrency, triggerAccounts } = props;
     const alarmTopic = props.alarmEmail === undefined ? undefined : this.alarmTopic(props.alarmEmail);
     this.orchestrator = new WeftOrchestrator(this, 'Weft', {
       ...(alarmTopic ? { alarmAction: new SnsAction(alarmTopic) } : {}),
@@ -35,6 +46,12 @@ export class WeftStack extends Stack {
       ...(workerTimeout ? { workerTimeout } : {}),
       ...(workerMemorySize === undefined ? {} : { workerMemorySize }),
       ...(batchSize === undefined ? {} : { batchSize }),
+      ...(apiThrottle ? { apiThrottle } : {}),
+      ...(reservedConcurrency ? { reservedConcurrency } : {}),
+      ...(triggerAccounts ? { triggerAccounts } : {}),
+      ...(kmsKey === undefined
+        ? {}
+        : { encryptionKey: kmsKey === 'create' ? 'create' : Key.fromKeyArn(this, 'EncryptionKey', kmsKey) }),
     });
     new CfnOutput(this, 'ApiUrl', {
       value: this.orchestrator.httpApi.url,
@@ -47,6 +64,8 @@ export class WeftStack extends Stack {
       value: this.orchestrator.triggerDeadLetterQueue.queueUrl,
     });
     if (alarmTopic) new CfnOutput(this, 'AlarmTopicArn', { value: alarmTopic.topicArn });
+    const key = this.orchestrator.encryptionKey;
+    if (key) new CfnOutput(this, 'EncryptionKeyArn', { value: key.keyArn });
   }
 
   /** The alarms' topic: encrypted with the AWS-managed SNS key, TLS only, `email` subscribed. */

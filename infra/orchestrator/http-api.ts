@@ -14,6 +14,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { API_ROUTES } from '../../src/api/routes.ts';
 import { UserInputError } from '../../src/errors.ts';
+import { API_THROTTLE_DEFAULTS, type ApiThrottle } from './settings.ts';
 
 /**
  * One JSON line per request, from the variables HTTP APIs support (`jsonWithStandardFields` is made for REST
@@ -24,6 +25,8 @@ export const HTTP_API_ACCESS_LOG = {
   requestTime: '$context.requestTime',
   ip: '$context.identity.sourceIp',
   caller: '$context.identity.userArn',
+  // JWT mode: the token's subject (IAM mode leaves it empty, as JWT mode leaves caller)
+  subject: '$context.authorizer.claims.sub',
   method: '$context.httpMethod',
   routeKey: '$context.routeKey',
   path: '$context.path',
@@ -51,11 +54,14 @@ export interface WeftHttpApiProps {
   readonly handler: IFunction;
   readonly auth: WeftApiAuth;
   readonly logRetention: RetentionDays;
+  /** The stage's default route throttling; requests past it get 429 from API Gateway. @default API_THROTTLE_DEFAULTS */
+  readonly throttle?: ApiThrottle;
 }
 
 /**
  * The HTTP API: exactly the routes the API handler serves, each behind the authoriser (no anonymous
- * route, no `$default` catch-all), with JSON access logs on the `$default` stage.
+ * route, no `$default` catch-all), throttled, with JSON access logs on the `$default` stage kept in a log
+ * group that outlives the stack (an audit trail of who called what).
  */
 export class WeftHttpApi extends Construct {
   readonly api: HttpApi;
@@ -82,12 +88,13 @@ export class WeftHttpApi extends Construct {
     });
     const accessLogs = new LogGroup(this, 'AccessLogs', {
       retention: props.logRetention,
-      removalPolicy: RemovalPolicy.DESTROY,
+      removalPolicy: RemovalPolicy.RETAIN,
     });
     this.stage = new HttpStage(this, 'DefaultStage', {
       httpApi: this.api,
       stageName: '$default',
       autoDeploy: true,
+      throttle: { ...(props.throttle ?? API_THROTTLE_DEFAULTS) },
       accessLogSettings: {
         destination: new LogGroupLogDestination(accessLogs),
         format: AccessLogFormat.custom(JSON.stringify(HTTP_API_ACCESS_LOG)),

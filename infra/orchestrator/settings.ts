@@ -3,6 +3,20 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { UserInputError } from '../../src/errors.ts';
 import type { Plan, PlannedTask } from '../../src/workflow/plan.ts';
 
+/** The API stage's default route throttling (API Gateway's token bucket). */
+export interface ApiThrottle {
+  /** Steady requests per second. */
+  readonly rateLimit: number;
+  /** Requests allowed at once above the steady rate. */
+  readonly burstLimit: number;
+}
+
+/** The weft functions, by role. */
+export type FunctionRole = 'api' | 'worker' | 'reaper' | 'trigger';
+
+/** Reserved concurrent executions per function; an absent one draws on the account's unreserved pool. */
+export type ReservedConcurrency = Readonly<Partial<Record<FunctionRole, number>>>;
+
 /** The orchestrator's tunables, as given or defaulted. */
 export interface WeftSettings {
   readonly workerTimeout: Duration;
@@ -11,11 +25,14 @@ export interface WeftSettings {
   readonly workerMemorySize: number;
   readonly retentionDays: number;
   readonly logRetention: RetentionDays;
+  readonly apiThrottle: ApiThrottle;
+  readonly reservedConcurrency: ReservedConcurrency;
 }
 
 /** What `resolveSettings` reads: the orchestrator's props. */
-export interface WeftSettingsInput extends Partial<WeftSettings> {
+export interface WeftSettingsInput extends Partial<Omit<WeftSettings, 'apiThrottle'>> {
   readonly plans: readonly Plan[];
+  readonly apiThrottle?: Partial<ApiThrottle>;
 }
 
 /** An inclusive range of whole numbers. */
@@ -42,6 +59,19 @@ export const WORKER_DEFAULTS = {
   batchSize: 10,
   maxConcurrency: 50,
 } as const;
+
+/**
+ * What API Gateway and Lambda allow: an account's default quota is 10,000 requests per second with a burst of
+ * 5,000 per region, and 1,000 concurrent executions (a function reserves at least 1; 0 would stop it).
+ */
+export const HARDENING_LIMITS = {
+  rateLimit: { min: 1, max: 10_000 },
+  burstLimit: { min: 1, max: 5_000 },
+  reservedConcurrency: { min: 1, max: 1_000 },
+} as const satisfies Record<string, IntegerRange>;
+
+/** The API's throttling when none is given: a ceiling well under the account's, for one deployment. */
+export const API_THROTTLE_DEFAULTS: ApiThrottle = { rateLimit: 50, burstLimit: 100 };
 
 /**
  * `<name>: must be an integer from <min> to <max>, got <value>`, or undefined when the value is one.
@@ -85,6 +115,8 @@ export function resolveSettings(props: WeftSettingsInput): WeftSettings {
     workerMemorySize: props.workerMemorySize ?? WORKER_DEFAULTS.memorySize,
     retentionDays: props.retentionDays ?? 30,
     logRetention: props.logRetention ?? RetentionDays.ONE_MONTH,
+    apiThrottle: { ...API_THROTTLE_DEFAULTS, ...props.apiThrottle },
+    reservedConcurrency: props.reservedConcurrency ?? {},
   };
   const problems: string[] = [];
   if (props.plans.length === 0)
@@ -97,8 +129,19 @@ export function resolveSettings(props: WeftSettingsInput): WeftSettings {
       rangeProblem('batchSize', settings.batchSize, WORKER_LIMITS.batchSize),
       rangeProblem('maxConcurrency', settings.maxConcurrency, WORKER_LIMITS.maxConcurrency),
       rangeProblem('workerMemorySize', settings.workerMemorySize, WORKER_LIMITS.memorySize),
+      rangeProblem('apiThrottle.rateLimit', settings.apiThrottle.rateLimit, HARDENING_LIMITS.rateLimit),
+      rangeProblem('apiThrottle.burstLimit', settings.apiThrottle.burstLimit, HARDENING_LIMITS.burstLimit),
+      ...Object.entries(settings.reservedConcurrency).map(([role, value]) =>
+        rangeProblem(`reservedConcurrency.${role}`, value, HARDENING_LIMITS.reservedConcurrency),
+      ),
     ].filter((problem) => problem !== undefined),
   );
+  const workerReserved = settings.reservedConcurrency.worker;
+  if (workerReserved !== undefined && workerReserved < settings.maxConcurrency) {
+    problems.push(
+      `reservedConcurrency.worker: ${workerReserved} is less than the queue's maxConcurrency (${settings.maxConcurrency}), so the event source would be throttled and task messages would pile up toward the dead-letter queue; reserve at least ${settings.maxConcurrency} or lower maxConcurrency`,
+    );
+  }
   const timeout = settings.workerTimeout.toSeconds({ integral: false });
   const { min, max } = WORKER_LIMITS.timeoutSeconds;
   if (!Number.isInteger(timeout) || timeout < min || timeout > max) {

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -24,19 +25,38 @@ export interface WeftFunctionProps {
   readonly logRetention: RetentionDays;
   /** The user's handlers module, aliased to `weft-handlers` (the worker only). */
   readonly handlersModule?: string;
+  /** Concurrent executions reserved for the function. @default none (the account's unreserved pool) */
+  readonly reservedConcurrency?: number;
 }
 
 /**
  * A weft Lambda function: Node.js 22 on arm64, bundled locally by esbuild as ESM with source maps (no
- * Docker), the compiled plans copied next to the code, and its own log group with a retention period.
+ * Docker), the compiled plans copied next to the code, and its own log group with a retention period. Its
+ * role may write that log group's streams and nothing else to begin with (not `AWSLambdaBasicExecutionRole`,
+ * which allows every log group of the account); the orchestrator grants the rest.
  */
 export function weftFunction(scope: Construct, id: string, props: WeftFunctionProps): NodejsFunction {
   const logGroup = new LogGroup(scope, `${id}Logs`, {
     retention: props.logRetention,
     removalPolicy: RemovalPolicy.DESTROY,
   });
+  const role = new Role(scope, `${id}Role`, {
+    assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+    description: `weft: ${props.description}`,
+  });
+  role.addToPolicy(
+    new PolicyStatement({
+      // the group exists (created above): no logs:CreateLogGroup; its ARN ends in :*, its streams
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [logGroup.logGroupArn],
+    }),
+  );
   const plansFile = props.plansFile;
   return new NodejsFunction(scope, id, {
+    role,
+    ...(props.reservedConcurrency === undefined
+      ? {}
+      : { reservedConcurrentExecutions: props.reservedConcurrency }),
     entry: props.entry,
     handler: 'handler',
     description: props.description,

@@ -2,36 +2,36 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ArnFormat, type CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { type CfnElement, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { Dashboard, IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { type IGrantable, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { API_ROUTES } from '../../src/api/routes.ts';
-import { TABLE_SCHEMA } from '../../src/store/table-schema.ts';
+import { UserInputError } from '../../src/errors.ts';
 import type { Plan } from '../../src/workflow/plan.ts';
 import { WeftAlarms } from './alarms.ts';
+import { type InvokeScope, invokeResources } from './api-grants.ts';
 import { weftDashboard } from './dashboard.ts';
+import { grantKeyUse, grantLambdaTasks, grantQueueSend, grantTable } from './function-grants.ts';
 import { type WeftApiAuth, WeftHttpApi } from './http-api.ts';
 import { acknowledgeNagFindings } from './nag-acknowledgements.ts';
 import { EventBridgeScheduleReaper } from './reaper.ts';
-import { WeftRules } from './rules.ts';
-import { resolveSettings } from './settings.ts';
+import { triggerRuleProblems, WeftRules } from './rules.ts';
+import {
+  type ApiThrottle,
+  type FunctionRole,
+  type ReservedConcurrency,
+  resolveSettings,
+} from './settings.ts';
 import { WeftStorage } from './storage.ts';
+import { TABLE_GRANTS } from './table-grants.ts';
 import { weftFunction } from './weft-function.ts';
-
-/** What the runtime does with the table: single-item reads, conditional puts and updates, index queries. */
-export const TABLE_ACTIONS = [
-  'dynamodb:GetItem',
-  'dynamodb:PutItem',
-  'dynamodb:Query',
-  'dynamodb:UpdateItem',
-] as const;
 
 /** The repository root (functions/ and package-lock.json live there). */
 const PROJECT_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -65,6 +65,26 @@ export interface WeftOrchestratorProps {
   readonly dashboardName?: string;
   /** The event bus the workflows' `on:` rules listen to. @default the account's default bus */
   readonly eventBus?: IEventBus;
+  /**
+   * Accounts whose events the `on:` rules accept besides this stack's own (each rule's pattern gets them
+   * as `account`). @default none
+   */
+  readonly triggerAccounts?: readonly string[];
+  /**
+   * The API stage's default route throttling: steady requests per second (1 to 10,000) and burst (1 to
+   * 5,000); past it API Gateway answers 429. @default { rateLimit: 50, burstLimit: 100 }
+   */
+  readonly apiThrottle?: Partial<ApiThrottle>;
+  /**
+   * Concurrent executions reserved per function (1 to 1,000; the worker's at least `maxConcurrency`). A
+   * reservation is also a ceiling, and the account keeps at least 100 unreserved. @default none
+   */
+  readonly reservedConcurrency?: ReservedConcurrency;
+  /**
+   * A customer-managed KMS key for the table and the queues: `'create'` makes one (retained, rotated), or
+   * give yours (its key policy must let EventBridge use it: see docs/deploy.md). @default AWS-managed keys
+   */
+  readonly encryptionKey?: IKey | 'create';
 }
 
 /**
@@ -91,13 +111,30 @@ export class WeftOrchestrator extends Construct {
   readonly rules: WeftRules;
   readonly alarms: WeftAlarms;
   readonly dashboard: Dashboard;
+  /** The customer-managed key of the table and queues, when `encryptionKey` asked for one. */
+  readonly encryptionKey: IKey | undefined;
+  private readonly plans: readonly Plan[];
 
   constructor(scope: Construct, id: string, props: WeftOrchestratorProps) {
     super(scope, id);
     const settings = resolveSettings(props);
+    const ruleProblems = triggerRuleProblems(
+      props.plans,
+      Stack.of(this).account,
+      props.triggerAccounts ?? [],
+    );
+    if (ruleProblems.length > 0) {
+      throw new UserInputError('orchestrator.settings', `WeftOrchestrator: ${ruleProblems.join('; ')}`);
+    }
+    this.plans = props.plans;
+    const apiAuth = props.apiAuth ?? { type: 'iam' };
 
     // Stateful resources live apart: their construct ids must never change (a new id replaces the resource).
-    const storage = new WeftStorage(this, 'Storage', { workerTimeout: settings.workerTimeout });
+    const storage = new WeftStorage(this, 'Storage', {
+      workerTimeout: settings.workerTimeout,
+      ...(props.encryptionKey ? { encryptionKey: props.encryptionKey } : {}),
+    });
+    this.encryptionKey = storage.encryptionKey;
     this.table = storage.table;
     this.queue = storage.queue;
     this.deadLetterQueue = storage.deadLetterQueue;
@@ -111,15 +148,23 @@ export class WeftOrchestrator extends Construct {
     };
     const common = { projectRoot: PROJECT_ROOT, plansFile, environment, logRetention: settings.logRetention };
     const entry = (name: string) => join(PROJECT_ROOT, 'functions', `${name}.ts`);
+    const reserved = (role: FunctionRole) => {
+      const value = settings.reservedConcurrency[role];
+      return value === undefined ? {} : { reservedConcurrency: value };
+    };
     this.apiFunction = weftFunction(this, 'ApiFunction', {
       ...common,
+      ...reserved('api'),
       entry: entry('api'),
       description: 'weft: HTTP API',
+      // jwt: the handler checks each route's scope; iam: API Gateway checked the route's ARN
+      environment: { ...environment, API_AUTH: apiAuth.type },
       timeout: Duration.seconds(29),
       memorySize: 512,
     });
     this.workerFunction = weftFunction(this, 'WorkerFunction', {
       ...common,
+      ...reserved('worker'),
       entry: entry('worker'),
       description: 'weft: runs task attempts from the task queue',
       timeout: settings.workerTimeout,
@@ -133,6 +178,7 @@ export class WeftOrchestrator extends Construct {
     });
     this.reaperFunction = weftFunction(this, 'ReaperFunction', {
       ...common,
+      ...reserved('reaper'),
       entry: entry('reaper'),
       description: 'weft: recovery pass (lost dispatches, expired leases)',
       timeout: Duration.minutes(1),
@@ -140,15 +186,23 @@ export class WeftOrchestrator extends Construct {
     });
     this.triggerFunction = weftFunction(this, 'TriggerFunction', {
       ...common,
+      ...reserved('trigger'),
       entry: entry('trigger'),
       description: 'weft: starts runs from EventBridge events and schedules',
       timeout: Duration.seconds(30),
       memorySize: 512,
     });
 
-    for (const fn of [this.apiFunction, this.workerFunction, this.reaperFunction, this.triggerFunction]) {
-      this.grantTableAccess(fn);
-      this.queue.grantSendMessages(fn);
+    const functions: Record<FunctionRole, NodejsFunction> = {
+      api: this.apiFunction,
+      worker: this.workerFunction,
+      reaper: this.reaperFunction,
+      trigger: this.triggerFunction,
+    };
+    for (const [role, fn] of Object.entries(functions) as [FunctionRole, NodejsFunction][]) {
+      this.grantTableAccess(fn, role);
+      grantQueueSend(fn, this.queue);
+      if (this.encryptionKey) grantKeyUse(fn, this.encryptionKey);
     }
     this.workerFunction.addEventSource(
       new SqsEventSource(this.queue, {
@@ -157,19 +211,21 @@ export class WeftOrchestrator extends Construct {
         reportBatchItemFailures: true,
       }),
     );
-    this.grantLambdaTasks(props.plans);
+    grantLambdaTasks(this.workerFunction, props.plans);
 
     new EventBridgeScheduleReaper(this, 'ReaperSchedule', { reaper: this.reaperFunction });
     this.httpApi = new WeftHttpApi(this, 'HttpApi', {
       handler: this.apiFunction,
-      auth: props.apiAuth ?? { type: 'iam' },
+      auth: apiAuth,
       logRetention: settings.logRetention,
+      throttle: settings.apiThrottle,
     });
     this.rules = new WeftRules(this, 'Triggers', {
       plans: props.plans,
       trigger: this.triggerFunction,
       deadLetterQueue: this.triggerDeadLetterQueue,
       ...(props.eventBus ? { eventBus: props.eventBus } : {}),
+      ...(props.triggerAccounts ? { triggerAccounts: props.triggerAccounts } : {}),
     });
     this.alarms = new WeftAlarms(this, 'Alarms', {
       deadLetterQueue: this.deadLetterQueue,
@@ -192,71 +248,52 @@ export class WeftOrchestrator extends Construct {
   }
 
   /**
-   * Lets a principal call the API's routes (`execute-api:Invoke`, IAM authorisation), route by route. Run ids
-   * are the wildcard in `/runs/*`; when the grantee is a construct, those cdk-nag IAM5 findings are
-   * acknowledged on it with that reason.
+   * Lets a principal call the API (`execute-api:Invoke`, IAM authorisation), route by route: every route by
+   * default, or with `scope` only the run routes of some workflows and/or actions (the same actions as the
+   * JWT scopes: start = submit and redrive, read, cancel = cancel and rollback). When the grantee is a
+   * construct, the cdk-nag IAM5 findings of the wildcards (run ids, task ids, tokens) are acknowledged on it.
+   *
+   * @example
+   * weft.grantInvokeApi(loanService, { workflows: ['loan_approval'], actions: ['start', 'read'] });
    */
-  grantInvokeApi(grantee: IGrantable): void {
-    const routes = API_ROUTES.map((route) => {
-      const [method, path] = route.split(' ') as [string, string];
-      return { method, path: path.replace(/\{[^}]+\}/g, '*') };
-    });
+  grantInvokeApi(grantee: IGrantable, scope: InvokeScope = {}): void {
+    const unknown = (scope.workflows ?? []).filter((name) => !this.plans.some((plan) => plan.name === name));
+    if (unknown.length > 0 || scope.workflows?.length === 0) {
+      throw new UserInputError(
+        'orchestrator.settings',
+        `grantInvokeApi: ${unknown.length > 0 ? `no workflow named ${unknown.map((n) => `'${n}'`).join(', ')} is deployed` : 'workflows is empty'}; the workflows are ${this.plans.map((plan) => plan.name).join(', ')}`,
+      );
+    }
+    const resources = invokeResources(scope);
     grantee.grantPrincipal.addToPrincipalPolicy(
       new PolicyStatement({
         actions: ['execute-api:Invoke'],
-        resources: routes.map(({ method, path }) =>
+        resources: resources.map(({ method, path }) =>
           this.httpApi.api.arnForExecuteApi(method, path, '$default'),
         ),
       }),
     );
     if (!Construct.isConstruct(grantee)) return;
-    const apiId = Stack.of(this).getLogicalId(this.httpApi.api.node.defaultChild as CfnElement);
-    for (const { method, path } of routes.filter((route) => route.path.includes('*'))) {
+    const stack = Stack.of(this);
+    const apiId = stack.getLogicalId(this.httpApi.api.node.defaultChild as CfnElement);
+    // cdk-nag names the stack's region and account as written, or as the pseudo parameters
+    const region = Token.isUnresolved(stack.region) ? '<AWS::Region>' : stack.region;
+    const account = Token.isUnresolved(stack.account) ? '<AWS::AccountId>' : stack.account;
+    for (const { method, path, wildcard } of resources) {
+      if (wildcard === undefined) continue;
       Validations.of(grantee).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${apiId}>/$default/${method}${path}]`,
-        reason: path.startsWith('/callbacks/')
-          ? `${method} ${path}: the wildcard is a callback token; only its holder can complete the task.`
-          : path.includes('/tasks/')
-            ? `${method} ${path}: the wildcards are the run id and its task id; a caller of the API may address any run.`
-            : `${method} ${path}: the wildcard is the run id; a caller of the API may address any run.`,
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:${region}:${account}:<${apiId}>/$default/${method}${path}]`,
+        reason: `${method} ${path}: ${wildcard}.`,
       });
     }
   }
 
   /**
-   * Item reads and writes on the runs table and its active-runs index, named exactly: `grantReadWriteData`
-   * would add `<table>/index/*` and every stream action, more than weft uses.
+   * The table access of one of weft's functions (`TABLE_GRANTS`: what its code calls, each write bounded
+   * by the partitions it writes).
    */
-  grantTableAccess(grantee: IGrantable): void {
-    grantee.grantPrincipal.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: [...TABLE_ACTIONS],
-        resources: [this.table.tableArn, `${this.table.tableArn}/index/${TABLE_SCHEMA.activeRunsIndex.name}`],
-      }),
-    );
-  }
-
-  /** The worker may invoke exactly the functions that tasks name with `lambda:`. */
-  private grantLambdaTasks(plans: readonly Plan[]): void {
-    const targets = new Set<string>();
-    for (const plan of plans) {
-      for (const task of Object.values(plan.tasks)) if (task.lambda) targets.add(task.lambda);
-    }
-    if (targets.size === 0) return;
-    const stack = this.table.stack;
-    const resources = [...targets].sort().map((target) =>
-      target.startsWith('arn:')
-        ? target
-        : stack.formatArn({
-            service: 'lambda',
-            resource: 'function',
-            resourceName: target,
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-    );
-    this.workerFunction.addToRolePolicy(
-      new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources }),
-    );
+  grantTableAccess(grantee: IGrantable, role: FunctionRole): void {
+    grantTable(grantee, this.table.tableArn, TABLE_GRANTS[role]);
   }
 }
 

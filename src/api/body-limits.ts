@@ -30,7 +30,7 @@ const refuse = (status: 400 | 413, code: string, message: string): Parsed<never>
 });
 
 /**
- * weft's one rule for reading a JSON request body, for every route that takes one (`POST /runs`, `weft
+ * weft's one rule for reading a JSON request body, for every route that takes one (`POST /workflows/{name}/runs`, `weft
  * dev`'s `POST /events`, callbacks). In this order, each refusal a JSON 4xx in the API's error shape:
  *
  * - over {@link MAX_BODY_BYTES} (256 KB, counted in bytes): `413 request.tooLarge`;

@@ -1,13 +1,12 @@
 import { UserInputError, WeftError } from '../errors.ts';
 import type { CallbackAnswer, PlanCatalog, Runtime } from '../runtime/types.ts';
 import type { Plan } from '../workflow/plan.ts';
-import { type Parsed, problemResult, readEventBody } from './body-limits.ts';
+import { type ApiAuthorization, listsWorkflow } from './authorization.ts';
+import { problemResult, readEventBody } from './body-limits.ts';
 import { parseCallbackBody } from './callback-body.ts';
-import { type ApiEvent, type ApiResult, errorResult, header, json } from './http.ts';
-import { isValidId, parseIdempotencyKey, parseSubmitBody } from './request.ts';
-import { matchRoute, type Route } from './routes.ts';
-import { redrive, rollback } from './run-control.ts';
-import { getHistory, getRun, getTaskOutput, runNotFound, runViewResult } from './run-reads.ts';
+import { type ApiEvent, type ApiResult, errorResult, json } from './http.ts';
+import { isRetiredRunPath, matchRoute, type Route } from './routes.ts';
+import { answerRunRoute, chain } from './run-routes.ts';
 
 /** Where the API handler reports what it could not answer (a 500). */
 export interface ApiLogger {
@@ -19,30 +18,40 @@ export interface ApiHandlerDeps {
   readonly plans: PlanCatalog;
   /** Receives unexpected failures; silent by default. */
   readonly logger?: ApiLogger;
+  /**
+   * How API Gateway authenticated the caller, which says what is left to check here: `jwt` checks each
+   * run route's scope (`weft:<action>:<workflow>`, see authorization.ts); `iam` and `none` (`weft dev`)
+   * check nothing more. @default 'none'
+   */
+  readonly authorization?: ApiAuthorization;
 }
 
 /** An API Gateway HTTP API (payload v2) handler. */
 export type ApiHandler = (event: ApiEvent) => Promise<ApiResult>;
 
 /**
- * Builds the weft HTTP API: `POST /runs`, `GET /runs/{id}`, `GET /runs/{id}/history` (paged),
- * `GET /runs/{id}/tasks/{taskId}/output`, `POST /runs/{id}/cancel`, `/redrive` and `/rollback`,
- * `GET /workflows`, `POST /callbacks/{token}` and its `/heartbeat`. Every answer stays under Lambda's 6 MB
- * (run views are bounded, history comes in pages). Client mistakes are 4xx with a JSON body naming the
- * problem; only a failure of weft itself is a 500.
+ * Builds the weft HTTP API (`API_ROUTES`): a workflow's runs under `/workflows/{name}/runs` (submit, read,
+ * history in pages, a task's output, cancel, redrive, rollback), `GET /workflows`, `POST /callbacks/{token}`
+ * and its `/heartbeat`. A run is reachable only through its own workflow's routes. Every answer stays under
+ * Lambda's 6 MB (run views are bounded, history comes in pages). Client mistakes are 4xx with a JSON body
+ * naming the problem; only a failure of weft itself is a 500.
  *
  * @example
  * export const handler = createApiHandler({ runtime, plans });
  * await handler({ rawPath: '/workflows', requestContext: { http: { method: 'GET' } } });
  */
-export function createApiHandler(deps: ApiHandlerDeps): ApiHandler {
+export function createApiHandler(options: ApiHandlerDeps): ApiHandler {
+  const deps = { ...options, authorization: options.authorization ?? 'none' };
   return async (event) => {
     const match = matchRoute(event.requestContext.http.method, event.rawPath);
     if (match.kind === 'notFound') {
+      const moved = isRetiredRunPath(event.rawPath)
+        ? '; runs are addressed through their workflow: POST /workflows/{name}/runs, GET /workflows/{name}/runs/{id}, ...'
+        : '';
       return errorResult(
         404,
         'route.notFound',
-        `no route for ${event.requestContext.http.method} ${event.rawPath}`,
+        `no route for ${event.requestContext.http.method} ${event.rawPath}${moved}`,
       );
     }
     if (match.kind === 'methodNotAllowed') {
@@ -61,26 +70,14 @@ export function createApiHandler(deps: ApiHandlerDeps): ApiHandler {
   };
 }
 
-async function answer(deps: ApiHandlerDeps, route: Route, event: ApiEvent): Promise<ApiResult> {
+type Deps = ApiHandlerDeps & { readonly authorization: ApiAuthorization };
+
+async function answer(deps: Deps, route: Route, event: ApiEvent): Promise<ApiResult> {
   switch (route.name) {
-    case 'listWorkflows':
-      return json(200, { workflows: deps.plans.list().map(describePlan) });
-    case 'submit':
-      return submit(deps, event);
-    case 'getRun':
-      return getRun(deps.runtime, route.runId);
-    case 'history':
-      return getHistory(deps.runtime, route.runId, event);
-    case 'taskOutput':
-      return getTaskOutput(deps.runtime, route.runId, route.taskId);
-    case 'cancel': {
-      const run = isValidId(route.runId) ? await deps.runtime.cancel(route.runId) : undefined;
-      return run ? runViewResult(run) : runNotFound(route.runId);
+    case 'listWorkflows': {
+      const visible = deps.plans.list().filter((plan) => listsWorkflow(deps.authorization, event, plan.name));
+      return json(200, { workflows: visible.map(describePlan) });
     }
-    case 'redrive':
-      return redrive(deps.runtime, route.runId, event);
-    case 'rollback':
-      return rollback(deps.runtime, route.runId);
     case 'completeCallback': {
       const body = chain(readEventBody(event), parseCallbackBody);
       if (!body.ok) return problemResult(body.problem);
@@ -88,6 +85,8 @@ async function answer(deps: ApiHandlerDeps, route: Route, event: ApiEvent): Prom
     }
     case 'heartbeatCallback':
       return callbackResult(await deps.runtime.heartbeatCallback(route.token));
+    default:
+      return answerRunRoute(deps, route, event);
   }
 }
 
@@ -110,34 +109,6 @@ function callbackResult(answer: CallbackAnswer): ApiResult {
   }
 }
 
-async function submit(deps: ApiHandlerDeps, event: ApiEvent): Promise<ApiResult> {
-  const body = chain(readEventBody(event), parseSubmitBody);
-  if (!body.ok) return problemResult(body.problem);
-  const key = parseIdempotencyKey(header(event, 'idempotency-key'));
-  if (!key.ok) return problemResult(key.problem);
-  const { workflow, input, runId } = body.value;
-  if (runId !== undefined && key.value !== undefined) {
-    return errorResult(
-      400,
-      'request.invalid',
-      "give either 'runId' in the body or an 'Idempotency-Key' header, not both: each alone makes the submission idempotent",
-      { field: 'runId' },
-    );
-  }
-  if (deps.plans.byName(workflow) === undefined) return unknownWorkflow(deps, workflow);
-  const result = await deps.runtime.submit({
-    workflow,
-    input,
-    ...(runId === undefined ? {} : { runId }),
-    ...(key.value === undefined ? {} : { idempotencyKey: key.value }),
-  });
-  return json(
-    result.created ? 201 : 200,
-    { runId: result.runId, workflow, created: result.created },
-    { location: `/runs/${encodeURIComponent(result.runId)}` },
-  );
-}
-
 function describePlan(plan: Plan): Record<string, unknown> {
   return {
     name: plan.name,
@@ -147,18 +118,6 @@ function describePlan(plan: Plan): Record<string, unknown> {
     triggers: plan.triggers.length,
     schedules: plan.schedules,
   };
-}
-
-function chain<A, B>(first: Parsed<A>, next: (value: A) => Parsed<B>): Parsed<B> {
-  return first.ok ? next(first.value) : first;
-}
-
-function unknownWorkflow(deps: ApiHandlerDeps, workflow: string): ApiResult {
-  const known = deps.plans.list().map((plan) => plan.name);
-  const hint = known.length > 0 ? `; known workflows: ${known.join(', ')}` : '; no workflow is deployed';
-  return errorResult(404, 'workflow.unknown', `no workflow named ${JSON.stringify(workflow)}${hint}`, {
-    field: 'workflow',
-  });
 }
 
 /** Maps the runtime's typed errors to client answers; anything else is weft's own failure. */

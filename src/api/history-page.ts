@@ -1,5 +1,5 @@
 /**
- * `GET /runs/{id}/history?limit=&next=`: the history in pages, so no answer reaches Lambda's 6 MB response
+ * `GET /workflows/{name}/runs/{id}/history?limit=&next=`: the history in pages, so no answer reaches Lambda's 6 MB response
  * limit however long the run's history is (54,000 events are about 6 MB).
  */
 import { compareHistory } from '../engine/views.ts';

@@ -5,7 +5,7 @@
 
 /** An HTTP API v2 request, as much of it as the handler reads. */
 export interface ApiEvent {
-  /** The path without the query string, e.g. `/runs/abc/history`. */
+  /** The path without the query string, e.g. `/workflows/orders/runs/abc/history`. */
   readonly rawPath: string;
   /** The query string without its `?`, as sent: `limit=100&next=...`. */
   readonly rawQueryString?: string;
@@ -70,7 +70,7 @@ export function header(event: ApiEvent, name: string): string | undefined {
  * parsed the same way (a repeated parameter's values joined by commas).
  *
  * @example
- * queryParameters({ rawPath: '/runs/r1/history', rawQueryString: 'limit=10', requestContext }); // { limit: '10' }
+ * queryParameters({ rawPath: '/workflows/orders/runs/r1/history', rawQueryString: 'limit=10', requestContext }); // { limit: '10' }
  */
 export function queryParameters(event: ApiEvent): Record<string, string> {
   const params: Record<string, string> = {};

@@ -10,9 +10,8 @@ export function isValidId(value: string): boolean {
   return isRunId(value);
 }
 
-/** The body of `POST /runs`. */
+/** The body of `POST /workflows/{name}/runs` (the workflow is the path's). */
 export const submitBodySchema = z.strictObject({
-  workflow: z.string().min(1, 'must name a workflow'),
   input: z.json().optional(),
   runId: z
     .string()
@@ -23,14 +22,13 @@ export const submitBodySchema = z.strictObject({
     .optional(),
 });
 
-/** `POST /runs`, validated. */
+/** `POST /workflows/{name}/runs`, validated. */
 export interface SubmitBody {
-  readonly workflow: string;
   readonly input: Json;
   readonly runId?: string;
 }
 
-/** Validates a parsed `POST /runs` body; the problem names the first field at fault. */
+/** Validates a parsed `POST /workflows/{name}/runs` body; the problem names the first field at fault. */
 export function parseSubmitBody(value: unknown): Parsed<SubmitBody> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return {
@@ -38,16 +36,16 @@ export function parseSubmitBody(value: unknown): Parsed<SubmitBody> {
       problem: {
         status: 400,
         code: 'request.invalid',
-        message: 'request body must be a JSON object: { "workflow": "...", "input": {...}, "runId"?: "..." }',
+        message: 'request body must be a JSON object: { "input": {...}, "runId"?: "..." }',
       },
     };
   }
   const result = submitBodySchema.safeParse(value);
   if (result.success) {
-    const { workflow, input, runId } = result.data;
+    const { input, runId } = result.data;
     return {
       ok: true,
-      value: { workflow, input: (input ?? {}) as Json, ...(runId === undefined ? {} : { runId }) },
+      value: { input: (input ?? {}) as Json, ...(runId === undefined ? {} : { runId }) },
     };
   }
   const issue = result.error.issues[0];
@@ -60,7 +58,7 @@ export function parseSubmitBody(value: unknown): Parsed<SubmitBody> {
       : issue.path.map((part) => String(part)).join('.');
   const message =
     issue.code === 'unrecognized_keys'
-      ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}; allowed: workflow, input, runId`
+      ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}; allowed: input, runId${issue.keys.includes('workflow') ? ' (the workflow is named by the path: POST /workflows/{name}/runs)' : ''}`
       : `field '${field}' ${describeIssue(issue.message)}`;
   return { ok: false, problem: { status: 400, code: 'request.invalid', message, field } };
 }

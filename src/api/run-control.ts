@@ -1,19 +1,12 @@
 import { z } from 'zod';
 import type { Json, RedriveRequest, RunControlAnswer, Runtime } from '../runtime/types.ts';
+import { callerOf } from './authorization.ts';
 import { type Parsed, problemResult, readEventBody } from './body-limits.ts';
 import { type ApiEvent, type ApiResult, errorResult } from './http.ts';
 import { isValidId } from './request.ts';
 import { runNotFound, runViewResult } from './run-reads.ts';
 
-/** What API Gateway says of the caller (payload v2): an IAM principal, or a JWT's claims. */
-interface Authorised {
-  readonly authorizer?: {
-    readonly iam?: { readonly userArn?: string };
-    readonly jwt?: { readonly claims?: Readonly<Record<string, unknown>> };
-  };
-}
-
-/** The body of `POST /runs/{id}/redrive`: both fields optional, the body itself too. */
+/** The body of `POST /workflows/{name}/runs/{id}/redrive`: both fields optional, the body itself too. */
 const redriveSchema = z.strictObject({
   input: z.json().optional(),
   from: z.string().min(1, 'must name a task').optional(),
@@ -50,16 +43,7 @@ function parseRedrive(event: ApiEvent): Parsed<{ input?: Json; from?: string }> 
   };
 }
 
-/** Who asked, for the run's history: the IAM principal or the JWT's subject, as API Gateway verified them. */
-export function callerOf(event: ApiEvent): string {
-  const authorizer = (event.requestContext as Authorised).authorizer;
-  const arn = authorizer?.iam?.userArn;
-  if (typeof arn === 'string' && arn !== '') return arn;
-  const sub = authorizer?.jwt?.claims?.sub;
-  return typeof sub === 'string' && sub !== '' ? `jwt:${sub}` : 'api';
-}
-
-/** `POST /runs/{id}/redrive`: 200 with the run once redriven; 404, 409 (not paused, a task busy) or 400. */
+/** `POST /workflows/{name}/runs/{id}/redrive`: 200 with the run once redriven; 404, 409 (not paused, a task busy) or 400. */
 export async function redrive(runtime: Runtime, runId: string, event: ApiEvent): Promise<ApiResult> {
   const body = parseRedrive(event);
   if (!body.ok) return problemResult(body.problem);
@@ -68,7 +52,7 @@ export async function redrive(runtime: Runtime, runId: string, event: ApiEvent):
   return controlResult(runtime, runId, await runtime.redrive(runId, request));
 }
 
-/** `POST /runs/{id}/rollback`: 200 with the run once its rollback started; 404, or 409 unless paused. */
+/** `POST /workflows/{name}/runs/{id}/rollback`: 200 with the run once its rollback started; 404, or 409 unless paused. */
 export async function rollback(runtime: Runtime, runId: string): Promise<ApiResult> {
   if (!isValidId(runId)) return runNotFound(runId);
   return controlResult(runtime, runId, await runtime.rollback(runId));

@@ -10,14 +10,14 @@ export function runViewResult(view: RunView): ApiResult {
   return json(200, boundRunView(view));
 }
 
-/** `GET /runs/{id}`. */
+/** `GET /workflows/{name}/runs/{id}`. */
 export async function getRun(runtime: Runtime, runId: string): Promise<ApiResult> {
   const view = isValidId(runId) ? await runtime.getRun(runId) : undefined;
   return view ? runViewResult(view) : runNotFound(runId);
 }
 
 /**
- * `GET /runs/{id}/tasks/{taskId}/output`: `{ runId, taskId, output }`, the output a run view links with
+ * `GET /workflows/{name}/runs/{id}/tasks/{taskId}/output`: `{ runId, taskId, output }`, the output a run view links with
  * `outputOmitted` (at most 300 KB: the engine's limit on one output); 404 for an unknown run or task, or a
  * task with no output yet.
  */
@@ -43,7 +43,7 @@ export async function getTaskOutput(runtime: Runtime, runId: string, taskId: str
   return json(200, { runId, taskId, output: task.output });
 }
 
-/** `GET /runs/{id}/history?limit=&next=`: `{ runId, events, next? }`, one page in Lamport order. */
+/** `GET /workflows/{name}/runs/{id}/history?limit=&next=`: `{ runId, events, next? }`, one page in Lamport order. */
 export async function getHistory(runtime: Runtime, runId: string, event: ApiEvent): Promise<ApiResult> {
   const query = parseHistoryQuery(runId, queryParameters(event));
   if (!query.ok) return problemResult(query.problem);

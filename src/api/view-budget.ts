@@ -3,6 +3,7 @@
  * (a run's outputs alone can be many times that: 25 tasks may each return 300 KB).
  */
 import type { RunView, TaskView } from '../runtime/types.ts';
+import { runPath } from './routes.ts';
 
 /** The input and task outputs one run view carries inline, at most: 1 MiB of their JSON, in UTF-8 bytes. */
 export const VIEW_VALUE_BUDGET_BYTES = 1024 * 1024;
@@ -17,7 +18,7 @@ export const MAX_VIEW_BYTES = 4 * 1024 * 1024;
 export interface OmittedOutput {
   /** The output's size as JSON text, in UTF-8 bytes. */
   readonly bytes: number;
-  /** `GET` it relative to the API's base URL: `/runs/{id}/tasks/{taskId}/output`. */
+  /** `GET` it relative to the API's base URL: `/workflows/{name}/runs/{id}/tasks/{taskId}/output`. */
   readonly href: string;
 }
 
@@ -26,7 +27,7 @@ export interface ApiTaskView extends TaskView {
   readonly outputOmitted?: OmittedOutput;
 }
 
-/** A run as the API shows it (`GET /runs/{id}`, and the answers of cancel, redrive and rollback). */
+/** A run as the API shows it (`GET /workflows/{name}/runs/{id}`, and the answers of cancel, redrive and rollback). */
 export interface ApiRunView extends Omit<RunView, 'tasks'> {
   readonly tasks: Readonly<Record<string, ApiTaskView>>;
   /**
@@ -44,8 +45,8 @@ export interface ViewLimits {
 }
 
 /** The route that returns one task's output. */
-export function outputHref(runId: string, taskId: string): string {
-  return `/runs/${encodeURIComponent(runId)}/tasks/${encodeURIComponent(taskId)}/output`;
+export function outputHref(workflow: string, runId: string, taskId: string): string {
+  return `${runPath(workflow, runId)}/tasks/${encodeURIComponent(taskId)}/output`;
 }
 
 /** The UTF-8 size of a value's JSON text: what it adds to an answer's body. */
@@ -61,7 +62,7 @@ export function jsonBytes(value: unknown): number {
  * `maxViewBytes`: past it, the tasks are left out (`tasksOmitted`).
  *
  * @example
- * boundRunView(view).tasks.report; // { status: 'succeeded', attempts: 1, outputOmitted: { bytes: 296960, href: '/runs/r1/tasks/report/output' } }
+ * boundRunView(view).tasks.report; // { status: 'succeeded', attempts: 1, outputOmitted: { bytes: 296960, href: '/workflows/reports/runs/r1/tasks/report/output' } }
  */
 export function boundRunView(view: RunView, limits: ViewLimits = {}): ApiRunView {
   let left = (limits.valueBudgetBytes ?? VIEW_VALUE_BUDGET_BYTES) - jsonBytes(view.input);
@@ -79,7 +80,10 @@ export function boundRunView(view: RunView, limits: ViewLimits = {}): ApiRunView
       continue;
     }
     const { output: _linked, ...rest } = task;
-    entries.push([taskId, { ...rest, outputOmitted: { bytes, href: outputHref(view.runId, taskId) } }]);
+    entries.push([
+      taskId,
+      { ...rest, outputOmitted: { bytes, href: outputHref(view.workflow, view.runId, taskId) } },
+    ]);
   }
   const tasks = Object.fromEntries(entries);
   const bounded: ApiRunView = { ...view, tasks };

@@ -49,7 +49,7 @@ export function regionOfEndpoint(endpoint: string): string | undefined {
  *
  * @example
  * const client = createApiClient({ endpoint, credentials: fromNodeProviderChain() });
- * await client.request('POST', '/runs', { workflow: 'loan_approval', input: {} });
+ * await client.request('POST', '/workflows/loan_approval/runs', { input: {} });
  */
 export function createApiClient(options: ApiClientOptions): ApiClient {
   const base = new URL(options.endpoint);

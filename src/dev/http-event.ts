@@ -5,7 +5,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 /** A received HTTP request, as node:http gives it, with its body read. */
 export interface RawRequest {
   readonly method: string;
-  /** Path and query string, e.g. `/runs/r1?verbose=1`. */
+  /** Path and query string, e.g. `/workflows/orders/runs/r1?verbose=1`. */
   readonly url: string;
   readonly headers: IncomingHttpHeaders;
   readonly body: Buffer;
@@ -13,7 +13,7 @@ export interface RawRequest {
 }
 
 /**
- * The URL of a request target in origin form (`/runs/r1?x=1`), or undefined for any other form (`*`, an
+ * The URL of a request target in origin form (`/workflows/orders/runs/r1?x=1`), or undefined for any other form (`*`, an
  * absolute URL). Resolved against a fixed origin as text, so a target starting with `//` stays a path: as a
  * relative URL it would name a host, and `//evil.example/events` would be read as `/events`.
  *

@@ -32,7 +32,7 @@ export interface DevServer {
  *
  * @example
  * const server = await startDevServer({ port: 8787, api, trigger });
- * // curl localhost:8787/runs -H 'content-type: application/json' -d '{"workflow":"loan_approval","input":{}}'
+ * // curl localhost:8787/workflows/loan_approval/runs -H 'content-type: application/json' -d '{"input":{}}'
  */
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   let port = 0;
@@ -95,7 +95,7 @@ async function handle(
   }
   const url = requestUrl(req.url ?? '/');
   if (url === undefined) {
-    send(res, errorResult(400, 'request.invalid', 'the request target must be a path such as /runs'));
+    send(res, errorResult(400, 'request.invalid', 'the request target must be a path such as /workflows'));
     return;
   }
   const path = url.pathname.replace(/\/+$/, '');

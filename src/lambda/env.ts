@@ -9,6 +9,8 @@ export interface LambdaEnv {
   readonly retentionDays: number;
   /** The ceiling of an attempt of a task without `timeout`: the worker's timeout less a margin. */
   readonly taskCeilingMs?: number;
+  /** The API's authoriser (the API function only): `jwt` makes the handler check scopes. */
+  readonly apiAuth?: 'iam' | 'jwt';
 }
 
 const schema = z.object({
@@ -16,7 +18,20 @@ const schema = z.object({
   QUEUE_URL: z.url('must be the task queue URL'),
   RETENTION_DAYS: z.coerce.number().int().positive().default(30),
   TASK_CEILING_MS: z.coerce.number().int().positive().optional(),
+  API_AUTH: z.enum(['iam', 'jwt'], "must be 'iam' or 'jwt'").optional(),
 });
+
+/**
+ * The API function's authoriser: required, so that a function deployed without it fails at cold start
+ * instead of answering JWT callers without checking their scopes.
+ */
+export function requireApiAuth(env: LambdaEnv): 'iam' | 'jwt' {
+  if (env.apiAuth !== undefined) return env.apiAuth;
+  throw new UserInputError(
+    'lambda.config',
+    "invalid function configuration: API_AUTH must be 'iam' or 'jwt' (the API's authoriser), set by the CDK construct",
+  );
+}
 
 /**
  * Reads and validates the environment once per cold start; a misconfigured function fails at once with a
@@ -36,5 +51,6 @@ export function readLambdaEnv(env: Readonly<Record<string, string | undefined>> 
     queueUrl: result.data.QUEUE_URL,
     retentionDays: result.data.RETENTION_DAYS,
     ...(result.data.TASK_CEILING_MS === undefined ? {} : { taskCeilingMs: result.data.TASK_CEILING_MS }),
+    ...(result.data.API_AUTH === undefined ? {} : { apiAuth: result.data.API_AUTH }),
   };
 }

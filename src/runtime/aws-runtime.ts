@@ -179,6 +179,7 @@ export function runtimeFromDeps(deps: RuntimeDeps): Runtime {
       return view(runId);
     },
     getRun: view,
+    workflowOf: async (runId) => (await deps.store.getRun(runId))?.workflow,
     history: async (runId) => {
       const state = await deps.store.loadRun(runId);
       return state ? runHistory(state.run, state.tasks) : undefined;

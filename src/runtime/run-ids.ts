@@ -14,9 +14,13 @@ export const KEY_RULE = '1 to 256 visible ASCII characters (no spaces)';
 /** The prefix of the run ids that idempotency keys map to: no client may choose such an id. */
 const KEY_RUN_PREFIX = 'key-';
 
-/** The run id an idempotency key maps to: the same key always names the same run. */
-export function runIdForKey(key: string): string {
-  return `${KEY_RUN_PREFIX}${sha256(key).slice(0, 40)}`;
+/**
+ * The run id an idempotency key maps to in a workflow: the same key always names the same run of that
+ * workflow, and the same key in another workflow another run (a caller allowed to start one workflow cannot
+ * take a key away from another's callers).
+ */
+export function runIdForKey(workflow: string, key: string): string {
+  return `${KEY_RUN_PREFIX}${sha256(`${workflow}\n${key}`).slice(0, 40)}`;
 }
 
 /** Why a client-chosen run id is refused, or undefined when it is fine. */

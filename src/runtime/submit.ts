@@ -41,7 +41,8 @@ export async function submitRun(deps: RuntimeDeps, request: SubmitRequest): Prom
     );
   }
   const runId =
-    request.runId ?? (request.idempotencyKey ? runIdForKey(request.idempotencyKey) : randomUUID());
+    request.runId ??
+    (request.idempotencyKey ? runIdForKey(request.workflow, request.idempotencyKey) : randomUUID());
   const input = canonicalJson(request.input ?? null);
   const tooLarge = inputTooLarge(input);
   if (tooLarge !== undefined) throw new UserInputError('input.tooLarge', tooLarge);
@@ -53,7 +54,8 @@ export async function submitRun(deps: RuntimeDeps, request: SubmitRequest): Prom
   if (!outcome.created) {
     const existing = outcome.existing;
     if (existing && existing.workflow !== plan.name) {
-      throw new RunConflictError(runId, `workflow '${existing.workflow}', not '${plan.name}'`);
+      // the other workflow goes unnamed: a caller of this one may not know of it
+      throw new RunConflictError(runId, `another workflow than '${plan.name}'`);
     }
     if (existing && existing.inputHash !== sha256(input)) {
       throw new RunConflictError(runId, 'a different input');

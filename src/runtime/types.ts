@@ -107,7 +107,7 @@ export interface CompensationView {
 }
 
 /**
- * A run as `weft run` prints it and `GET /runs/{id}` returns it. While the run is in progress `status` is
+ * A run as `weft run` prints it and `GET /workflows/{name}/runs/{id}` returns it. While the run is in progress `status` is
  * `running` or `compensating`; once it is final it is one of `succeeded`, `failed`, `cancelled`.
  */
 export interface RunView {
@@ -253,6 +253,8 @@ export interface Runtime {
   /** Requests cancellation; returns the run as it is afterwards, or undefined for an unknown run. */
   cancel(runId: string): Promise<RunView | undefined>;
   getRun(runId: string): Promise<RunView | undefined>;
+  /** The workflow a run belongs to (one read of the run's own record), or undefined for an unknown run. */
+  workflowOf(runId: string): Promise<string | undefined>;
   history(runId: string): Promise<readonly HistoryEvent[] | undefined>;
   /** Redrives a paused run (`on_failure: pause`): the failed tasks, or `from` a task, run again. */
   redrive(runId: string, request: RedriveRequest): Promise<RunControlAnswer>;

@@ -13,9 +13,14 @@ export const TASK_SK_PREFIX = 'TASK#';
 /** Active runs are spread over this many index partitions, so the index has no single hot key. */
 export const ACTIVE_SHARDS = 8;
 
-export const runPk = (runId: string): string => `RUN#${runId}`;
+/** The partition key prefix of a run's items (the run and its tasks). */
+export const RUN_PK_PREFIX = 'RUN#';
+/** The partition key prefix of a workflow's stored plan versions. */
+export const PLAN_PK_PREFIX = 'PLAN#';
+
+export const runPk = (runId: string): string => `${RUN_PK_PREFIX}${runId}`;
 export const taskSk = (taskId: string): string => `${TASK_SK_PREFIX}${taskId}`;
-export const planPk = (name: string): string => `PLAN#${name}`;
+export const planPk = (name: string): string => `${PLAN_PK_PREFIX}${name}`;
 export const planSkPrefix = (version: string): string => `V#${version}#`;
 
 /** Attribute holding the copy of dependency `depId`'s output on a dependent's item. */

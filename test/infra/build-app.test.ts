@@ -126,3 +126,79 @@ describe('the worker settings from context', () => {
     expect(ceilings).toEqual([String(11 * 60_000 - 10_000)]);
   });
 });
+
+describe('the hardening settings from context', () => {
+  const keyArn = 'arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+  let hardened: Template;
+
+  beforeAll(async () => {
+    const stack = await build({
+      'weft:workerTimeout': example.workerTimeout,
+      'weft:apiRateLimit': '20',
+      'weft:apiBurstLimit': '30',
+      'weft:apiReservedConcurrency': '5',
+      'weft:workerReservedConcurrency': '60',
+      'weft:reaperReservedConcurrency': '1',
+      'weft:triggerReservedConcurrency': '2',
+      'weft:kmsKey': keyArn,
+      'weft:triggerAccounts': '222222222222, 333333333333',
+    });
+    hardened = Template.fromStack(stack);
+  }, 60_000);
+
+  it('throttles the API and reserves each function its concurrency', () => {
+    hardened.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 30 },
+    });
+    const reserved = Object.fromEntries(
+      Object.values(hardened.findResources('AWS::Lambda::Function')).map((f) => [
+        f.Properties.Description,
+        f.Properties.ReservedConcurrentExecutions,
+      ]),
+    );
+    expect(reserved).toEqual({
+      'weft: HTTP API': 5,
+      'weft: runs task attempts from the task queue': 60,
+      'weft: recovery pass (lost dispatches, expired leases)': 1,
+      'weft: starts runs from EventBridge events and schedules': 2,
+    });
+  });
+
+  it('encrypts the table and the queues with the key given, and outputs it', () => {
+    hardened.hasResourceProperties('AWS::DynamoDB::Table', {
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: keyArn },
+    });
+    const queues = Object.values(hardened.findResources('AWS::SQS::Queue'));
+    expect(queues.map((queue) => queue.Properties.KmsMasterKeyId)).toEqual([keyArn, keyArn, keyArn]);
+    hardened.hasOutput('EncryptionKeyArn', { Value: keyArn });
+  });
+
+  it('lets the on: rules take events from weft:triggerAccounts besides the stack account', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'weft-triggered-'));
+    writeFileSync(
+      join(dir, 'triggered.yaml'),
+      'workflow:\n  name: triggered\n  on:\n    - pattern: { source: [shop] }\n  tasks:\n    - id: build_report\n',
+    );
+    const stack = await build({ 'weft:workflows': dir, 'weft:triggerAccounts': '222222222222' });
+    Template.fromStack(stack).hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: { source: ['shop'], account: [{ Ref: 'AWS::AccountId' }, '222222222222'] },
+    });
+  });
+
+  it('refuses each bad value in one line naming the key', async () => {
+    const error = await build({
+      'weft:apiRateLimit': 'fast',
+      'weft:workerReservedConcurrency': '0',
+      'weft:kmsKey': 'alias/weft',
+      'weft:triggerAccounts': '12345',
+      'weft:kmsKeys': 'create',
+    }).catch((caught: unknown) => caught);
+    expect(String((error as Error).message).split('\n')).toEqual([
+      "unknown context key 'weft:kmsKeys'; did you mean 'weft:kmsKey'?",
+      "weft:apiRateLimit: must be an integer from 1 to 10000, got 'fast'",
+      "weft:workerReservedConcurrency: must be an integer from 1 to 1000, got '0'",
+      "weft:kmsKey: must be 'create' or a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), got 'alias/weft'",
+      "weft:triggerAccounts: each must be a 12-digit AWS account id, got '12345'",
+    ]);
+  });
+});

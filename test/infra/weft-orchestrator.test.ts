@@ -12,7 +12,8 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { WeftHttpApi } from '../../infra/orchestrator/http-api.ts';
 import { WeftRules } from '../../infra/orchestrator/rules.ts';
-import { TABLE_ACTIONS, WeftOrchestrator } from '../../infra/orchestrator/weft-orchestrator.ts';
+import { TABLE_GRANTS } from '../../infra/orchestrator/table-grants.ts';
+import { WeftOrchestrator } from '../../infra/orchestrator/weft-orchestrator.ts';
 import { WeftStack } from '../../infra/weft-stack.ts';
 import { API_ROUTES } from '../../src/api/routes.ts';
 import type { Plan, PlannedTask } from '../../src/workflow/plan.ts';
@@ -40,6 +41,7 @@ const HTTP_API_LOG_VARIABLES = [
   '$context.requestTime',
   '$context.identity.sourceIp',
   '$context.identity.userArn',
+  '$context.authorizer.claims.sub',
   '$context.httpMethod',
   '$context.routeKey',
   '$context.path',
@@ -60,6 +62,19 @@ let resources: Record<string, Resource>;
 
 function ofType(type: string): [string, Resource][] {
   return Object.entries(resources).filter(([, resource]) => resource.Type === type);
+}
+
+interface Statement {
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+/** Every statement of the policies of one weft function's role (`Api`, `Worker`, ...). */
+function statementsOf(fn: string): Statement[] {
+  return ofType('AWS::IAM::Policy')
+    .filter(([id]) => id.startsWith(`Weft${fn}FunctionRole`))
+    .flatMap(([, policy]) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
 }
 
 beforeAll(() => {
@@ -164,27 +179,75 @@ describe('WeftOrchestrator: the functions', () => {
     expect(readFileSync(join(assetDir, `asset.${workerHash}`, 'index.mjs'), 'utf8')).toContain('charged');
   });
 
-  it('keeps every log group for a month', () => {
+  it('keeps every log group for a month, and the API access logs past the stack', () => {
     const groups = ofType('AWS::Logs::LogGroup');
     expect(groups.length).toBe(5);
     for (const [, group] of groups) expect(group.Properties.RetentionInDays).toBe(30);
+    const kept = groups.filter(([, group]) => group.DeletionPolicy === 'Retain').map(([id]) => id);
+    expect(kept).toEqual([expect.stringMatching(/^WeftHttpApiAccessLogs/)]);
   });
 
-  it('grants no wildcard action and scopes the table to itself and its index', () => {
-    const statements = ofType('AWS::IAM::Policy').flatMap(
-      ([, policy]) =>
-        (policy.Properties.PolicyDocument as { Statement: { Action: string | string[] }[] }).Statement,
+  it('grants no wildcard action and no managed policy', () => {
+    for (const [, policy] of ofType('AWS::IAM::Policy')) {
+      const { Statement } = policy.Properties.PolicyDocument as {
+        Statement: { Action: string | string[] }[];
+      };
+      for (const statement of Statement) {
+        for (const action of [statement.Action].flat()) expect(action).not.toMatch(/\*/);
+      }
+    }
+    for (const [, role] of ofType('AWS::IAM::Role'))
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+
+  it("lets each function write its own log group's streams, and no other", () => {
+    const roles = ofType('AWS::IAM::Role').filter(([id]) => /Weft\w+FunctionRole/.test(id));
+    expect(roles).toHaveLength(4);
+    for (const role of ['Api', 'Worker', 'Reaper', 'Trigger']) {
+      const logs = statementsOf(role).filter((s) => [s.Action].flat().some((a) => a.startsWith('logs:')));
+      expect(logs).toEqual([
+        expect.objectContaining({
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: { 'Fn::GetAtt': [expect.stringMatching(new RegExp(`^Weft${role}FunctionLogs`)), 'Arn'] },
+        }),
+      ]);
+    }
+  });
+
+  it.each([
+    ['Api', 'api'],
+    ['Worker', 'worker'],
+    ['Reaper', 'reaper'],
+    ['Trigger', 'trigger'],
+  ] as const)('grants the %s function exactly its table statements', (name, role) => {
+    const table = statementsOf(name).filter((s) => [s.Action].flat().some((a) => a.startsWith('dynamodb:')));
+    expect(
+      table.map((s) => ({
+        actions: [s.Action].flat().sort(),
+        index: JSON.stringify(s.Resource).includes('/index/gsi1'),
+        keys: s.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys'],
+      })),
+    ).toEqual(
+      TABLE_GRANTS[role].map((grant) => ({
+        actions: [...grant.actions].sort(),
+        index: grant.index === true,
+        keys: grant.leadingKeyPrefixes?.map((prefix) => `${prefix}*`),
+      })),
     );
-    for (const statement of statements) {
-      for (const action of [statement.Action].flat()) expect(action).not.toMatch(/\*/);
-    }
-    const tableStatements = statements.filter((s) => [s.Action].flat().includes('dynamodb:UpdateItem'));
-    expect(tableStatements).toHaveLength(4);
-    for (const statement of tableStatements) {
-      expect([statement.Action].flat().sort()).toEqual([...TABLE_ACTIONS].sort());
-      expect(JSON.stringify(statement)).toContain('/index/gsi1');
-      expect(JSON.stringify(statement)).not.toContain('/index/*');
-    }
+    for (const statement of table) expect(JSON.stringify(statement)).not.toContain('/index/*');
+  });
+
+  it('lets the reaper create no runs, the worker only runs and plans (child runs), and no write elsewhere', () => {
+    const reaper = statementsOf('Reaper').flatMap((s) => [s.Action].flat());
+    expect(reaper).not.toContain('dynamodb:PutItem');
+    const puts = statementsOf('Worker').filter((s) => [s.Action].flat().includes('dynamodb:PutItem'));
+    expect(puts.map((s) => s.Condition)).toEqual([
+      { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RUN#*', 'PLAN#*'] } },
+    ]);
+    const updates = statementsOf('Worker').filter((s) => [s.Action].flat().includes('dynamodb:UpdateItem'));
+    expect(updates.map((s) => s.Condition)).toEqual([
+      { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RUN#*'] } },
+    ]);
   });
 
   it('lets only the worker invoke the functions tasks name with lambda:', () => {
@@ -207,7 +270,11 @@ describe('WeftOrchestrator: schedules and rules', () => {
 
   it('creates a rule per trigger, with the pattern as written, targeting the trigger function', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: { source: ['shop'], 'detail-type': [{ prefix: 'Order' }] },
+      EventPattern: {
+        source: ['shop'],
+        'detail-type': [{ prefix: 'Order' }],
+        account: [{ Ref: 'AWS::AccountId' }],
+      },
       Targets: [
         Match.objectLike({
           Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('Trigger'), 'Arn'] },
@@ -219,7 +286,7 @@ describe('WeftOrchestrator: schedules and rules', () => {
     });
     const patterns = ofType('AWS::Events::Rule').map(([, rule]) => rule.Properties.EventPattern);
     expect(patterns.filter((pattern) => pattern !== undefined)).toEqual(
-      orders.triggers.map((t) => t.pattern),
+      orders.triggers.map((t) => ({ ...t.pattern, account: [{ Ref: 'AWS::AccountId' }] })),
     );
   });
 
@@ -255,7 +322,9 @@ describe('WeftRules on a custom event bus', () => {
     });
     const rules = Object.values(Template.fromStack(stack).findResources('AWS::Events::Rule'));
     const onBus = rules.filter((rule) => rule.Properties.EventBusName !== undefined);
-    expect(onBus.map((rule) => rule.Properties.EventPattern)).toEqual(orders.triggers.map((t) => t.pattern));
+    expect(onBus.map((rule) => rule.Properties.EventPattern)).toEqual(
+      orders.triggers.map((t) => ({ ...t.pattern, account: [{ Ref: 'AWS::AccountId' }] })),
+    );
     const scheduled = rules.filter((rule) => rule.Properties.ScheduleExpression !== undefined);
     expect(scheduled).toHaveLength(1);
     expect(scheduled[0]?.Properties.EventBusName).toBeUndefined();
@@ -267,18 +336,20 @@ describe('WeftOrchestrator: the HTTP API', () => {
     const routes = ofType('AWS::ApiGatewayV2::Route').map(([, route]) => route.Properties);
     expect(routes.map((route) => route.RouteKey).sort()).toEqual(
       [
-        'GET /runs/{id}',
-        'GET /runs/{id}/history',
-        'GET /runs/{id}/tasks/{taskId}/output',
+        'GET /workflows/{name}/runs/{id}',
+        'GET /workflows/{name}/runs/{id}/history',
+        'GET /workflows/{name}/runs/{id}/tasks/{taskId}/output',
         'GET /workflows',
-        'POST /runs',
-        'POST /runs/{id}/cancel',
-        'POST /runs/{id}/redrive',
-        'POST /runs/{id}/rollback',
+        'POST /workflows/{name}/runs',
+        'POST /workflows/{name}/runs/{id}/cancel',
+        'POST /workflows/{name}/runs/{id}/redrive',
+        'POST /workflows/{name}/runs/{id}/rollback',
         'POST /callbacks/{token}',
         'POST /callbacks/{token}/heartbeat',
       ].sort(),
     );
+    // no route reaches a run without naming its workflow
+    expect(routes.filter((route) => String(route.RouteKey).includes(' /runs'))).toEqual([]);
     for (const route of routes) expect(route.AuthorizationType).toBe('AWS_IAM');
   });
 
@@ -292,13 +363,13 @@ describe('WeftOrchestrator: the HTTP API', () => {
     expect(statements[0]?.Action).toBe('execute-api:Invoke');
     const resources = JSON.stringify(statements[0]?.Resource);
     for (const route of [
-      '/$default/POST/runs"',
-      '/$default/GET/runs/*"',
-      '/$default/GET/runs/*/history"',
-      '/$default/GET/runs/*/tasks/*/output"',
-      '/$default/POST/runs/*/cancel"',
-      '/$default/POST/runs/*/redrive"',
-      '/$default/POST/runs/*/rollback"',
+      '/$default/POST/workflows/*/runs"',
+      '/$default/GET/workflows/*/runs/*"',
+      '/$default/GET/workflows/*/runs/*/history"',
+      '/$default/GET/workflows/*/runs/*/tasks/*/output"',
+      '/$default/POST/workflows/*/runs/*/cancel"',
+      '/$default/POST/workflows/*/runs/*/redrive"',
+      '/$default/POST/workflows/*/runs/*/rollback"',
       '/$default/GET/workflows"',
       '/$default/POST/callbacks/*"',
       '/$default/POST/callbacks/*/heartbeat"',
@@ -318,6 +389,18 @@ describe('WeftOrchestrator: the HTTP API', () => {
     const format = JSON.parse(String(settings?.Format)) as Record<string, string>;
     // Only variables HTTP APIs define (REST-only ones such as $context.resourcePath fail the deployment).
     for (const variable of Object.values(format)) expect(HTTP_API_LOG_VARIABLES).toContain(variable);
+  });
+
+  it('throttles every route by default, 50 requests per second with bursts of 100', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+    });
+  });
+
+  it('tells the API function its authoriser, so that JWT scopes are checked', () => {
+    const api = ofType('AWS::Lambda::Function').find(([id]) => id.startsWith('WeftApiFunction'))?.[1];
+    const environment = api?.Properties.Environment as { Variables: Record<string, unknown> } | undefined;
+    expect(environment?.Variables.API_AUTH).toBe('iam');
   });
 
   it('can use a JWT authoriser instead, still on every route', () => {

@@ -118,6 +118,10 @@ export class FakeRuntime implements Runtime {
     return this.runs.get(runId);
   }
 
+  async workflowOf(runId: string): Promise<string | undefined> {
+    return this.runs.get(runId)?.workflow;
+  }
+
   async history(runId: string): Promise<readonly HistoryEvent[] | undefined> {
     if (!this.runs.has(runId)) return undefined;
     return [{ lamport: 1, at: '2026-01-01T00:00:00.000Z', type: 'run.submitted' }];

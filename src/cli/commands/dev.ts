@@ -59,7 +59,7 @@ export function registerDev(program: Command, io: CliIo): void {
       });
       io.err(
         `weft dev: ${server.url} (workflows: ${plans.map((plan) => plan.name).join(', ')}; state in ${options.stateDir})\n` +
-          `  POST ${server.url}/runs  GET ${server.url}/runs/{id}  POST ${server.url}/events  (Ctrl-C stops)\n`,
+          `  POST ${server.url}/workflows/{name}/runs  GET ${server.url}/workflows/{name}/runs/{id}  POST ${server.url}/events  (Ctrl-C stops)\n`,
       );
       const stopSchedules = startLocalSchedules({
         plans,

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { HISTORY_PAGE_DEFAULT } from '../../api/history-page.ts';
+import { runPath } from '../../api/routes.ts';
 import { UserInputError } from '../../errors.ts';
 import type { HistoryEvent } from '../../runtime/types.ts';
 import {
@@ -14,9 +15,11 @@ import type { CliIo } from '../io.ts';
 import { type JsonArrayWriter, jsonArrayWriter } from '../json-array-writer.ts';
 import { addStackFlags, noSuchRun, type StackFlags, withLocalStack } from '../local-session.ts';
 
-interface HistoryOptions extends StackFlags, EndpointFlags {}
+interface HistoryOptions extends StackFlags, EndpointFlags {
+  readonly workflow?: string;
+}
 
-/** A page of `GET /runs/{id}/history`. */
+/** A page of `GET /workflows/{name}/runs/{id}/history`. */
 interface HistoryPageBody {
   readonly events: readonly HistoryEvent[];
   readonly next?: string;
@@ -25,13 +28,15 @@ interface HistoryPageBody {
 /**
  * `weft history <runId>`: prints a run's state changes, in Lamport order, as one JSON array, written page by
  * page (a long history is never one string); from the local state dir, or with `--endpoint` through a
- * deployed API (`GET /runs/{id}/history`, following `next`).
+ * deployed API (`GET /workflows/{name}/runs/{id}/history`, following `next`; `--workflow` names the run's
+ * workflow, which is what a caller's permission is scoped by).
  */
 export function registerHistory(program: Command, io: CliIo, deps: ApiDeps = defaultApiDeps): void {
   const command = program
     .command('history')
     .description("print a run's events in Lamport order as a JSON array")
-    .argument('<runId>', 'the run');
+    .argument('<runId>', 'the run')
+    .option('--workflow <name>', "the run's workflow, with --endpoint (the API addresses runs through it)");
   addStackFlags(addEndpointFlags(command)).action(async (runId: string, options: HistoryOptions) => {
     const array = jsonArrayWriter((text) => io.out(text));
     if (options.endpoint === undefined) await locally(io, runId, options, array);
@@ -53,12 +58,18 @@ async function locally(io: CliIo, runId: string, flags: StackFlags, array: JsonA
 async function remotely(
   runId: string,
   endpoint: string,
-  flags: EndpointFlags,
+  flags: HistoryOptions,
   deps: ApiDeps,
   array: JsonArrayWriter,
 ): Promise<void> {
+  if (flags.workflow === undefined) {
+    throw new UserInputError(
+      'usage',
+      `--endpoint needs --workflow <name>, the workflow of run ${runId}: the API reads a run through its workflow's routes`,
+    );
+  }
   const client = endpointClient(endpoint, flags, deps);
-  const path = `/runs/${encodeURIComponent(runId)}/history`;
+  const path = `${runPath(flags.workflow, runId)}/history`;
   let next: string | undefined;
   do {
     const query = next === undefined ? '' : `?next=${encodeURIComponent(next)}`;

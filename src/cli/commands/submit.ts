@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { runPath, runsPath } from '../../api/routes.ts';
 import type { ApiRunView } from '../../api/view-budget.ts';
 import { createApiClient } from '../../client/signed-client.ts';
 import { UserInputError } from '../../errors.ts';
@@ -61,8 +62,8 @@ export function registerSubmit(program: Command, io: CliIo, deps: SubmitDeps = d
       const submitted = await call(options.endpoint, () =>
         client.request(
           'POST',
-          '/runs',
-          { workflow, input, ...(options.runId ? { runId: options.runId } : {}) },
+          runsPath(workflow),
+          { input, ...(options.runId ? { runId: options.runId } : {}) },
           options.idempotencyKey ? { 'Idempotency-Key': options.idempotencyKey } : {},
         ),
       );
@@ -74,7 +75,7 @@ export function registerSubmit(program: Command, io: CliIo, deps: SubmitDeps = d
       io.err(`submitted run ${runId}; waiting for it to finish\n`);
       for (;;) {
         const run = (await call(options.endpoint, () =>
-          client.request('GET', `/runs/${encodeURIComponent(runId)}`),
+          client.request('GET', runPath(workflow, runId)),
         )) as ApiRunView;
         if (isSettled(run)) {
           const whole = await withLinkedOutputs(run, (href) =>
@@ -83,7 +84,7 @@ export function registerSubmit(program: Command, io: CliIo, deps: SubmitDeps = d
           if (run.tasksOmitted) {
             io.err(
               `weft: the run's ${run.tasksOmitted.count} tasks are too many for one API answer; ` +
-                `read their outputs with GET /runs/${runId}/tasks/<task>/output and their history with weft history ${runId} --endpoint ${options.endpoint}\n`,
+                `read their outputs with GET ${runPath(workflow, runId)}/tasks/<task>/output and their history with weft history ${runId} --workflow ${workflow} --endpoint ${options.endpoint}\n`,
             );
           }
           io.out(`${JSON.stringify(toRunResult(whole), null, 2)}\n`);

@@ -3,6 +3,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, type DevProcess, startWeftDev, waitForRun } from './dev-server.ts';
 
+const GREET = '/workflows/greet/runs';
+
 let dev: DevProcess;
 
 beforeAll(async () => {
@@ -15,10 +17,10 @@ afterAll(async () => {
 
 describe('weft dev: the HTTP API', () => {
   it('submits a run and polls it to completion', async () => {
-    const submitted = await call(dev.url, 'POST', '/runs', { workflow: 'greet', input: { name: 'ada' } });
+    const submitted = await call(dev.url, 'POST', GREET, { input: { name: 'ada' } });
     expect(submitted.status).toBe(201);
     const runId = String(submitted.body.runId);
-    const run = await waitForRun(dev.url, runId);
+    const run = await waitForRun(dev.url, 'greet', runId);
     expect(run).toMatchObject({
       runId,
       workflow: 'greet',
@@ -31,9 +33,9 @@ describe('weft dev: the HTTP API', () => {
   });
 
   it('returns the history in Lamport order', async () => {
-    const { body } = await call(dev.url, 'POST', '/runs', { workflow: 'greet', input: {} });
-    await waitForRun(dev.url, String(body.runId));
-    const history = await call(dev.url, 'GET', `/runs/${String(body.runId)}/history`);
+    const { body } = await call(dev.url, 'POST', GREET, { input: {} });
+    await waitForRun(dev.url, 'greet', String(body.runId));
+    const history = await call(dev.url, 'GET', `${GREET}/${String(body.runId)}/history`);
     expect(history.status).toBe(200);
     const events = history.body.events as { lamport: number; type: string }[];
     expect(events.length).toBeGreaterThan(2);
@@ -42,14 +44,14 @@ describe('weft dev: the HTTP API', () => {
     // the query string reaches the handler: the same events, two to a page
     const paged: unknown[] = [];
     for (let next = ''; paged.length < events.length; ) {
-      const page = await call(dev.url, 'GET', `/runs/${String(body.runId)}/history?limit=2&next=${next}`);
+      const page = await call(dev.url, 'GET', `${GREET}/${String(body.runId)}/history?limit=2&next=${next}`);
       expect((page.body.events as unknown[]).length).toBeLessThanOrEqual(2);
       paged.push(...(page.body.events as unknown[]));
       next = String(page.body.next ?? '');
       if (next === '') break;
     }
     expect(paged).toEqual(events);
-    const refused = await call(dev.url, 'GET', `/runs/${String(body.runId)}/history?limit=zero`);
+    const refused = await call(dev.url, 'GET', `${GREET}/${String(body.runId)}/history?limit=zero`);
     expect([refused.status, (refused.body.error as { code: string }).code]).toEqual([
       400,
       'history.invalidLimit',
@@ -58,13 +60,7 @@ describe('weft dev: the HTTP API', () => {
 
   it('maps the same Idempotency-Key to the same run', async () => {
     const send = () =>
-      call(
-        dev.url,
-        'POST',
-        '/runs',
-        { workflow: 'greet', input: { n: 1 } },
-        { 'Idempotency-Key': 'contract-key-1' },
-      );
+      call(dev.url, 'POST', GREET, { input: { n: 1 } }, { 'Idempotency-Key': 'contract-key-1' });
     const first = await send();
     const second = await send();
     expect(first.status).toBe(201);
@@ -75,13 +71,7 @@ describe('weft dev: the HTTP API', () => {
 
   it('answers 409 for the same key with a different input', async () => {
     const send = (n: number) =>
-      call(
-        dev.url,
-        'POST',
-        '/runs',
-        { workflow: 'greet', input: { n } },
-        { 'Idempotency-Key': 'contract-key-2' },
-      );
+      call(dev.url, 'POST', GREET, { input: { n } }, { 'Idempotency-Key': 'contract-key-2' });
     expect((await send(1)).status).toBe(201);
     const conflict = await send(2);
     expect(conflict.status).toBe(409);
@@ -89,35 +79,33 @@ describe('weft dev: the HTTP API', () => {
   });
 
   it('answers 409 for the same runId with a different input, 200 with the same', async () => {
-    const send = (n: number) =>
-      call(dev.url, 'POST', '/runs', { workflow: 'greet', input: { n }, runId: 'contract-run-1' });
+    const send = (n: number) => call(dev.url, 'POST', GREET, { input: { n }, runId: 'contract-run-1' });
     expect((await send(1)).status).toBe(201);
     expect((await send(1)).status).toBe(200);
     expect((await send(2)).status).toBe(409);
   });
 
   it('answers 400 for malformed JSON', async () => {
-    const result = await call(dev.url, 'POST', '/runs', '{"workflow": ');
+    const result = await call(dev.url, 'POST', GREET, '{"input": ');
     expect(result.status).toBe(400);
     expect(result.body.error).toMatchObject({ code: 'request.malformedJson' });
   });
 
   it('answers 400 naming the field for a schema error', async () => {
-    const result = await call(dev.url, 'POST', '/runs', { workflow: 42 });
+    const result = await call(dev.url, 'POST', GREET, { runId: 42 });
     expect(result.status).toBe(400);
-    expect(result.body.error).toMatchObject({ code: 'request.invalid', field: 'workflow' });
+    expect(result.body.error).toMatchObject({ code: 'request.invalid', field: 'runId' });
   });
 
   it('answers 404 for an unknown workflow and an unknown run', async () => {
-    expect((await call(dev.url, 'POST', '/runs', { workflow: 'nope' })).status).toBe(404);
-    expect((await call(dev.url, 'GET', '/runs/no-such-run')).status).toBe(404);
-    expect((await call(dev.url, 'GET', '/runs/no-such-run/history')).status).toBe(404);
-    expect((await call(dev.url, 'POST', '/runs/no-such-run/cancel')).status).toBe(404);
+    expect((await call(dev.url, 'POST', '/workflows/nope/runs', {})).status).toBe(404);
+    expect((await call(dev.url, 'GET', `${GREET}/no-such-run`)).status).toBe(404);
+    expect((await call(dev.url, 'GET', `${GREET}/no-such-run/history`)).status).toBe(404);
+    expect((await call(dev.url, 'POST', `${GREET}/no-such-run/cancel`)).status).toBe(404);
   });
 
   it('answers 413 for a body over 256 KB', async () => {
-    const result = await call(dev.url, 'POST', '/runs', {
-      workflow: 'greet',
+    const result = await call(dev.url, 'POST', GREET, {
       input: { blob: 'x'.repeat(300_000) },
     });
     expect(result.status).toBe(413);
@@ -140,19 +128,19 @@ describe('weft dev: the HTTP API', () => {
   });
 
   it('cancels a running run: the task after the running one never starts', async () => {
-    const { body } = await call(dev.url, 'POST', '/runs', { workflow: 'slow', input: {} });
+    const { body } = await call(dev.url, 'POST', '/workflows/slow/runs', { input: {} });
     const runId = String(body.runId);
     let waitStatus = 'pending';
     while (waitStatus === 'pending' || waitStatus === 'ready') {
-      const run = await call(dev.url, 'GET', `/runs/${runId}`);
+      const run = await call(dev.url, 'GET', `/workflows/slow/runs/${runId}`);
       waitStatus = String((run.body.tasks as Record<string, { status: string }>).wait?.status);
       if (waitStatus !== 'running') await new Promise((resolve) => setTimeout(resolve, 20));
     }
     // The handler runs for 3 s unless aborted: seen running, it is still running when the cancel lands.
     expect(waitStatus).toBe('running');
-    const cancelled = await call(dev.url, 'POST', `/runs/${runId}/cancel`);
+    const cancelled = await call(dev.url, 'POST', `/workflows/slow/runs/${runId}/cancel`);
     expect(cancelled.status).toBe(200);
-    const run = await waitForRun(dev.url, runId);
+    const run = await waitForRun(dev.url, 'slow', runId);
     expect(run.status).toBe('cancelled');
     expect((run.tasks as Record<string, { status: string }>).after_wait?.status).toMatch(
       /^(skipped|cancelled)$/,
@@ -179,7 +167,7 @@ describe('weft dev: POST /events', () => {
       (again.body.events as { runs: { runId: string; created: boolean }[] }[])[0]?.runs ?? [];
     expect(firstRun).toMatchObject({ workflow: 'on_order', created: true });
     expect(againRun).toMatchObject({ runId: firstRun?.runId, created: false });
-    const run = await waitForRun(dev.url, String(firstRun?.runId));
+    const run = await waitForRun(dev.url, 'on_order', String(firstRun?.runId));
     expect(run).toMatchObject({ status: 'succeeded', input: { order: 'order-evt-1' } });
     const other = await call(dev.url, 'POST', '/events', order('evt-2'));
     const [otherRun] = (other.body.events as { runs: { runId: string }[] }[])[0]?.runs ?? [];

@@ -44,10 +44,10 @@ describe('weft dev answers every request with a JSON 2xx or 4xx', () => {
   beforeAll(async () => {
     dev = await startWeftDev();
     // a run the routes that read one can find
-    const started = await fetch(`${dev.url}/runs`, {
+    const started = await fetch(`${dev.url}/workflows/greet/runs`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ workflow: 'greet', runId: 'r-1' }),
+      body: JSON.stringify({ runId: 'r-1' }),
     });
     expect(started.status).toBe(201);
   });

@@ -115,6 +115,7 @@ const historyQuery = fc
   .map((pairs) => pairs.join('&'));
 
 const submissionText = objectText(
+  // the path names the workflow: one in the body is refused
   entry('workflow', fc.oneof(quoted(...WORKFLOWS, 'nope', ''), valueText)),
   entry('input', valueText),
   entry(
@@ -194,26 +195,46 @@ const callbackPath = fc
   )
   .map((token) => `/callbacks/${encodeURIComponent(token)}`);
 
+/** A workflow's runs: mostly of `greet` (the tests' run `r-1` is one), some of others or of none. */
+const runsOf = fc
+  .oneof(
+    { weight: 4, arbitrary: fc.constant('greet') },
+    { weight: 2, arbitrary: fc.constantFrom(...WORKFLOWS, 'nope', '..', '%2F', 'a b') },
+    fc.string({ maxLength: 20 }).map(encodeURIComponent),
+  )
+  .map((workflow) => `/workflows/${workflow}/runs`);
+const runPathOf = fc.tuple(runsOf, runIdArbitrary).map(([runs, id]) => `${runs}/${encodeURIComponent(id)}`);
+
 /** The routes that read a run in parts: a history page, a task's output; mostly of the run the tests start. */
 const readRunId = fc.oneof({ weight: 2, arbitrary: fc.constant('r-1') }, runIdArbitrary);
+const readRun = fc.tuple(runsOf, readRunId).map(([runs, id]) => `${runs}/${encodeURIComponent(id)}`);
 const readPath = fc.oneof(
-  fc.tuple(readRunId, historyQuery).map(([id, query]) => `/runs/${encodeURIComponent(id)}/history?${query}`),
-  fc
-    .tuple(readRunId, taskIdArbitrary)
-    .map(([id, task]) => `/runs/${encodeURIComponent(id)}/tasks/${encodeURIComponent(task)}/output`),
+  fc.tuple(readRun, historyQuery).map(([run, query]) => `${run}/history?${query}`),
+  fc.tuple(readRun, taskIdArbitrary).map(([run, task]) => `${run}/tasks/${encodeURIComponent(task)}/output`),
 );
 
 const pathArbitrary = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom('/runs', '/events', '/workflows', '/runs/', '/events/') },
-  { weight: 3, arbitrary: runIdArbitrary.map((id) => `/runs/${encodeURIComponent(id)}`) },
-  { weight: 2, arbitrary: runIdArbitrary.map((id) => `/runs/${encodeURIComponent(id)}/history`) },
+  { weight: 2, arbitrary: runsOf },
+  { weight: 3, arbitrary: runPathOf },
+  { weight: 2, arbitrary: runPathOf.map((run) => `${run}/history`) },
   { weight: 4, arbitrary: readPath },
-  { weight: 2, arbitrary: runIdArbitrary.map((id) => `/runs/${encodeURIComponent(id)}/cancel`) },
-  { weight: 1, arbitrary: runIdArbitrary.map((id) => `/runs/${encodeURIComponent(id)}/redrive`) },
-  { weight: 1, arbitrary: runIdArbitrary.map((id) => `/runs/${encodeURIComponent(id)}/rollback`) },
+  { weight: 2, arbitrary: runPathOf.map((run) => `${run}/cancel`) },
+  { weight: 1, arbitrary: runPathOf.map((run) => `${run}/redrive`) },
+  { weight: 1, arbitrary: runPathOf.map((run) => `${run}/rollback`) },
   { weight: 2, arbitrary: callbackPath },
   { weight: 1, arbitrary: callbackPath.map((path) => `${path}/heartbeat`) },
-  { weight: 1, arbitrary: fc.constantFrom('/', '/runs/%E0%A4%A', '/runs/a/b/c', '/%', '/workflows/x') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '/',
+      '/workflows/greet/runs/%E0%A4%A',
+      '/workflows/greet/runs/a/b/c',
+      '/%',
+      '/workflows/x',
+      '/runs/r-1',
+    ),
+  },
   { weight: 1, arbitrary: fc.webPath() },
 );
 
@@ -223,18 +244,15 @@ const headerValue = fc.string({ unit: 'grapheme-ascii', maxLength: 300 });
 /** A submission the API accepts, with an odd input: it reaches the store. */
 const oddSubmission = fc
   .record({
-    workflow: fc.constantFrom(...WORKFLOWS),
     input: valueText,
     runId: fc.option(fc.stringMatching(/^[A-Za-z0-9_.:-]{1,12}$/), { freq: 3 }),
   })
-  .map(({ workflow, input, runId }) =>
-    runId === null
-      ? `{"workflow":"${workflow}","input":${input}}`
-      : `{"workflow":"${workflow}","input":${input},"runId":"${runId}"}`,
+  .map(({ input, runId }) =>
+    runId === null ? `{"input":${input}}` : `{"input":${input},"runId":"${runId}"}`,
   );
 
 /** Well-formed but for one value nested deep: what reaches the validators if nothing stops it first. */
-const deepSubmission = nestedText.map((value) => `{"workflow":"greet","input":${value}}`);
+const deepSubmission = nestedText.map((value) => `{"input":${value}}`);
 const deepEvent = nestedText.map(
   (value) => `{"source":"shop","detail-type":"Order Placed","detail":{"total":5,"id":${value}}}`,
 );
@@ -245,7 +263,10 @@ const targetArbitrary = fc.oneof(
     weight: 3,
     arbitrary: fc.record({
       method: fc.constant('POST'),
-      path: fc.constant('/runs'),
+      path: fc.oneof(
+        { weight: 3, arbitrary: fc.constantFrom(...WORKFLOWS).map((name) => `/workflows/${name}/runs`) },
+        runsOf,
+      ),
       body: fc.oneof(
         { weight: 2, arbitrary: submissionText },
         { weight: 2, arbitrary: oddSubmission },

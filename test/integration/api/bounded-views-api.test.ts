@@ -101,7 +101,7 @@ describe.each(backends)('bounded answers on %s', (_, endpoints) => {
     const full = await runtime.getRun(runId);
     expect(Buffer.byteLength(JSON.stringify(full))).toBeGreaterThan(7 * 1024 * 1024);
 
-    const view = bodyOf<ApiRunView>(await handle(get(`/runs/${runId}`)));
+    const view = bodyOf<ApiRunView>(await handle(get(`/workflows/wide/runs/${runId}`)));
     expect(view).toMatchObject({ runId, status: 'paused', input: { order: 9 } });
     expect(JSON.stringify(view).length).toBeLessThan(MAX_VIEW_BYTES);
     for (const id of taskIds) {
@@ -112,14 +112,14 @@ describe.each(backends)('bounded answers on %s', (_, endpoints) => {
     }
     expect(await expectLinkedOutputs(handle, view)).toBeGreaterThanOrEqual(WIDTH - 3);
 
-    const rolledBack = bodyOf<ApiRunView>(await handle(post(`/runs/${runId}/rollback`)));
+    const rolledBack = bodyOf<ApiRunView>(await handle(post(`/workflows/wide/runs/${runId}/rollback`)));
     expect(rolledBack.status).not.toBe('paused');
     await bench.runToEnd(runtime, runId);
-    const cancelled = bodyOf<ApiRunView>(await handle(post(`/runs/${runId}/cancel`)));
+    const cancelled = bodyOf<ApiRunView>(await handle(post(`/workflows/wide/runs/${runId}/cancel`)));
     expect(cancelled).toMatchObject({ status: 'failed', rollback: 'completed' });
     expect(await expectLinkedOutputs(handle, cancelled)).toBeGreaterThanOrEqual(WIDTH - 3);
 
-    const missing = await handle(get(`/runs/${runId}/tasks/nope/output`));
+    const missing = await handle(get(`/workflows/wide/runs/${runId}/tasks/nope/output`));
     expect([
       missing.statusCode,
       (JSON.parse(missing.body) as { error: { code: string } }).error.code,
@@ -134,7 +134,9 @@ describe.each(backends)('bounded answers on %s', (_, endpoints) => {
     let pages = 0;
     while (next !== undefined && pages <= (expected?.length ?? 0)) {
       const page: HistoryPageBody = bodyOf<HistoryPageBody>(
-        await handle(get(`/runs/${runId}/history`, `limit=7&next=${encodeURIComponent(next)}`)),
+        await handle(
+          get(`/workflows/wide/runs/${runId}/history`, `limit=7&next=${encodeURIComponent(next)}`),
+        ),
       );
       expect(page.runId).toBe(runId);
       expect(page.events.length).toBeLessThanOrEqual(7);
@@ -145,7 +147,7 @@ describe.each(backends)('bounded answers on %s', (_, endpoints) => {
     expect(events).toEqual(expected);
     expect(pages).toBe(Math.ceil(events.length / 7));
     const whole = bodyOf<{ events: HistoryEvent[]; next?: string }>(
-      await handle(get(`/runs/${runId}/history`)),
+      await handle(get(`/workflows/wide/runs/${runId}/history`)),
     );
     expect([whole.events, whole.next]).toEqual([expected, undefined]);
   });

@@ -76,11 +76,16 @@ export async function call(
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
-/** Polls `GET /runs/{id}` until the run is final (its rollback included). */
-export async function waitForRun(url: string, runId: string): Promise<Record<string, unknown>> {
+/** Polls `GET /workflows/{name}/runs/{id}` until the run is final (its rollback included). */
+export async function waitForRun(
+  url: string,
+  workflow: string,
+  runId: string,
+): Promise<Record<string, unknown>> {
+  const path = `/workflows/${workflow}/runs/${runId}`;
   for (;;) {
-    const { status, body } = await call(url, 'GET', `/runs/${runId}`);
-    if (status !== 200) throw new Error(`GET /runs/${runId} answered ${status}: ${JSON.stringify(body)}`);
+    const { status, body } = await call(url, 'GET', path);
+    if (status !== 200) throw new Error(`GET ${path} answered ${status}: ${JSON.stringify(body)}`);
     if (['succeeded', 'failed', 'cancelled'].includes(String(body.status)) && body.rollback !== 'running')
       return body;
     await new Promise((resolve) => setTimeout(resolve, 50));

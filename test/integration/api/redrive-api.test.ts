@@ -53,7 +53,9 @@ describe('the redrive and rollback routes', () => {
   it('redrive a paused run with a new input, recording who asked', async () => {
     const { bench, runtime, handle, runId, calls } = await pausedRun();
     const arn = 'arn:aws:iam::123456789012:user/ops';
-    const result = await handle(post(`/runs/${runId}/redrive`, { input: { card: 'good' } }, arn));
+    const result = await handle(
+      post(`/workflows/flaky/runs/${runId}/redrive`, { input: { card: 'good' } }, arn),
+    );
     expect(result.statusCode).toBe(200);
     expect(parse(result)).toMatchObject({ runId, status: 'running' });
     const view = await bench.runToEnd(runtime, runId);
@@ -61,23 +63,23 @@ describe('the redrive and rollback routes', () => {
     expect(calls).toEqual(['book', 'charge', 'charge']);
     const event = ((await runtime.history(runId)) ?? []).find((e) => e.type === 'run.redriven');
     expect(event?.detail).toMatchObject({ by: arn, input: 'replaced', changedKeys: ['card'] });
-    const again = await handle(post(`/runs/${runId}/redrive`));
+    const again = await handle(post(`/workflows/flaky/runs/${runId}/redrive`));
     expect(again.statusCode).toBe(409);
     expect(code(again)).toBe('run.notPaused');
   });
 
   it('refuse an unknown task, an unknown field and an unknown run; roll a paused run back', async () => {
     const { bench, runtime, handle, runId, calls } = await pausedRun();
-    const unknownTask = await handle(post(`/runs/${runId}/redrive`, { from: 'nope' }));
+    const unknownTask = await handle(post(`/workflows/flaky/runs/${runId}/redrive`, { from: 'nope' }));
     expect([unknownTask.statusCode, code(unknownTask)]).toEqual([400, 'redrive.unknownTask']);
-    const unknownField = await handle(post(`/runs/${runId}/redrive`, { form: 'book' }));
+    const unknownField = await handle(post(`/workflows/flaky/runs/${runId}/redrive`, { form: 'book' }));
     expect([unknownField.statusCode, code(unknownField)]).toEqual([400, 'request.invalid']);
-    expect((await handle(post('/runs/nope/redrive'))).statusCode).toBe(404);
-    const rolled = await handle(post(`/runs/${runId}/rollback`));
+    expect((await handle(post('/workflows/flaky/runs/nope/redrive'))).statusCode).toBe(404);
+    const rolled = await handle(post(`/workflows/flaky/runs/${runId}/rollback`));
     expect(rolled.statusCode).toBe(200);
     const view = await bench.runToEnd(runtime, runId);
     expect(view).toMatchObject({ status: 'failed', rollback: 'completed' });
     expect(calls).toContain('unbook');
-    expect(code(await handle(post(`/runs/${runId}/rollback`)))).toBe('run.notPaused');
+    expect(code(await handle(post(`/workflows/flaky/runs/${runId}/rollback`)))).toBe('run.notPaused');
   });
 });

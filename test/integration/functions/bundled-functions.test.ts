@@ -100,10 +100,10 @@ async function pollOnce(): Promise<number> {
   return messages.length;
 }
 
-async function runToEnd(runId: string): Promise<Record<string, unknown>> {
+async function runToEnd(workflow: string, runId: string): Promise<Record<string, unknown>> {
   for (;;) {
     await pollOnce();
-    const answer = await api('GET', `/runs/${runId}`);
+    const answer = await api('GET', `/workflows/${workflow}/runs/${runId}`);
     const run = JSON.parse(answer.body) as Record<string, unknown>;
     if (['succeeded', 'failed', 'cancelled'].includes(String(run.status))) return run;
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -142,6 +142,7 @@ beforeAll(async () => {
   Object.assign(process.env, {
     TABLE_NAME: tableName,
     QUEUE_URL: queueUrl,
+    API_AUTH: 'iam',
     AWS_REGION: region,
     AWS_ACCESS_KEY_ID: credentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
@@ -169,10 +170,10 @@ afterAll(() => {
 describe('the bundled Lambda functions', () => {
   it('run a workflow: API submission, worker batches from the queue, API result, EMF metrics', async () => {
     emitted.length = 0;
-    const submitted = await api('POST', '/runs', { workflow: 'greet', input: { name: 'lambda' } });
+    const submitted = await api('POST', '/workflows/greet/runs', { input: { name: 'lambda' } });
     expect(submitted.statusCode).toBe(201);
     const { runId } = JSON.parse(submitted.body) as { runId: string };
-    const run = await runToEnd(runId);
+    const run = await runToEnd('greet', runId);
     expect(run).toMatchObject({ status: 'succeeded', tasks: { world: { output: 'hello lambda!' } } });
     const names = new Set(emitted.flatMap((doc) => Object.keys(doc)));
     for (const metric of [
@@ -202,7 +203,7 @@ describe('the bundled Lambda functions', () => {
     const [again] = (await trigger(delivery)) as { runId: string; created: boolean }[];
     expect(first?.created).toBe(true);
     expect(again).toEqual({ ...first, created: false });
-    const run = await runToEnd(String(first?.runId));
+    const run = await runToEnd('on_order', String(first?.runId));
     expect(run).toMatchObject({ status: 'succeeded', input: { order: 'o-1' } });
   });
 

@@ -11,7 +11,11 @@ import { StateDirError } from '../../../src/local/state-dir-errors.ts';
 import { UnknownWorkflowError } from '../../../src/runtime/errors.ts';
 import { catalogOf, chainPlan, FakeRuntime } from '../../support/fake-runtime.ts';
 
-const plans = catalogOf([chainPlan('loan_approval', ['credit_check', 'fraud_detection', 'final_decision'])]);
+const plans = catalogOf([
+  chainPlan('loan_approval', ['credit_check', 'fraud_detection', 'final_decision']),
+  chainPlan('payroll', ['pay']),
+]);
+const RUNS = '/workflows/loan_approval/runs';
 
 function request(
   method: string,
@@ -47,25 +51,23 @@ describe('createApiHandler', () => {
   });
 
   it('submits a run and answers 201 with its id and location', async () => {
-    const result = await handle(
-      request('POST', '/runs', JSON.stringify({ workflow: 'loan_approval', input: { a: 1 } })),
-    );
+    const result = await handle(request('POST', RUNS, JSON.stringify({ input: { a: 1 } })));
     expect(result.statusCode).toBe(201);
     const body = bodyOf(result);
     expect(body).toMatchObject({ workflow: 'loan_approval', created: true });
-    expect(result.headers.location).toBe(`/runs/${String(body.runId)}`);
+    expect(result.headers.location).toBe(`${RUNS}/${String(body.runId)}`);
     expect(runtime.submissions).toEqual([{ workflow: 'loan_approval', input: { a: 1 } }]);
   });
 
   it('defaults the input to an empty object', async () => {
-    await handle(request('POST', '/runs', JSON.stringify({ workflow: 'loan_approval' })));
+    await handle(request('POST', RUNS, JSON.stringify({})));
     expect(runtime.submissions[0]?.input).toEqual({});
   });
 
   it('passes the Idempotency-Key header and answers 200 for the same key twice', async () => {
     const send = () =>
       handle(
-        request('POST', '/runs', JSON.stringify({ workflow: 'loan_approval', input: {} }), {
+        request('POST', RUNS, JSON.stringify({ input: {} }), {
           'Idempotency-Key': 'k1',
         }),
       );
@@ -79,47 +81,43 @@ describe('createApiHandler', () => {
   });
 
   it('passes a caller-chosen runId', async () => {
-    const result = await handle(
-      request('POST', '/runs', JSON.stringify({ workflow: 'loan_approval', runId: 'r-42' })),
-    );
+    const result = await handle(request('POST', RUNS, JSON.stringify({ runId: 'r-42' })));
     expect(bodyOf(result).runId).toBe('r-42');
   });
 
   it('rejects malformed JSON with 400', async () => {
-    const result = await handle(request('POST', '/runs', '{"workflow":'));
+    const result = await handle(request('POST', RUNS, '{"input":'));
     expect(result.statusCode).toBe(400);
     expect(errorOf(result).code).toBe('request.malformedJson');
   });
 
   it('rejects an empty body with 400', async () => {
-    const result = await handle(request('POST', '/runs'));
+    const result = await handle(request('POST', RUNS));
     expect(result.statusCode).toBe(400);
   });
 
   it('rejects a body that is not an object with 400', async () => {
-    const result = await handle(request('POST', '/runs', '[1,2]'));
+    const result = await handle(request('POST', RUNS, '[1,2]'));
     expect(result.statusCode).toBe(400);
     expect(errorOf(result).message).toMatch(/JSON object/);
   });
 
-  it('rejects a missing workflow naming the field', async () => {
-    const result = await handle(request('POST', '/runs', JSON.stringify({ input: {} })));
+  it('rejects a workflow in the body: the path names it', async () => {
+    const result = await handle(request('POST', RUNS, JSON.stringify({ workflow: 'payroll', input: {} })));
     expect(result.statusCode).toBe(400);
     expect(errorOf(result)).toMatchObject({ code: 'request.invalid', field: 'workflow' });
+    expect(errorOf(result).message).toContain('POST /workflows/{name}/runs');
+    expect(runtime.submissions).toEqual([]);
   });
 
   it('rejects a wrongly typed runId naming the field', async () => {
-    const result = await handle(
-      request('POST', '/runs', JSON.stringify({ workflow: 'loan_approval', runId: 'a b' })),
-    );
+    const result = await handle(request('POST', RUNS, JSON.stringify({ runId: 'a b' })));
     expect(result.statusCode).toBe(400);
     expect(errorOf(result).field).toBe('runId');
   });
 
   it('rejects an unknown field such as a typo, naming it', async () => {
-    const result = await handle(
-      request('POST', '/runs', JSON.stringify({ workflow: 'loan_approval', inptu: {} })),
-    );
+    const result = await handle(request('POST', RUNS, JSON.stringify({ inptu: {} })));
     expect(result.statusCode).toBe(400);
     expect(errorOf(result)).toMatchObject({ field: 'inptu' });
     expect(errorOf(result).message).toMatch(/unknown field 'inptu'/);
@@ -127,7 +125,7 @@ describe('createApiHandler', () => {
 
   it('rejects both a runId and an Idempotency-Key', async () => {
     const result = await handle(
-      request('POST', '/runs', JSON.stringify({ workflow: 'loan_approval', runId: 'r1' }), {
+      request('POST', RUNS, JSON.stringify({ runId: 'r1' }), {
         'idempotency-key': 'k',
       }),
     );
@@ -136,23 +134,21 @@ describe('createApiHandler', () => {
   });
 
   it('rejects an Idempotency-Key with control characters', async () => {
-    const result = await handle(
-      request('POST', '/runs', JSON.stringify({ workflow: 'loan_approval' }), { 'idempotency-key': 'a\tb' }),
-    );
+    const result = await handle(request('POST', RUNS, JSON.stringify({}), { 'idempotency-key': 'a\tb' }));
     expect(result.statusCode).toBe(400);
     expect(errorOf(result).field).toBe('Idempotency-Key');
   });
 
   it('rejects a body over 256 KB with 413', async () => {
-    const big = JSON.stringify({ workflow: 'loan_approval', input: { blob: 'x'.repeat(MAX_BODY_BYTES) } });
-    const result = await handle(request('POST', '/runs', big));
+    const big = JSON.stringify({ input: { blob: 'x'.repeat(MAX_BODY_BYTES) } });
+    const result = await handle(request('POST', RUNS, big));
     expect(result.statusCode).toBe(413);
     expect(errorOf(result).code).toBe('request.tooLarge');
   });
 
   it('rejects a body nested deeper than the limit with 400, before parsing it', async () => {
-    const deep = `{"workflow":"loan_approval","input":${'['.repeat(1500)}${']'.repeat(1500)}}`;
-    const result = await handle(request('POST', '/runs', deep));
+    const deep = `{"input":${'['.repeat(1500)}${']'.repeat(1500)}}`;
+    const result = await handle(request('POST', RUNS, deep));
     expect(result.statusCode).toBe(400);
     expect(errorOf(result)).toMatchObject({ code: 'request.tooDeep' });
     expect(errorOf(result).message).toContain(`${MAX_BODY_DEPTH} levels`);
@@ -162,20 +158,18 @@ describe('createApiHandler', () => {
   it('accepts a body nested exactly as deep as the limit', async () => {
     const levels = MAX_BODY_DEPTH - 1; // the body's own object is the first level
     const input = `${'['.repeat(levels)}${']'.repeat(levels)}`;
-    const result = await handle(request('POST', '/runs', `{"workflow":"loan_approval","input":${input}}`));
+    const result = await handle(request('POST', RUNS, `{"input":${input}}`));
     expect(result.statusCode).toBe(201);
   });
 
   it('measures the size of a base64 body once decoded', async () => {
-    const body = Buffer.from(JSON.stringify({ workflow: 'loan_approval', input: { n: 1 } })).toString(
-      'base64',
-    );
-    const result = await handle({ ...request('POST', '/runs', body), isBase64Encoded: true });
+    const body = Buffer.from(JSON.stringify({ input: { n: 1 } })).toString('base64');
+    const result = await handle({ ...request('POST', RUNS, body), isBase64Encoded: true });
     expect(result.statusCode).toBe(201);
   });
 
   it('answers 404 for an unknown workflow, listing the known ones', async () => {
-    const result = await handle(request('POST', '/runs', JSON.stringify({ workflow: 'nope' })));
+    const result = await handle(request('POST', '/workflows/nope/runs', JSON.stringify({})));
     expect(result.statusCode).toBe(404);
     expect(errorOf(result)).toMatchObject({ code: 'workflow.unknown', field: 'workflow' });
     expect(errorOf(result).message).toMatch(/loan_approval/);
@@ -184,7 +178,7 @@ describe('createApiHandler', () => {
   it('answers 409 when the same key comes with a different input', async () => {
     const send = (input: unknown) =>
       handle(
-        request('POST', '/runs', JSON.stringify({ workflow: 'loan_approval', input }), {
+        request('POST', RUNS, JSON.stringify({ input }), {
           'idempotency-key': 'k',
         }),
       );
@@ -195,23 +189,19 @@ describe('createApiHandler', () => {
   });
 
   it('returns a run, its history, and cancels it', async () => {
-    const { runId } = bodyOf(
-      await handle(request('POST', '/runs', JSON.stringify({ workflow: 'loan_approval' }))),
-    );
-    const run = await handle(request('GET', `/runs/${String(runId)}`));
+    const { runId } = bodyOf(await handle(request('POST', RUNS, JSON.stringify({}))));
+    const run = await handle(request('GET', `${RUNS}/${String(runId)}`));
     expect(run.statusCode).toBe(200);
     expect(bodyOf(run)).toMatchObject({ runId, workflow: 'loan_approval', status: 'running' });
-    const history = await handle(request('GET', `/runs/${String(runId)}/history`));
+    const history = await handle(request('GET', `${RUNS}/${String(runId)}/history`));
     expect(bodyOf(history)).toMatchObject({ runId, events: [{ lamport: 1, type: 'run.submitted' }] });
-    const cancelled = await handle(request('POST', `/runs/${String(runId)}/cancel`));
+    const cancelled = await handle(request('POST', `${RUNS}/${String(runId)}/cancel`));
     expect(cancelled.statusCode).toBe(200);
     expect(bodyOf(cancelled).status).toBe('cancelled');
   });
 
   it('answers a task output by its route, and 404 for a task with none or no such task', async () => {
-    const { runId } = bodyOf(
-      await handle(request('POST', '/runs', JSON.stringify({ workflow: 'loan_approval' }))),
-    );
+    const { runId } = bodyOf(await handle(request('POST', RUNS, JSON.stringify({}))));
     const id = String(runId);
     const view = runtime.runs.get(id);
     if (!view) expect.fail('no run');
@@ -219,25 +209,23 @@ describe('createApiHandler', () => {
       ...view,
       tasks: { ...view.tasks, credit_check: { status: 'succeeded', attempts: 1, output: { score: 7 } } },
     });
-    const output = await handle(request('GET', `/runs/${id}/tasks/credit_check/output`));
+    const output = await handle(request('GET', `${RUNS}/${id}/tasks/credit_check/output`));
     expect([output.statusCode, bodyOf(output)]).toEqual([
       200,
       { runId: id, taskId: 'credit_check', output: { score: 7 } },
     ]);
-    const none = await handle(request('GET', `/runs/${id}/tasks/final_decision/output`));
+    const none = await handle(request('GET', `${RUNS}/${id}/tasks/final_decision/output`));
     expect([none.statusCode, errorOf(none).code]).toEqual([404, 'task.noOutput']);
     for (const task of ['nope', '__proto__', 'constructor']) {
-      const unknown = await handle(request('GET', `/runs/${id}/tasks/${task}/output`));
+      const unknown = await handle(request('GET', `${RUNS}/${id}/tasks/${task}/output`));
       expect([unknown.statusCode, errorOf(unknown).code]).toEqual([404, 'task.notFound']);
     }
-    expect((await handle(request('POST', `/runs/${id}/tasks/credit_check/output`))).statusCode).toBe(405);
+    expect((await handle(request('POST', `${RUNS}/${id}/tasks/credit_check/output`))).statusCode).toBe(405);
   });
 
   it('reads the history page from the query string, and refuses a bad limit or cursor with a 400', async () => {
-    const { runId } = bodyOf(
-      await handle(request('POST', '/runs', JSON.stringify({ workflow: 'loan_approval' }))),
-    );
-    const path = `/runs/${String(runId)}/history`;
+    const { runId } = bodyOf(await handle(request('POST', RUNS, JSON.stringify({}))));
+    const path = `${RUNS}/${String(runId)}/history`;
     const page = await handle({ ...request('GET', path), rawQueryString: 'limit=1' });
     expect(bodyOf(page)).toEqual({ runId, events: [expect.objectContaining({ type: 'run.submitted' })] });
     const cases: [Partial<ApiEvent>, string][] = [
@@ -254,12 +242,16 @@ describe('createApiHandler', () => {
   });
 
   it.each([
-    ['GET', '/runs/missing'],
-    ['GET', '/runs/missing/history'],
-    ['GET', '/runs/missing/tasks/a/output'],
-    ['POST', '/runs/missing/cancel'],
-    ['GET', '/runs/%E0%A4%A'],
-    ['GET', '/runs/has%20space'],
+    ['GET', `${RUNS}/missing`],
+    ['GET', `${RUNS}/missing/history`],
+    ['GET', `${RUNS}/missing/tasks/a/output`],
+    ['POST', `${RUNS}/missing/cancel`],
+    ['POST', `${RUNS}/missing/redrive`],
+    ['POST', `${RUNS}/missing/rollback`],
+    ['GET', `${RUNS}/%E0%A4%A`],
+    ['GET', `${RUNS}/has%20space`],
+    ['GET', '/workflows/loan_approval/runs/..'],
+    ['GET', '/workflows/loan_approval%2Fruns/runs/r1'],
   ])('answers 404 for %s %s', async (method, path) => {
     const result = await handle(request(method, path));
     expect(result.statusCode).toBe(404);
@@ -277,12 +269,13 @@ describe('createApiHandler', () => {
           triggers: 0,
           schedules: [],
         },
+        { name: 'payroll', version: 'v-payroll', tasks: ['pay'], triggers: 0, schedules: [] },
       ],
     });
   });
 
   it('answers 405 with Allow for a known path and the wrong method', async () => {
-    const result = await handle(request('DELETE', '/runs'));
+    const result = await handle(request('DELETE', RUNS));
     expect(result.statusCode).toBe(405);
     expect(result.headers.allow).toBe('POST');
   });
@@ -291,18 +284,31 @@ describe('createApiHandler', () => {
     expect((await handle(request('GET', '/nothing'))).statusCode).toBe(404);
   });
 
+  it('answers 404 on the retired /runs routes, pointing at the workflow routes', async () => {
+    for (const [method, path] of [
+      ['POST', '/runs'],
+      ['GET', '/runs/r1'],
+      ['POST', '/runs/r1/cancel'],
+    ] as const) {
+      const result = await handle(request(method, path, '{}'));
+      expect([result.statusCode, errorOf(result).code]).toEqual([404, 'route.notFound']);
+      expect(errorOf(result).message).toContain('/workflows/{name}/runs');
+    }
+    expect(runtime.submissions).toEqual([]);
+  });
+
   it('answers 500 without details for a failure of its own, and logs it', async () => {
     const logged: Record<string, unknown>[] = [];
     const failing = createApiHandler({
       runtime: Object.assign(new FakeRuntime(plans), {
-        getRun: async () => {
+        workflowOf: async () => {
           throw new Error('dynamodb unreachable');
         },
       }),
       plans,
       logger: { error: (_message, fields) => logged.push(fields) },
     });
-    const result = await failing(request('GET', '/runs/r1'));
+    const result = await failing(request('GET', `${RUNS}/r1`));
     expect(result.statusCode).toBe(500);
     expect(result.body).not.toMatch(/unreachable/);
     expect(errorOf(result).message).toMatch(/req-1/);
@@ -322,7 +328,7 @@ describe('createApiHandler', () => {
       }),
       plans,
     });
-    const result = await full(request('POST', '/runs', JSON.stringify({ workflow: 'loan_approval' })));
+    const result = await full(request('POST', RUNS, JSON.stringify({})));
     expect(result.statusCode).toBe(503);
     expect(errorOf(result)).toMatchObject({
       code: 'stateDir.diskFull',
@@ -339,7 +345,7 @@ describe('createApiHandler', () => {
       }),
       plans,
     });
-    const result = await racing(request('POST', '/runs', JSON.stringify({ workflow: 'loan_approval' })));
+    const result = await racing(request('POST', RUNS, JSON.stringify({})));
     expect(result.statusCode).toBe(404);
     expect(errorOf(result)).toMatchObject({ code: 'workflow.unknown', field: 'workflow' });
   });
@@ -353,9 +359,7 @@ describe('createApiHandler', () => {
       }),
       plans,
     });
-    const result = await conflicting(
-      request('POST', '/runs', JSON.stringify({ workflow: 'loan_approval', runId: 'r1' })),
-    );
+    const result = await conflicting(request('POST', RUNS, JSON.stringify({ runId: 'r1' })));
     expect(result.statusCode).toBe(409);
   });
 });

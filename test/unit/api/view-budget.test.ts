@@ -39,7 +39,7 @@ describe('boundRunView', () => {
     expect(bounded.tasks.b).toEqual({
       status: 'succeeded',
       attempts: 1,
-      outputOmitted: { bytes: 500, href: '/runs/r1/tasks/b/output' },
+      outputOmitted: { bytes: 500, href: '/workflows/wide/runs/r1/tasks/b/output' },
     });
     // a smaller output further on still fits in what is left
     expect(bounded.tasks.c).toEqual(view.tasks.c);
@@ -70,7 +70,10 @@ describe('boundRunView', () => {
     expect(jsonBytes(bounded)).toBeLessThan(1024 * KB + 4 * KB);
     const inline = Object.values(bounded.tasks).filter((task) => task.output !== undefined);
     expect(inline).toHaveLength(3);
-    expect(bounded.tasks.t24?.outputOmitted).toEqual({ bytes: 290 * KB, href: '/runs/r1/tasks/t24/output' });
+    expect(bounded.tasks.t24?.outputOmitted).toEqual({
+      bytes: 290 * KB,
+      href: '/workflows/wide/runs/r1/tasks/t24/output',
+    });
   });
 
   it('leaves the tasks out of a view still over the ceiling without its outputs', () => {
@@ -100,6 +103,8 @@ describe('boundRunView', () => {
   });
 
   it('escapes ids in the route it links', () => {
-    expect(outputHref('key:a.b', 'x-1')).toBe('/runs/key%3Aa.b/tasks/x-1/output');
+    expect(outputHref('reports', 'key:a.b', 'x-1')).toBe(
+      '/workflows/reports/runs/key%3Aa.b/tasks/x-1/output',
+    );
   });
 });

@@ -19,13 +19,13 @@ async function submit(
 
 afterEach(closeFakeApi);
 
-/** A run as `GET /runs/{id}` answers it. */
+/** A run as `GET /workflows/{name}/runs/{id}` answers it. */
 function runBody(runId: string, state: Pick<ApiRunView, 'status' | 'rollback' | 'tasks'>): ApiRunView {
   return { runId, workflow: 'w', planVersion: 'v', input: {}, compensations: [], ...state };
 }
 
 describe('weft submit', () => {
-  it('signs POST /runs with SigV4 for execute-api and prints the answer', async () => {
+  it('signs POST /workflows/{name}/runs with SigV4 for execute-api and prints the answer', async () => {
     const api = await fakeApi(() => ({
       status: 201,
       body: { runId: 'r1', workflow: 'loan_approval', created: true },
@@ -48,8 +48,8 @@ describe('weft submit', () => {
     expect(api.seen).toHaveLength(1);
     const [request] = api.seen;
     expect(request?.method).toBe('POST');
-    expect(request?.url).toBe('/runs');
-    expect(JSON.parse(request?.body ?? '')).toEqual({ workflow: 'loan_approval', input: { a: 1 } });
+    expect(request?.url).toBe('/workflows/loan_approval/runs');
+    expect(JSON.parse(request?.body ?? '')).toEqual({ input: { a: 1 } });
     expect(request?.headers['idempotency-key']).toBe('k-1');
     expect(request?.headers.authorization).toMatch(
       /Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/execute-api\/aws4_request/,
@@ -77,9 +77,9 @@ describe('weft submit', () => {
     const io = captureIo();
     await submit(['w', '--endpoint', api.url, '--region', 'us-east-1', '--wait', '--poll-interval', '0'], io);
     expect(api.seen.map((s) => `${s.method} ${s.url}`)).toEqual([
-      'POST /runs',
-      'GET /runs/r2',
-      'GET /runs/r2',
+      'POST /workflows/w/runs',
+      'GET /workflows/w/runs/r2',
+      'GET /workflows/w/runs/r2',
     ]);
     expect(api.seen.every((s) => s.signatureValid)).toBe(true);
     expect(JSON.parse(io.stdout.join(''))).toMatchObject({
@@ -94,7 +94,7 @@ describe('weft submit', () => {
     const big = { rows: 'x'.repeat(1000) };
     const api = await fakeApi((seen) => {
       if (seen.method === 'POST') return { status: 201, body: { runId: 'r4', workflow: 'w', created: true } };
-      if (seen.url === '/runs/r4/tasks/b/output') {
+      if (seen.url === '/workflows/w/runs/r4/tasks/b/output') {
         return { status: 200, body: { runId: 'r4', taskId: 'b', output: big } };
       }
       return {
@@ -107,7 +107,7 @@ describe('weft submit', () => {
             b: {
               status: 'succeeded',
               attempts: 1,
-              outputOmitted: { bytes: 1011, href: '/runs/r4/tasks/b/output' },
+              outputOmitted: { bytes: 1011, href: '/workflows/w/runs/r4/tasks/b/output' },
             },
           },
         }),
@@ -116,9 +116,9 @@ describe('weft submit', () => {
     const io = captureIo();
     await submit(['w', '--endpoint', api.url, '--region', 'us-east-1', '--wait', '--poll-interval', '0'], io);
     expect(api.seen.map((s) => `${s.method} ${s.url}`)).toEqual([
-      'POST /runs',
-      'GET /runs/r4',
-      'GET /runs/r4/tasks/b/output',
+      'POST /workflows/w/runs',
+      'GET /workflows/w/runs/r4',
+      'GET /workflows/w/runs/r4/tasks/b/output',
     ]);
     expect(api.seen.every((s) => s.signatureValid)).toBe(true);
     expect(JSON.parse(io.stdout.join('')).tasks).toEqual({

@@ -49,7 +49,7 @@ function raw(
       {
         host: '127.0.0.1',
         port: Number(port),
-        path: options.path ?? '/runs',
+        path: options.path ?? '/workflows/on_order/runs',
         method: options.method,
         headers: options.headers,
       },
@@ -67,7 +67,7 @@ function raw(
 }
 
 describe('the local API refuses what a web page could send', () => {
-  const submission = JSON.stringify({ workflow: 'on_order' });
+  const submission = JSON.stringify({});
 
   it('refuses a Host that is not its own loopback address and port (421), starting nothing', async () => {
     const { url, runtime } = await start();
@@ -128,10 +128,10 @@ describe('startDevServer', () => {
 
   it('passes headers through: the Idempotency-Key reaches the runtime', async () => {
     const { url, runtime } = await start();
-    await fetch(`${url}/runs`, {
+    await fetch(`${url}/workflows/on_order/runs`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'Idempotency-Key': 'k-9' },
-      body: JSON.stringify({ workflow: 'on_order' }),
+      body: JSON.stringify({}),
     });
     expect(runtime.submissions[0]?.idempotencyKey).toBe('k-9');
   });
