@@ -1,5 +1,5 @@
 import type { RollbackStatus } from '../runtime/types.ts';
-import type { Plan } from '../workflow/plan.ts';
+import { compensationOf, type Plan } from '../workflow/plan.ts';
 import type { TaskRecord } from './types.ts';
 
 /** What the rollback must do next, given every task of a stopping run. */
@@ -69,8 +69,7 @@ export function decideRollback(plan: Plan, tasks: ReadonlyMap<string, TaskRecord
     // succeeded or skipped: rolled back once its dependents are
     const dependentsDone = planned.dependents.every((dependent) => done.has(dependent));
     if (!dependentsDone) continue;
-    // a child workflow task is undone by its child run's rollback, unless it names a compensation
-    if (status === 'skipped' || (!planned.compensation && !planned.child)) {
+    if (status === 'skipped' || !compensationOf(planned)) {
       done.add(taskId);
     } else if (!record?.compensation) {
       compensate.push(taskId);

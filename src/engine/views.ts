@@ -6,7 +6,7 @@ import type {
   TaskStatus,
   TaskView,
 } from '../runtime/types.ts';
-import type { Plan, PlannedTask } from '../workflow/plan.ts';
+import { compensationOf, type Plan, type PlannedTask } from '../workflow/plan.ts';
 import type { RunRecord, TaskRecord } from './types.ts';
 
 /**
@@ -21,7 +21,7 @@ export function runView(plan: Plan, run: RunRecord, tasks: ReadonlyMap<string, T
     const record = tasks.get(taskId);
     if (!planned) continue;
     views[taskId] = taskView(record, planned);
-    const handler = planned.compensation?.handler ?? (planned.child ? CHILD_ROLLBACK : undefined);
+    const handler = compensationOf(planned)?.handler;
     if (record?.compensationFinished !== undefined && handler) {
       finished.push({
         lamport: record.compensationFinished,
@@ -51,9 +51,6 @@ export function runView(plan: Plan, run: RunRecord, tasks: ReadonlyMap<string, T
     ...(run.parent ? { parent: { ...run.parent } } : {}),
   };
 }
-
-/** What the run view names a child workflow task's undoing (it has no handler): the child's rollback. */
-const CHILD_ROLLBACK = '(child rollback)';
 
 function taskView(record: TaskRecord | undefined, planned: PlannedTask): TaskView {
   if (!record) return { status: 'pending', attempts: 0 };

@@ -6,7 +6,7 @@ import type { EngineMetrics } from '../runtime/metrics.ts';
 import type { RecoverySettings } from '../runtime/recovery-settings.ts';
 import type { HandlerRegistry } from '../runtime/types.ts';
 import { SqliteRunStore } from '../store/sqlite-run-store.ts';
-import { type Plan, runsHandlerLocally } from '../workflow/plan.ts';
+import { CHILD_ROLLBACK, compensationOf, type Plan, runsHandlerLocally } from '../workflow/plan.ts';
 import { drainThenStop, type LocalBackend, type SqliteSynchronous } from './backend.ts';
 import { isLocalOwnerAlive, localOwner, retireOwner } from './owner.ts';
 import { otherWorkers, type Registration, register } from './process-registry.ts';
@@ -85,9 +85,9 @@ export async function openSqliteBackend(options: SqliteBackendOptions): Promise<
       const task = plan.tasks[taskId];
       if (task === undefined || !working) return false;
       if (kind === 'compensate') {
-        // a child workflow task without a compensation is undone by its child's rollback: no handler
-        if (!task.compensation) return task.child !== undefined;
-        return typeof handlers[task.compensation.handler] === 'function';
+        const compensation = compensationOf(task);
+        // a child's rollback runs no handler
+        return compensation === CHILD_ROLLBACK || typeof handlers[compensation?.handler ?? ''] === 'function';
       }
       return !runsHandlerLocally(task) || typeof handlers[task.handler] === 'function';
     },

@@ -4,8 +4,10 @@
  * start is idempotent: a retried or taken-over attempt finds the same child) and is the wait's token, so
  * only the child's end completes the task; the child run records its parent, and its end answers it.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { depOutputs } from '../engine/gate.ts';
 import { inputTooLarge } from '../engine/limits.ts';
+import { isActiveRun } from '../engine/transitions/index.ts';
 import type { RunContext, RunRecord, TaskRecord } from '../engine/types.ts';
 import { evaluateExpression } from '../workflow/expression.ts';
 import type { Plan, PlannedChild, PlannedTask } from '../workflow/plan.ts';
@@ -13,7 +15,7 @@ import { toErrorView } from './attempt.ts';
 import { settleCallback } from './callback-wait.ts';
 import { canonicalJson, sha256 } from './canonical-json.ts';
 import { fault, isoNow, type RuntimeDeps } from './deps.ts';
-import { ChildInputError, ChildWorkflowMissingError } from './errors.ts';
+import { ChildInputError, ChildRollbackIncompleteError, ChildWorkflowMissingError } from './errors.ts';
 import { planFor } from './plans.ts';
 import { driveRollback, stopRun } from './rollback.ts';
 import { contextOf } from './run-context.ts';
@@ -119,9 +121,9 @@ async function childInput(planned: PlannedTask, run: RunContext, record: TaskRec
   return canonicalJson((value ?? null) as Json);
 }
 
-/** Whether a run has ended for good (a rollback in progress has not). */
+/** Whether a run has ended for good (a rollback in progress, or a pause, has not). */
 function isEnded(run: RunRecord): boolean {
-  return run.status === 'succeeded' || run.status === 'failed' || run.status === 'cancelled';
+  return !isActiveRun(run);
 }
 
 /**
@@ -216,4 +218,29 @@ export async function undoChild(
     if (outcome.ok) await driveRollback(deps, childId);
   }
   return deps.store.getRun(childId);
+}
+
+/** Time between two looks at a child run whose rollback the parent's compensation waits for. */
+const CHILD_POLL_MS = 100;
+
+/**
+ * The compensation of a child workflow task without one of its own: rolls the child run its success came
+ * from back and waits for that rollback to end; done once the child has undone everything, failed (and
+ * retried per the compensation's policy) when its rollback is incomplete.
+ */
+export async function rollBackChild(
+  deps: RuntimeDeps,
+  parentRunId: string,
+  taskId: string,
+  record: TaskRecord,
+  signal: AbortSignal,
+): Promise<void> {
+  // the child this attempt's success came from: its id is derived from the same record
+  const childId = childRunId(parentRunId, taskId, record);
+  let child = await undoChild(deps, childId, parentRunId);
+  while (child?.status === 'compensating' && !signal.aborted) {
+    await delay(CHILD_POLL_MS, undefined, { signal }).catch(() => {});
+    child = await deps.store.getRun(childId);
+  }
+  if (child?.rollback === 'incomplete') throw new ChildRollbackIncompleteError(taskId, childId);
 }

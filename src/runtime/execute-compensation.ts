@@ -1,17 +1,16 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import { attemptTimeout } from '../engine/attempt-timeout.ts';
 import { explainCompensationClaim } from '../engine/claim.ts';
 import { depOutputs } from '../engine/gate.ts';
 import { leaseMs } from '../engine/limits.ts';
 import { decideFailure } from '../engine/retry.ts';
 import type { TaskMessage, TaskRecord } from '../engine/types.ts';
-import type { PlannedCompensation, PlannedTask } from '../workflow/plan.ts';
+import { CHILD_ROLLBACK, compensationOf, type PlannedTask } from '../workflow/plan.ts';
 import { runAttempt, toErrorView, withAutoRenew } from './attempt.ts';
-import { childRunId, undoChild } from './child-run.ts';
+import { rollBackChild } from './child-run.ts';
 import { claimAttempt } from './claim-attempt.ts';
 import { expiresAt, fault, isoNow, type RuntimeDeps } from './deps.ts';
 import { sendDispatches } from './dispatch.ts';
-import { ChildRollbackIncompleteError, HandlerNotFoundError, TaskTimeoutError } from './errors.ts';
+import { HandlerNotFoundError, TaskTimeoutError } from './errors.ts';
 import { planFor } from './plans.ts';
 import { driveRollback } from './rollback.ts';
 import type { CompensationHandler, Json, TaskErrorView } from './types.ts';
@@ -26,7 +25,7 @@ export async function executeCompensation(deps: RuntimeDeps, message: TaskMessag
   if (run?.status !== 'compensating') return;
   const plan = await planFor(deps, run.workflow, run.planVersion);
   const planned = plan.tasks[message.taskId];
-  const compensation = planned?.compensation ?? (planned?.child ? CHILD_UNDO : undefined);
+  const compensation = planned && compensationOf(planned);
   if (!planned || !compensation) return;
   // left claimable for a process that has the compensation's handler
   if (deps.accepts && !deps.accepts(plan, planned.id, 'compensate')) return;
@@ -40,9 +39,7 @@ export async function executeCompensation(deps: RuntimeDeps, message: TaskMessag
   const timeLimit = attemptTimeout(planned, deps.defaultTimeoutMs);
   const outcome = await runAttempt({
     run: (signal, heartbeat) => {
-      // a child workflow task without a compensation of its own is undone by its child's rollback
-      if (planned.child && !planned.compensation)
-        return undoChildRun(deps, planned.id, claimed, run.runId, signal);
+      if (compensation === CHILD_ROLLBACK) return rollBackChild(deps, run.runId, planned.id, claimed, signal);
       const handler = deps.handlers[compensation.handler];
       if (typeof handler !== 'function') throw new HandlerNotFoundError(compensation.handler);
       return (handler as CompensationHandler)(
@@ -136,36 +133,6 @@ export async function executeCompensation(deps: RuntimeDeps, message: TaskMessag
     },
   });
   await driveRollback(deps, run.runId);
-}
-
-/** How a child workflow task without a `compensation` is undone: its child run's rollback, retried 3 times. */
-const CHILD_UNDO = {
-  handler: '(child rollback)',
-  retry: { maxAttempts: 3, backoffMs: 1000, backoffRate: 2, jitter: 'full' },
-} as const satisfies PlannedCompensation;
-
-/** Time between two looks at a child run whose rollback the parent's compensation waits for. */
-const CHILD_POLL_MS = 100;
-
-/**
- * Rolls a succeeded child run back and waits for its rollback to end: done once the child has undone
- * everything, failed (and retried) when its rollback is incomplete.
- */
-async function undoChildRun(
-  deps: RuntimeDeps,
-  taskId: string,
-  record: TaskRecord,
-  parentRunId: string,
-  signal: AbortSignal,
-): Promise<void> {
-  // the child this attempt's success came from: its id is derived from the same record
-  const childId = childRunId(parentRunId, taskId, record);
-  let child = await undoChild(deps, childId, parentRunId);
-  while (child?.status === 'compensating' && !signal.aborted) {
-    await delay(CHILD_POLL_MS, undefined, { signal }).catch(() => {});
-    child = await deps.store.getRun(childId);
-  }
-  if (child?.rollback === 'incomplete') throw new ChildRollbackIncompleteError(taskId, childId);
 }
 
 async function claim(

@@ -9,7 +9,7 @@ import type {
   RevertRunOp,
   StopRunOp,
 } from '../engine/operations.ts';
-import type { RunRecord } from '../engine/types.ts';
+import type { RunRecord, StopCause, StoredEvent } from '../engine/types.ts';
 import { activeShard, RUN_SK, runPk, sinkLamportAttr } from './item-layout.ts';
 import type { OnTable } from './task-requests.ts';
 import { APPEND_EVENTS, appendEventValues, conditionalUpdate } from './update-builder.ts';
@@ -113,9 +113,14 @@ export function finishRunRequest(k: OnTable<FinishRunOp>): UpdateCommandInput {
   });
 }
 
-/** Stops a running run (a task failed for good, a cancel, a timeout): no task starts from now on. */
-export function stopRunRequest(k: OnTable<StopRunOp>): UpdateCommandInput {
-  return conditionalUpdate(k.tableName, runKey(k), {
+/** What every start of a rollback writes on the run: compensating, the rollback running, its cause and error. */
+function rollbackStart(k: {
+  cause: StopCause;
+  error: StopRunOp['error'];
+  lamport: number;
+  event: StoredEvent;
+}) {
+  return {
     set: [
       '#st = :compensating',
       '#rollback = :rb',
@@ -124,7 +129,6 @@ export function stopRunRequest(k: OnTable<StopRunOp>): UpdateCommandInput {
       'lamport = :l',
       APPEND_EVENTS,
     ],
-    condition: '#st = :running OR #st = :paused',
     names: { '#error': 'error', '#rollback': 'rollback' },
     values: {
       ':compensating': 'compensating',
@@ -132,39 +136,34 @@ export function stopRunRequest(k: OnTable<StopRunOp>): UpdateCommandInput {
       ':cause': k.cause,
       ':error': k.error,
       ':l': k.lamport,
-      ':running': 'running',
-      ':paused': 'paused',
       ...appendEventValues(k.event),
     },
+  };
+}
+
+/** Stops a running run (a task failed for good, a cancel, a timeout): no task starts from now on. */
+export function stopRunRequest(k: OnTable<StopRunOp>): UpdateCommandInput {
+  const start = rollbackStart(k);
+  return conditionalUpdate(k.tableName, runKey(k), {
+    ...start,
+    condition: '#st = :running OR #st = :paused',
+    values: { ...start.values, ':running': 'running', ':paused': 'paused' },
   });
 }
 
 /** Reopens a succeeded child run for its rollback: compensating, and back in the index of active runs. */
 export function revertRunRequest(k: OnTable<RevertRunOp>): UpdateCommandInput {
+  const start = rollbackStart({ ...k, cause: 'cancelled' });
   return conditionalUpdate(k.tableName, runKey(k), {
-    set: [
-      '#st = :compensating',
-      '#rollback = :rb',
-      'cause = :cause',
-      '#error = :error',
-      'lamport = :l',
-      'gsi1pk = :shard',
-      'gsi1sk = :since',
-      APPEND_EVENTS,
-    ],
+    ...start,
+    set: [...start.set, 'gsi1pk = :shard', 'gsi1sk = :since'],
     remove: ['finishedAt', 'expiresAt'],
     condition: '#st = :succeeded',
-    names: { '#error': 'error', '#rollback': 'rollback' },
     values: {
-      ':compensating': 'compensating',
-      ':rb': 'running',
-      ':cause': 'cancelled',
-      ':error': k.error,
-      ':l': k.lamport,
+      ...start.values,
       ':shard': activeShard(k.runId),
       ':since': `${new Date(k.createdAt).toISOString()}#${k.runId}`,
       ':succeeded': 'succeeded',
-      ...appendEventValues(k.event),
     },
   });
 }

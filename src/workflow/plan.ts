@@ -97,6 +97,20 @@ export function runsModuleHandler(task: PlannedTask): boolean {
   );
 }
 
+/**
+ * How a child workflow task without a `compensation` of its own is undone: its child run's rollback (no
+ * handler runs; the name is what the run view shows), retried like a compensation by default.
+ */
+export const CHILD_ROLLBACK: PlannedCompensation = {
+  handler: '(child rollback)',
+  retry: { maxAttempts: 3, backoffMs: 1000, backoffRate: 2, jitter: 'full' },
+};
+
+/** What undoes a succeeded task on rollback: its `compensation`, a child's rollback, or nothing. */
+export function compensationOf(task: PlannedTask): PlannedCompensation | undefined {
+  return task.compensation ?? (task.child ? CHILD_ROLLBACK : undefined);
+}
+
 /** How long a sleep task sleeps: `ms` from when it became ready, or `until` a time. */
 export type PlannedSleep = { readonly ms: number } | { readonly until: string };
 
