@@ -93,6 +93,18 @@ export interface AwaitCallbackOp extends TaskRefOp, Fence, Stamped, Dispatching 
   readonly token: string;
   readonly timeoutAt?: number;
   readonly dueAt?: number;
+  /** A map task waits for its items: they are recorded with the wait, nothing counted yet. */
+  readonly map?: { readonly items: string; readonly count: number; readonly lanes: number };
+}
+
+/**
+ * Counts, on a waiting map task, the end of one of its lanes and/or an item that failed for good; each is
+ * counted once, and only while the map waits with this token.
+ */
+export interface CountMapItemOp extends TaskRefOp {
+  readonly token: string;
+  readonly lane?: number;
+  readonly failed?: number;
 }
 
 /**

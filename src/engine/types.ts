@@ -36,6 +36,21 @@ export interface CallbackState {
   readonly timeoutAt?: number;
 }
 
+/**
+ * A map task's items while they run (see src/engine/map.ts): recorded by the attempt that evaluated them,
+ * with the ends of lanes and the failed items counted on it, each once.
+ */
+export interface MapState {
+  /** JSON text of the items array, evaluated once. */
+  readonly items: string;
+  readonly count: number;
+  readonly lanes: number;
+  /** Lanes whose last item has ended. */
+  readonly lanesDone: readonly number[];
+  /** Items that failed for good. */
+  readonly failedItems: readonly number[];
+}
+
 /** A task of a run, as stored. Tasks that nothing has touched yet have no record. */
 export interface TaskRecord {
   readonly taskId: string;
@@ -73,6 +88,8 @@ export interface TaskRecord {
   readonly compensation?: CompensationState;
   /** A callback task's token, from before its handler runs until a completion is accepted. */
   readonly callback?: CallbackState;
+  /** A map task's items, from when its attempt evaluated them. */
+  readonly map?: MapState;
   /** Held by a paused run: no claim takes the task until a redrive releases it. */
   readonly held?: boolean;
   /** The redrive (its number on the run) that last reset or released this task. */

@@ -7,6 +7,7 @@ import type {
   AwaitCallbackOp,
   CancelWaitOp,
   CompleteCallbackOp,
+  CountMapItemOp,
   HeartbeatCallbackOp,
   OpenCallbackOp,
 } from '../engine/operations.ts';
@@ -38,12 +39,20 @@ export function awaitCallbackRequest(op: OnTable<AwaitCallbackOp>): UpdateComman
   else set.push('dueAt = :due');
   if (op.timeoutAt === undefined) remove.push('cbTimeout');
   else set.push('cbTimeout = :timeout');
+  // a map's items are recorded with its wait, nothing counted yet
+  if (op.map !== undefined) {
+    set.push('mapItems = :items', 'mapCount = :count', 'mapLanes = :lanes');
+    remove.push('lanesDone', 'mapFailed');
+  }
   return conditionalUpdate(op.tableName, taskItemKey(op), {
     set,
     remove,
     condition: FENCED,
     values: {
       ...dispatch.values,
+      ...(op.map === undefined
+        ? {}
+        : { ':items': op.map.items, ':count': op.map.count, ':lanes': op.map.lanes }),
       ':waiting': 'waiting',
       ':token': op.token,
       ':l': op.lamport,
@@ -90,6 +99,34 @@ export function completeCallbackRequest(op: OnTable<CompleteCallbackOp>): Update
     condition: `${PRESENTS_TOKEN} AND ${LAMPORT_GROWS}`,
     names: { '#output': 'output', '#error': 'error' },
     values,
+  });
+}
+
+/**
+ * Counts a lane's end and/or a failed item on a waiting map task (number sets, so each is counted once):
+ * refused unless the map waits with this token and neither is counted yet.
+ */
+export function countMapItemRequest(op: OnTable<CountMapItemOp>): UpdateCommandInput {
+  const add: string[] = [];
+  const clauses = ['#st = :waiting', 'cbToken = :token', 'attribute_exists(mapCount)'];
+  const values: Record<string, unknown> = { ':waiting': 'waiting', ':token': op.token };
+  if (op.lane !== undefined) {
+    add.push('lanesDone :laneSet');
+    clauses.push('NOT contains(lanesDone, :lane)');
+    Object.assign(values, { ':laneSet': new Set([op.lane]), ':lane': op.lane });
+  }
+  if (op.failed !== undefined) {
+    add.push('mapFailed :failedSet');
+    clauses.push('NOT contains(mapFailed, :failed)');
+    Object.assign(values, { ':failedSet': new Set([op.failed]), ':failed': op.failed });
+  }
+  // nothing to count is no write: the condition refuses it
+  if (add.length === 0) clauses.push('attribute_not_exists(pk)');
+  return conditionalUpdate(op.tableName, taskItemKey(op), {
+    set: [],
+    add: add.length === 0 ? ['mapCount :zero'] : add,
+    condition: clauses.join(' AND '),
+    values: add.length === 0 ? { ...values, ':zero': 0 } : values,
   });
 }
 

@@ -22,6 +22,7 @@ import type {
   CompleteCallbackOp,
   CopyEdgeOp,
   CountLastSinkOp,
+  CountMapItemOp,
   CountSinkOp,
   DispatchCompensationOp,
   EndTaskOp,
@@ -54,6 +55,7 @@ import {
   awaitCallbackRequest,
   cancelWaitRequest,
   completeCallbackRequest,
+  countMapItemRequest,
   heartbeatCallbackRequest,
   openCallbackRequest,
 } from './callback-requests.ts';
@@ -72,6 +74,7 @@ import {
   RUN_SK,
   runPk,
   TASK_SK_PREFIX,
+  taskSk,
   toRunRecord,
   toTaskRecord,
 } from './item-layout.ts';
@@ -192,6 +195,11 @@ export class DynamoDbRunStore implements RunStore {
     return item ? toRunRecord(item) : undefined;
   }
 
+  async getTask(runId: string, taskId: string): Promise<TaskRecord | undefined> {
+    const item = await this.getItem(runPk(runId), taskSk(taskId));
+    return item ? toTaskRecord(item) : undefined;
+  }
+
   async loadRun(runId: string): Promise<RunState | undefined> {
     const items = await this.queryAll({
       TableName: this.tableName,
@@ -285,6 +293,10 @@ export class DynamoDbRunStore implements RunStore {
 
   completeCallback(op: CompleteCallbackOp): TaskCas {
     return this.task('completeCallback', completeCallbackRequest(this.on(op)));
+  }
+
+  countMapItem(op: CountMapItemOp): TaskCas {
+    return this.task('countMapItem', countMapItemRequest(this.on(op)));
   }
 
   heartbeatCallback(op: HeartbeatCallbackOp): TaskCas {

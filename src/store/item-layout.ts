@@ -94,6 +94,27 @@ function callback(item: Item): TaskRecord['callback'] {
   return { token, ...(timeoutAt === undefined ? {} : { timeoutAt }) };
 }
 
+function numberSet(value: unknown): number[] {
+  if (value instanceof Set)
+    return [...value].filter((v): v is number => typeof v === 'number').sort((a, b) => a - b);
+  return [];
+}
+
+/** A map task's items and counts, once its attempt recorded them. */
+function mapState(item: Item): TaskRecord['map'] {
+  const items = str(item.mapItems);
+  const count = num(item.mapCount);
+  const lanes = num(item.mapLanes);
+  if (items === undefined || count === undefined || lanes === undefined) return undefined;
+  return {
+    items,
+    count,
+    lanes,
+    lanesDone: numberSet(item.lanesDone),
+    failedItems: numberSet(item.mapFailed),
+  };
+}
+
 /** Maps a raw task item to its record. */
 export function toTaskRecord(item: Item): TaskRecord {
   const optional = {
@@ -105,6 +126,7 @@ export function toTaskRecord(item: Item): TaskRecord {
     error: errorView(item.error),
     compensation: compensation(item),
     callback: callback(item),
+    map: mapState(item),
     held: item.held === true ? true : undefined,
     redriven: num(item.redriven),
     compensationFinished: num(item.cfinished),

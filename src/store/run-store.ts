@@ -13,6 +13,7 @@ import type {
   CompleteCallbackOp,
   CopyEdgeOp,
   CountLastSinkOp,
+  CountMapItemOp,
   CountSinkOp,
   DispatchCompensationOp,
   EndTaskOp,
@@ -69,6 +70,8 @@ export interface RunStore {
   /** Creates the run unless one has its id; the loser of that race gets the existing run. */
   createRun(run: NewRunOp): RunCas;
   getRun(runId: string): Promise<RunRecord | undefined>;
+  /** One task record (strongly consistent). */
+  getTask(runId: string, taskId: string): Promise<TaskRecord | undefined>;
   /** The run and all its task records (strongly consistent). */
   loadRun(runId: string): Promise<RunState | undefined>;
   /** Ids of the runs that are not final, at most `limit`, after the cursor `after` (a page's `next`). */
@@ -93,6 +96,8 @@ export interface RunStore {
   /** A completion by token, from any process: accepted once. */
   completeCallback(op: CompleteCallbackOp): TaskCas;
   heartbeatCallback(op: HeartbeatCallbackOp): TaskCas;
+  /** A waiting map task counts a lane's end or a failed item. */
+  countMapItem(op: CountMapItemOp): TaskCas;
   /** The rollback ends a wait. */
   cancelWait(op: CancelWaitOp): TaskCas;
   flagStopping(op: TaskRefOp): TaskCas;

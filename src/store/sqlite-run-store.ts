@@ -14,6 +14,7 @@ import type {
   CompleteCallbackOp,
   CopyEdgeOp,
   CountLastSinkOp,
+  CountMapItemOp,
   CountSinkOp,
   DispatchCompensationOp,
   EndTaskOp,
@@ -188,6 +189,11 @@ export class SqliteRunStore implements RunStore {
     return row ? decodeRun(runId, row.record as string) : undefined;
   }
 
+  async getTask(runId: string, taskId: string): Promise<TaskRecord | undefined> {
+    const row = this.selectItem.get(runId, taskId);
+    return row ? decodeTask(taskId, row.record as string) : undefined;
+  }
+
   async loadRun(runId: string): Promise<RunState | undefined> {
     let run: RunRecord | undefined;
     const tasks = new Map<string, TaskRecord>();
@@ -251,6 +257,10 @@ export class SqliteRunStore implements RunStore {
 
   async completeCallback(op: CompleteCallbackOp): TaskCas {
     return this.task('completeCallback', op, next.completeCallback);
+  }
+
+  async countMapItem(op: CountMapItemOp): TaskCas {
+    return this.task('countMapItem', op, next.countMapItem);
   }
 
   async heartbeatCallback(op: HeartbeatCallbackOp): TaskCas {

@@ -26,7 +26,7 @@ export function conditionalUpdate(
   key: { pk: string; sk: string },
   parts: UpdateParts,
 ): UpdateCommandInput {
-  const clauses = [`SET ${parts.set.join(', ')}`];
+  const clauses = parts.set.length > 0 ? [`SET ${parts.set.join(', ')}`] : [];
   if (parts.add?.length) clauses.push(`ADD ${parts.add.join(', ')}`);
   if (parts.delete?.length) clauses.push(`DELETE ${parts.delete.join(', ')}`);
   if (parts.remove?.length) clauses.push(`REMOVE ${parts.remove.join(', ')}`);

@@ -3,7 +3,7 @@ import { type Diagnostic, sortDiagnostics, WorkflowError } from './diagnostic.ts
 import { parseDuration } from './duration.ts';
 import { checkExpressions } from './expression-checks.ts';
 import { checkGraph } from './graph-checks.ts';
-import type { Plan, PlannedCallback, PlannedTask, PlannedTrigger, RetryPolicy } from './plan.ts';
+import type { Plan, PlannedCallback, PlannedMap, PlannedTask, PlannedTrigger, RetryPolicy } from './plan.ts';
 import {
   type Definition,
   definitionSchema,
@@ -131,6 +131,7 @@ function planTask(
   if (task.workflow !== undefined) {
     planned.child = { workflow: task.workflow, ...(task.input === undefined ? {} : { input: task.input }) };
   }
+  if (task.map !== undefined) planned.map = plannedMap(task.map);
   if (task.compensation !== undefined) {
     planned.compensation = {
       handler: task.compensation,
@@ -151,6 +152,19 @@ function plannedCallback(
     handler: task.handler !== undefined || task.lambda !== undefined,
     ...(timeoutMs === undefined ? {} : { timeoutMs }),
     ...(heartbeatMs === undefined ? {} : { heartbeatMs }),
+  };
+}
+
+/** Items in flight at once when `max_concurrency` is not given (Step Functions' inline Map runs about 40). */
+const DEFAULT_MAP_CONCURRENCY = 40;
+
+function plannedMap(map: NonNullable<TaskDefinition['map']>): PlannedMap {
+  const tolerated = map.tolerated_failures ?? 0;
+  return {
+    items: map.items,
+    maxConcurrency: map.max_concurrency ?? DEFAULT_MAP_CONCURRENCY,
+    tolerated:
+      typeof tolerated === 'number' ? { count: tolerated } : { percent: Number.parseFloat(tolerated) },
   };
 }
 

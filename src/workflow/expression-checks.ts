@@ -4,11 +4,15 @@ import { expressionProblem, templateExpressions, templateProblem } from './expre
 import type { ParsedSource, PathSegment, Position } from './source.ts';
 import { didYouMean } from './suggest.ts';
 
-/** A task's fields that hold an expression (`expression`) or text with `${ }` (`template`). */
+/**
+ * A task's fields that hold an expression (`expression`) or text with `${ }` (`template`); a dotted name is
+ * a field of a mapping (`map.items`).
+ */
 export const EXPRESSION_FIELDS: Readonly<Record<string, 'expression' | 'template'>> = {
   when: 'expression',
   sleep_until: 'template',
   input: 'expression',
+  'map.items': 'expression',
 };
 
 /**
@@ -25,9 +29,14 @@ export function checkExpressions(source: ParsedSource, text: string, file: strin
     const name = typeof record.id === 'string' ? `task '${record.id}'` : `workflow.tasks[${index}]`;
     const deps = Array.isArray(record.deps) ? record.deps.filter((d) => typeof d === 'string') : [];
     for (const [field, kind] of Object.entries(EXPRESSION_FIELDS)) {
-      const value = record[field];
+      const keys = field.split('.');
+      const value = keys.reduce<unknown>(
+        (at, key) =>
+          typeof at === 'object' && at !== null ? (at as Record<string, unknown>)[key] : undefined,
+        record,
+      );
       if (typeof value !== 'string') continue;
-      const path: PathSegment[] = ['workflow', 'tasks', index, field];
+      const path: PathSegment[] = ['workflow', 'tasks', index, ...keys];
       const at = (offset: number) => ({ file, ...positionIn(source, text, path, value, offset) });
       const problem = kind === 'expression' ? expressionProblem(value) : templateProblem(value);
       if (problem) {

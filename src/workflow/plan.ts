@@ -54,6 +54,21 @@ export interface PlannedTask {
   readonly callback?: PlannedCallback;
   /** Runs another workflow as a child run and takes its output (or fails with its error). */
   readonly child?: PlannedChild;
+  /** Runs the handler once per item of a list; the output is the items' outputs, in order. */
+  readonly map?: PlannedMap;
+}
+
+/**
+ * A map task: its attempt evaluates `items` once and records them; each item is then a task of its own
+ * (retried per the task's policy, checkpointed one by one), at most `maxConcurrency` at once, and the map
+ * succeeds once every item has ended with at most `tolerated` failures.
+ */
+export interface PlannedMap {
+  /** JSONata over `{ input, deps }` giving an array. */
+  readonly items: string;
+  readonly maxConcurrency: number;
+  /** Failed items the map tolerates: a count, or a percentage of the items. */
+  readonly tolerated: { readonly count: number } | { readonly percent: number };
 }
 
 /**

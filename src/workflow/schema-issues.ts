@@ -3,6 +3,7 @@ import type { Diagnostic } from './diagnostic.ts';
 import {
   CALLBACK_KEYS,
   ID_PATTERN,
+  MAP_KEYS,
   RETRY_KEYS,
   ROOT_KEYS,
   TASK_KEYS,
@@ -88,6 +89,7 @@ function knownKeys(path: readonly PathSegment[]): readonly string[] {
   if (path.length === 1) return WORKFLOW_KEYS;
   if (last === 'retry_policy') return RETRY_KEYS;
   if (last === 'callback') return CALLBACK_KEYS;
+  if (last === 'map') return MAP_KEYS;
   if (path[1] === 'tasks' && path.length === 3) return TASK_KEYS;
   if (path[1] === 'on' && path.length === 3) return TRIGGER_KEYS;
   return [];

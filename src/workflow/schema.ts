@@ -93,6 +93,7 @@ export const TASK_KEYS = [
   'callback',
   'workflow',
   'input',
+  'map',
 ] as const;
 /** A heartbeat interval must be shorter than the timeout it sits in (a task's, or a callback wait's). */
 function heartbeatProblem(value: {
@@ -116,6 +117,12 @@ const callback = z
     const problem = heartbeatProblem(value);
     if (problem) ctx.addIssue({ code: 'custom', ...problem });
   });
+export const MAP_KEYS = ['items', 'max_concurrency', 'tolerated_failures'] as const;
+/** Items in flight at once per map, at most (lanes; each records its end on the map's own item). */
+export const MAX_MAP_CONCURRENCY = 1000;
+/** `tolerated_failures` as a percentage of the items. */
+export const PERCENT_PATTERN = /^(100|[1-9]?[0-9])(\.[0-9]+)?%$/;
+const TOLERATED = "a count of items such as 3, or a percentage such as '10%'";
 /** A JSONata expression; its syntax is checked with its position by expression-checks.ts. */
 const expression = (example: string) =>
   z.string({ error: `a JSONata expression such as ${example}` }).min(1, {
@@ -147,6 +154,29 @@ const task = z
         .regex(ID_PATTERN, { error: `the name of another workflow (${ID_RULE})` })
         .optional(),
       input: expression('"{ \'user\': input.user_id }"').optional(),
+      map: z
+        .strictObject(
+          {
+            items: expression("'deps.load.applicants'"),
+            max_concurrency: z
+              .number({ error: `an integer from 1 to ${MAX_MAP_CONCURRENCY}` })
+              .int({ error: `an integer from 1 to ${MAX_MAP_CONCURRENCY}` })
+              .min(1, { error: `an integer from 1 to ${MAX_MAP_CONCURRENCY}` })
+              .max(MAX_MAP_CONCURRENCY, { error: `an integer from 1 to ${MAX_MAP_CONCURRENCY}` })
+              .optional(),
+            tolerated_failures: z
+              .union(
+                [
+                  z.number({ error: TOLERATED }).int({ error: TOLERATED }).min(0, { error: TOLERATED }),
+                  z.string({ error: TOLERATED }).regex(PERCENT_PATTERN, { error: TOLERATED }),
+                ],
+                { error: TOLERATED },
+              )
+              .optional(),
+          },
+          { error: "a mapping of map settings such as '{ items: deps.load.applicants }'" },
+        )
+        .optional(),
     },
     { error: 'a task mapping (id, deps, ...)' },
   )
@@ -160,6 +190,7 @@ const task = z
     }
     for (const problem of timerProblems(value)) ctx.addIssue({ code: 'custom', ...problem });
     for (const problem of childProblems(value)) ctx.addIssue({ code: 'custom', ...problem });
+    for (const problem of mapProblems(value)) ctx.addIssue({ code: 'custom', ...problem });
     const problem = heartbeatProblem(value);
     if (problem) ctx.addIssue({ code: 'custom', ...problem });
   });
@@ -233,6 +264,23 @@ function childProblems(value: {
         key === 'timeout' || key === 'heartbeat'
           ? `absent on a task with 'workflow' (the child run is bounded by its own workflow's 'timeout')`
           : `absent on a task with 'workflow' (the child workflow does the work: put '${key}' in one of its tasks)`,
+    }));
+}
+
+/**
+ * A map runs its handler once per item: it takes no timer, wait or child workflow of its own (put those in
+ * a task after it, or map over a child workflow's task in a workflow of their own).
+ */
+function mapProblems(value: {
+  readonly map?: unknown;
+  readonly [key: string]: unknown;
+}): { path: string[]; message: string }[] {
+  if (value.map === undefined) return [];
+  return ['sleep', 'sleep_until', 'callback', 'workflow']
+    .filter((key) => value[key] !== undefined)
+    .map((key) => ({
+      path: [key],
+      message: `absent on a task with 'map' (a map runs its handler once per item: put '${key}' in a task of its own)`,
     }));
 }
 

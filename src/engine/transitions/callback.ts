@@ -9,6 +9,7 @@ import type {
   AwaitCallbackOp,
   CancelWaitOp,
   CompleteCallbackOp,
+  CountMapItemOp,
   HeartbeatCallbackOp,
   OpenCallbackOp,
 } from '../operations.ts';
@@ -33,8 +34,25 @@ export function awaitCallback(current: Current, op: AwaitCallbackOp): TaskRecord
     status: 'waiting',
     ...(op.dueAt === undefined ? {} : { dueAt: op.dueAt }),
     callback: { token: op.token, ...(op.timeoutAt === undefined ? {} : { timeoutAt: op.timeoutAt }) },
+    ...(op.map === undefined ? {} : { map: { ...op.map, lanesDone: [], failedItems: [] } }),
     lamport: op.lamport,
     events: [...current.events, op.event],
+  };
+}
+
+/** Counts a lane's end and/or a failed item on a waiting map task, each once, while the token is its. */
+export function countMapItem(current: Current, op: CountMapItemOp): TaskRecord | undefined {
+  const map = current?.map;
+  if (current?.status !== 'waiting' || current.callback?.token !== op.token || !map) return undefined;
+  if (op.lane === undefined && op.failed === undefined) return undefined;
+  // a replay (redelivery, recovery) must count nothing twice, or the map would join before its items end
+  if (op.lane !== undefined && map.lanesDone.includes(op.lane)) return undefined;
+  if (op.failed !== undefined && map.failedItems.includes(op.failed)) return undefined;
+  const add = (set: readonly number[], value: number | undefined) =>
+    value === undefined ? set : [...set, value].sort((a, b) => a - b);
+  return {
+    ...current,
+    map: { ...map, lanesDone: add(map.lanesDone, op.lane), failedItems: add(map.failedItems, op.failed) },
   };
 }
 

@@ -8,6 +8,7 @@ export {
   awaitCallback,
   cancelWait,
   completeCallback,
+  countMapItem,
   heartbeatCallback,
   openCallback,
 } from './callback.ts';

@@ -109,7 +109,24 @@ const steps = {
     timeoutAt: fc.option(instant, { nil: undefined }),
     dueAt: fc.option(instant, { nil: undefined }),
     dispatchedAt,
+    map: fc.option(
+      fc.record({
+        items: fc.constantFrom('[1,2,3]', '["a"]'),
+        count: fc.constantFrom(1, 3),
+        lanes: fc.constantFrom(1, 2),
+      }),
+      { nil: undefined },
+    ),
     ...stamped,
+  }),
+  countMapItem: step('countMapItem', {
+    taskId,
+    token,
+    count: fc.oneof(
+      fc.record({ lane: fc.integer({ min: 0, max: 1 }) }),
+      fc.record({ failed: fc.integer({ min: 0, max: 2 }) }),
+      fc.record({ lane: fc.integer({ min: 0, max: 1 }), failed: fc.integer({ min: 0, max: 2 }) }),
+    ),
   }),
   completeCallback: step('completeCallback', { taskId, attempt, token, completion, ...stamped }),
   heartbeatCallback: step('heartbeatCallback', { taskId, attempt, token, dueAt: instant }),
@@ -223,6 +240,7 @@ const forward = phase({
   awaitCallback: 4,
   completeCallback: 5,
   heartbeatCallback: 2,
+  countMapItem: 4,
   releaseTask: 3,
   renewLease: 2,
   countSink: 3,
@@ -351,8 +369,11 @@ export function applyStep(
         ...pick(s, 'taskId', 'owner', 'attempt', 'token'),
         ...(s.timeoutAt === undefined ? {} : { timeoutAt: s.timeoutAt }),
         ...(s.dueAt === undefined ? {} : { dueAt: s.dueAt }),
+        ...(s.map === undefined ? {} : { map: s.map }),
         ...dispatchOf(s),
       });
+    case 'countMapItem':
+      return store.countMapItem({ runId, ...pick(s, 'taskId', 'token'), ...s.count });
     case 'completeCallback': {
       const c = s.completion;
       return store.completeCallback({
@@ -525,6 +546,7 @@ const WANTS: Partial<Record<StepName, (t: TaskRecord | undefined) => boolean>> =
   awaitCallback: running,
   completeCallback: (t) => running(t) || t?.status === 'waiting',
   heartbeatCallback: (t) => running(t) || t?.status === 'waiting',
+  countMapItem: (t) => t?.status === 'waiting' && t.map !== undefined,
   cancelWait: (t) => t?.status === 'waiting',
   holdTask: notStarted,
   releaseHold: (t) => t?.held === true,

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { compiled, errors } from './helpers.ts';
+
+const flow = (map: string, extra = '') =>
+  `workflow:\n  name: w\n  tasks:\n    - id: load\n    - id: each\n      deps: [load]\n      map: ${map}\n${extra}`;
+
+describe('map', () => {
+  it('compiles items, concurrency and tolerated failures, with their defaults', () => {
+    const plan = compiled(flow('{ items: deps.load.rows }'));
+    expect(plan.tasks.each?.map).toEqual({
+      items: 'deps.load.rows',
+      maxConcurrency: 40,
+      tolerated: { count: 0 },
+    });
+    const tuned = compiled(flow("{ items: deps.load.rows, max_concurrency: 5, tolerated_failures: '10%' }"));
+    expect(tuned.tasks.each?.map).toEqual({
+      items: 'deps.load.rows',
+      maxConcurrency: 5,
+      tolerated: { percent: 10 },
+    });
+  });
+
+  it('rejects a bad items expression, concurrency or tolerance at its position', () => {
+    expect(errors(flow('{ items: deps.lod.rows, max_concurrency: 0, tolerated_failures: -1 }'))).toEqual([
+      "flow.yaml:7:26: task 'each': map.items reads deps.lod, which is not one of its dependencies (its deps: load); did you mean 'load'?",
+      "flow.yaml:7:53: task 'each' map.max_concurrency must be an integer from 1 to 1000, got 0",
+      "flow.yaml:7:76: task 'each' map.tolerated_failures must be a count of items such as 3, or a percentage such as '10%', got -1",
+    ]);
+    expect(errors(flow('{ items: "deps.load.(" }'))[0]).toMatch(
+      /^flow\.yaml:7:\d+: task 'each': map\.items is not a valid JSONata expression/,
+    );
+  });
+
+  it('rejects a map without items, with an unknown setting, or with a timer, wait or child of its own', () => {
+    expect(errors(flow('{ max_concurrency: 2 }'))[0]).toMatch(/map is missing 'items'/);
+    expect(errors(flow('{ items: deps.load, parallel: 2 }'))[0]).toMatch(
+      /unknown field 'parallel' in task 'each' map/,
+    );
+    expect(errors(flow('{ items: deps.load }', '      sleep: 2s\n'))).toEqual([
+      "flow.yaml:8:14: task 'each' sleep must be absent on a task with 'map' (a map runs its handler once per item: put 'sleep' in a task of its own), got '2s'",
+    ]);
+  });
+});
