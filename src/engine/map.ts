@@ -67,9 +67,13 @@ export function itemEnded(record: TaskRecord | undefined): boolean {
   return record !== undefined && ITEM_ENDED.has(record.status);
 }
 
-/** Where a lane is: every item ended, or the first that has not (with its record, if it has one). */
+/**
+ * Where a lane is: every item ended; stopped at an item the rollback skipped (nothing after it starts);
+ * or at the first item that has not ended (with its record, if it has one).
+ */
 export type LanePosition =
   | { readonly kind: 'ended'; readonly last: number }
+  | { readonly kind: 'blocked'; readonly index: number }
   | { readonly kind: 'at'; readonly index: number; readonly record?: TaskRecord; readonly previous?: number };
 
 /** Walks each lane of a map to its first item that has not ended. */
@@ -85,6 +89,10 @@ export function lanePositions(
     let position: LanePosition | undefined;
     while (index < state.count) {
       const record = tasks.get(itemId(mapTaskId, index));
+      if (record?.status === 'skipped') {
+        position = { kind: 'blocked', index };
+        break;
+      }
       if (!itemEnded(record)) {
         position = {
           kind: 'at',
@@ -109,4 +117,112 @@ export function itemRecords(
   tasks: ReadonlyMap<string, TaskRecord>,
 ): (TaskRecord | undefined)[] {
   return Array.from({ length: count }, (_, index) => tasks.get(itemId(mapTaskId, index)));
+}
+
+/** What the rollback does about one map's items in this pass (see src/engine/saga.ts). */
+export interface MapRollback {
+  readonly skip: readonly string[];
+  readonly flag: readonly string[];
+  /** The map still waits, and no item runs or can start: end its wait. */
+  readonly cancel: boolean;
+  readonly compensate: readonly string[];
+  /** Every item is settled: the map is rolled back. */
+  readonly done: boolean;
+  readonly compensations: number;
+  readonly failedCompensations: number;
+}
+
+/**
+ * The Saga over a map's items: each lane is stopped at its first item that has not ended (skipped if it
+ * has not started; flagged, and the next one skipped, if it runs), so nothing new starts; once no item
+ * runs, a waiting map's wait ends; once the map's dependents are rolled back (`dependentsDone`), every
+ * succeeded item is compensated by the map's compensation, in parallel.
+ */
+export function rollBackMap(
+  mapTaskId: string,
+  record: TaskRecord & { readonly map: MapState },
+  tasks: ReadonlyMap<string, TaskRecord>,
+  options: { readonly compensates: boolean; readonly dependentsDone: boolean },
+): MapRollback {
+  const state = record.map;
+  const skip: string[] = [];
+  const flag: string[] = [];
+  let active = false;
+  for (const position of lanePositions(mapTaskId, state, tasks)) {
+    if (position.kind !== 'at') continue;
+    const at = position.record;
+    if (at === undefined || at.status === 'pending' || at.status === 'ready') {
+      skip.push(itemId(mapTaskId, position.index));
+      continue;
+    }
+    active = true;
+    if (!at.stopping) flag.push(itemId(mapTaskId, position.index));
+    const next = nextInLane(state, position.index);
+    if (next !== undefined && !tasks.has(itemId(mapTaskId, next))) skip.push(itemId(mapTaskId, next));
+  }
+  const still = skip.length > 0 || active;
+  const cancel = !still && record.status === 'waiting';
+  const compensate: string[] = [];
+  let compensations = 0;
+  let failedCompensations = 0;
+  let settled = !still && !cancel && record.status !== 'running';
+  for (const item of itemRecords(mapTaskId, state.count, tasks)) {
+    if (item?.status === 'compensated') compensations += 1;
+    if (item?.status === 'compensation_failed') {
+      compensations += 1;
+      failedCompensations += 1;
+    }
+    if (item?.status !== 'succeeded' || !options.compensates) continue;
+    settled = false;
+    if (options.dependentsDone && !still && !item.compensation) compensate.push(item.taskId);
+  }
+  const done = settled && options.dependentsDone;
+  return { skip, flag, cancel, compensate, done, compensations, failedCompensations };
+}
+
+/** What the recovery pass finds missing in a waiting map (see src/engine/recovery.ts). */
+export interface MapRepair {
+  /** Items whose release may have been lost: the first of a lane with no record, with when it was due. */
+  readonly release: readonly { readonly index: number; readonly since?: number }[];
+  /** Lanes whose every item ended, not counted on the map. */
+  readonly lanes: readonly number[];
+  /** Items failed for good, not counted on the map. */
+  readonly failed: readonly number[];
+  /** The counts decide the map, but it still waits: its settlement was lost. */
+  readonly settle: boolean;
+}
+
+/** The repairs a waiting map needs, from its records alone: nothing when it has none to make. */
+export function repairMap(
+  map: PlannedMap,
+  mapTaskId: string,
+  record: TaskRecord & { readonly map: MapState },
+  tasks: ReadonlyMap<string, TaskRecord>,
+): MapRepair | undefined {
+  const state = record.map;
+  const release: { index: number; since?: number }[] = [];
+  const lanes: number[] = [];
+  const failed: number[] = [];
+  lanePositions(mapTaskId, state, tasks).forEach((position, lane) => {
+    if (position.kind === 'ended' && !state.lanesDone.includes(lane)) lanes.push(lane);
+    if (position.kind !== 'at' || position.record !== undefined) return;
+    // released by the end of the one before it, or by the map's start for a lane's first item
+    const previous =
+      position.previous === undefined ? undefined : tasks.get(itemId(mapTaskId, position.previous));
+    const since = previous ? endedAt(previous) : record.dispatchedAt;
+    release.push({ index: position.index, ...(since === undefined ? {} : { since }) });
+  });
+  itemRecords(mapTaskId, state.count, tasks).forEach((item, index) => {
+    if (item?.status === 'failed' && !state.failedItems.includes(index)) failed.push(index);
+  });
+  const settle = lanes.length === 0 && failed.length === 0 && mapProgress(map, state) !== 'open';
+  if (release.length === 0 && lanes.length === 0 && failed.length === 0 && !settle) return undefined;
+  return { release, lanes, failed, settle };
+}
+
+/** When an item's record last changed (its end, for an ended one), epoch ms. */
+function endedAt(record: TaskRecord): number | undefined {
+  const at = record.events.at(-1)?.at;
+  const ms = at === undefined ? Number.NaN : Date.parse(at);
+  return Number.isNaN(ms) ? undefined : ms;
 }

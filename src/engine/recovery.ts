@@ -1,11 +1,12 @@
-import type { Plan } from '../workflow/plan.ts';
+import type { Plan, PlannedTask } from '../workflow/plan.ts';
+import { itemId, itemRecords, repairMap } from './map.ts';
 import {
   type DispatchCandidate,
   type DispatchCommand,
   dispatchSince,
   selectDispatches,
 } from './redispatch.ts';
-import type { RunRecord, TaskRecord } from './types.ts';
+import type { MapState, RunRecord, TaskRecord } from './types.ts';
 
 /** One repair the recovery pass makes for a run, rebuilt from DynamoDB alone. */
 export type RecoveryCommand =
@@ -19,6 +20,16 @@ export type RecoveryCommand =
       readonly owner: string;
       readonly attempt: number;
       readonly reason: 'ownerDead' | 'leaseExpired';
+    }
+  /**
+   * A waiting map whose counts were lost (a lane's end, a failed item) or whose counts decide it without
+   * its end being recorded: count them, then settle the map.
+   */
+  | {
+      readonly kind: 'map';
+      readonly taskId: string;
+      readonly lanes: readonly number[];
+      readonly failed: readonly number[];
     }
   /** A task waits for a child run: look at the child, which may have ended without answering (it died). */
   | { readonly kind: 'child'; readonly taskId: string; readonly childRunId: string }
@@ -79,26 +90,10 @@ export function decideRecovery(input: RecoveryInput): RecoveryCommand[] {
     const planned = plan.tasks[taskId];
     if (!planned) continue;
     const record = tasks.get(taskId);
-    const lost = lostAttempt(input, record);
-    if (lost) commands.push({ kind: 'release', taskId, compensation: false, ...lost });
-    if (record?.compensation) {
-      const comp = record.compensation;
-      const compLost =
-        comp.status === 'running' && comp.owner !== undefined
-          ? lostOwner(input, comp.owner, comp.leaseUntil)
-          : undefined;
-      if (compLost && comp.owner !== undefined) {
-        commands.push({
-          kind: 'release',
-          taskId,
-          compensation: true,
-          owner: comp.owner,
-          attempt: comp.attempt,
-          reason: compLost,
-        });
-      } else if (comp.status === 'ready') {
-        dispatch(taskId, true, dispatchSince(comp.dispatchedAt, comp.dueAt), comp.dueAt);
-      }
+    attemptRepairs(input, taskId, record, commands, dispatch);
+    if (planned.map && record?.map) {
+      mapRepairs(input, planned, { ...record, map: record.map }, commands, dispatch);
+      continue;
     }
     if (stopping) continue;
     const depsComplete = (record?.depsDone.length ?? 0) >= planned.deps.length;
@@ -141,6 +136,79 @@ export function decideRecovery(input: RecoveryInput): RecoveryCommand[] {
   );
   if (sinksCounted) commands.push({ kind: 'finalise' });
   return commands;
+}
+
+type Dispatch = (taskId: string, compensation: boolean, since: number | undefined, dueAt?: number) => void;
+
+/** A lost attempt of the task (or of its compensation) is released; a lost compensation dispatch resent. */
+function attemptRepairs(
+  input: RecoveryInput,
+  taskId: string,
+  record: TaskRecord | undefined,
+  commands: RecoveryCommand[],
+  dispatch: Dispatch,
+): void {
+  const lost = lostAttempt(input, record);
+  if (lost) commands.push({ kind: 'release', taskId, compensation: false, ...lost });
+  const comp = record?.compensation;
+  if (!comp) return;
+  const compLost =
+    comp.status === 'running' && comp.owner !== undefined
+      ? lostOwner(input, comp.owner, comp.leaseUntil)
+      : undefined;
+  if (compLost && comp.owner !== undefined) {
+    commands.push({
+      kind: 'release',
+      taskId,
+      compensation: true,
+      owner: comp.owner,
+      attempt: comp.attempt,
+      reason: compLost,
+    });
+  } else if (comp.status === 'ready') {
+    dispatch(taskId, true, dispatchSince(comp.dispatchedAt, comp.dueAt), comp.dueAt);
+  }
+}
+
+/**
+ * A map's items as any task (lost attempts, lost retries, lost compensations); in a running run, a waiting
+ * map's lost releases and counts; a map that ended (succeeded) advances like any succeeded task.
+ */
+function mapRepairs(
+  input: RecoveryInput,
+  planned: PlannedTask,
+  record: TaskRecord & { readonly map: MapState },
+  commands: RecoveryCommand[],
+  dispatch: Dispatch,
+): void {
+  const { tasks, run } = input;
+  const running = run.status === 'running';
+  itemRecords(planned.id, record.map.count, tasks).forEach((item) => {
+    if (!item) return;
+    attemptRepairs(input, item.taskId, item, commands, dispatch);
+    if (running && item.status === 'ready') {
+      dispatch(item.taskId, false, dispatchSince(item.dispatchedAt, item.dueAt), item.dueAt);
+    }
+  });
+  if (!running) return;
+  if (record.status === 'succeeded') {
+    for (const dependent of planned.dependents) {
+      if (!tasks.get(dependent)?.depsDone.includes(planned.id)) {
+        commands.push({ kind: 'edge', from: planned.id, to: dependent });
+      }
+    }
+    if (planned.dependents.length === 0 && !run.sinksDone.includes(planned.id)) {
+      commands.push({ kind: 'sink', taskId: planned.id });
+    }
+    return;
+  }
+  if (record.status !== 'waiting' || !planned.map) return;
+  const repair = repairMap(planned.map, planned.id, record, tasks);
+  if (!repair) return;
+  for (const { index, since } of repair.release) dispatch(itemId(planned.id, index), false, since);
+  if (repair.lanes.length > 0 || repair.failed.length > 0 || repair.settle) {
+    commands.push({ kind: 'map', taskId: planned.id, lanes: repair.lanes, failed: repair.failed });
+  }
 }
 
 /** The resets and releases a redriven run still needs, from its record and its tasks'. */

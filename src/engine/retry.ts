@@ -28,6 +28,8 @@ export const NON_RETRYABLE_ERRORS: ReadonlySet<string> = new Set([
   'ExpressionError',
   'ChildWorkflowMissingError',
   'ChildInputError',
+  'MapItemsError',
+  'MapFailed',
 ]);
 
 /**

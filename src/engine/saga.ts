@@ -1,5 +1,6 @@
 import type { RollbackStatus } from '../runtime/types.ts';
 import { compensationOf, type Plan } from '../workflow/plan.ts';
+import { rollBackMap } from './map.ts';
 import type { TaskRecord } from './types.ts';
 
 /** What the rollback must do next, given every task of a stopping run. */
@@ -44,6 +45,21 @@ export function decideRollback(plan: Plan, tasks: ReadonlyMap<string, TaskRecord
     const planned = plan.tasks[taskId];
     if (!planned) continue;
     const record = tasks.get(taskId);
+    if (planned.map && record?.map) {
+      // a map's items are rolled back item by item; the map is settled once they are
+      const items = rollBackMap(taskId, { ...record, map: record.map }, tasks, {
+        compensates: compensationOf(planned) !== undefined,
+        dependentsDone: planned.dependents.every((dependent) => done.has(dependent)),
+      });
+      skip.push(...items.skip);
+      flag.push(...items.flag);
+      if (items.cancel) cancel.push(taskId);
+      compensate.push(...items.compensate);
+      compensations += items.compensations;
+      failedCompensations += items.failedCompensations;
+      if (items.done) done.add(taskId);
+      continue;
+    }
     const status = record?.status ?? 'pending';
     if (status === 'compensated') compensations += 1;
     if (status === 'compensation_failed') {
@@ -69,7 +85,8 @@ export function decideRollback(plan: Plan, tasks: ReadonlyMap<string, TaskRecord
     // succeeded or skipped: rolled back once its dependents are
     const dependentsDone = planned.dependents.every((dependent) => done.has(dependent));
     if (!dependentsDone) continue;
-    if (status === 'skipped' || !compensationOf(planned)) {
+    // a map with no items (an empty list) has nothing to undo
+    if (status === 'skipped' || !compensationOf(planned) || planned.map) {
       done.add(taskId);
     } else if (!record?.compensation) {
       compensate.push(taskId);

@@ -7,7 +7,8 @@ import type {
   TaskView,
 } from '../runtime/types.ts';
 import { compensationOf, type Plan, type PlannedTask } from '../workflow/plan.ts';
-import type { RunRecord, TaskRecord } from './types.ts';
+import { itemRecords } from './map.ts';
+import type { MapState, RunRecord, TaskRecord } from './types.ts';
 
 /**
  * The run as callers see it, from its records: every task of the plan (untouched ones are `pending`, a
@@ -20,18 +21,22 @@ export function runView(plan: Plan, run: RunRecord, tasks: ReadonlyMap<string, T
     const planned = plan.tasks[taskId];
     const record = tasks.get(taskId);
     if (!planned) continue;
-    views[taskId] = taskView(record, planned);
+    views[taskId] = taskView(record, planned, tasks);
     const handler = compensationOf(planned)?.handler;
-    if (record?.compensationFinished !== undefined && handler) {
+    if (!handler) continue;
+    // a map's compensations are its items'
+    const undone = planned.map && record?.map ? itemRecords(taskId, record.map.count, tasks) : [record];
+    for (const item of undone) {
+      if (item?.compensationFinished === undefined) continue;
       finished.push({
-        lamport: record.compensationFinished,
+        lamport: item.compensationFinished,
         view: {
-          task: taskId,
+          task: item.taskId,
           handler,
-          status: record.status === 'compensated' ? 'succeeded' : 'failed',
-          attempts: record.compensationAttempts ?? 0,
-          ...(record.status === 'compensation_failed' && record.compensationError
-            ? { error: record.compensationError }
+          status: item.status === 'compensated' ? 'succeeded' : 'failed',
+          attempts: item.compensationAttempts ?? 0,
+          ...(item.status === 'compensation_failed' && item.compensationError
+            ? { error: item.compensationError }
             : {}),
         },
       });
@@ -52,8 +57,13 @@ export function runView(plan: Plan, run: RunRecord, tasks: ReadonlyMap<string, T
   };
 }
 
-function taskView(record: TaskRecord | undefined, planned: PlannedTask): TaskView {
+function taskView(
+  record: TaskRecord | undefined,
+  planned: PlannedTask,
+  tasks: ReadonlyMap<string, TaskRecord>,
+): TaskView {
   if (!record) return { status: 'pending', attempts: 0 };
+  if (planned.map && record.map) return mapView(record, record.map, tasks);
   const depCount = planned.deps.length;
   const wakeAt = sleepingUntil(record);
   const status: TaskStatus =
@@ -69,6 +79,24 @@ function taskView(record: TaskRecord | undefined, planned: PlannedTask): TaskVie
     // a child workflow task's wait token is its child's id: the view links the child instead
     ...(planned.child ? childOf(record, planned.child.workflow) : callbackOf(record)),
     ...skipOf(record),
+    ...(record.output !== undefined ? { output: JSON.parse(record.output) as Json } : {}),
+    ...(record.error ? { error: record.error } : {}),
+  };
+}
+
+/** A map task: `running` while its items run (it waits, holding no worker), with its items' tally. */
+function mapView(record: TaskRecord, map: MapState, tasks: ReadonlyMap<string, TaskRecord>): TaskView {
+  const tally = { succeeded: 0, failed: 0, running: 0, compensated: 0 };
+  for (const item of itemRecords(record.taskId, map.count, tasks)) {
+    if (item?.status === 'succeeded') tally.succeeded += 1;
+    else if (item?.status === 'failed') tally.failed += 1;
+    else if (item?.status === 'running' || item?.status === 'ready') tally.running += 1;
+    else if (item?.status === 'compensated' || item?.status === 'compensation_failed') tally.compensated += 1;
+  }
+  return {
+    status: record.status === 'waiting' ? 'running' : record.status,
+    attempts: record.attempt,
+    map: { items: map.count, lanes: map.lanes, ...tally },
     ...(record.output !== undefined ? { output: JSON.parse(record.output) as Json } : {}),
     ...(record.error ? { error: record.error } : {}),
   };

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { MemoryTaskQueue } from '../queue/memory-task-queue.ts';
 import { createRuntime, LOCAL_RECOVERY_GRACE_MS, noopMetrics, planCatalog } from '../runtime/index.ts';
+import { resolveTask } from '../runtime/map-run.ts';
 import type { EngineMetrics } from '../runtime/metrics.ts';
 import type { RecoverySettings } from '../runtime/recovery-settings.ts';
 import type { HandlerRegistry } from '../runtime/types.ts';
@@ -82,7 +83,8 @@ export async function openSqliteBackend(options: SqliteBackendOptions): Promise<
     // a task whose handler this process lacks is left to a process on the same state dir that has it; a
     // process whose worker is not started runs nothing (its dispatches are recorded as no one's)
     accepts: (plan, taskId, kind) => {
-      const task = plan.tasks[taskId];
+      // an item of a map runs its map's handler
+      const task = resolveTask(plan, taskId)?.planned;
       if (task === undefined || !working) return false;
       if (kind === 'compensate') {
         const compensation = compensationOf(task);

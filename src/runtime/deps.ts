@@ -21,6 +21,8 @@ export type FaultPoint =
   | 'afterCallback'
   | 'afterRedrive'
   | 'afterChildEnd'
+  | 'afterMapStart'
+  | 'afterMapCount'
   | 'beforeDispatch'
   | 'afterStop'
   | 'afterCompensationClaim'

@@ -138,3 +138,24 @@ export class ChildRollbackIncompleteError extends WeftError {
     );
   }
 }
+
+/** A map's `items` did not give a list it can run (not an array, or too large to record). Not retried. */
+export class MapItemsError extends WeftError {
+  override name = 'MapItemsError';
+
+  constructor(taskId: string, problem: string) {
+    super('task.mapItems', `map task '${taskId}' cannot run its items: ${problem}`);
+  }
+}
+
+/** More items of a map failed for good than it tolerates: the map fails (its items were each retried). */
+export class MapFailedError extends WeftError {
+  override name = 'MapFailed';
+
+  constructor(taskId: string, failed: number, count: number, tolerated: number, first: string) {
+    super(
+      'task.mapFailed',
+      `${failed} of the ${count} items of map task '${taskId}' failed, more than the ${tolerated} it tolerates; ${first}`,
+    );
+  }
+}

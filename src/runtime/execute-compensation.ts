@@ -11,6 +11,7 @@ import { claimAttempt } from './claim-attempt.ts';
 import { expiresAt, fault, isoNow, type RuntimeDeps } from './deps.ts';
 import { sendDispatches } from './dispatch.ts';
 import { HandlerNotFoundError, TaskTimeoutError } from './errors.ts';
+import { mapContext, resolveTask } from './map-run.ts';
 import { planFor } from './plans.ts';
 import { driveRollback } from './rollback.ts';
 import type { CompensationHandler, Json, TaskErrorView } from './types.ts';
@@ -24,14 +25,19 @@ export async function executeCompensation(deps: RuntimeDeps, message: TaskMessag
   const run = await deps.store.getRun(message.runId);
   if (run?.status !== 'compensating') return;
   const plan = await planFor(deps, run.workflow, run.planVersion);
-  const planned = plan.tasks[message.taskId];
+  const target = resolveTask(plan, message.taskId);
+  const planned = target?.planned;
   const compensation = planned && compensationOf(planned);
   if (!planned || !compensation) return;
   // left claimable for a process that has the compensation's handler
   if (deps.accepts && !deps.accepts(plan, planned.id, 'compensate')) return;
+  // an item's compensation sees the item and its map's deps, as its attempt did
+  const map = target.item && (await mapContext(deps, run.runId, target.item.map, { ended: true }));
+  if (target.item && !map) return;
   const claimed = await claim(deps, planned, message);
   const comp = claimed?.compensation;
   if (!claimed || !comp) return;
+  const item = target.item;
   const site = { runId: run.runId, taskId: planned.id };
   fault(deps, 'afterCompensationClaim', site);
   const fence = { owner: deps.owner, attempt: comp.attempt };
@@ -45,11 +51,12 @@ export async function executeCompensation(deps: RuntimeDeps, message: TaskMessag
       return (handler as CompensationHandler)(
         {
           input: JSON.parse(run.input) as Json,
-          deps: depOutputs(planned, claimed),
+          deps: map ? map.deps : depOutputs(planned, claimed),
           output: JSON.parse(claimed.output ?? 'null') as Json,
           runId: run.runId,
-          taskId: planned.id,
+          taskId: item ? item.map.id : planned.id,
           attempt: comp.attempt,
+          ...(map && item ? { item: map.items[item.index] ?? null, index: item.index } : {}),
         },
         { signal, heartbeat, idempotencyKey: `${run.runId}:${planned.id}:compensation` },
       );

@@ -16,6 +16,7 @@ import { claimAttempt, taskClaim } from './claim-attempt.ts';
 import { expiresAt, fault, type HandleOptions, isoNow, type RuntimeDeps } from './deps.ts';
 import { sendDispatches } from './dispatch.ts';
 import { HandlerNotFoundError, OutputTooLargeError, TaskLostError, TaskTimeoutError } from './errors.ts';
+import { continueLane, itemFailed, type MapItem, mapContext, resolveTask, startMap } from './map-run.ts';
 import { stopOnFailure, stoppedAfterFlag } from './pause.ts';
 import { planFor } from './plans.ts';
 import { freshContext, runContextFor, taskMessage } from './run-context.ts';
@@ -38,20 +39,25 @@ export async function executeTask(
   const run = await runContextFor(deps, message);
   if (!run) return;
   const plan = await planFor(deps, run.workflow, run.planVersion);
-  const planned = plan.tasks[message.taskId];
-  if (!planned) {
+  const target = resolveTask(plan, message.taskId);
+  if (!target) {
     deps.logger.warn('message for an unknown task dropped', { ...message });
     return;
   }
+  const { planned } = target;
   // left claimable for a process that has this task's handler
-  if (deps.accepts && !deps.accepts(plan, planned.id, 'task')) return;
+  if (deps.accepts && !deps.accepts(plan, target.item?.map.id ?? planned.id, 'task')) return;
+  // an item runs only while its map runs its items: a map that ended starts none
+  const context = target.item && (await mapContext(deps, run.runId, target.item.map));
+  if (target.item && !context) return;
   const claimed = await claim(deps, { run, plan }, planned, message);
   if (!claimed) return;
   const current = await freshContext(deps, run, claimed);
+  const item = context && target.item ? { item: { context, index: target.item.index } } : {};
   await continueFrom(
     deps,
     { run: current, plan, policy: continuation(deps, options) },
-    { planned, record: claimed },
+    { planned, record: claimed, ...item },
   );
 }
 
@@ -85,11 +91,12 @@ async function continueFrom(deps: RuntimeDeps, scope: Scope, first: Claimed): Pr
 /** One attempt of a claimed task; returns the dependents claimed for this worker to run next. */
 async function attempt(deps: RuntimeDeps, scope: Scope, claimed: Claimed): Promise<Claimed[]> {
   const { run, plan } = scope;
-  const { planned, record } = claimed;
+  const { planned, record, item } = claimed;
   const site = { runId: run.runId, taskId: planned.id };
   fault(deps, 'afterClaim', site);
+  const fail = (error: TaskErrorView) => failAttempt(deps, run, planned, record, error, item);
   if (record.takeovers > MAX_TAKEOVERS) {
-    await fail(deps, run, planned, record, toErrorView(new TaskLostError(planned.id, record.takeovers)));
+    await fail(toErrorView(new TaskLostError(planned.id, record.takeovers)));
     return [];
   }
   const gated = await passGate(deps, scope, claimed);
@@ -99,15 +106,21 @@ async function attempt(deps: RuntimeDeps, scope: Scope, claimed: Claimed): Promi
     const timer = await sleepOrWake(deps, run, planned, record);
     if (timer.kind === 'sleeping') return [];
     if (timer.kind === 'failed') {
-      await fail(deps, run, planned, record, timer.error);
+      await fail(timer.error);
       return [];
     }
     return succeed(deps, scope, claimed, timer.output, startedAt);
   }
   if (planned.child !== undefined) {
     const started = await startChild(deps, scope, { ...planned, child: planned.child }, record);
-    if (started.kind === 'failed') await fail(deps, run, planned, record, started.error);
+    if (started.kind === 'failed') await fail(started.error);
     return [];
+  }
+  if (planned.map !== undefined && !item) {
+    const started = await startMap(deps, scope, { ...planned, map: planned.map }, record);
+    if (started.kind === 'failed') await fail(started.error);
+    if (started.kind !== 'succeeded') return [];
+    return succeed(deps, scope, claimed, started.output, startedAt);
   }
   let token: string | undefined;
   if (planned.callback !== undefined) {
@@ -126,10 +139,11 @@ async function attempt(deps: RuntimeDeps, scope: Scope, claimed: Claimed): Promi
       resolveHandler(deps, planned)(
         {
           input: JSON.parse(run.input) as Json,
-          deps: depOutputs(planned, record),
+          deps: item ? item.context.deps : depOutputs(planned, record),
           runId: run.runId,
-          taskId: planned.id,
+          taskId: item ? item.context.mapTask.id : planned.id,
           attempt: record.attempt,
+          ...(item ? { item: item.context.items[item.index] ?? null, index: item.index } : {}),
         },
         {
           signal,
@@ -160,11 +174,11 @@ async function attempt(deps: RuntimeDeps, scope: Scope, claimed: Claimed): Promi
     const error = toErrorView(
       new TaskTimeoutError(planned.id, timeLimit?.ms ?? 0, timeLimit?.ceiling ?? false),
     );
-    await fail(deps, run, planned, record, error);
+    await fail(error);
     return [];
   }
   if (outcome.kind === 'threw') {
-    await fail(deps, run, planned, record, outcome.error);
+    await fail(outcome.error);
     return [];
   }
   // a callback task's result is its completion's: the handler only hands the token out
@@ -174,14 +188,14 @@ async function attempt(deps: RuntimeDeps, scope: Scope, claimed: Claimed): Promi
   }
   const output = serialise(outcome.value);
   if (typeof output !== 'string') {
-    await fail(deps, run, planned, record, output);
+    await fail(output);
     return [];
   }
-  const limit = outputLimitBytes(plan, planned.id);
+  const limit = outputLimitBytes(plan, item ? item.context.mapTask.id : planned.id);
   const size = utf8Bytes(output);
   if (size > limit) {
     const error = new OutputTooLargeError(planned.id, size, limit, formatBytes(size), formatBytes(limit));
-    await fail(deps, run, planned, record, toErrorView(error));
+    await fail(toErrorView(error));
     return [];
   }
   return succeed(deps, scope, claimed, output, startedAt);
@@ -208,9 +222,17 @@ async function succeed(
     lamport,
   });
   if (!checkpointed) return [];
-  deps.metrics.taskFinished(planned.id, 'succeeded', deps.now() - startedAt);
+  deps.metrics.taskFinished(
+    claimed.item?.context.mapTask.id ?? planned.id,
+    'succeeded',
+    deps.now() - startedAt,
+  );
   fault(deps, 'afterCheckpoint', site);
   if (checkpointed.stopping && (await stoppedAfterFlag(deps, run.runId))) return [];
+  if (claimed.item) {
+    const here = (task: PlannedTask) => scope.policy.fits(task);
+    return continueLane(deps, scope, claimed.item, lamport, here);
+  }
   const next = await advance(deps, plan, run, planned.id, output, lamport, { continuation: scope.policy });
   return next.map((r) => ({ planned: plan.tasks[r.taskId] as PlannedTask, record: r }));
 }
@@ -231,7 +253,7 @@ async function passGate(deps: RuntimeDeps, scope: Scope, claimed: Claimed): Prom
     try {
       if (await evaluateCondition(decision.when, scopeOf)) return 'run';
     } catch (error) {
-      await fail(deps, run, planned, record, toErrorView(error));
+      await failAttempt(deps, run, planned, record, toErrorView(error));
       return [];
     }
     detail = { reason: 'condition', when: decision.when };
@@ -268,10 +290,11 @@ async function claim(
   return claimed?.record;
 }
 
-/** A task claimed for this worker, with its plan entry. */
+/** A task claimed for this worker, with its plan entry (and its map, for an item). */
 interface Claimed {
   readonly planned: PlannedTask;
   readonly record: TaskRecord;
+  readonly item?: MapItem;
 }
 
 /** What the attempts continued from one message share. */
@@ -314,13 +337,17 @@ function serialise(value: unknown): string | TaskErrorView {
   }
 }
 
-/** A failed attempt: retried after a backoff when the policy allows, else the task fails and the run stops. */
-async function fail(
+/**
+ * A failed attempt: retried after a backoff when the policy allows, else the task fails and the run stops
+ * (an item's failure is counted on its map instead, which fails once it tolerates no more).
+ */
+async function failAttempt(
   deps: RuntimeDeps,
   run: RunContext,
   planned: PlannedTask,
   claimed: TaskRecord,
   error: TaskErrorView,
+  item?: MapItem,
 ): Promise<void> {
   const failures = claimed.failures + 1;
   const decision = decideFailure(planned.retry, failures, error.name, deps.random());
@@ -368,8 +395,17 @@ async function fail(
     },
   });
   if (!outcome.ok) return;
-  deps.metrics.taskFinished(planned.id, 'failed', deps.now() - (claimed.startedAt ?? deps.now()));
+  deps.metrics.taskFinished(
+    item?.context.mapTask.id ?? planned.id,
+    'failed',
+    deps.now() - (claimed.startedAt ?? deps.now()),
+  );
   deps.logger.warn('task failed', { runId: run.runId, taskId: planned.id, error });
   const plan = await planFor(deps, run.workflow, run.planVersion);
+  if (item) {
+    if (outcome.record.stopping && (await stoppedAfterFlag(deps, run.runId))) return;
+    await itemFailed(deps, { run, plan }, item, lamport);
+    return;
+  }
   await stopOnFailure(deps, plan, run.runId, { ...error, taskId: planned.id }, lamport + 1);
 }

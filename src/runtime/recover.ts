@@ -14,6 +14,7 @@ import { workflowTimeout } from './deadline.ts';
 import { expiresAt, isoNow, type RuntimeDeps } from './deps.ts';
 import { dispatchEntry, ownDispatch, sendDispatches, sendMessages } from './dispatch.ts';
 import { TaskLostError } from './errors.ts';
+import { countItem, itemFailed, mapContext, resolveTask, settleMap } from './map-run.ts';
 import { drivePause, stopOnFailure } from './pause.ts';
 import { planFor } from './plans.ts';
 import { driveRollback, stopRun } from './rollback.ts';
@@ -163,6 +164,18 @@ async function apply(
       if (await countSink(deps, plan, runId, command.taskId, from.lamport)) tally.finalised += 1;
       return;
     }
+    case 'map': {
+      const planned = plan.tasks[command.taskId];
+      const context = planned && (await mapContext(deps, runId, planned));
+      if (!context) return;
+      const scope = { run: contextOf(state.run), plan };
+      for (const lane of command.lanes) await countItem(deps, scope, context, { lane });
+      for (const failed of command.failed) await countItem(deps, scope, context, { failed });
+      // the counts settle the map when they decide it; with none to make, its settlement was lost
+      const record = await deps.store.getTask(runId, command.taskId);
+      if (record) await settleMap(deps, scope, context.mapTask, record);
+      return;
+    }
     case 'child': {
       // the child's end answers its parent; a child that died between the two is answered from here
       const child = await deps.store.getRun(command.childRunId);
@@ -255,5 +268,14 @@ async function giveUp(
       detail: { ...error },
     },
   });
-  if (ended.ok) await stopOnFailure(deps, plan, runId, { ...error, taskId: record.taskId }, lamport + 1);
+  if (!ended.ok) return;
+  // an item's failure is its map's to count
+  const item = resolveTask(plan, record.taskId)?.item;
+  const context = item && (await mapContext(deps, runId, item.map));
+  if (item && context) {
+    const run = await deps.store.getRun(runId);
+    if (run) await itemFailed(deps, { run: contextOf(run), plan }, { context, index: item.index }, lamport);
+    return;
+  }
+  if (!item) await stopOnFailure(deps, plan, runId, { ...error, taskId: record.taskId }, lamport + 1);
 }

@@ -18,6 +18,10 @@ export interface TaskEvent {
   readonly taskId: string;
   /** 1 for the first attempt. */
   readonly attempt: number;
+  /** A map task's item this attempt runs (absent on other tasks). */
+  readonly item?: Json;
+  /** The item's position in the map's list, from 0. */
+  readonly index?: number;
 }
 
 /** What a task handler can use besides its event. */
@@ -39,11 +43,14 @@ export interface TaskContext {
 export interface CompensationEvent {
   readonly input: Json;
   readonly deps: Readonly<Record<string, Json>>;
-  /** The output of the task being undone. */
+  /** The output of the task being undone (of the item, for a map task's item). */
   readonly output: Json;
   readonly runId: string;
   readonly taskId: string;
   readonly attempt: number;
+  /** A map task's item being undone, and its position (absent on other tasks). */
+  readonly item?: Json;
+  readonly index?: number;
 }
 
 /** A task handler: its return value is the task's checkpoint; a throw is a failed attempt. */
@@ -91,6 +98,18 @@ export interface TaskView {
   readonly callback?: { readonly token: string; readonly timeoutAt?: string };
   /** A `workflow:` task's child run (the latest it started). */
   readonly child?: { readonly runId: string; readonly workflow: string };
+  /**
+   * A map task's items: how many, in how many lanes, and how many have succeeded, failed for good, run (or
+   * wait for a retry) and been compensated; items not counted have not started.
+   */
+  readonly map?: {
+    readonly items: number;
+    readonly lanes: number;
+    readonly succeeded: number;
+    readonly failed: number;
+    readonly running: number;
+    readonly compensated: number;
+  };
   /** Why a skipped task was skipped: its `when` was false, or every dependency was skipped. */
   readonly skip?:
     | { readonly reason: 'condition'; readonly when: string }

@@ -6,6 +6,7 @@ import { conditionCases, sleepCases } from './cases-conditions.ts';
 import { deadlineCases } from './cases-deadline.ts';
 import { failureCases } from './cases-failure.ts';
 import { happyPathCases } from './cases-happy.ts';
+import { mapCases } from './cases-map.ts';
 import { pauseCases } from './cases-pause.ts';
 import { recoveryCases } from './cases-recovery.ts';
 import { boundedPassCases, wideCases } from './cases-wide.ts';
@@ -22,6 +23,7 @@ callbackCases(endpoints);
 // the crash at the child's creation does not settle on dynalite under the full suite's load (it does alone,
 // and on SQLite and DynamoDB Local): under investigation, see the closing note of 2026-12-02
 childCases(endpoints, { crashPoints: ['afterCheckpoint', 'afterChildEnd'] });
+mapCases(endpoints);
 pauseCases(endpoints);
 ceilingCases(endpoints);
 wideCases(endpoints);

@@ -9,6 +9,7 @@ import { conditionCases, sleepCases } from './cases-conditions.ts';
 import { deadlineCases } from './cases-deadline.ts';
 import { failureCases } from './cases-failure.ts';
 import { happyPathCases } from './cases-happy.ts';
+import { mapCases } from './cases-map.ts';
 import { pauseCases } from './cases-pause.ts';
 import { recoveryCases } from './cases-recovery.ts';
 import { boundedPassCases, wideCases } from './cases-wide.ts';
@@ -34,6 +35,7 @@ describe.runIf(hasJava())('engine on DynamoDB Local', () => {
   sleepCases(endpoints);
   callbackCases(endpoints);
   childCases(endpoints);
+  mapCases(endpoints);
   pauseCases(endpoints);
   wideCases(endpoints);
   boundedPassCases(endpoints);
