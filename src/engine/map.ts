@@ -174,7 +174,7 @@ export function rollBackMap(
     }
     if (item?.status !== 'succeeded' || !options.compensates) continue;
     settled = false;
-    if (options.dependentsDone && !still && !item.compensation) compensate.push(item.taskId);
+    if (options.dependentsDone && !still && !cancel && !item.compensation) compensate.push(item.taskId);
   }
   const done = settled && options.dependentsDone;
   return { skip, flag, cancel, compensate, done, compensations, failedCompensations };

@@ -1,6 +1,9 @@
 import type { Plan, PlannedTask } from './plan.ts';
 
-/** The short notes under a task's id: attempts, compensation, external Lambda, sleep, callback, a root's condition. */
+/**
+ * The short notes under a task's id: attempts, compensation, external Lambda, sleep, callback, child
+ * workflow, map, a root's condition.
+ */
 function notes(task: PlannedTask): string[] {
   const lines: string[] = [];
   if (task.retry.maxAttempts > 1) lines.push(`retries: ${task.retry.maxAttempts} attempts`);
@@ -10,9 +13,17 @@ function notes(task: PlannedTask): string[] {
     lines.push('ms' in task.sleep ? `sleep: ${formatMs(task.sleep.ms)}` : `sleep until: ${task.sleep.until}`);
   }
   if (task.callback !== undefined) lines.push(callbackNote(task.callback));
+  if (task.child !== undefined) lines.push(`workflow: ${task.child.workflow}`);
+  if (task.map !== undefined) lines.push(mapNote(task.map));
   // a condition on a root has no edge to carry it
   if (task.when !== undefined && task.deps.length === 0) lines.push(`when: ${task.when}`);
   return lines;
+}
+
+function mapNote(map: NonNullable<PlannedTask['map']>): string {
+  const tolerated = 'count' in map.tolerated ? `${map.tolerated.count}` : `${map.tolerated.percent}%`;
+  const tolerance = tolerated === '0' ? '' : `, tolerates ${tolerated} failed`;
+  return `map: ${map.items} (${map.maxConcurrency} at once${tolerance})`;
 }
 
 function callbackNote(callback: NonNullable<PlannedTask['callback']>): string {

@@ -33,6 +33,9 @@ interface Behaviour {
   readonly flakyItems?: readonly number[];
   readonly failDecide?: boolean;
   readonly items?: number;
+  /** `score` of items from this index on waits for `hold` before it returns. */
+  readonly holdFrom?: number;
+  readonly hold?: Promise<void>;
 }
 
 function handlers(rec: Recorder, behaviour: Behaviour): HandlerRegistry {
@@ -52,6 +55,7 @@ function handlers(rec: Recorder, behaviour: Behaviour): HandlerRegistry {
       try {
         await new Promise((resolve) => setTimeout(resolve, 5));
         const index = event.index ?? -1;
+        if (behaviour.holdFrom !== undefined && index >= behaviour.holdFrom) await behaviour.hold;
         const nth = (attempts.get(index) ?? 0) + 1;
         attempts.set(index, nth);
         if (behaviour.failItems?.includes(index)) throw new Error(`item ${index} refused`);
@@ -193,6 +197,33 @@ export function mapCases(
       expect(rec.unscored).toHaveLength(7);
       expect(view.tasks.score?.map).toMatchObject({ compensated: 7 });
       expect(view.compensations.at(-1)?.task).toBe('load');
+    });
+
+    it('a cancel mid-map starts no new item, waits for the running ones and compensates every item that succeeded', async () => {
+      const rec = recorder();
+      let release = () => {};
+      const hold = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const b = await bench(endpoints, rec, '{ items: deps.load.rows, max_concurrency: 2 }', {
+        holdFrom: 2,
+        hold,
+      });
+      const runtime = b.runtime();
+      const { runId } = await runtime.submit({ workflow: 'batch', input: null, runId: 'map-cancel' });
+      const driving = b.runToEnd(runtime, runId, { concurrency: 4 });
+      while (distinctIndexes(rec.scored) < 4) await new Promise((r) => setTimeout(r, 10));
+      await runtime.cancel(runId);
+      release();
+      const view = await driving;
+      expect(view.status).toBe('cancelled');
+      expect(view.rollback).toBe('completed');
+      // items 2 and 3 were running at the cancel: they ended, and were undone with 0 and 1; 4-6 never ran
+      expect([...new Set(rec.scored.map((e) => e.index))].sort()).toEqual([0, 1, 2, 3]);
+      expect(rec.unscored.map((e) => e.index).sort()).toEqual([0, 1, 2, 3]);
+      expect(view.tasks.score?.status).toBe('cancelled');
+      expect(view.tasks.decide?.status).toBe('skipped');
+      expect(rec.calls.at(-1)).toBe('unload');
     });
 
     const crashes = options.crashPoints ?? (['afterCheckpoint', 'afterMapStart', 'afterMapCount'] as const);

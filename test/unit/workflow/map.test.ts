@@ -41,3 +41,12 @@ describe('map', () => {
     ]);
   });
 });
+
+describe('map with on_failure: pause', () => {
+  it('rejects a map in a workflow that pauses, naming the way out', () => {
+    const text = `workflow:\n  name: w\n  on_failure: pause\n  tasks:\n    - id: load\n    - id: each\n      deps: [load]\n      map: { items: deps.load.rows }\n`;
+    expect(errors(text)).toEqual([
+      "flow.yaml:8:12: task 'each' map must be absent in a workflow with 'on_failure: pause' (a redrive cannot re-run a map's items yet): use 'on_failure: rollback', or move the map into a child workflow, got a mapping",
+    ]);
+  });
+});
