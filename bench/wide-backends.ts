@@ -45,6 +45,8 @@ export interface Tally {
   readonly received: Map<string, number>;
   /** Conditional writes refused, by kind (a duplicate's claim is refused). */
   readonly conflicts: Map<string, number>;
+  /** Conditional writes made (accepted or refused), by kind. */
+  readonly writes: Map<string, number>;
   finished?: () => void;
 }
 
@@ -68,6 +70,9 @@ const credentials = { accessKeyId: 'bench', secretAccessKey: 'bench' };
 function tallyMetrics(tally: Tally): EngineMetrics {
   return {
     ...noopMetrics,
+    casAttempt: (kind) => {
+      tally.writes.set(kind, (tally.writes.get(kind) ?? 0) + 1);
+    },
     casConflict: (kind) => {
       tally.conflicts.set(kind, (tally.conflicts.get(kind) ?? 0) + 1);
     },
@@ -76,7 +81,7 @@ function tallyMetrics(tally: Tally): EngineMetrics {
 }
 
 function newTally(): Tally {
-  return { received: new Map(), conflicts: new Map() };
+  return { received: new Map(), conflicts: new Map(), writes: new Map() };
 }
 
 /** Counts a message by its task before the worker handles it. */
