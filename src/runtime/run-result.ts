@@ -31,6 +31,7 @@ export function toRunResult(view: RunView): RunResult {
       ...(task.wakeAt === undefined ? {} : { wakeAt: task.wakeAt }),
       ...(task.callback === undefined ? {} : { callback: task.callback }),
       ...(task.child === undefined ? {} : { child: task.child }),
+      ...(task.map === undefined ? {} : { map: task.map }),
       ...(task.skip === undefined ? {} : { skip: task.skip }),
       ...(task.error === undefined ? {} : { error: { name: task.error.name, message: task.error.message } }),
     };

@@ -77,6 +77,45 @@ describe('openLocal', () => {
       openLocal({ workflows: 'no/such/dir', handlers: {}, stateDir: await stateDir() }),
     ).rejects.toMatchObject({ code: 'workflow.unreadable' });
   });
+  it('runs examples/loan_batch: a child KYC, a map over the applicants, a branch; a failed item undoes the batch', async () => {
+    const engine = await openLocal({
+      workflows: 'examples/loan_batch/workflow.yaml',
+      handlers: 'examples/loan_batch/handlers.ts',
+      stateDir: await stateDir(),
+    });
+    try {
+      const applicants = [
+        { id: 'A-1', income: 72000, flaky: false },
+        { id: 'A-2', income: 31000, flaky: true },
+        { id: 'A-3', income: 98000, flaky: false },
+      ];
+      const ok = await engine.submit('loan_batch', { applicants });
+      const done = await engine.wait(ok.runId, { timeoutMs: 30_000 });
+      expect(done.status).toBe('succeeded');
+      expect(done.tasks.score_each?.output).toEqual([
+        { id: 'A-1', score: 660 },
+        { id: 'A-2', score: 455 },
+        { id: 'A-3', score: 790 },
+      ]);
+      expect(done.tasks.score_each?.map).toMatchObject({ items: 3, lanes: 3, succeeded: 3 });
+      expect(done.tasks.send_offers?.output).toEqual({ offers: ['offer-A-1', 'offer-A-3'] });
+      expect(done.tasks.kyc?.child?.workflow).toBe('kyc_check');
+
+      const bad = await engine.submit('loan_batch', {
+        applicants: [...applicants, { id: 'A-4', income: 1, flaky: false, fail: true }],
+      });
+      const failed = await engine.wait(bad.runId, { timeoutMs: 30_000 });
+      expect(failed.status).toBe('failed');
+      expect(failed.error).toMatchObject({ name: 'MapFailed', taskId: 'score_each' });
+      expect(failed.compensations.map((c) => c.task)).toEqual(
+        expect.arrayContaining(['score_each[0]', 'score_each[1]', 'score_each[2]', 'kyc']),
+      );
+      expect(failed.compensations.at(-1)?.task).toBe('kyc');
+    } finally {
+      await engine.close();
+    }
+  });
+
   it('runs examples/loan_branches down either branch, and a sleep goes on across a reopen', async () => {
     const dir = await stateDir();
     const open = () =>
