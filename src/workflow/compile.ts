@@ -3,7 +3,15 @@ import { type Diagnostic, sortDiagnostics, WorkflowError } from './diagnostic.ts
 import { parseDuration } from './duration.ts';
 import { checkExpressions } from './expression-checks.ts';
 import { checkGraph } from './graph-checks.ts';
-import type { Plan, PlannedCallback, PlannedMap, PlannedTask, PlannedTrigger, RetryPolicy } from './plan.ts';
+import type {
+  Plan,
+  PlannedCallback,
+  PlannedConcurrency,
+  PlannedMap,
+  PlannedTask,
+  PlannedTrigger,
+  RetryPolicy,
+} from './plan.ts';
 import {
   type Definition,
   definitionSchema,
@@ -88,6 +96,7 @@ export function buildPlan(definition: Definition, graph: IndexedGraph): Plan {
     ...(workflow.description === undefined ? {} : { description: workflow.description }),
     ...msField('timeoutMs', workflow.timeout),
     ...(workflow.on_failure === 'pause' ? { onFailure: 'pause' as const } : {}),
+    ...(workflow.concurrency === undefined ? {} : { concurrency: plannedConcurrency(workflow.concurrency) }),
   };
   const version = planVersion(body, Object.values(tasks), triggers, schedules);
   return {
@@ -132,6 +141,7 @@ function planTask(
     planned.child = { workflow: task.workflow, ...(task.input === undefined ? {} : { input: task.input }) };
   }
   if (task.map !== undefined) planned.map = plannedMap(task.map);
+  if (task.concurrency !== undefined) planned.concurrency = plannedConcurrency(task.concurrency);
   if (task.compensation !== undefined) {
     planned.compensation = {
       handler: task.compensation,
@@ -166,6 +176,10 @@ function plannedMap(map: NonNullable<TaskDefinition['map']>): PlannedMap {
     tolerated:
       typeof tolerated === 'number' ? { count: tolerated } : { percent: Number.parseFloat(tolerated) },
   };
+}
+
+function plannedConcurrency(value: { limit: number; key?: string | undefined }): PlannedConcurrency {
+  return { limit: value.limit, ...(value.key === undefined ? {} : { key: value.key }) };
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };

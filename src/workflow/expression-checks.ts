@@ -13,6 +13,7 @@ export const EXPRESSION_FIELDS: Readonly<Record<string, 'expression' | 'template
   sleep_until: 'template',
   input: 'expression',
   'map.items': 'expression',
+  'concurrency.key': 'template',
 };
 
 /**
@@ -59,7 +60,32 @@ export function checkExpressions(source: ParsedSource, text: string, file: strin
       }
     }
   });
+  diagnostics.push(...runKeyProblems(source, text, file));
   return diagnostics;
+}
+
+/** The run-level concurrency key: a template over `{ input }` (no task has run when a run takes its slot). */
+function runKeyProblems(source: ParsedSource, text: string, file: string): Diagnostic[] {
+  const key = (source.value as { workflow?: { concurrency?: { key?: unknown } } } | null)?.workflow
+    ?.concurrency?.key;
+  if (typeof key !== 'string') return [];
+  const path: PathSegment[] = ['workflow', 'concurrency', 'key'];
+  const at = (offset: number) => ({ file, ...positionIn(source, text, path, key, offset) });
+  const problem = templateProblem(key);
+  if (problem) {
+    return [
+      {
+        ...at(problem.offset),
+        message: `workflow concurrency.key is not a valid JSONata template: ${problem.message}`,
+        code: 'workflow.invalidExpression',
+      },
+    ];
+  }
+  return depReads(key, 'template').map((read) => ({
+    ...at(read.offset),
+    message: `workflow concurrency.key reads deps.${read.id}, but a run's key is taken before any task has run: use input only`,
+    code: 'workflow.unknownDependency',
+  }));
 }
 
 /** Where character `offset` of a scalar's value is: exact for a plain or quoted one-line scalar. */

@@ -56,6 +56,18 @@ export interface PlannedTask {
   readonly child?: PlannedChild;
   /** Runs the handler once per item of a list; the output is the items' outputs, in order. */
   readonly map?: PlannedMap;
+  /** At most `limit` attempts of this task in flight at once across all runs (per key). */
+  readonly concurrency?: PlannedConcurrency;
+}
+
+/**
+ * A concurrency limit: at most `limit` holders at once per key; the others wait, first come first served,
+ * holding no worker, and are woken when a slot frees.
+ */
+export interface PlannedConcurrency {
+  readonly limit: number;
+  /** A `${ }` template over `{ input, deps }` (a run's over `{ input }`); absent: one key for all. */
+  readonly key?: string;
 }
 
 /**
@@ -152,6 +164,8 @@ export interface Plan {
    * absent: the run rolls back at once.
    */
   readonly onFailure?: 'pause';
+  /** At most `limit` runs of this workflow in flight at once per key; more wait, in order. */
+  readonly concurrency?: PlannedConcurrency;
   /** Every task by id, in file order. */
   readonly tasks: Readonly<Record<string, PlannedTask>>;
   /** Tasks without deps, in file order. */

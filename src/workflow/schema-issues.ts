@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Diagnostic } from './diagnostic.ts';
 import {
   CALLBACK_KEYS,
+  CONCURRENCY_KEYS,
   ID_PATTERN,
   MAP_KEYS,
   RETRY_KEYS,
@@ -90,6 +91,7 @@ function knownKeys(path: readonly PathSegment[]): readonly string[] {
   if (last === 'retry_policy') return RETRY_KEYS;
   if (last === 'callback') return CALLBACK_KEYS;
   if (last === 'map') return MAP_KEYS;
+  if (last === 'concurrency') return CONCURRENCY_KEYS;
   if (path[1] === 'tasks' && path.length === 3) return TASK_KEYS;
   if (path[1] === 'on' && path.length === 3) return TRIGGER_KEYS;
   return [];

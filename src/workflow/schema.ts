@@ -94,6 +94,7 @@ export const TASK_KEYS = [
   'workflow',
   'input',
   'map',
+  'concurrency',
 ] as const;
 /** A heartbeat interval must be shorter than the timeout it sits in (a task's, or a callback wait's). */
 function heartbeatProblem(value: {
@@ -122,6 +123,22 @@ export const MAP_KEYS = ['items', 'max_concurrency', 'tolerated_failures'] as co
 export const MAX_MAP_CONCURRENCY = 1000;
 /** `tolerated_failures` as a percentage of the items. */
 export const PERCENT_PATTERN = /^(100|[1-9]?[0-9])(\.[0-9]+)?%$/;
+export const CONCURRENCY_KEYS = ['limit', 'key'] as const;
+/** How many runs (or attempts of a task) may be in flight at once, per key. */
+const concurrency = z.strictObject(
+  {
+    limit: z
+      .number({ error: 'an integer from 1 to 1000' })
+      .int({ error: 'an integer from 1 to 1000' })
+      .min(1, { error: 'an integer from 1 to 1000' })
+      .max(1000, { error: 'an integer from 1 to 1000' }),
+    key: z
+      .string({ error: "a text such as '${input.tenant}', each ${ } a JSONata expression" })
+      .min(1, { error: "a text such as '${input.tenant}', each ${ } a JSONata expression" })
+      .optional(),
+  },
+  { error: 'a mapping of concurrency settings such as \'{ limit: 5, key: "${input.tenant}" }\'' },
+);
 const TOLERATED = "a count of items such as 3, or a percentage such as '10%'";
 /** A JSONata expression; its syntax is checked with its position by expression-checks.ts. */
 const expression = (example: string) =>
@@ -177,6 +194,7 @@ const task = z
           { error: "a mapping of map settings such as '{ items: deps.load.applicants }'" },
         )
         .optional(),
+      concurrency: concurrency.optional(),
     },
     { error: 'a task mapping (id, deps, ...)' },
   )
@@ -318,6 +336,7 @@ export const WORKFLOW_KEYS = [
   'description',
   'timeout',
   'on_failure',
+  'concurrency',
   'tasks',
   'on',
   'schedule',
@@ -335,6 +354,7 @@ const workflow = z
           error: "'rollback' (compensate at once, the default) or 'pause' (wait for a redrive or a rollback)",
         })
         .optional(),
+      concurrency: concurrency.optional(),
       tasks: z.array(task, { error: 'a list of tasks' }).min(1, { error: 'a list of at least one task' }),
       on: z.array(trigger, { error: 'a list of triggers ({ pattern, input? })' }).optional(),
       schedule: z

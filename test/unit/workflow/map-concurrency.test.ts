@@ -50,3 +50,24 @@ describe('map with on_failure: pause', () => {
     ]);
   });
 });
+
+describe('concurrency', () => {
+  const flowWith = (run: string, task: string) =>
+    `workflow:\n  name: w\n  concurrency: ${run}\n  tasks:\n    - id: a\n    - id: b\n      deps: [a]\n      concurrency: ${task}\n`;
+
+  it('compiles a run-level limit per key and a task-level limit', () => {
+    const plan = compiled(flowWith('{ limit: 5, key: "${input.tenant}" }', '{ limit: 20 }'));
+    expect(plan.concurrency).toEqual({ limit: 5, key: '${input.tenant}' });
+    expect(plan.tasks.b?.concurrency).toEqual({ limit: 20 });
+  });
+
+  it('rejects a bad limit, a bad key, and a run key that reads deps', () => {
+    expect(errors(flowWith('{ limit: 0 }', '{ limit: 2, key: "${deps.x.y}" }'))).toEqual([
+      'flow.yaml:3:25: workflow.concurrency.limit must be an integer from 1 to 1000, got 0',
+      "flow.yaml:8:45: task 'b': concurrency.key reads deps.x, which is not one of its dependencies (its deps: a); add 'x' to its deps",
+    ]);
+    expect(errors(flowWith('{ limit: 1, key: "${deps.a.t}" }', '{ limit: 2 }'))).toEqual([
+      "flow.yaml:3:41: workflow concurrency.key reads deps.a, but a run's key is taken before any task has run: use input only",
+    ]);
+  });
+});
