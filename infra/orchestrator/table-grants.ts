@@ -10,11 +10,15 @@
  * - the worker, which runs the user's handlers, updates run items only (`UpdateItem` on `RUN#*`: claims,
  *   checkpoints, compensations, a child's answer to its parent), never a stored plan;
  * - the reaper updates run items and alone reads the active-runs index;
+ * - the API, the worker and the reaper write concurrency slots (`PutItem` on `SLOT#*`): a run's ends where
+ *   its last write is made (a worker's checkpoint, an API's cancel, the reaper's rollback), and a task's
+ *   slot is taken and given back by the worker;
  * - the API updates run items too: cancel, redrive, rollback and callback completions are transitions of
  *   the run's own records. IAM cannot tell a checkpoint from those (a callback's completion is one), so the
  *   API's `UpdateItem` is bounded by the partition, not by the attribute.
  */
 import { PLAN_PK_PREFIX, RUN_PK_PREFIX } from '../../src/store/item-layout.ts';
+import { SLOT_PK_PREFIX } from '../../src/store/slot-requests.ts';
 import type { FunctionRole } from './settings.ts';
 
 export type TableAction = 'dynamodb:GetItem' | 'dynamodb:Query' | 'dynamodb:PutItem' | 'dynamodb:UpdateItem';
@@ -34,12 +38,14 @@ const CREATE_RUNS: TableGrant = {
   leadingKeyPrefixes: [RUN_PK_PREFIX, PLAN_PK_PREFIX],
 };
 const UPDATE_RUNS: TableGrant = { actions: ['dynamodb:UpdateItem'], leadingKeyPrefixes: [RUN_PK_PREFIX] };
+/** Concurrency slots (`concurrency:`): taken before work starts, given back when it ends, wherever that is. */
+const SLOTS: TableGrant = { actions: ['dynamodb:PutItem'], leadingKeyPrefixes: [SLOT_PK_PREFIX] };
 
 /** Each function's statements on the table. */
 export const TABLE_GRANTS: Readonly<Record<FunctionRole, readonly TableGrant[]>> = {
-  api: [READ, CREATE_RUNS, UPDATE_RUNS],
-  worker: [READ, CREATE_RUNS, UPDATE_RUNS],
-  reaper: [READ, { actions: ['dynamodb:Query'], index: true }, UPDATE_RUNS],
+  api: [READ, CREATE_RUNS, UPDATE_RUNS, SLOTS],
+  worker: [READ, CREATE_RUNS, UPDATE_RUNS, SLOTS],
+  reaper: [READ, { actions: ['dynamodb:Query'], index: true }, UPDATE_RUNS, SLOTS],
   trigger: [READ, CREATE_RUNS],
 };
 

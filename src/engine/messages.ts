@@ -14,6 +14,8 @@ export interface TaskMessage {
    * workflow and plan version, and its input (JSON text) when small enough to travel in the message.
    */
   readonly run?: RunContextHint;
+  /** Times this dispatch found its concurrency slot taken and came back later (its back-off grows). */
+  readonly waits?: number;
 }
 
 /** A run's immutable facts, as a task message carries them. */

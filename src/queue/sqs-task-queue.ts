@@ -52,8 +52,14 @@ const messageSchema = z.union([
     lamport: z.number().int().nonnegative(),
     readyAt: z.number(),
     run: z
-      .object({ workflow: z.string().min(1), planVersion: z.string().min(1), input: z.string().optional() })
+      .object({
+        workflow: z.string().min(1),
+        planVersion: z.string().min(1),
+        input: z.string().optional(),
+        redrive: z.number().int().nonnegative().optional(),
+      })
       .optional(),
+    waits: z.number().int().nonnegative().optional(),
   }),
   z.object({ runId: z.string().min(1), kind: z.literal('deadline'), deadlineAt: z.number() }),
 ]);

@@ -7,6 +7,7 @@ import { expiresAt, fault, isoNow, type RuntimeDeps } from './deps.ts';
 import { ownDispatch, sendDispatches } from './dispatch.ts';
 import { driveRollback } from './rollback.ts';
 import { taskMessage } from './run-context.ts';
+import { releaseRunSlot } from './slots.ts';
 
 /** Whether, and how many, dependents a checkpoint may continue in this worker. */
 export interface Continuation {
@@ -52,6 +53,8 @@ export async function advance(
   // never for one this process declines (it is left, dispatched, to a process that has its handler)
   const takeSlot = (dependent: PlannedTask): boolean => {
     if (slots <= 0 || !options.continuation?.fits(dependent)) return false;
+    // a task under a concurrency limit takes its slot through the queue, before its claim
+    if (dependent.concurrency) return false;
     if (deps.accepts && !deps.accepts(plan, dependent.id, 'task')) return false;
     slots -= 1;
     return true;
@@ -172,6 +175,7 @@ async function countOnlySink(
     deps.metrics.runFinished('succeeded', deps.now() - outcome.record.createdAt);
     deps.logger.info('run succeeded', { runId, workflow: plan.name });
     await answerParent(deps, outcome.record);
+    await releaseRunSlot(deps, outcome.record);
     return true;
   }
   if (outcome.current?.status === 'compensating') await driveRollback(deps, runId);
@@ -197,6 +201,7 @@ export async function finishRun(
     deps.metrics.runFinished('succeeded', deps.now() - outcome.record.createdAt);
     deps.logger.info('run succeeded', { runId, workflow: plan.name });
     await answerParent(deps, outcome.record);
+    await releaseRunSlot(deps, outcome.record);
   }
   return outcome.ok;
 }

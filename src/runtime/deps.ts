@@ -23,6 +23,7 @@ export type FaultPoint =
   | 'afterChildEnd'
   | 'afterMapStart'
   | 'afterMapCount'
+  | 'beforeSlotRelease'
   | 'beforeDispatch'
   | 'afterStop'
   | 'afterCompensationClaim'

@@ -22,6 +22,7 @@ import { planFor } from './plans.ts';
 import { freshContext, runContextFor, taskMessage } from './run-context.ts';
 import { skipAttempt } from './skip-attempt.ts';
 import { sleepOrWake } from './sleep-attempt.ts';
+import { giveBack, releaseTaskSlot, takeSlots } from './slots.ts';
 import type { Json, TaskErrorView, TaskHandler } from './types.ts';
 
 /**
@@ -50,14 +51,20 @@ export async function executeTask(
   // an item runs only while its map runs its items: a map that ended starts none
   const context = target.item && (await mapContext(deps, run.runId, target.item.map));
   if (target.item && !context) return;
+  // a concurrency limit: its slot first, or the dispatch waits (nothing claimed, no worker held)
+  const gate = await takeSlots(deps, { run, plan }, planned, message, target.item?.map.id);
+  if (gate.kind === 'wait') return;
   const claimed = await claim(deps, { run, plan }, planned, message);
-  if (!claimed) return;
+  if (!claimed) {
+    if (gate.kind === 'go') await giveBack(deps, gate.taken);
+    return;
+  }
   const current = await freshContext(deps, run, claimed);
   const item = context && target.item ? { item: { context, index: target.item.index } } : {};
   await continueFrom(
     deps,
     { run: current, plan, policy: continuation(deps, options) },
-    { planned, record: claimed, ...item },
+    { planned, record: claimed, ...item, ...(gate.kind === 'failed' ? { gateError: gate.error } : {}) },
   );
 }
 
@@ -71,7 +78,12 @@ async function continueFrom(deps: RuntimeDeps, scope: Scope, first: Claimed): Pr
   try {
     let current: Claimed | undefined = first;
     while (current) {
-      const next = await attempt(deps, scope, current);
+      const ended = await attempt(deps, scope, current);
+      // the attempt ended through this worker: its slot is given back (an abandoned one's is its taker's)
+      if (ended !== 'abandoned') {
+        await releaseTaskSlot(deps, scope, current.planned, current.item?.context.mapTask.id);
+      }
+      const next = ended === 'abandoned' ? [] : ended;
       current = next[0];
       for (const other of next.slice(1)) {
         const branch = continueFrom(deps, scope, other);
@@ -88,8 +100,11 @@ async function continueFrom(deps: RuntimeDeps, scope: Scope, first: Claimed): Pr
   for (const branch of settled) if (branch.status === 'rejected') throw branch.reason;
 }
 
-/** One attempt of a claimed task; returns the dependents claimed for this worker to run next. */
-async function attempt(deps: RuntimeDeps, scope: Scope, claimed: Claimed): Promise<Claimed[]> {
+/**
+ * One attempt of a claimed task; returns the dependents claimed for this worker to run next, or
+ * 'abandoned' when the attempt is no longer this worker's (its lease lost, the process shutting down).
+ */
+async function attempt(deps: RuntimeDeps, scope: Scope, claimed: Claimed): Promise<Claimed[] | 'abandoned'> {
   const { run, plan } = scope;
   const { planned, record, item } = claimed;
   const site = { runId: run.runId, taskId: planned.id };
@@ -97,6 +112,10 @@ async function attempt(deps: RuntimeDeps, scope: Scope, claimed: Claimed): Promi
   const fail = (error: TaskErrorView) => failAttempt(deps, run, planned, record, error, item);
   if (record.takeovers > MAX_TAKEOVERS) {
     await fail(toErrorView(new TaskLostError(planned.id, record.takeovers)));
+    return [];
+  }
+  if (claimed.gateError) {
+    await fail(claimed.gateError);
     return [];
   }
   const gated = await passGate(deps, scope, claimed);
@@ -168,7 +187,7 @@ async function attempt(deps: RuntimeDeps, scope: Scope, claimed: Claimed): Promi
   fault(deps, 'afterHandler', site);
   if (outcome.kind === 'leaseLost' || outcome.kind === 'shutdown') {
     deps.logger.warn(`attempt abandoned: ${outcome.kind}`, { ...site, attempt: record.attempt });
-    return [];
+    return 'abandoned';
   }
   if (outcome.kind === 'timedOut') {
     const error = toErrorView(
@@ -230,7 +249,8 @@ async function succeed(
   fault(deps, 'afterCheckpoint', site);
   if (checkpointed.stopping && (await stoppedAfterFlag(deps, run.runId))) return [];
   if (claimed.item) {
-    const here = (task: PlannedTask) => scope.policy.fits(task);
+    // an item under a concurrency limit takes its slot through the queue, as any dispatch
+    const here = (task: PlannedTask) => task.concurrency === undefined && scope.policy.fits(task);
     return continueLane(deps, scope, claimed.item, lamport, here);
   }
   const next = await advance(deps, plan, run, planned.id, output, lamport, { continuation: scope.policy });
@@ -295,6 +315,8 @@ interface Claimed {
   readonly planned: PlannedTask;
   readonly record: TaskRecord;
   readonly item?: MapItem;
+  /** The task's concurrency key could not be evaluated: the attempt fails with this, not retried. */
+  readonly gateError?: TaskErrorView;
 }
 
 /** What the attempts continued from one message share. */

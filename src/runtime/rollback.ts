@@ -6,6 +6,7 @@ import { answerParent, stopChild } from './child-run.ts';
 import { expiresAt, fault, isoNow, type RuntimeDeps } from './deps.ts';
 import { ownDispatch, sendDispatches } from './dispatch.ts';
 import { planFor } from './plans.ts';
+import { releaseRunSlot } from './slots.ts';
 import type { TaskErrorView } from './types.ts';
 
 /** Passes of the rollback before it leaves the rest to the next trigger or the recovery pass. */
@@ -124,6 +125,7 @@ async function rollbackPass(deps: RuntimeDeps, state: RunState): Promise<boolean
     if (step.finished !== 'none') deps.metrics.rollbackFinished(step.finished);
     deps.logger.info(`run ${status}`, { runId: run.runId, rollback: step.finished });
     await answerParent(deps, outcome.record);
+    await releaseRunSlot(deps, outcome.record);
   }
   return false;
 }

@@ -47,6 +47,16 @@ import type {
   StopRunOp,
   TaskRefOp,
 } from '../engine/operations.ts';
+import {
+  type AcquireSlotOp,
+  acquireSlot,
+  type EvictSlotOp,
+  evictSlot,
+  holds,
+  type ReleaseSlotOp,
+  releaseSlot,
+  type SlotRecord,
+} from '../engine/slots.ts';
 import type { RunRecord, TaskRecord } from '../engine/types.ts';
 import type { EngineMetrics } from '../runtime/metrics.ts';
 import type { Plan } from '../workflow/plan.ts';
@@ -96,6 +106,7 @@ import {
   stopRunRequest,
 } from './run-requests.ts';
 import type { ActiveRunsPage, CasOutcome, RunState, RunStore } from './run-store.ts';
+import { putSlotRequest, slotKey, toSlotRecord } from './slot-requests.ts';
 import {
   checkpointRequest,
   claimByEdgeRequest,
@@ -127,6 +138,9 @@ const PLAN_CHUNK_BYTES = 300 * 1024;
  * @example
  * const store = new DynamoDbRunStore(new DynamoDBClient({}), 'weft', noopMetrics);
  */
+/** Compare-and-set attempts of one slot transition before a hot key is reported. */
+const SLOT_CAS_ATTEMPTS = 20;
+
 export class DynamoDbRunStore implements RunStore {
   private readonly doc: DynamoDBDocumentClient;
 
@@ -193,6 +207,60 @@ export class DynamoDbRunStore implements RunStore {
   async getRun(runId: string): Promise<RunRecord | undefined> {
     const item = await this.getItem(runPk(runId), RUN_SK);
     return item ? toRunRecord(item) : undefined;
+  }
+
+  async getSlot(key: string): Promise<SlotRecord | undefined> {
+    const { pk, sk } = slotKey(key);
+    const item = await this.getItem(pk, sk);
+    return item ? toSlotRecord(item) : undefined;
+  }
+
+  async acquireSlot(op: AcquireSlotOp): Promise<{ readonly record: SlotRecord; readonly taken: boolean }> {
+    let held = false;
+    const outcome = await this.slot('acquireSlot', op.key, (current) => {
+      // of the read the write is conditional on: the last try's is the one that counts
+      held = holds(current, op.holder);
+      return acquireSlot(current, op);
+    });
+    if (!outcome.ok) throw new Error(`acquiring a slot of '${op.key}' wrote nothing`);
+    return { record: outcome.record, taken: !held && holds(outcome.record, op.holder) };
+  }
+
+  releaseSlot(op: ReleaseSlotOp): Promise<CasOutcome<SlotRecord>> {
+    return this.slot('releaseSlot', op.key, (current) => releaseSlot(current, op));
+  }
+
+  evictSlot(op: EvictSlotOp): Promise<CasOutcome<SlotRecord>> {
+    return this.slot('evictSlot', op.key, (current) => evictSlot(current, op));
+  }
+
+  /**
+   * A slot transition as an optimistic compare-and-set: read the item, apply the transition, Put it on
+   * condition of the version read; a lost race starts again from the winner's item (ALL_OLD).
+   */
+  private async slot(
+    kind: string,
+    key: string,
+    transition: (current: SlotRecord | undefined) => SlotRecord | undefined,
+  ): Promise<CasOutcome<SlotRecord>> {
+    const { pk, sk } = slotKey(key);
+    let item = await this.getItem(pk, sk);
+    for (let attempt = 0; attempt < SLOT_CAS_ATTEMPTS; attempt += 1) {
+      const current = item ? toSlotRecord(item) : undefined;
+      const record = transition(current);
+      if (record === undefined) return current ? { ok: false, current } : { ok: false };
+      if (current && record.version === current.version) return { ok: true, record };
+      this.metrics.casAttempt(kind);
+      try {
+        await this.doc.send(new PutCommand(putSlotRequest(this.tableName, record, current?.version ?? 0)));
+        return { ok: true, record };
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        this.metrics.casConflict(kind);
+        item = error.Item ? unmarshall(error.Item) : await this.getItem(pk, sk);
+      }
+    }
+    throw new Error(`the slots of '${key}' changed under ${SLOT_CAS_ATTEMPTS} attempts in a row; try again`);
   }
 
   async getTask(runId: string, taskId: string): Promise<TaskRecord | undefined> {

@@ -38,6 +38,7 @@ import type {
   StopRunOp,
   TaskRefOp,
 } from '../engine/operations.ts';
+import type { AcquireSlotOp, EvictSlotOp, ReleaseSlotOp, SlotRecord } from '../engine/slots.ts';
 import type { RunRecord, TaskRecord } from '../engine/types.ts';
 import type { Plan } from '../workflow/plan.ts';
 
@@ -126,6 +127,16 @@ export interface RunStore {
   redriveRun(op: RedriveRunOp): RunCas;
   releaseHold(op: ReleaseHoldOp): TaskCas;
   resetTask(op: ResetTaskOp): TaskCas;
+
+  /** Concurrency slots (src/engine/slots.ts): one record per key, shared by every run. */
+  getSlot(key: string): Promise<SlotRecord | undefined>;
+  /**
+   * Takes a slot or queues for one: the record after the write, and whether this very write took the
+   * slot (`false` for a holder that held it already, or a waiter).
+   */
+  acquireSlot(op: AcquireSlotOp): Promise<{ readonly record: SlotRecord; readonly taken: boolean }>;
+  releaseSlot(op: ReleaseSlotOp): Promise<CasOutcome<SlotRecord>>;
+  evictSlot(op: EvictSlotOp): Promise<CasOutcome<SlotRecord>>;
 
   /** Releases the adapter's resources (clients, database handles). */
   close?(): Promise<void>;

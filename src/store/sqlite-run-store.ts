@@ -39,6 +39,16 @@ import type {
   StopRunOp,
   TaskRefOp,
 } from '../engine/operations.ts';
+import {
+  type AcquireSlotOp,
+  acquireSlot,
+  type EvictSlotOp,
+  evictSlot,
+  holds,
+  type ReleaseSlotOp,
+  releaseSlot,
+  type SlotRecord,
+} from '../engine/slots.ts';
 import * as next from '../engine/transitions/index.ts';
 import type { RunRecord, TaskRecord } from '../engine/types.ts';
 import { WeftError } from '../errors.ts';
@@ -80,6 +90,13 @@ const TASKS: Codec<TaskRecord> = {
   encode: encodeTask,
   active: () => null,
 };
+const SLOTS: Codec<SlotRecord> = {
+  decode: (_runId, _key, text) => JSON.parse(text) as SlotRecord,
+  encode: (record) => JSON.stringify(record),
+  active: () => null,
+};
+/** A key's slots live in a partition of their own, beside the runs'. */
+const slotPartition = (key: string) => `SLOT#${key}`;
 const RUNS: Codec<RunRecord> = {
   decode: (runId, _key, text) => decodeRun(runId, text),
   encode: encodeRun,
@@ -261,6 +278,29 @@ export class SqliteRunStore implements RunStore {
 
   async countMapItem(op: CountMapItemOp): TaskCas {
     return this.task('countMapItem', op, next.countMapItem);
+  }
+
+  async getSlot(key: string): Promise<SlotRecord | undefined> {
+    const row = this.selectItem.get(slotPartition(key), RUN_KEY);
+    return row ? SLOTS.decode('', '', row.record as string) : undefined;
+  }
+
+  async acquireSlot(op: AcquireSlotOp): Promise<{ readonly record: SlotRecord; readonly taken: boolean }> {
+    let held = false;
+    const outcome = this.change('acquireSlot', slotPartition(op.key), RUN_KEY, SLOTS, op, (current, o) => {
+      held = holds(current, o.holder);
+      return acquireSlot(current, o);
+    });
+    if (!outcome.ok) throw new WeftError('store.slot', `acquiring a slot of '${op.key}' wrote nothing`);
+    return { record: outcome.record, taken: !held && holds(outcome.record, op.holder) };
+  }
+
+  async releaseSlot(op: ReleaseSlotOp): Promise<CasOutcome<SlotRecord>> {
+    return this.change('releaseSlot', slotPartition(op.key), RUN_KEY, SLOTS, op, releaseSlot);
+  }
+
+  async evictSlot(op: EvictSlotOp): Promise<CasOutcome<SlotRecord>> {
+    return this.change('evictSlot', slotPartition(op.key), RUN_KEY, SLOTS, op, evictSlot);
   }
 
   async heartbeatCallback(op: HeartbeatCallbackOp): TaskCas {

@@ -237,12 +237,16 @@ describe('WeftOrchestrator: the functions', () => {
     for (const statement of table) expect(JSON.stringify(statement)).not.toContain('/index/*');
   });
 
-  it('lets the reaper create no runs, the worker only runs and plans (child runs), and no write elsewhere', () => {
-    const reaper = statementsOf('Reaper').flatMap((s) => [s.Action].flat());
-    expect(reaper).not.toContain('dynamodb:PutItem');
+  it('lets the reaper create no runs, the worker only runs and plans (child runs), slots aside, and no write elsewhere', () => {
+    // the reaper puts concurrency slots only (a run it ends gives its slot back)
+    const reaperPuts = statementsOf('Reaper').filter((s) => [s.Action].flat().includes('dynamodb:PutItem'));
+    expect(reaperPuts.map((s) => s.Condition)).toEqual([
+      { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SLOT#*'] } },
+    ]);
     const puts = statementsOf('Worker').filter((s) => [s.Action].flat().includes('dynamodb:PutItem'));
     expect(puts.map((s) => s.Condition)).toEqual([
       { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RUN#*', 'PLAN#*'] } },
+      { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SLOT#*'] } },
     ]);
     const updates = statementsOf('Worker').filter((s) => [s.Action].flat().includes('dynamodb:UpdateItem'));
     expect(updates.map((s) => s.Condition)).toEqual([

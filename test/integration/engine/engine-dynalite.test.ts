@@ -2,6 +2,7 @@ import { inject } from 'vitest';
 import { callbackCases } from './cases-callbacks.ts';
 import { ceilingCases } from './cases-ceiling.ts';
 import { childCases } from './cases-children.ts';
+import { concurrencyCases } from './cases-concurrency.ts';
 import { conditionCases, sleepCases } from './cases-conditions.ts';
 import { deadlineCases } from './cases-deadline.ts';
 import { failureCases } from './cases-failure.ts';
@@ -24,6 +25,7 @@ callbackCases(endpoints);
 // and on SQLite and DynamoDB Local): under investigation, see the closing note of 2026-12-02
 childCases(endpoints, { crashPoints: ['afterCheckpoint', 'afterChildEnd'] });
 mapCases(endpoints);
+concurrencyCases(endpoints);
 pauseCases(endpoints);
 ceilingCases(endpoints);
 wideCases(endpoints);

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, inject } from 'vitest';
 import { callbackCases } from './cases-callbacks.ts';
 import { childCases } from './cases-children.ts';
+import { concurrencyCases } from './cases-concurrency.ts';
 import { conditionCases, sleepCases } from './cases-conditions.ts';
 import { deadlineCases } from './cases-deadline.ts';
 import { failureCases } from './cases-failure.ts';
@@ -36,6 +37,7 @@ describe.runIf(hasJava())('engine on DynamoDB Local', () => {
   callbackCases(endpoints);
   childCases(endpoints);
   mapCases(endpoints);
+  concurrencyCases(endpoints);
   pauseCases(endpoints);
   wideCases(endpoints);
   boundedPassCases(endpoints);

@@ -5,6 +5,7 @@
 import { callbackCases } from './cases-callbacks.ts';
 import { ceilingCases } from './cases-ceiling.ts';
 import { childCases } from './cases-children.ts';
+import { concurrencyCases } from './cases-concurrency.ts';
 import { conditionCases, sleepCases } from './cases-conditions.ts';
 import { deadlineCases } from './cases-deadline.ts';
 import { failureCases } from './cases-failure.ts';
@@ -25,6 +26,7 @@ sleepCases(sqlite);
 callbackCases(sqlite);
 childCases(sqlite);
 mapCases(sqlite);
+concurrencyCases(sqlite);
 pauseCases(sqlite);
 ceilingCases(sqlite);
 wideCases(sqlite);

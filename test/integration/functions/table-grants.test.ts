@@ -42,6 +42,15 @@ const parentFlow = plan(`workflow:
       workflow: triggered
 `);
 
+const limited = plan(`workflow:
+  name: limited
+  timeout: 10m
+  concurrency: { limit: 5 }
+  tasks:
+    - id: hold
+      callback: { timeout: 1h }
+`);
+
 const ACTIONS: Record<string, TableCall['action']> = {
   Get: 'dynamodb:GetItem',
   Put: 'dynamodb:PutItem',
@@ -98,7 +107,7 @@ const get = (rawPath: string): ApiEvent => ({ rawPath, requestContext: { http: {
 
 describe('the table grants of each function', () => {
   it('allow every call its runtime makes, through every path it takes', async () => {
-    const plans = catalog(grants, triggered, parentFlow);
+    const plans = catalog(grants, triggered, parentFlow, limited);
     const handlers = {
       book: async (event: { input: unknown }) => {
         if ((event.input as { slow?: boolean }).slow)
@@ -183,6 +192,19 @@ describe('the table grants of each function', () => {
     expect(parentAnswer.statusCode).toBe(201);
     const parentRun = String((JSON.parse(parentAnswer.body) as { runId: string }).runId);
     await bench.drive(worker, async () => (await status(parentRun)) === 'succeeded');
+    // a concurrency limit: the worker takes the run's slot; the run's end gives it back where it is made:
+    // the API's cancel, and the reaper's stop of a run past its timeout
+    const limitedRun = async () => {
+      const answer = await api(post('/workflows/limited/runs', { input: {} }));
+      const runId = String((JSON.parse(answer.body) as { runId: string }).runId);
+      await bench.drive(worker, async () => (await status(runId, 'hold')) === 'waiting');
+      return runId;
+    };
+    const cancelledLimited = await limitedRun();
+    expect((await api(post(`/workflows/limited/runs/${cancelledLimited}/cancel`))).statusCode).toBe(200);
+    const timedOut = await limitedRun();
+    await runtimeOf('reaper', { now: () => Date.now() + 3_600_000 }).recover();
+    await bench.drive(worker, async () => (await status(timedOut)) === 'failed');
     // the trigger's deliveries: an event and a schedule, each twice
     const trigger = createTriggerHandler({ runtime: runtimeOf('trigger'), plans });
     for (const delivery of [

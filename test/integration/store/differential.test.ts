@@ -92,3 +92,44 @@ describe('SqliteRunStore and DynamoDbRunStore', () => {
     );
   });
 });
+
+/** A random operation on one key's slots: three holders, two instants far enough apart to stale a waiter. */
+const slotStep = fc.oneof(
+  fc.record({
+    name: fc.constant('acquire' as const),
+    holder: fc.constantFrom('h1', 'h2', 'h3'),
+    limit: fc.constantFrom(1, 2),
+    now: fc.constantFrom(1_000, 2_000, 500_000),
+  }),
+  fc.record({ name: fc.constant('release' as const), holder: fc.constantFrom('h1', 'h2', 'h3') }),
+  fc.record({ name: fc.constant('evict' as const), holders: fc.subarray(['h1', 'h2', 'h3']) }),
+);
+
+describe('the two stores on concurrency slots', () => {
+  it('agree on every outcome and record of random acquire, release and evict sequences', {
+    timeout: 60_000,
+  }, async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(slotStep, { maxLength: 12 }), async (steps) => {
+        const key = `slots-${randomUUID().slice(0, 8)}`;
+        const dynamo = new DynamoDbRunStore(client, tableName, casMetrics().metrics);
+        const sqlite = new SqliteRunStore(':memory:', casMetrics().metrics);
+        try {
+          for (const [index, step] of steps.entries()) {
+            const apply = (store: RunStore) =>
+              step.name === 'acquire'
+                ? store.acquireSlot({ key, ...step })
+                : step.name === 'release'
+                  ? store.releaseSlot({ key, holder: step.holder })
+                  : store.evictSlot({ key, holders: step.holders });
+            expect(await apply(sqlite), `step ${index}: ${step.name}`).toStrictEqual(await apply(dynamo));
+          }
+          expect(await sqlite.getSlot(key)).toStrictEqual(await dynamo.getSlot(key));
+        } finally {
+          await sqlite.close();
+        }
+      }),
+      { seed: 20_261_203, numRuns: 60 },
+    );
+  });
+});
