@@ -37,9 +37,33 @@ export async function readWeftDeployment(source: WeftDeploymentSource): Promise<
   const diagnostics = [
     ...missingHandlerDiagnostics(planFiles, registry, source.handlersModule),
     ...timeoutDiagnostics(planFiles, workerTimeout.toMilliseconds()),
+    ...isolationDiagnostics(planFiles),
   ];
   if (diagnostics.length > 0) throw new WorkflowError(sortDiagnostics(diagnostics));
   return planFiles.map((planFile) => planFile.plan);
+}
+
+/**
+ * A diagnostic at the `isolation` of each task that asks for a thread or a process of its own without
+ * `lambda:`. Deployed, a task's own process is its own Lambda function (its own role, memory and timeout,
+ * as a Step Functions task state is); the worker function runs handlers in its own process only.
+ */
+function isolationDiagnostics(planFiles: readonly PlanFile[]): Diagnostic[] {
+  return planFiles.flatMap((planFile) => {
+    const locate = locateTasks(planFile);
+    return Object.values(planFile.plan.tasks)
+      .filter((task) => task.isolation !== undefined && task.lambda === undefined)
+      .map((task): Diagnostic => {
+        const local = task.isolation === 'thread' ? 'a worker thread' : 'a child process';
+        const message = `task '${task.id}' has isolation: ${task.isolation}, which on AWS means a Lambda function of its own (its own process and role): give it lambda: <function name or ARN>, or deploy it without isolation (locally it runs in ${local})`;
+        return {
+          file: planFile.file,
+          ...locate(task.id, 'isolation'),
+          message,
+          code: 'deploy.isolationNeedsLambda',
+        };
+      });
+  });
 }
 
 /** A diagnostic at the `timeout` of each task the worker cannot hold, naming the setting that fixes it. */

@@ -28,6 +28,7 @@ export const NON_RETRYABLE_ERRORS: ReadonlySet<string> = new Set([
   'ExpressionError',
   'ChildWorkflowMissingError',
   'ChildInputError',
+  'IsolationUnavailable',
 ]);
 
 /**

@@ -15,7 +15,7 @@ import type {
 import { childLinkProblems } from '../workflow/child-links.ts';
 import type { Plan } from '../workflow/plan.ts';
 import type { BackendName, SqliteSynchronous } from './backend.ts';
-import { assertHandlers, loadHandlers } from './handlers.ts';
+import { assertHandlers, assertIsolatable, loadHandlers } from './handlers.ts';
 import { openBackend } from './open-backend.ts';
 
 export interface OpenLocalOptions {
@@ -92,6 +92,7 @@ export async function openLocal(options: OpenLocalOptions): Promise<LocalEngine>
   const handlers =
     typeof options.handlers === 'string' ? await loadHandlers(options.handlers) : options.handlers;
   assertHandlers(plans, handlers, typeof options.handlers === 'string' ? options.handlers : 'handlers');
+  assertIsolatable(plans, handlers);
   const backend = await openBackend({
     backend: options.backend ?? 'sqlite',
     stateDir: options.stateDir ?? '.weft',

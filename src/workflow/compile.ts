@@ -131,6 +131,7 @@ function planTask(
   if (task.workflow !== undefined) {
     planned.child = { workflow: task.workflow, ...(task.input === undefined ? {} : { input: task.input }) };
   }
+  if (task.isolation !== undefined && task.isolation !== 'none') planned.isolation = task.isolation;
   if (task.compensation !== undefined) {
     planned.compensation = {
       handler: task.compensation,
@@ -211,6 +212,8 @@ function taskTuple(task: PlannedTask): unknown[] {
     task.timeoutMs ?? null,
     task.heartbeatMs ?? null,
     task.compensation === undefined ? null : [task.compensation.handler, retryTuple(task.compensation.retry)],
+    // only when set, so that the versions of plans without it stay what they were
+    ...(task.isolation === undefined ? [] : [task.isolation]),
   ];
 }
 

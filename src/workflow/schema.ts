@@ -78,6 +78,9 @@ const retryPolicy = z
     }
   });
 
+/** Where a task's handler runs: in weft's process, a worker thread of it, or a process of its own. */
+export const ISOLATIONS = ['none', 'thread', 'process'] as const;
+
 export const TASK_KEYS = [
   'id',
   'deps',
@@ -93,6 +96,7 @@ export const TASK_KEYS = [
   'callback',
   'workflow',
   'input',
+  'isolation',
 ] as const;
 /** A heartbeat interval must be shorter than the timeout it sits in (a task's, or a callback wait's). */
 function heartbeatProblem(value: {
@@ -147,6 +151,12 @@ const task = z
         .regex(ID_PATTERN, { error: `the name of another workflow (${ID_RULE})` })
         .optional(),
       input: expression('"{ \'user\': input.user_id }"').optional(),
+      isolation: z
+        .enum(ISOLATIONS, {
+          error:
+            "'none' (the default: in weft's process), 'thread' (a worker thread, for CPU-heavy handlers) or 'process' (a child process locally, the task's own Lambda function on AWS)",
+        })
+        .optional(),
     },
     { error: 'a task mapping (id, deps, ...)' },
   )
@@ -159,6 +169,16 @@ const task = z
       });
     }
     for (const problem of timerProblems(value)) ctx.addIssue({ code: 'custom', ...problem });
+    const waitsOnly =
+      value.callback !== undefined && value.handler === undefined && value.lambda === undefined;
+    if (waitsOnly && value.isolation !== undefined && value.isolation !== 'none') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['isolation'],
+        message:
+          "absent on a callback task without 'handler' or 'lambda' (it runs no handler to isolate: it only waits)",
+      });
+    }
     for (const problem of childProblems(value)) ctx.addIssue({ code: 'custom', ...problem });
     const problem = heartbeatProblem(value);
     if (problem) ctx.addIssue({ code: 'custom', ...problem });
@@ -199,8 +219,8 @@ function timerProblems(value: {
       },
     ];
   }
-  return ['handler', 'lambda', 'compensation', 'retry_policy', 'timeout', 'heartbeat']
-    .filter((key) => value[key] !== undefined)
+  return ['handler', 'lambda', 'compensation', 'retry_policy', 'timeout', 'heartbeat', 'isolation']
+    .filter((key) => value[key] !== undefined && !(key === 'isolation' && value[key] === 'none'))
     .map((key) => ({
       path: [key],
       message: `absent on a task with '${field}' (a sleep runs no handler: put the work in a task that depends on it)`,
@@ -225,8 +245,8 @@ function childProblems(value: {
       },
     ];
   }
-  return ['handler', 'lambda', 'sleep', 'sleep_until', 'callback', 'timeout', 'heartbeat']
-    .filter((key) => value[key] !== undefined)
+  return ['handler', 'lambda', 'sleep', 'sleep_until', 'callback', 'timeout', 'heartbeat', 'isolation']
+    .filter((key) => value[key] !== undefined && !(key === 'isolation' && value[key] === 'none'))
     .map((key) => ({
       path: [key],
       message:
