@@ -1,12 +1,12 @@
 import type { PlannedTask } from '../../workflow/plan.ts';
 import { IsolationUnavailableError } from '../errors.ts';
-import type { HandlerRegistry, TaskHandler } from '../types.ts';
+import type { CompensationEvent, HandlerRegistry, TaskContext, TaskEvent } from '../types.ts';
 import { modulePathOf } from './handlers-module.ts';
 import { type Isolation, runIsolated } from './run-isolated.ts';
 
 /**
- * A task's handler as the attempt calls it when the task asks for `isolation: thread` or `process`: the
- * same export of the same module, run in a thread or process of its own.
+ * A task's handler (or its compensation's) as the attempt calls it when the task asks for `isolation:
+ * thread` or `process`: the same export of the same module, run in a thread or process of its own.
  *
  * @throws IsolationUnavailableError when the registry was not loaded from a module (handler functions
  *   given in code cannot be loaded elsewhere).
@@ -15,7 +15,7 @@ export function isolatedHandler(
   handlers: HandlerRegistry,
   task: Pick<PlannedTask, 'id' | 'handler'>,
   isolation: Isolation,
-): TaskHandler {
+): (event: TaskEvent | CompensationEvent, ctx: TaskContext) => Promise<unknown> {
   const modulePath = modulePathOf(handlers);
   if (modulePath === undefined) throw new IsolationUnavailableError(task.id, isolation);
   return (event, ctx) => runIsolated({ isolation, modulePath, handler: task.handler }, event, ctx);

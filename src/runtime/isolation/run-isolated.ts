@@ -8,7 +8,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { toErrorView } from '../attempt.ts';
 import { IsolatedExitError } from '../errors.ts';
-import type { Json, TaskContext, TaskErrorView, TaskEvent } from '../types.ts';
+import type { CompensationEvent, Json, TaskContext, TaskErrorView, TaskEvent } from '../types.ts';
 import type { FromHost, ToHost } from './protocol.ts';
 
 /** Where an isolated handler runs. */
@@ -34,7 +34,11 @@ export interface IsolatedHandler {
  * @example
  * const output = await runIsolated({ isolation: 'thread', modulePath, handler: 'score' }, event, ctx);
  */
-export function runIsolated(target: IsolatedHandler, event: TaskEvent, ctx: TaskContext): Promise<unknown> {
+export function runIsolated(
+  target: IsolatedHandler,
+  event: TaskEvent | CompensationEvent,
+  ctx: TaskContext,
+): Promise<unknown> {
   return new Promise<unknown>((resolve, reject) => {
     const host = startHost(target.isolation);
     let over = false;

@@ -28,6 +28,21 @@ const plans = [
   loadPlan(spinning('process'), 'spinning.yaml'),
   loadPlan(
     `workflow:
+  name: undone
+  tasks:
+    - id: reserve
+      handler: where
+      isolation: thread
+      compensation: undo_where
+      retry_policy: { max_attempts: 1 }
+    - id: charge
+      deps: [reserve]
+      handler: declined
+`,
+    'undone.yaml',
+  ),
+  loadPlan(
+    `workflow:
   name: exits
   tasks:
     - id: exit_seven
@@ -139,6 +154,20 @@ describe('isolation: thread and process', () => {
     });
   });
 
+  it("runs a task's compensation with the task's isolation", async () => {
+    const { runId } = await engine.submit('undone', {});
+    const result = await engine.wait(runId, { timeoutMs: 20_000 });
+    expect(result.compensations).toEqual([
+      {
+        task: 'reserve',
+        handler: 'undo_where',
+        status: 'failed',
+        attempts: 1,
+        error: { name: 'Error', message: 'ran in a worker thread' },
+      },
+    ]);
+  });
+
   it('refuses handler functions for an isolated task before anything runs', async () => {
     await expect(
       openLocal({
@@ -150,6 +179,7 @@ describe('isolation: thread and process', () => {
           where: () => 1,
           beats: () => 1,
           declined: () => 1,
+          undo_where: () => 1,
         },
         stateDir: join(await mkdtemp(join(tmpdir(), 'weft-isolation-')), 'state'),
       }),
@@ -178,5 +208,45 @@ describe('the same CPU-bound handler without isolation', () => {
       setTimeout(() => resolve('still running'), 4_000),
     );
     expect(await Promise.race([exited, timedOut])).toBe('still running');
+  });
+});
+
+describe('isolation on the emulators backend (dynalite and fauxqs)', () => {
+  let emulated: LocalEngine | undefined;
+
+  beforeAll(async () => {
+    emulated = await openLocal({
+      workflows: plans,
+      handlers: HANDLERS,
+      backend: 'emulators',
+      stateDir: join(await mkdtemp(join(tmpdir(), 'weft-isolation-emulators-')), 'state'),
+    });
+  });
+
+  afterAll(async () => {
+    await emulated?.close();
+  });
+
+  it('stops the spinning thread at its timeout and fails the exiting process, as on SQLite', async () => {
+    const engine = emulated as LocalEngine;
+    const spun = await engine.submit('spinning_thread', {});
+    const exited = await engine.submit('exits', {});
+    const [spinning, exits] = await Promise.all([
+      engine.wait(spun.runId, { timeoutMs: 30_000 }),
+      engine.wait(exited.runId, { timeoutMs: 30_000 }),
+    ]);
+    expect(spinning.tasks.spin).toMatchObject({
+      status: 'failed',
+      attempts: 2,
+      error: { name: 'TaskTimeout' },
+    });
+    expect((spinning.tasks.steady?.output as { beats: number } | undefined)?.beats).toBeGreaterThanOrEqual(
+      15,
+    );
+    expect(exits.tasks.exit_seven).toMatchObject({
+      status: 'failed',
+      attempts: 2,
+      error: { name: 'ProcessExit' },
+    });
   });
 });
