@@ -6,7 +6,7 @@ import { loadHandlers } from '../../src/local/handlers.ts';
 import { sortDiagnostics } from '../../src/workflow/diagnostic.ts';
 import { type Diagnostic, formatDuration, WorkflowError } from '../../src/workflow/index.ts';
 import type { Plan } from '../../src/workflow/plan.ts';
-import { tasksOutlasting, WORKER_DEFAULTS, WORKER_LIMITS } from './settings.ts';
+import { isolatedWithoutLambda, tasksOutlasting, WORKER_DEFAULTS, WORKER_LIMITS } from './settings.ts';
 
 export interface WeftDeploymentSource {
   /** The folder of workflow files (`*.yaml`, `*.yml`, `*.json`). */
@@ -51,18 +51,16 @@ export async function readWeftDeployment(source: WeftDeploymentSource): Promise<
 function isolationDiagnostics(planFiles: readonly PlanFile[]): Diagnostic[] {
   return planFiles.flatMap((planFile) => {
     const locate = locateTasks(planFile);
-    return Object.values(planFile.plan.tasks)
-      .filter((task) => task.isolation !== undefined && task.lambda === undefined)
-      .map((task): Diagnostic => {
-        const local = task.isolation === 'thread' ? 'a worker thread' : 'a child process';
-        const message = `task '${task.id}' has isolation: ${task.isolation}, which on AWS means a Lambda function of its own (its own process and role): give it lambda: <function name or ARN>, or deploy it without isolation (locally it runs in ${local})`;
-        return {
-          file: planFile.file,
-          ...locate(task.id, 'isolation'),
-          message,
-          code: 'deploy.isolationNeedsLambda',
-        };
-      });
+    return isolatedWithoutLambda([planFile.plan]).map(({ task }): Diagnostic => {
+      const local = task.isolation === 'thread' ? 'a worker thread' : 'a child process';
+      const message = `task '${task.id}' has isolation: ${task.isolation}, which on AWS means a Lambda function of its own (its own process and role): give it lambda: <function name or ARN>, or deploy it without isolation (locally it runs in ${local})`;
+      return {
+        file: planFile.file,
+        ...locate(task.id, 'isolation'),
+        message,
+        code: 'deploy.isolationNeedsLambda',
+      };
+    });
   });
 }
 

@@ -560,6 +560,22 @@ describe('WeftOrchestrator: settings', () => {
     );
   });
 
+  it('rejects a task isolated in a thread or process of its own without lambda:, and takes one with it', () => {
+    const base = chainPlan('isolated', ['crunch']);
+    const crunch = base.tasks.crunch as PlannedTask;
+    const isolated: Plan = { ...base, tasks: { crunch: { ...crunch, isolation: 'process' } } };
+    expect(
+      () => new WeftOrchestrator(new Stack(new App(), 'Iso'), 'Weft', { plans: [isolated], handlersModule }),
+    ).toThrow(/workflow 'isolated', task 'crunch': isolation: process needs lambda: on AWS/);
+    const own: Plan = {
+      ...base,
+      tasks: { crunch: { ...crunch, isolation: 'process', lambda: 'crunch-fn' } },
+    };
+    expect(
+      () => new WeftOrchestrator(new Stack(new App(), 'Own'), 'Weft', { plans: [own], handlersModule }),
+    ).not.toThrow();
+  });
+
   it('rejects an empty list of workflows', () => {
     const stack = new Stack(new App(), 'Empty');
     expect(() => new WeftOrchestrator(stack, 'Weft', { plans: [], handlersModule })).toThrow(/no workflow/);
