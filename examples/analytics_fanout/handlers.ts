@@ -84,7 +84,7 @@ export function funnel(event: TaskEvent): Record<string, number> {
  * How alike every pair of users' days are: the cosine similarity of their hourly activity at 8 time scales
  * (the counts smoothed over 1 to 8 hours), averaged: O(users² × scales × hours) arithmetic, a second or
  * more for 1,200 users. In a worker thread (isolation: thread) it heartbeats every 100 rows without holding
- * up weft, and stops when its signal aborts (the thread is ended anyway).
+ * up weft; past its timeout weft ends the thread (in process, the signal check stops it instead).
  */
 export async function cohort_similarity(
   event: TaskEvent,

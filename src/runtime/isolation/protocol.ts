@@ -15,9 +15,7 @@ export type ToHost =
       readonly idempotencyKey: string;
       readonly callback?: { readonly token: string };
     }
-  | { readonly type: 'heartbeatDone'; readonly id: number; readonly error?: TaskErrorView }
-  /** The attempt is over (timeout, lease lost, shutdown): the host's signal aborts before it is ended. */
-  | { readonly type: 'abort'; readonly reason: string };
+  | { readonly type: 'heartbeatDone'; readonly id: number; readonly error?: TaskErrorView };
 
 /** What the host sends the parent. */
 export type FromHost =

@@ -39,6 +39,7 @@ export function runIsolated(
   event: TaskEvent | CompensationEvent,
   ctx: TaskContext,
 ): Promise<unknown> {
+  if (ctx.signal.aborted) return Promise.reject(ctx.signal.reason);
   return new Promise<unknown>((resolve, reject) => {
     const host = startHost(target.isolation);
     let over = false;
@@ -49,13 +50,8 @@ export function runIsolated(
       host.stop();
       outcome();
     };
-    const onAbort = () => {
-      host.send({
-        type: 'abort',
-        reason: String((ctx.signal.reason as Error | undefined)?.message ?? 'aborted'),
-      });
-      end(() => reject(ctx.signal.reason));
-    };
+    // the attempt is over: the handler gets no grace (a CPU-bound one would not take it)
+    const onAbort = () => end(() => reject(ctx.signal.reason));
     host.onMessage((message) => {
       if (message.type === 'heartbeat') {
         ctx.heartbeat().then(
@@ -66,7 +62,6 @@ export function runIsolated(
       else end(() => reject(asError(message.error)));
     });
     host.onEnd((error) => end(() => reject(error)));
-    if (ctx.signal.aborted) return onAbort();
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     host.send({
       type: 'run',

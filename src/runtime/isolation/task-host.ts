@@ -29,14 +29,14 @@ const channel: Channel = parentPort
 // a child whose weft process is gone has no one to answer: it ends too
 if (!parentPort) process.on('disconnect', () => process.exit(0));
 
+// the attempt's end ends this thread or process itself, so the handler's signal never needs to fire here
 const controller = new AbortController();
 const heartbeats = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
 let nextHeartbeat = 1;
 let started = false;
 
 channel.listen((message) => {
-  if (message.type === 'abort') controller.abort(new Error(message.reason));
-  else if (message.type === 'heartbeatDone') {
+  if (message.type === 'heartbeatDone') {
     const waiting = heartbeats.get(message.id);
     heartbeats.delete(message.id);
     if (message.error === undefined) waiting?.resolve();
