@@ -153,7 +153,7 @@ export function assertIsolatable(plans: readonly Plan[], registry: HandlerRegist
   const tasks = isolated.map((task) => `'${task.id}' (isolation: ${task.isolation})`).join(', ');
   throw new UserInputError(
     'handlers.isolationNeedsModule',
-    `task${isolated.length === 1 ? '' : 's'} ${tasks} run${isolated.length === 1 ? 's' : ''} its handler in a worker thread or a child process, ` +
+    `task${isolated.length === 1 ? ` ${tasks} runs its handler` : `s ${tasks} run their handlers`} in a worker thread or a child process, ` +
       "which loads the handlers module itself: pass the module's path instead of functions (openLocal({ handlers: 'handlers.ts' }))",
   );
 }

@@ -79,6 +79,9 @@ const plans = [
   ),
 ];
 
+/** Heartbeats the neighbour records at least in its 1.5 s, even with a store write of 250 ms each. */
+const MIN_BEATS = 5;
+
 let engine: LocalEngine;
 
 beforeAll(async () => {
@@ -106,14 +109,15 @@ describe('isolation: thread and process', () => {
         attempts: 2,
         error: { name: 'TaskTimeout' },
       });
-      // the weft process stayed free: the neighbour's heartbeats were recorded all along (every 50 ms)
+      // the weft process stayed free: the neighbour's heartbeats (a store write each, 50 ms apart) were
+      // recorded through the 1.5 s it ran beside the spinning handler; in process, none would be
       const steady = result.tasks.steady as { status: string; output?: { beats: number } };
       expect(steady.status).toBe('succeeded');
-      expect(steady.output?.beats).toBeGreaterThanOrEqual(15);
+      expect(steady.output?.beats).toBeGreaterThanOrEqual(MIN_BEATS);
       const history = (await engine.history(runId)) ?? [];
       const failedAt = history.find((event) => event.type === 'task.failed' && event.taskId === 'spin')?.at;
-      // two attempts of 400 ms and their hosts' start, not the handler's (never) end
-      expect(Date.parse(String(failedAt)) - started).toBeLessThan(4_000);
+      // two attempts of 400 ms and their hosts' start (slower on a busy machine), not the handler's (never) end
+      expect(Date.parse(String(failedAt)) - started).toBeLessThan(8_000);
     },
   );
 
@@ -241,7 +245,7 @@ describe('isolation on the emulators backend (dynalite and fauxqs)', () => {
       error: { name: 'TaskTimeout' },
     });
     expect((spinning.tasks.steady?.output as { beats: number } | undefined)?.beats).toBeGreaterThanOrEqual(
-      15,
+      MIN_BEATS,
     );
     expect(exits.tasks.exit_seven).toMatchObject({
       status: 'failed',
