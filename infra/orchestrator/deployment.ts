@@ -44,16 +44,15 @@ export async function readWeftDeployment(source: WeftDeploymentSource): Promise<
 }
 
 /**
- * A diagnostic at the `isolation` of each task that asks for a thread or a process of its own without
- * `lambda:`. Deployed, a task's own process is its own Lambda function (its own role, memory and timeout,
- * as a Step Functions task state is); the worker function runs handlers in its own process only.
+ * A diagnostic at the `isolation` of each task that asks for a process of its own without `lambda:`.
+ * Deployed, a task's own process is its own Lambda function (its own role, memory and timeout, as a Step
+ * Functions task state is); `isolation: thread` runs in a worker thread of the worker function.
  */
 function isolationDiagnostics(planFiles: readonly PlanFile[]): Diagnostic[] {
   return planFiles.flatMap((planFile) => {
     const locate = locateTasks(planFile);
     return isolatedWithoutLambda([planFile.plan]).map(({ task }): Diagnostic => {
-      const local = task.isolation === 'thread' ? 'a worker thread' : 'a child process';
-      const message = `task '${task.id}' has isolation: ${task.isolation}, which on AWS means a Lambda function of its own (its own process and role): give it lambda: <function name or ARN>, or deploy it without isolation (locally it runs in ${local})`;
+      const message = `task '${task.id}' has isolation: process, which on AWS means a Lambda function of its own (its own process and role): give it lambda: <function name or ARN> (locally its stand-in export then runs in a child process), or isolation: thread to run it in a worker thread of the worker function`;
       return {
         file: planFile.file,
         ...locate(task.id, 'isolation'),

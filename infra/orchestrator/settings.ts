@@ -105,13 +105,13 @@ export function tasksOutlasting(
 }
 
 /**
- * The tasks that ask for a thread or a process of their own (`isolation:`) without `lambda:`: deployed, a
- * task's own process is its own Lambda function, and the worker runs handlers in its own process only.
+ * The tasks that ask for a process of their own (`isolation: process`) without `lambda:`: deployed, a
+ * task's own process is its own Lambda function (`isolation: thread` runs in a thread of the worker).
  */
 export function isolatedWithoutLambda(plans: readonly Plan[]): { plan: Plan; task: PlannedTask }[] {
   return plans.flatMap((plan) =>
     Object.values(plan.tasks)
-      .filter((task) => task.isolation !== undefined && task.lambda === undefined)
+      .filter((task) => task.isolation === 'process' && task.lambda === undefined)
       .map((task) => ({ plan, task })),
   );
 }
@@ -168,7 +168,7 @@ export function resolveSettings(props: WeftSettingsInput): WeftSettings {
   }
   for (const { plan, task } of isolatedWithoutLambda(props.plans)) {
     problems.push(
-      `workflow '${plan.name}', task '${task.id}': isolation: ${task.isolation} needs lambda: on AWS (a task's own process is a Lambda function of its own); give it lambda: <function name or ARN>, or deploy it without isolation`,
+      `workflow '${plan.name}', task '${task.id}': isolation: process needs lambda: on AWS (a task's own process is a Lambda function of its own); give it lambda: <function name or ARN>, or isolation: thread to run it in a thread of the worker`,
     );
   }
   if (!Number.isInteger(settings.retentionDays) || settings.retentionDays < 1) {

@@ -20,16 +20,23 @@ function project(workflow: string): { workflowsDir: string; handlersModule: stri
 }
 
 describe('deploying isolation:', () => {
-  it('refuses thread and process isolation without lambda: at the isolation, saying what it means on AWS', async () => {
+  it('refuses process isolation without lambda: at the isolation, saying what it means on AWS', async () => {
     const { file, ...source } = project(
       'workflow:\n  name: flow\n  tasks:\n    - id: a\n      isolation: process\n    - id: b\n      isolation: thread\n    - id: c\n      isolation: none\n',
     );
     const error = await readWeftDeployment(source).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(WorkflowError);
     expect(String((error as Error).message).split('\n')).toEqual([
-      `${file}:5:18: task 'a' has isolation: process, which on AWS means a Lambda function of its own (its own process and role): give it lambda: <function name or ARN>, or deploy it without isolation (locally it runs in a child process)`,
-      `${file}:7:18: task 'b' has isolation: thread, which on AWS means a Lambda function of its own (its own process and role): give it lambda: <function name or ARN>, or deploy it without isolation (locally it runs in a worker thread)`,
+      `${file}:5:18: task 'a' has isolation: process, which on AWS means a Lambda function of its own (its own process and role): give it lambda: <function name or ARN> (locally its stand-in export then runs in a child process), or isolation: thread to run it in a worker thread of the worker function`,
     ]);
+  });
+
+  it('deploys thread isolation: a worker thread of the worker function', async () => {
+    const { file: _file, ...source } = project(
+      'workflow:\n  name: flow\n  tasks:\n    - id: a\n      isolation: thread\n',
+    );
+    const [plan] = await readWeftDeployment(source);
+    expect(plan?.tasks.a?.isolation).toBe('thread');
   });
 
   it('deploys process isolation with lambda: (the function is the task own process)', async () => {

@@ -560,7 +560,7 @@ describe('WeftOrchestrator: settings', () => {
     );
   });
 
-  it('rejects a task isolated in a thread or process of its own without lambda:, and takes one with it', () => {
+  it('rejects a task isolated in a process of its own without lambda:, and takes one with it', () => {
     const base = chainPlan('isolated', ['crunch']);
     const crunch = base.tasks.crunch as PlannedTask;
     const isolated: Plan = { ...base, tasks: { crunch: { ...crunch, isolation: 'process' } } };

@@ -1,7 +1,7 @@
 import type { PlannedTask } from '../../workflow/plan.ts';
 import { IsolationUnavailableError } from '../errors.ts';
 import type { CompensationEvent, HandlerRegistry, TaskContext, TaskEvent } from '../types.ts';
-import { modulePathOf } from './handlers-module.ts';
+import { handlersSourceOf } from './handlers-module.ts';
 import { type Isolation, runIsolated } from './run-isolated.ts';
 
 /**
@@ -16,7 +16,7 @@ export function isolatedHandler(
   task: Pick<PlannedTask, 'id' | 'handler'>,
   isolation: Isolation,
 ): (event: TaskEvent | CompensationEvent, ctx: TaskContext) => Promise<unknown> {
-  const modulePath = modulePathOf(handlers);
-  if (modulePath === undefined) throw new IsolationUnavailableError(task.id, isolation);
-  return (event, ctx) => runIsolated({ isolation, modulePath, handler: task.handler }, event, ctx);
+  const source = handlersSourceOf(handlers);
+  if (source === undefined) throw new IsolationUnavailableError(task.id, isolation);
+  return (event, ctx) => runIsolated({ ...source, isolation, handler: task.handler }, event, ctx);
 }

@@ -22,6 +22,8 @@ export interface IsolatedHandler {
   readonly isolation: Isolation;
   /** Absolute path of the handlers module. */
   readonly modulePath: string;
+  /** The host script to start; default bin/task-host.js (tsx, then task-host.ts). */
+  readonly hostScript?: URL;
   readonly handler: string;
 }
 
@@ -41,7 +43,7 @@ export function runIsolated(
 ): Promise<unknown> {
   if (ctx.signal.aborted) return Promise.reject(ctx.signal.reason);
   return new Promise<unknown>((resolve, reject) => {
-    const host = startHost(target.isolation);
+    const host = startHost(target.isolation, target.hostScript ?? HOST_SCRIPT);
     let over = false;
     const end = (outcome: () => void) => {
       if (over) return;
@@ -83,12 +85,12 @@ interface Host {
   stop(): void;
 }
 
-function startHost(isolation: Isolation): Host {
-  return isolation === 'thread' ? threadHost() : processHost();
+function startHost(isolation: Isolation, script: URL): Host {
+  return isolation === 'thread' ? threadHost(script) : processHost(script);
 }
 
-function threadHost(): Host {
-  const worker = new Worker(HOST_SCRIPT);
+function threadHost(script: URL): Host {
+  const worker = new Worker(script);
   let failure: Error | undefined;
   return {
     send: (message) => worker.postMessage(message),
@@ -106,9 +108,9 @@ function threadHost(): Host {
   };
 }
 
-function processHost(): Host {
+function processHost(script: URL): Host {
   // no inherited flags (a test runner's, an inspector's): the host registers what it needs itself
-  const child: ChildProcess = fork(HOST_SCRIPT, [], {
+  const child: ChildProcess = fork(script, [], {
     execArgv: [],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

@@ -40,6 +40,14 @@ describe('weft dev: POST /workflows/{name}/runs?wait=', () => {
     expect(response.headers.get('location')).toBe(`/workflows/slow/runs/${body.runId}`);
   });
 
+  it('waits for a task that runs in a worker thread (isolation: thread) as for any', async () => {
+    const { status, body } = await call(dev.url, 'POST', '/workflows/crunch/runs?wait=20', {
+      input: { n: 1 },
+    });
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ status: 'succeeded', tasks: { crunch: { output: { thread: true } } } });
+  });
+
   it('refuses a wait over 25 s with a 400 naming the limit', async () => {
     const { status, body } = await call(dev.url, 'POST', '/workflows/greet/runs?wait=29', { input: {} });
     expect(status).toBe(400);

@@ -214,6 +214,16 @@ describe('the bundled Lambda functions', () => {
     });
   });
 
+  it('run an isolation: thread task in a worker thread of the worker, from the handlers bundled apart', async () => {
+    const submitted = await api('POST', '/workflows/crunch/runs', { input: { n: 3 } });
+    const { runId } = JSON.parse(submitted.body) as { runId: string };
+    const run = await runToEnd('crunch', runId);
+    expect(run).toMatchObject({
+      status: 'succeeded',
+      tasks: { crunch: { output: { thread: true, input: { n: 3 } } } },
+    });
+  });
+
   it('start a run from a rule delivery, once per event id', async () => {
     const delivery = {
       weft: { workflow: 'on_order', trigger: 0 },
