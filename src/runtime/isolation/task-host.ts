@@ -2,7 +2,7 @@
  * The host of one isolated attempt, in a worker thread (`isolation: thread`) or a child process
  * (`isolation: process`), started through bin/task-host.js (which registers tsx first, so a `.ts` handlers
  * module loads as it does in weft). It waits for `run`, imports the handlers module, calls the handler with
- * the same event and a context whose heartbeat and signal cross the boundary, and sends back the result
+ * the same event and a context whose heartbeat crosses the boundary, and sends back the result
  * as JSON text or the error's name and message. The parent ends the host once the attempt is over.
  */
 import { pathToFileURL } from 'node:url';
