@@ -6,7 +6,7 @@ import { loadHandlers } from '../../src/local/handlers.ts';
 import { sortDiagnostics } from '../../src/workflow/diagnostic.ts';
 import { type Diagnostic, formatDuration, WorkflowError } from '../../src/workflow/index.ts';
 import type { Plan } from '../../src/workflow/plan.ts';
-import { tasksOutlasting, WORKER_DEFAULTS, WORKER_LIMITS } from './settings.ts';
+import { isolatedWithoutLambda, tasksOutlasting, WORKER_DEFAULTS, WORKER_LIMITS } from './settings.ts';
 
 export interface WeftDeploymentSource {
   /** The folder of workflow files (`*.yaml`, `*.yml`, `*.json`). */
@@ -37,9 +37,30 @@ export async function readWeftDeployment(source: WeftDeploymentSource): Promise<
   const diagnostics = [
     ...missingHandlerDiagnostics(planFiles, registry, source.handlersModule),
     ...timeoutDiagnostics(planFiles, workerTimeout.toMilliseconds()),
+    ...isolationDiagnostics(planFiles),
   ];
   if (diagnostics.length > 0) throw new WorkflowError(sortDiagnostics(diagnostics));
   return planFiles.map((planFile) => planFile.plan);
+}
+
+/**
+ * A diagnostic at the `isolation` of each task that asks for a process of its own without `lambda:`.
+ * Deployed, a task's own process is its own Lambda function (its own role, memory and timeout, as a Step
+ * Functions task state is); `isolation: thread` runs in a worker thread of the worker function.
+ */
+function isolationDiagnostics(planFiles: readonly PlanFile[]): Diagnostic[] {
+  return planFiles.flatMap((planFile) => {
+    const locate = locateTasks(planFile);
+    return isolatedWithoutLambda([planFile.plan]).map(({ task }): Diagnostic => {
+      const message = `task '${task.id}' has isolation: process, which on AWS means a Lambda function of its own (its own process and role): give it lambda: <function name or ARN> (locally its stand-in export then runs in a child process), or isolation: thread to run it in a worker thread of the worker function`;
+      return {
+        file: planFile.file,
+        ...locate(task.id, 'isolation'),
+        message,
+        code: 'deploy.isolationNeedsLambda',
+      };
+    });
+  });
 }
 
 /** A diagnostic at the `timeout` of each task the worker cannot hold, naming the setting that fixes it. */

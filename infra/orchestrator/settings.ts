@@ -105,6 +105,18 @@ export function tasksOutlasting(
 }
 
 /**
+ * The tasks that ask for a process of their own (`isolation: process`) without `lambda:`: deployed, a
+ * task's own process is its own Lambda function (`isolation: thread` runs in a thread of the worker).
+ */
+export function isolatedWithoutLambda(plans: readonly Plan[]): { plan: Plan; task: PlannedTask }[] {
+  return plans.flatMap((plan) =>
+    Object.values(plan.tasks)
+      .filter((task) => task.isolation === 'process' && task.lambda === undefined)
+      .map((task) => ({ plan, task })),
+  );
+}
+
+/**
  * Applies the defaults and validates, reporting every problem at once (the limits are `WORKER_LIMITS`).
  */
 export function resolveSettings(props: WeftSettingsInput): WeftSettings {
@@ -152,6 +164,11 @@ export function resolveSettings(props: WeftSettingsInput): WeftSettings {
   for (const { plan, task } of tasksOutlasting(props.plans, timeout * 1000)) {
     problems.push(
       `workflow '${plan.name}', task '${task.id}': its timeout (${(task.timeoutMs ?? 0) / 1000} s) is longer than the worker function's (${timeout} s), which would cut every attempt short; raise workerTimeout (up to 15 minutes) or shorten the task's timeout`,
+    );
+  }
+  for (const { plan, task } of isolatedWithoutLambda(props.plans)) {
+    problems.push(
+      `workflow '${plan.name}', task '${task.id}': isolation: process needs lambda: on AWS (a task's own process is a Lambda function of its own); give it lambda: <function name or ARN>, or isolation: thread to run it in a thread of the worker`,
     );
   }
   if (!Number.isInteger(settings.retentionDays) || settings.retentionDays < 1) {

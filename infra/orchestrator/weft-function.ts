@@ -5,7 +5,7 @@ import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { BUNDLED_PLANS_FILE } from '../../src/lambda/plans.ts';
+import { BUNDLED_PLANS_FILE, ISOLATION_FILES } from '../../src/lambda/plans.ts';
 
 /** ESM bundles still meet CommonJS dependencies that call `require` for Node built-ins. */
 const REQUIRE_SHIM =
@@ -85,10 +85,41 @@ export function weftFunction(scope: Construct, id: string, props: WeftFunctionPr
         beforeInstall: () => [],
         afterBundling: (_inputDir: string, outputDir: string) => [
           `cp ${shellQuote(plansFile)} ${shellQuote(join(outputDir, BUNDLED_PLANS_FILE))}`,
+          ...(props.handlersModule
+            ? isolationBundles(props.projectRoot, props.handlersModule, outputDir)
+            : []),
         ],
       },
     },
   });
+}
+
+/**
+ * The worker's files for `isolation: thread` tasks: the handlers module bundled on its own
+ * (`weft-handlers.mjs`) and the host a worker thread runs (`task-host.mjs`), beside the worker's bundle.
+ * A thread loads modules from files, and the worker's own bundle has the handlers inlined.
+ */
+function isolationBundles(projectRoot: string, handlersModule: string, outputDir: string): string[] {
+  const esbuild = join(projectRoot, 'node_modules', '.bin', 'esbuild');
+  const bundle = (entry: string, file: string) =>
+    [
+      shellQuote(esbuild),
+      shellQuote(entry),
+      '--bundle',
+      '--platform=node',
+      '--target=node22',
+      '--format=esm',
+      '--main-fields=module,main',
+      `--banner:js=${shellQuote(REQUIRE_SHIM)}`,
+      '--minify',
+      '--sourcemap',
+      '--log-level=warning',
+      `--outfile=${shellQuote(join(outputDir, file))}`,
+    ].join(' ');
+  return [
+    bundle(handlersModule, ISOLATION_FILES.handlers),
+    bundle(join(projectRoot, 'src', 'runtime', 'isolation', 'task-host.ts'), ISOLATION_FILES.host),
+  ];
 }
 
 function shellQuote(value: string): string {

@@ -13,6 +13,7 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { MAX_SUBMIT_WAIT_SECONDS } from '../../src/api/request.ts';
 import { UserInputError } from '../../src/errors.ts';
 import type { Plan } from '../../src/workflow/plan.ts';
 import { WeftAlarms } from './alarms.ts';
@@ -32,6 +33,12 @@ import {
 import { WeftStorage } from './storage.ts';
 import { TABLE_GRANTS } from './table-grants.ts';
 import { weftFunction } from './weft-function.ts';
+
+/**
+ * The API function's timeout: a submission's longest wait (`?wait=`, 25 s) plus 4 s for the submit itself
+ * and the answer, which is also what API Gateway allows an HTTP API integration (29 s by default).
+ */
+export const API_TIMEOUT_SECONDS = MAX_SUBMIT_WAIT_SECONDS + 4;
 
 /** The repository root (functions/ and package-lock.json live there). */
 const PROJECT_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -159,7 +166,7 @@ export class WeftOrchestrator extends Construct {
       description: 'weft: HTTP API',
       // jwt: the handler checks each route's scope; iam: API Gateway checked the route's ARN
       environment: { ...environment, API_AUTH: apiAuth.type },
-      timeout: Duration.seconds(29),
+      timeout: Duration.seconds(API_TIMEOUT_SECONDS),
       memorySize: 512,
     });
     this.workerFunction = weftFunction(this, 'WorkerFunction', {

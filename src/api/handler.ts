@@ -24,13 +24,19 @@ export interface ApiHandlerDeps {
    * check nothing more. @default 'none'
    */
   readonly authorization?: ApiAuthorization;
+  /**
+   * Resolves when a run may have changed, or after `ms` at the latest: lets `POST .../runs?wait=` answer as
+   * soon as the run ends (`weft dev` passes its backend's). Absent: the wait polls the store.
+   */
+  readonly changed?: (runId: string, ms: number) => Promise<void>;
 }
 
 /** An API Gateway HTTP API (payload v2) handler. */
 export type ApiHandler = (event: ApiEvent) => Promise<ApiResult>;
 
 /**
- * Builds the weft HTTP API (`API_ROUTES`): a workflow's runs under `/workflows/{name}/runs` (submit, read,
+ * Builds the weft HTTP API (`API_ROUTES`): a workflow's runs under `/workflows/{name}/runs` (submit, with
+ * `?wait=<seconds>` to answer with the final run when it ends within the wait, read,
  * history in pages, a task's output, cancel, redrive, rollback), `GET /workflows`, `POST /callbacks/{token}`
  * and its `/heartbeat`. A run is reachable only through its own workflow's routes. Every answer stays under
  * Lambda's 6 MB (run views are bounded, history comes in pages). Client mistakes are 4xx with a JSON body

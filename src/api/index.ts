@@ -27,6 +27,7 @@ export {
   json,
   queryParameters,
 } from './http.ts';
+export { MAX_SUBMIT_WAIT_SECONDS, parseWait } from './request.ts';
 export { API_ROUTES, matchRoute, type Route, type RouteMatch } from './routes.ts';
 export {
   type ApiRunView,

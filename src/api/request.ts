@@ -82,3 +82,34 @@ export function parseIdempotencyKey(value: string | undefined): Parsed<string | 
     },
   };
 }
+
+/**
+ * The longest `POST /workflows/{name}/runs?wait=` may hold a request, in seconds: API Gateway ends an HTTP
+ * API request at 29 s (30 s at most), so 25 s leaves the submit and the answer a margin.
+ */
+export const MAX_SUBMIT_WAIT_SECONDS = 25;
+
+/**
+ * Validates the `wait` query parameter of a submission: whole seconds from 0 to {@link MAX_SUBMIT_WAIT_SECONDS}.
+ *
+ * @example
+ * parseWait('10'); // { ok: true, value: 10 }
+ * parseWait('30').ok; // false: over the 25 s limit
+ */
+export function parseWait(value: string | undefined): Parsed<number | undefined> {
+  if (value === undefined) return { ok: true, value: undefined };
+  const seconds = /^\d{1,6}$/.test(value) ? Number(value) : Number.NaN;
+  if (seconds <= MAX_SUBMIT_WAIT_SECONDS) return { ok: true, value: seconds };
+  const over = Number.isInteger(seconds) ? ' (API Gateway ends a request at 29 s)' : '';
+  return {
+    ok: false,
+    problem: {
+      status: 400,
+      code: 'request.invalid',
+      message:
+        `query parameter 'wait' must be a whole number of seconds from 0 to ${MAX_SUBMIT_WAIT_SECONDS}${over}, ` +
+        `got ${JSON.stringify(value.slice(0, 50))}; to wait longer, poll the run's Location`,
+      field: 'wait',
+    },
+  };
+}

@@ -1,17 +1,24 @@
+import { awaitRun } from '../runtime/await-run.ts';
 import type { PlanCatalog, Runtime } from '../runtime/types.ts';
 import { type ApiAuthorization, listsWorkflow, missingScope } from './authorization.ts';
 import { type Parsed, problemResult, readEventBody } from './body-limits.ts';
-import { type ApiEvent, type ApiResult, errorResult, header, json } from './http.ts';
-import { isValidId, parseIdempotencyKey, parseSubmitBody } from './request.ts';
+import { type ApiEvent, type ApiResult, errorResult, header, json, queryParameters } from './http.ts';
+import { isValidId, parseIdempotencyKey, parseSubmitBody, parseWait } from './request.ts';
 import { type RunRoute, runPath } from './routes.ts';
 import { redrive, rollback } from './run-control.ts';
 import { getHistory, getRun, getTaskOutput, runNotFound, runViewResult } from './run-reads.ts';
+import { boundRunView } from './view-budget.ts';
 
 /** What the run routes need: the runtime, the deployed plans and how callers were authenticated. */
 export interface RunRouteDeps {
   readonly runtime: Runtime;
   readonly plans: PlanCatalog;
   readonly authorization: ApiAuthorization;
+  /**
+   * Resolves when a run may have changed, or after `ms` (a local backend's `changed`): how `?wait=` learns
+   * of the run's end. Absent (the Lambda function): the store is polled.
+   */
+  readonly changed?: (runId: string, ms: number) => Promise<void>;
 }
 
 /**
@@ -63,6 +70,8 @@ async function submit(deps: RunRouteDeps, workflow: string, event: ApiEvent): Pr
   if (!body.ok) return problemResult(body.problem);
   const key = parseIdempotencyKey(header(event, 'idempotency-key'));
   if (!key.ok) return problemResult(key.problem);
+  const wait = parseWait(queryParameters(event).wait);
+  if (!wait.ok) return problemResult(wait.problem);
   const { input, runId } = body.value;
   if (runId !== undefined && key.value !== undefined) {
     return errorResult(
@@ -79,11 +88,16 @@ async function submit(deps: RunRouteDeps, workflow: string, event: ApiEvent): Pr
     ...(runId === undefined ? {} : { runId }),
     ...(key.value === undefined ? {} : { idempotencyKey: key.value }),
   });
-  return json(
-    result.created ? 201 : 200,
-    { runId: result.runId, workflow, created: result.created },
-    { location: runPath(workflow, result.runId) },
-  );
+  const location = runPath(workflow, result.runId);
+  const accepted = { runId: result.runId, workflow, created: result.created };
+  if (wait.value === undefined) return json(result.created ? 201 : 200, accepted, { location });
+  const waited = await awaitRun(deps.runtime, result.runId, {
+    timeoutMs: wait.value * 1000,
+    ...(deps.changed === undefined ? {} : { changed: deps.changed }),
+  });
+  // settled within the wait: the run as GET answers it (bounded); otherwise the usual answer, as 202
+  if (waited.kind === 'settled') return json(200, boundRunView(waited.view), { location });
+  return json(202, accepted, { location });
 }
 
 /** 404 `workflow.unknown`, listing the workflows this caller may see (`GET /workflows`'s list). */

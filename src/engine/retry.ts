@@ -30,6 +30,7 @@ export const NON_RETRYABLE_ERRORS: ReadonlySet<string> = new Set([
   'ChildInputError',
   'MapItemsError',
   'MapFailed',
+  'IsolationUnavailable',
 ]);
 
 /**

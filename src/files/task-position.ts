@@ -2,7 +2,7 @@ import { type Position, parseSource } from '../workflow/source.ts';
 import type { PlanFile } from './workflows.ts';
 
 /** A field of a task as written, where a check about that task points. */
-export type TaskField = 'id' | 'handler' | 'timeout' | 'compensation' | 'workflow';
+export type TaskField = 'id' | 'handler' | 'timeout' | 'compensation' | 'workflow' | 'isolation';
 
 /**
  * Points back into a compiled workflow file: where a task writes a field, or its `id` when it does not

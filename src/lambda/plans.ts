@@ -13,3 +13,9 @@ export function readBundledPlans(file: URL): readonly Plan[] {
   if (!Array.isArray(parsed)) throw new Error(`${file.pathname} does not hold a list of plans`);
   return parsed as Plan[];
 }
+
+/**
+ * The files the CDK construct bundles next to the worker for `isolation: thread` tasks: the handlers module
+ * on its own, and the host script a worker thread runs (src/runtime/isolation/task-host.ts).
+ */
+export const ISOLATION_FILES = { handlers: 'weft-handlers.mjs', host: 'task-host.mjs' } as const;

@@ -2,6 +2,7 @@ import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UserInputError } from '../errors.ts';
+import { modulePathOf, withModulePath } from '../runtime/isolation/handlers-module.ts';
 import type { HandlerRegistry, TaskHandler } from '../runtime/types.ts';
 import { type Plan, type PlannedTask, runsHandlerLocally, runsModuleHandler } from '../workflow/plan.ts';
 
@@ -64,7 +65,7 @@ export async function loadHandlers(modulePath: string): Promise<HandlerRegistry>
   for (const [name, value] of Object.entries(exports)) {
     if (typeof value === 'function') registry[name] = value as TaskHandler;
   }
-  return registry;
+  return withModulePath(registry, absolute);
 }
 
 /** A handler a plan needs: the task that names it, and whether as the task's handler or its compensation. */
@@ -135,4 +136,24 @@ export function assertHandlers(plans: readonly Plan[], registry: HandlerRegistry
       : ` (${standIns.map(({ task }) => `task '${task.id}' invokes Lambda '${task.lambda}' on AWS`).join(', ')}; ` +
         'locally weft invokes no Lambda function and runs a stand-in export named after the task instead)';
   throw new UserInputError('handlers.missing', `${missingHandlersMessage(missing, modulePath)}${note}`);
+}
+
+/**
+ * Throws when a task runs its handler in a worker thread or a child process (`isolation:`) but the handlers
+ * were given as functions: the thread or process loads the module itself, so it needs its path.
+ *
+ * @throws UserInputError `handlers.isolationNeedsModule`, naming the tasks.
+ */
+export function assertIsolatable(plans: readonly Plan[], registry: HandlerRegistry): void {
+  if (modulePathOf(registry) !== undefined) return;
+  const isolated = plans.flatMap((plan) =>
+    Object.values(plan.tasks).filter((task) => task.isolation !== undefined && runsHandlerLocally(task)),
+  );
+  if (isolated.length === 0) return;
+  const tasks = isolated.map((task) => `'${task.id}' (isolation: ${task.isolation})`).join(', ');
+  throw new UserInputError(
+    'handlers.isolationNeedsModule',
+    `task${isolated.length === 1 ? ` ${tasks} runs its handler` : `s ${tasks} run their handlers`} in a worker thread or a child process, ` +
+      "which loads the handlers module itself: pass the module's path instead of functions (openLocal({ handlers: 'handlers.ts' }))",
+  );
 }

@@ -1,7 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { UserInputError } from '../errors.ts';
 import { readPlanDir, readWorkflowSet } from '../files/workflows.ts';
-import { isSettled, type RunResult, toRunResult } from '../runtime/run-result.ts';
+import { awaitRun } from '../runtime/await-run.ts';
+import { type RunResult, toRunResult } from '../runtime/run-result.ts';
 import type {
   CallbackAnswer,
   CallbackRequest,
@@ -14,7 +15,7 @@ import type {
 import { childLinkProblems } from '../workflow/child-links.ts';
 import type { Plan } from '../workflow/plan.ts';
 import type { BackendName, SqliteSynchronous } from './backend.ts';
-import { assertHandlers, loadHandlers } from './handlers.ts';
+import { assertHandlers, assertIsolatable, loadHandlers } from './handlers.ts';
 import { openBackend } from './open-backend.ts';
 
 export interface OpenLocalOptions {
@@ -91,6 +92,7 @@ export async function openLocal(options: OpenLocalOptions): Promise<LocalEngine>
   const handlers =
     typeof options.handlers === 'string' ? await loadHandlers(options.handlers) : options.handlers;
   assertHandlers(plans, handlers, typeof options.handlers === 'string' ? options.handlers : 'handlers');
+  assertIsolatable(plans, handlers);
   const backend = await openBackend({
     backend: options.backend ?? 'sqlite',
     stateDir: options.stateDir ?? '.weft',
@@ -111,20 +113,16 @@ export async function openLocal(options: OpenLocalOptions): Promise<LocalEngine>
   return {
     submit: (workflow, input = {}, submit = {}) => runtime.submit({ workflow, input, ...submit }),
     async wait(runId, { timeoutMs } = {}) {
-      const deadline = timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeoutMs;
-      for (;;) {
-        const view = await runtime.getRun(runId);
-        if (view === undefined) throw new UserInputError('run.notFound', `no run '${runId}'`);
-        if (isSettled(view)) return toRunResult(view);
-        const left = deadline - Date.now();
-        if (left <= 0) {
-          throw new UserInputError(
-            'run.waitTimeout',
-            `run ${runId} is still ${view.status} after ${timeoutMs} ms; wait again or read it with get()`,
-          );
-        }
-        await backend.changed(runId, Math.min(left, 100));
-      }
+      const result = await awaitRun(runtime, runId, {
+        timeoutMs: timeoutMs ?? Number.POSITIVE_INFINITY,
+        changed: (id, ms) => backend.changed(id, ms),
+      });
+      if (result.kind === 'notFound') throw new UserInputError('run.notFound', `no run '${runId}'`);
+      if (result.kind === 'settled') return toRunResult(result.view);
+      throw new UserInputError(
+        'run.waitTimeout',
+        `run ${runId} is still ${result.view.status} after ${timeoutMs} ms; wait again or read it with get()`,
+      );
     },
     get: async (runId) => {
       const view = await runtime.getRun(runId);

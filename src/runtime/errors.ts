@@ -139,6 +139,45 @@ export class ChildRollbackIncompleteError extends WeftError {
   }
 }
 
+/**
+ * An isolated attempt's host (`isolation: thread` or `process`) ended before the handler answered: the
+ * handler called `process.exit`, crashed the process, or it was killed. Named as the in-process guard's
+ * error (`ProcessExit`), so a `retry_on` means the same whatever the isolation. Retried per the policy.
+ */
+export class IsolatedExitError extends WeftError {
+  override name = 'ProcessExit';
+
+  constructor(
+    readonly exitCode: number,
+    where: 'worker thread' | 'child process',
+    readonly signal?: string,
+  ) {
+    super(
+      'task.hostExited',
+      `the handler's ${where} ${signal === undefined ? `exited with code ${exitCode}` : `was killed by ${signal}`} ` +
+        'before the handler returned; weft recorded the attempt as failed and went on (throw an error instead of ' +
+        `exiting${signal === undefined ? '' : ', and check the memory the handler needs'})`,
+    );
+  }
+}
+
+/**
+ * A task asks for `isolation: thread` or `process`, but weft was given handler functions rather than a
+ * module it can load in another thread or process. Not retried: no attempt could run otherwise.
+ */
+export class IsolationUnavailableError extends WeftError {
+  override name = 'IsolationUnavailable';
+
+  constructor(taskId: string, isolation: string) {
+    super(
+      'task.isolationUnavailable',
+      `task '${taskId}' has isolation: ${isolation}, which loads its handler from the handlers module in a ` +
+        `${isolation === 'thread' ? 'worker thread' : 'child process'}, but weft was given handler functions, not a ` +
+        "module path: pass the module's path (--handlers <module>, openLocal({ handlers: 'handlers.ts' }))",
+    );
+  }
+}
+
 /** A map's `items` did not give a list it can run (not an array, or too large to record). Not retried. */
 export class MapItemsError extends WeftError {
   override name = 'MapItemsError';

@@ -11,6 +11,7 @@ import { claimAttempt } from './claim-attempt.ts';
 import { expiresAt, fault, isoNow, type RuntimeDeps } from './deps.ts';
 import { sendDispatches } from './dispatch.ts';
 import { HandlerNotFoundError, TaskTimeoutError } from './errors.ts';
+import { isolatedHandler } from './isolation/isolated-handler.ts';
 import { mapContext, resolveTask } from './map-run.ts';
 import { planFor } from './plans.ts';
 import { driveRollback } from './rollback.ts';
@@ -46,7 +47,15 @@ export async function executeCompensation(deps: RuntimeDeps, message: TaskMessag
   const outcome = await runAttempt({
     run: (signal, heartbeat) => {
       if (compensation === CHILD_ROLLBACK) return rollBackChild(deps, run.runId, planned.id, claimed, signal);
-      const handler = deps.handlers[compensation.handler];
+      // a compensation runs where its task ran: the same isolation
+      const handler =
+        planned.isolation === undefined
+          ? deps.handlers[compensation.handler]
+          : isolatedHandler(
+              deps.handlers,
+              { id: planned.id, handler: compensation.handler },
+              planned.isolation,
+            );
       if (typeof handler !== 'function') throw new HandlerNotFoundError(compensation.handler);
       return (handler as CompensationHandler)(
         {

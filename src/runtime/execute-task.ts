@@ -16,6 +16,7 @@ import { claimAttempt, taskClaim } from './claim-attempt.ts';
 import { expiresAt, fault, type HandleOptions, isoNow, type RuntimeDeps } from './deps.ts';
 import { sendDispatches } from './dispatch.ts';
 import { HandlerNotFoundError, OutputTooLargeError, TaskLostError, TaskTimeoutError } from './errors.ts';
+import { isolatedHandler } from './isolation/isolated-handler.ts';
 import { continueLane, itemFailed, type MapItem, mapContext, resolveTask, startMap } from './map-run.ts';
 import { stopOnFailure, stoppedAfterFlag } from './pause.ts';
 import { planFor } from './plans.ts';
@@ -332,7 +333,8 @@ const DEFAULT_CONTINUATIONS = 4;
 const CONTINUATION_MARGIN_MS = 5_000;
 
 function resolveHandler(deps: RuntimeDeps, planned: PlannedTask): TaskHandler {
-  // without a Lambda client (locally) a `lambda:` task runs the stand-in export named after it
+  // without a Lambda client (locally) a `lambda:` task runs the stand-in export named after it (isolated
+  // as the task says); with one, the function is the isolation: its own process, its own role
   if (planned.lambda !== undefined && deps.invokeLambda) {
     const invoke = deps.invokeLambda;
     const functionName = planned.lambda;
@@ -342,6 +344,7 @@ function resolveHandler(deps: RuntimeDeps, planned: PlannedTask): TaskHandler {
       return invoke(functionName, payload as unknown as Json, ctx.signal);
     };
   }
+  if (planned.isolation !== undefined) return isolatedHandler(deps.handlers, planned, planned.isolation);
   const handler = deps.handlers[planned.handler];
   if (typeof handler !== 'function') throw new HandlerNotFoundError(planned.handler);
   return handler as TaskHandler;

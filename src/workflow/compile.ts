@@ -142,6 +142,7 @@ function planTask(
   }
   if (task.map !== undefined) planned.map = plannedMap(task.map);
   if (task.concurrency !== undefined) planned.concurrency = plannedConcurrency(task.concurrency);
+  if (task.isolation !== undefined && task.isolation !== 'none') planned.isolation = task.isolation;
   if (task.compensation !== undefined) {
     planned.compensation = {
       handler: task.compensation,
@@ -239,6 +240,8 @@ function taskTuple(task: PlannedTask): unknown[] {
     task.timeoutMs ?? null,
     task.heartbeatMs ?? null,
     task.compensation === undefined ? null : [task.compensation.handler, retryTuple(task.compensation.retry)],
+    // only when set, so that the versions of plans without it stay what they were
+    ...(task.isolation === undefined ? [] : [task.isolation]),
   ];
 }
 

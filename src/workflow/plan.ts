@@ -54,6 +54,11 @@ export interface PlannedTask {
   readonly callback?: PlannedCallback;
   /** Runs another workflow as a child run and takes its output (or fails with its error). */
   readonly child?: PlannedChild;
+  /**
+   * Where the handler runs, when not in the worker's own process (`isolation: none`, absent here): a worker
+   * thread, or a process of its own (a child process locally; on AWS, the task's `lambda:` function).
+   */
+  readonly isolation?: 'thread' | 'process';
   /** Runs the handler once per item of a list; the output is the items' outputs, in order. */
   readonly map?: PlannedMap;
   /** At most `limit` attempts of this task in flight at once across all runs (per key). */

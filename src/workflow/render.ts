@@ -1,14 +1,15 @@
 import type { Plan, PlannedTask } from './plan.ts';
 
 /**
- * The short notes under a task's id: attempts, compensation, external Lambda, sleep, callback, child
- * workflow, map, a root's condition.
+ * The short notes under a task's id: attempts, compensation, external Lambda, isolation, sleep, callback,
+ * child workflow, map, a root's condition.
  */
 function notes(task: PlannedTask): string[] {
   const lines: string[] = [];
   if (task.retry.maxAttempts > 1) lines.push(`retries: ${task.retry.maxAttempts} attempts`);
   if (task.compensation !== undefined) lines.push(`compensation: ${task.compensation.handler}`);
   if (task.lambda !== undefined) lines.push(`lambda: ${task.lambda}`);
+  if (task.isolation !== undefined) lines.push(`isolation: ${task.isolation}`);
   if (task.sleep !== undefined) {
     lines.push('ms' in task.sleep ? `sleep: ${formatMs(task.sleep.ms)}` : `sleep until: ${task.sleep.until}`);
   }

@@ -78,6 +78,9 @@ const retryPolicy = z
     }
   });
 
+/** Where a task's handler runs: in weft's process, a worker thread of it, or a process of its own. */
+export const ISOLATIONS = ['none', 'thread', 'process'] as const;
+
 export const TASK_KEYS = [
   'id',
   'deps',
@@ -93,6 +96,7 @@ export const TASK_KEYS = [
   'callback',
   'workflow',
   'input',
+  'isolation',
   'map',
   'concurrency',
 ] as const;
@@ -171,6 +175,12 @@ const task = z
         .regex(ID_PATTERN, { error: `the name of another workflow (${ID_RULE})` })
         .optional(),
       input: expression('"{ \'user\': input.user_id }"').optional(),
+      isolation: z
+        .enum(ISOLATIONS, {
+          error:
+            "'none' (the default: in weft's process), 'thread' (a worker thread, for CPU-heavy handlers) or 'process' (a child process locally, the task's own Lambda function on AWS)",
+        })
+        .optional(),
       map: z
         .strictObject(
           {
@@ -207,6 +217,16 @@ const task = z
       });
     }
     for (const problem of timerProblems(value)) ctx.addIssue({ code: 'custom', ...problem });
+    const waitsOnly =
+      value.callback !== undefined && value.handler === undefined && value.lambda === undefined;
+    if (waitsOnly && value.isolation !== undefined && value.isolation !== 'none') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['isolation'],
+        message:
+          "absent on a callback task without 'handler' or 'lambda' (it runs no handler to isolate: it only waits)",
+      });
+    }
     for (const problem of childProblems(value)) ctx.addIssue({ code: 'custom', ...problem });
     for (const problem of mapProblems(value)) ctx.addIssue({ code: 'custom', ...problem });
     const problem = heartbeatProblem(value);
@@ -248,8 +268,8 @@ function timerProblems(value: {
       },
     ];
   }
-  return ['handler', 'lambda', 'compensation', 'retry_policy', 'timeout', 'heartbeat']
-    .filter((key) => value[key] !== undefined)
+  return ['handler', 'lambda', 'compensation', 'retry_policy', 'timeout', 'heartbeat', 'isolation']
+    .filter((key) => value[key] !== undefined && !(key === 'isolation' && value[key] === 'none'))
     .map((key) => ({
       path: [key],
       message: `absent on a task with '${field}' (a sleep runs no handler: put the work in a task that depends on it)`,
@@ -274,8 +294,8 @@ function childProblems(value: {
       },
     ];
   }
-  return ['handler', 'lambda', 'sleep', 'sleep_until', 'callback', 'timeout', 'heartbeat']
-    .filter((key) => value[key] !== undefined)
+  return ['handler', 'lambda', 'sleep', 'sleep_until', 'callback', 'timeout', 'heartbeat', 'isolation']
+    .filter((key) => value[key] !== undefined && !(key === 'isolation' && value[key] === 'none'))
     .map((key) => ({
       path: [key],
       message:

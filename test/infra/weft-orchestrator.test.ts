@@ -13,8 +13,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { WeftHttpApi } from '../../infra/orchestrator/http-api.ts';
 import { WeftRules } from '../../infra/orchestrator/rules.ts';
 import { TABLE_GRANTS } from '../../infra/orchestrator/table-grants.ts';
-import { WeftOrchestrator } from '../../infra/orchestrator/weft-orchestrator.ts';
+import { API_TIMEOUT_SECONDS, WeftOrchestrator } from '../../infra/orchestrator/weft-orchestrator.ts';
 import { WeftStack } from '../../infra/weft-stack.ts';
+import { MAX_SUBMIT_WAIT_SECONDS } from '../../src/api/request.ts';
 import { API_ROUTES } from '../../src/api/routes.ts';
 import type { Plan, PlannedTask } from '../../src/workflow/plan.ts';
 import { chainPlan } from '../support/fake-runtime.ts';
@@ -407,6 +408,20 @@ describe('WeftOrchestrator: the HTTP API', () => {
     expect(environment?.Variables.API_AUTH).toBe('iam');
   });
 
+  it('gives the API function time for the longest ?wait= and its answer, within the integration timeout', () => {
+    const api = ofType('AWS::Lambda::Function').find(([id]) => id.startsWith('WeftApiFunction'))?.[1];
+    const timeout = Number(api?.Properties.Timeout);
+    expect(timeout).toBe(API_TIMEOUT_SECONDS);
+    expect(timeout).toBeGreaterThanOrEqual(MAX_SUBMIT_WAIT_SECONDS + 3);
+    // HTTP APIs end an integration at 30 s (their default and their limit)
+    const integrations = ofType('AWS::ApiGatewayV2::Integration');
+    expect(integrations.length).toBeGreaterThan(0);
+    for (const [, integration] of integrations) {
+      const millis = Number(integration.Properties.TimeoutInMillis ?? 30_000);
+      expect(millis).toBeGreaterThan(timeout * 1000);
+    }
+  });
+
   it('can use a JWT authoriser instead, still on every route', () => {
     const stack = new Stack(new App(), 'Jwt');
     const handler = new LambdaFn(stack, 'Fn', {
@@ -547,6 +562,22 @@ describe('WeftOrchestrator: settings', () => {
     expect(() => new WeftOrchestrator(stack, 'Weft', { plans: [long], handlersModule })).toThrow(
       /workflow 'slow', task 'crunch': its timeout \(120 s\) is longer than the worker function's \(60 s\)/,
     );
+  });
+
+  it('rejects a task isolated in a process of its own without lambda:, and takes one with it', () => {
+    const base = chainPlan('isolated', ['crunch']);
+    const crunch = base.tasks.crunch as PlannedTask;
+    const isolated: Plan = { ...base, tasks: { crunch: { ...crunch, isolation: 'process' } } };
+    expect(
+      () => new WeftOrchestrator(new Stack(new App(), 'Iso'), 'Weft', { plans: [isolated], handlersModule }),
+    ).toThrow(/workflow 'isolated', task 'crunch': isolation: process needs lambda: on AWS/);
+    const own: Plan = {
+      ...base,
+      tasks: { crunch: { ...crunch, isolation: 'process', lambda: 'crunch-fn' } },
+    };
+    expect(
+      () => new WeftOrchestrator(new Stack(new App(), 'Own'), 'Weft', { plans: [own], handlersModule }),
+    ).not.toThrow();
   });
 
   it('rejects an empty list of workflows', () => {

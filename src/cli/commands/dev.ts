@@ -53,6 +53,7 @@ export function registerDev(program: Command, io: CliIo): void {
         port,
         api: createApiHandler({
           ...deps,
+          changed: (runId, ms) => stack.changed(runId, ms),
           logger: { error: (message, fields) => io.err(`weft dev: ${message} ${JSON.stringify(fields)}\n`) },
         }),
         trigger,

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { MAX_SUBMIT_WAIT_SECONDS } from '../../api/request.ts';
 import { runPath, runsPath } from '../../api/routes.ts';
 import type { ApiRunView } from '../../api/view-budget.ts';
 import { createApiClient } from '../../client/signed-client.ts';
@@ -27,7 +28,8 @@ export type SubmitDeps = ApiDeps;
 /**
  * `weft submit <workflow> --endpoint <url>`: starts a run through a deployed weft API, signing the request
  * with SigV4 (credentials from the standard AWS chain: environment, SSO, profiles, instance roles). Prints
- * the API's answer (`{ runId, workflow, created }`); with `--wait`, polls the run and prints its result,
+ * the API's answer (`{ runId, workflow, created }`); with `--wait`, asks the API to hold its answer until
+ * the run ends (`?wait=25`, the API's limit), polls the run if it has not by then, and prints its result,
  * whole (the outputs the API's view links are read through their routes), exiting like `weft run` (0
  * succeeded, 2 rolled back, 3 rollback incomplete, 4 paused).
  */
@@ -59,10 +61,14 @@ export function registerSubmit(program: Command, io: CliIo, deps: SubmitDeps = d
         );
       }
       const input = await parseInputOption(options.input);
+      // with --wait the API holds the answer until the run ends, up to its limit; then we poll
+      const path = options.wait
+        ? `${runsPath(workflow)}?wait=${MAX_SUBMIT_WAIT_SECONDS}`
+        : runsPath(workflow);
       const submitted = await call(options.endpoint, () =>
         client.request(
           'POST',
-          runsPath(workflow),
+          path,
           { input, ...(options.runId ? { runId: options.runId } : {}) },
           options.idempotencyKey ? { 'Idempotency-Key': options.idempotencyKey } : {},
         ),
@@ -72,26 +78,30 @@ export function registerSubmit(program: Command, io: CliIo, deps: SubmitDeps = d
         return;
       }
       const runId = (submitted as { runId: string }).runId;
-      io.err(`submitted run ${runId}; waiting for it to finish\n`);
-      for (;;) {
-        const run = (await call(options.endpoint, () =>
-          client.request('GET', runPath(workflow, runId)),
-        )) as ApiRunView;
-        if (isSettled(run)) {
-          const whole = await withLinkedOutputs(run, (href) =>
-            call(options.endpoint, () => client.request('GET', href)),
-          );
-          if (run.tasksOmitted) {
-            io.err(
-              `weft: the run's ${run.tasksOmitted.count} tasks are too many for one API answer; ` +
-                `read their outputs with GET ${runPath(workflow, runId)}/tasks/<task>/output and their history with weft history ${runId} --workflow ${workflow} --endpoint ${options.endpoint}\n`,
-            );
-          }
-          io.out(`${JSON.stringify(toRunResult(whole), null, 2)}\n`);
-          io.exitCode = exitCodeFor(run);
-          return;
-        }
+      const read = async () =>
+        (await call(options.endpoint, () => client.request('GET', runPath(workflow, runId)))) as ApiRunView;
+      // a run view (200): the run ended within the API's wait; a 202 (or an API without ?wait=): poll it
+      const ended = isRunView(submitted) && isSettled(submitted) ? submitted : undefined;
+      if (ended === undefined) io.err(`submitted run ${runId}; waiting for it to finish\n`);
+      let run = ended ?? (await read());
+      while (!isSettled(run)) {
         await deps.sleep(interval);
+        run = await read();
       }
+      const whole = await withLinkedOutputs(run, (href) =>
+        call(options.endpoint, () => client.request('GET', href)),
+      );
+      if (run.tasksOmitted) {
+        io.err(
+          `weft: the run's ${run.tasksOmitted.count} tasks are too many for one API answer; ` +
+            `read their outputs with GET ${runPath(workflow, runId)}/tasks/<task>/output and their history with weft history ${runId} --workflow ${workflow} --endpoint ${options.endpoint}\n`,
+        );
+      }
+      io.out(`${JSON.stringify(toRunResult(whole), null, 2)}\n`);
+      io.exitCode = exitCodeFor(run);
     });
+}
+
+function isRunView(body: unknown): body is ApiRunView {
+  return typeof body === 'object' && body !== null && 'status' in body && 'tasks' in body;
 }

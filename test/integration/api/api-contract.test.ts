@@ -121,6 +121,7 @@ describe('weft dev: the HTTP API', () => {
     const result = await call(dev.url, 'GET', '/workflows');
     expect(result.status).toBe(200);
     expect((result.body.workflows as { name: string }[]).map((w) => w.name)).toEqual([
+      'crunch',
       'greet',
       'on_order',
       'slow',

@@ -48,10 +48,16 @@ const context = {
   succeed: () => {},
 } satisfies Context;
 
-function api(method: string, rawPath: string, body?: unknown): Promise<ApiAnswer> {
+function api(
+  method: string,
+  rawPath: string,
+  body?: unknown,
+  query?: Record<string, string>,
+): Promise<ApiAnswer> {
   return bundles.api?.({
     rawPath,
     headers: { 'content-type': 'application/json' },
+    ...(query === undefined ? {} : { queryStringParameters: query }),
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     isBase64Encoded: false,
     requestContext: { http: { method }, requestId: 'r' },
@@ -186,6 +192,36 @@ describe('the bundled Lambda functions', () => {
       expect(names).toContain(metric);
     }
     expect(emitted.every((doc) => doc.service === 'weft')).toBe(true);
+  });
+
+  it('answer a submission with ?wait= with the final run, the API function polling the table', async () => {
+    const answering = api('POST', '/workflows/greet/runs', { input: { name: 'waiter' } }, { wait: '20' });
+    let answered = false;
+    void answering.then(() => {
+      answered = true;
+    });
+    // the event source mapping meanwhile: the worker runs the tasks while the API function waits
+    while (!answered) {
+      await pollOnce();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const answer = await answering;
+    expect(answer.statusCode).toBe(200);
+    expect(JSON.parse(answer.body)).toMatchObject({
+      workflow: 'greet',
+      status: 'succeeded',
+      tasks: { world: { output: 'hello waiter!' } },
+    });
+  });
+
+  it('run an isolation: thread task in a worker thread of the worker, from the handlers bundled apart', async () => {
+    const submitted = await api('POST', '/workflows/crunch/runs', { input: { n: 3 } });
+    const { runId } = JSON.parse(submitted.body) as { runId: string };
+    const run = await runToEnd('crunch', runId);
+    expect(run).toMatchObject({
+      status: 'succeeded',
+      tasks: { crunch: { output: { thread: true, input: { n: 3 } } } },
+    });
   });
 
   it('start a run from a rule delivery, once per event id', async () => {

@@ -77,7 +77,7 @@ describe('weft submit', () => {
     const io = captureIo();
     await submit(['w', '--endpoint', api.url, '--region', 'us-east-1', '--wait', '--poll-interval', '0'], io);
     expect(api.seen.map((s) => `${s.method} ${s.url}`)).toEqual([
-      'POST /workflows/w/runs',
+      'POST /workflows/w/runs?wait=25',
       'GET /workflows/w/runs/r2',
       'GET /workflows/w/runs/r2',
     ]);
@@ -88,6 +88,24 @@ describe('weft submit', () => {
       rollback: 'incomplete',
     });
     expect(io.exitCode).toBe(3);
+  });
+
+  it('asks the API to wait, and prints the run it answers with once ended, without polling', async () => {
+    const api = await fakeApi(() => ({
+      status: 200,
+      body: runBody('r5', {
+        status: 'succeeded',
+        rollback: 'none',
+        tasks: { a: { status: 'succeeded', attempts: 1, output: 'A' } },
+      }),
+    }));
+    const io = captureIo();
+    await submit(['w', '--endpoint', api.url, '--region', 'us-east-1', '--wait'], io);
+    expect(api.seen.map((s) => `${s.method} ${s.url}`)).toEqual(['POST /workflows/w/runs?wait=25']);
+    expect(api.seen[0]?.signatureValid).toBe(true);
+    expect(JSON.parse(io.stdout.join(''))).toMatchObject({ runId: 'r5', status: 'succeeded' });
+    expect(io.stderr.join('')).not.toMatch(/waiting/);
+    expect(io.exitCode).toBe(0);
   });
 
   it('prints the outputs the view links whole, reading each through its route', async () => {
@@ -116,7 +134,7 @@ describe('weft submit', () => {
     const io = captureIo();
     await submit(['w', '--endpoint', api.url, '--region', 'us-east-1', '--wait', '--poll-interval', '0'], io);
     expect(api.seen.map((s) => `${s.method} ${s.url}`)).toEqual([
-      'POST /workflows/w/runs',
+      'POST /workflows/w/runs?wait=25',
       'GET /workflows/w/runs/r4',
       'GET /workflows/w/runs/r4/tasks/b/output',
     ]);

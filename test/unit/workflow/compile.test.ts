@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadPlan, WorkflowError } from '../../../src/workflow/index.ts';
+import { loadPlan, renderDot, renderMermaid, WorkflowError } from '../../../src/workflow/index.ts';
 import { compiled, LOAN_APPROVAL, workflow } from './helpers.ts';
 
 describe('compiling the request example', () => {
@@ -59,6 +59,35 @@ describe('task settings', () => {
     const plan = compiled(workflow('{id: a, compensation: undo_a}'));
     expect(plan.tasks.a?.retry.maxAttempts).toBe(1);
     expect(plan.tasks.a?.compensation?.retry.maxAttempts).toBe(3);
+  });
+
+  it('reads isolation into the plan, none being the default and left out', () => {
+    const plan = compiled(
+      workflow(
+        '{id: a}',
+        '{id: b, isolation: none}',
+        '{id: c, isolation: thread}',
+        '{id: d, isolation: process, lambda: pay}',
+      ),
+    );
+    expect(plan.tasks.a?.isolation).toBeUndefined();
+    expect(plan.tasks.b?.isolation).toBeUndefined();
+    expect(plan.tasks.c?.isolation).toBe('thread');
+    expect(plan.tasks.d).toMatchObject({ isolation: 'process', lambda: 'pay' });
+  });
+
+  it('marks isolated tasks in weft graph, Mermaid and DOT', () => {
+    const plan = compiled(workflow('{id: a}', '{id: crunch, deps: [a], isolation: thread}'));
+    expect(renderMermaid(plan)).toContain('t1["crunch<br/>isolation: thread"]');
+    expect(renderDot(plan)).toContain('label="crunch\\nisolation: thread"');
+  });
+
+  it('versions isolation as a setting, and leaves the version of a plan without it as it was', () => {
+    const none = compiled(workflow('{id: a}')).version;
+    expect(compiled(workflow('{id: a, isolation: none}')).version).toBe(none);
+    const thread = compiled(workflow('{id: a, isolation: thread}')).version;
+    const process = compiled(workflow('{id: a, isolation: process}')).version;
+    expect(new Set([none, thread, process]).size).toBe(3);
   });
 
   it('reads handler, lambda, timeout and heartbeat', () => {

@@ -37,7 +37,7 @@ describe('validation', () => {
 
   it('rejects an unknown key without a close match by listing the known ones', () => {
     expect(errors(workflow('{id: a, colour: red}'))).toEqual([
-      "flow.yaml:4:15: unknown field 'colour' in task 'a' (known fields: id, deps, handler, lambda, retry_policy, timeout, heartbeat, compensation, when, sleep, sleep_until, callback, workflow, input, map, concurrency)",
+      "flow.yaml:4:15: unknown field 'colour' in task 'a' (known fields: id, deps, handler, lambda, retry_policy, timeout, heartbeat, compensation, when, sleep, sleep_until, callback, workflow, input, isolation, map, concurrency)",
     ]);
   });
 
@@ -187,6 +187,24 @@ describe('triggers and schedules', () => {
   it('rejects a bad lambda name', () => {
     expect(errors(workflow('{id: a, lambda: "arn:aws:s3:::bucket"}')).join('\n')).toContain(
       'must be a Lambda function name or ARN',
+    );
+  });
+
+  it('rejects an isolation that is not none, thread or process, at its value', () => {
+    expect(errors(workflow('{id: a, isolation: container}'))).toEqual([
+      "flow.yaml:4:26: task 'a' isolation must be 'none' (the default: in weft's process), 'thread' (a worker thread, for CPU-heavy handlers) or 'process' (a child process locally, the task's own Lambda function on AWS), got 'container'",
+    ]);
+  });
+
+  it('rejects isolation on a task that runs no handler: a sleep, a child workflow, a callback that only waits', () => {
+    expect(errors(workflow('{id: a, sleep: 1s, isolation: thread}'))).toEqual([
+      "flow.yaml:4:37: task 'a' isolation must be absent on a task with 'sleep' (a sleep runs no handler: put the work in a task that depends on it), got 'thread'",
+    ]);
+    expect(errors(workflow('{id: a, workflow: other, isolation: process}')).join('\n')).toContain(
+      "isolation must be absent on a task with 'workflow'",
+    );
+    expect(errors(workflow('{id: a, callback: {timeout: 1d}, isolation: thread}')).join('\n')).toContain(
+      "isolation must be absent on a callback task without 'handler' or 'lambda'",
     );
   });
 });
