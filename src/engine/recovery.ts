@@ -31,6 +31,8 @@ export type RecoveryCommand =
       readonly lanes: readonly number[];
       readonly failed: readonly number[];
     }
+  /** A task failed for good in a running run that did not stop (its process died between the two). */
+  | { readonly kind: 'failure'; readonly taskId: string }
   /** A task waits for a child run: look at the child, which may have ended without answering (it died). */
   | { readonly kind: 'child'; readonly taskId: string; readonly childRunId: string }
   /** Copy a succeeded task's output (or a skipped one's mark) onto a dependent that has not counted it. */
@@ -104,6 +106,8 @@ export function decideRecovery(input: RecoveryInput): RecoveryCommand[] {
     } else if (record?.status === 'ready' || (record?.status === 'waiting' && record.dueAt !== undefined)) {
       // a retry, a sleep, a released attempt; or a wait's lapse: its message may have been lost
       dispatch(taskId, false, dispatchSince(record.dispatchedAt, record.dueAt), record.dueAt);
+    } else if (record?.status === 'failed') {
+      commands.push({ kind: 'failure', taskId });
     } else if (record?.status === 'waiting' && planned.child && record.callback) {
       commands.push({ kind: 'child', taskId, childRunId: record.callback.token });
     } else if (record?.status === 'succeeded' || record?.status === 'skipped') {
@@ -191,6 +195,10 @@ function mapRepairs(
     }
   });
   if (!running) return;
+  if (record.status === 'failed') {
+    commands.push({ kind: 'failure', taskId: planned.id });
+    return;
+  }
   if (record.status === 'succeeded') {
     for (const dependent of planned.dependents) {
       if (!tasks.get(dependent)?.depsDone.includes(planned.id)) {

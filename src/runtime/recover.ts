@@ -164,6 +164,13 @@ async function apply(
       if (await countSink(deps, plan, runId, command.taskId, from.lamport)) tally.finalised += 1;
       return;
     }
+    case 'failure': {
+      // the failure's own stop (or pause) was lost with its process: made from its record
+      const record = state.tasks.get(command.taskId);
+      const error = record?.error ?? { name: 'TaskFailed', message: `task '${command.taskId}' failed` };
+      await stopOnFailure(deps, plan, runId, { ...error, taskId: command.taskId }, lamport);
+      return;
+    }
     case 'map': {
       const planned = plan.tasks[command.taskId];
       const context = planned && (await mapContext(deps, runId, planned));

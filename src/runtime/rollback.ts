@@ -23,18 +23,29 @@ export async function stopRun(
   error: TaskErrorView & { taskId?: string },
   lamport: number,
 ): Promise<void> {
-  const outcome = await deps.store.stopRun({
-    runId,
-    cause,
-    error,
-    lamport,
-    event: {
-      type: cause === 'cancelled' ? 'run.cancelling' : 'run.failing',
-      lamport,
-      at: isoNow(deps),
-      detail: { ...error },
-    },
-  });
+  const stop = (at: number) =>
+    deps.store.stopRun({
+      runId,
+      cause,
+      error,
+      lamport: at,
+      event: {
+        type: cause === 'cancelled' ? 'run.cancelling' : 'run.failing',
+        lamport: at,
+        at: isoNow(deps),
+        detail: { ...error },
+      },
+    });
+  let outcome = await stop(lamport);
+  const current = outcome.ok ? undefined : outcome.current;
+  // the run moved on since the caller read it (a pause, a redrive): stop it after what it has now
+  if (
+    current &&
+    (current.status === 'running' || current.status === 'paused') &&
+    current.lamport >= lamport
+  ) {
+    outcome = await stop(current.lamport + 1);
+  }
   if (outcome.ok) deps.logger.info('run stopping', { runId, cause, error });
   fault(deps, 'afterStop', { runId });
   await driveRollback(deps, runId);

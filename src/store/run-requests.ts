@@ -12,6 +12,7 @@ import type {
 import type { RunRecord, StopCause, StoredEvent } from '../engine/types.ts';
 import { activeShard, RUN_SK, runPk, sinkLamportAttr } from './item-layout.ts';
 import type { OnTable } from './task-requests.ts';
+import { LAMPORT_GROWS } from './task-requests.ts';
 import { APPEND_EVENTS, appendEventValues, conditionalUpdate } from './update-builder.ts';
 
 interface RunKey {
@@ -146,7 +147,8 @@ export function stopRunRequest(k: OnTable<StopRunOp>): UpdateCommandInput {
   const start = rollbackStart(k);
   return conditionalUpdate(k.tableName, runKey(k), {
     ...start,
-    condition: '#st = :running OR #st = :paused',
+    // a stop computed from an older read must not reuse a Lamport time the run has taken since
+    condition: `(#st = :running OR #st = :paused) AND ${LAMPORT_GROWS}`,
     values: { ...start.values, ':running': 'running', ':paused': 'paused' },
   });
 }

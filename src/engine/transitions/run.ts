@@ -11,7 +11,7 @@ import type {
   StopRunOp,
 } from '../operations.ts';
 import type { RunRecord } from '../types.ts';
-import { withMember, without } from './records.ts';
+import { lamportGrows, withMember, without } from './records.ts';
 
 type Current = RunRecord | undefined;
 
@@ -96,6 +96,8 @@ export function finishRun(current: Current, op: FinishRunOp): RunRecord | undefi
 export function stopRun(current: Current, op: StopRunOp): RunRecord | undefined {
   // a run stops once: the first cause wins, and a final run stays as it ended
   if (current?.status !== 'running' && current?.status !== 'paused') return undefined;
+  // a stop decided on an older read must not reuse a Lamport time the run has taken since
+  if (!lamportGrows(current, op.lamport)) return undefined;
   const { name, message, taskId } = op.error;
   return {
     ...current,

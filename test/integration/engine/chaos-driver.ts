@@ -85,27 +85,30 @@ export const handlers: HandlerRegistry = {
   run: async (event: TaskEvent) => {
     const trace = traces.get(event.runId);
     if (!trace) throw new Error(`no trace for ${event.runId}`);
-    if (trace.checkpoints.has(event.taskId)) {
-      trace.violations.push(`${event.taskId} ran again after its checkpoint (attempt ${event.attempt})`);
+    // a map's item is a task of its own: `t3[1]`
+    const key = event.index === undefined ? event.taskId : `${event.taskId}[${event.index}]`;
+    if (trace.checkpoints.has(key)) {
+      trace.violations.push(`${key} ran again after its checkpoint (attempt ${event.attempt})`);
     }
-    const calls = (trace.taskCalls.get(event.taskId) ?? 0) + 1;
-    trace.taskCalls.set(event.taskId, calls);
-    await midAttempt(trace, `task:${event.taskId}`);
+    const calls = (trace.taskCalls.get(key) ?? 0) + 1;
+    trace.taskCalls.set(key, calls);
+    await midAttempt(trace, `task:${key}`);
     const spec = trace.spec.tasks[Number(event.taskId.slice(1))];
     // a callback task's behaviour is its completions'; its handler only hands the token out
     const fixed = (event.input as { fixed?: boolean } | null)?.fixed === true;
-    if (spec?.callback === 'none') act(spec.behaviour, calls, event.taskId, fixed);
+    if (spec?.callback === 'none') act(spec.behaviour, calls, key, fixed);
     return { task: event.taskId, deps: Object.keys(event.deps).sort() };
   },
   undo: async (event: CompensationEvent) => {
     const trace = traces.get(event.runId);
     if (!trace) throw new Error(`no trace for ${event.runId}`);
-    const calls = trace.compCalls.get(event.taskId) ?? [];
+    const key = event.index === undefined ? event.taskId : `${event.taskId}[${event.index}]`;
+    const calls = trace.compCalls.get(key) ?? [];
     trace.seq += 1;
     const call = { start: trace.seq, end: Number.POSITIVE_INFINITY };
     calls.push(call);
-    trace.compCalls.set(event.taskId, calls);
-    await midAttempt(trace, `compensation:${event.taskId}`);
+    trace.compCalls.set(key, calls);
+    await midAttempt(trace, `compensation:${key}`);
     if ((event.output as { task?: string } | null)?.task !== event.taskId) {
       trace.violations.push(`${event.taskId}'s compensation got the output ${JSON.stringify(event.output)}`);
     }
@@ -175,7 +178,14 @@ export async function runCase(bench: Bench, name: string, spec: ChaosCase): Prom
       observe(point, site.taskId);
       const crash = spec.crash;
       if (crashed || !crash || point !== crash.point) return;
-      if (site.taskId !== undefined && site.taskId !== crashSite) return;
+      // a map's items crash at their map's site too
+      if (
+        site.taskId !== undefined &&
+        site.taskId !== crashSite &&
+        !site.taskId.startsWith(`${crashSite}[`)
+      ) {
+        return;
+      }
       const times = (reached.get(point) ?? 0) + 1;
       reached.set(point, times);
       if (times < crash.occurrence) return;

@@ -26,7 +26,15 @@ export interface TaskSpec {
    * behaviour is its completions' (an output, a `Flaky` error once, or `Broken`), sent by the driver.
    */
   readonly callback: 'none' | 'wait' | 'handler';
+  /**
+   * A map over three items, two at once (not with a sleep, a callback or `on_failure: pause`): each item
+   * behaves as the task's behaviour says, and is compensated on its own.
+   */
+  readonly map: boolean;
 }
+
+/** The items of a map task in a case. */
+export const MAP_ITEMS = 3;
 
 export interface Crash {
   readonly point: FaultPoint;
@@ -80,6 +88,8 @@ const POINTS: readonly FaultPoint[] = [
   'afterStop',
   'afterCompensationClaim',
   'afterCompensationHandler',
+  'afterMapStart',
+  'afterMapCount',
 ];
 
 const behaviour = fc.oneof(
@@ -106,10 +116,18 @@ export const chaosCase: fc.Arbitrary<ChaosCase> = fc.record({
           { weight: 1, arbitrary: fc.constant<TaskSpec['callback']>('wait') },
           { weight: 1, arbitrary: fc.constant<TaskSpec['callback']>('handler') },
         ),
+        map: fc.oneof(
+          { weight: 5, arbitrary: fc.constant(false) },
+          { weight: 1, arbitrary: fc.constant(true) },
+        ),
       })
       .map(
         (task): TaskSpec =>
-          task.sleep ? { ...task, behaviour: 'ok', compensation: null, callback: 'none' } : task,
+          task.sleep
+            ? { ...task, behaviour: 'ok', compensation: null, callback: 'none', map: false }
+            : task.callback !== 'none'
+              ? { ...task, map: false }
+              : task,
       ),
     { minLength: 2, maxLength: 8 },
   ),
@@ -145,6 +163,16 @@ export const chaosCase: fc.Arbitrary<ChaosCase> = fc.record({
 /** The id of task `i`. */
 export const id = (i: number) => `t${i}`;
 
+/** Whether task `i` of a case is a map (never in a workflow that pauses: a map there is refused). */
+export function isMap(spec: ChaosCase, i: number): boolean {
+  return spec.tasks[i]?.map === true && spec.pause === null;
+}
+
+/** The record ids of task `i`'s work: its own, or its map's items. */
+export function workOf(spec: ChaosCase, i: number): string[] {
+  return isMap(spec, i) ? Array.from({ length: MAP_ITEMS }, (_, k) => `${id(i)}[${k}]`) : [id(i)];
+}
+
 /** The deps of task `i`: the earlier tasks whose bit is set. */
 export function depsOf(spec: ChaosCase, i: number): number[] {
   const task = spec.tasks[i];
@@ -164,6 +192,7 @@ export function workflowYaml(name: string, spec: ChaosCase): string {
     lines.push(`    - id: ${id(i)}`);
     const deps = depsOf(spec, i);
     if (deps.length > 0) lines.push(`      deps: [${deps.map(id).join(', ')}]`);
+    if (isMap(spec, i)) lines.push(`      map: { items: '[1, 2, 3]', max_concurrency: 2 }`);
     if (task.sleep) {
       // a timer that parks the task and wakes it at once: the path through the store, without the wait
       lines.push('      sleep: 1ms');
@@ -265,19 +294,28 @@ export function checkGuarantees(
     expect(checkpoints, `${id(i)} checkpoints`).toBeLessThanOrEqual(1);
     expect(trace.checkpoints.get(id(i)) ?? 0, `${id(i)} checkpoints seen by workers`).toBeLessThanOrEqual(1);
     if (checkpoints === 1) succeeded.add(i);
+    if (!isMap(spec, i)) continue;
+    for (const item of workOf(spec, i)) {
+      expect(events('task.succeeded', item).length, `${item} checkpoints`).toBeLessThanOrEqual(1);
+      expect(trace.checkpoints.get(item) ?? 0, `${item} checkpoints seen by workers`).toBeLessThanOrEqual(1);
+    }
   }
 
   // a task the rollback skipped never starts: once the rollback decided it needs no undoing, nothing runs it
-  for (let i = 0; i < n; i += 1) {
-    const skipped = events('task.skipped', id(i))[0];
+  for (const key of spec.tasks.flatMap((_, i) => [...new Set([id(i), ...workOf(spec, i)])])) {
+    const skipped = events('task.skipped', key)[0];
     if (!skipped) continue;
-    const later = history.filter((e) => e.taskId === id(i) && e.lamport > skipped.lamport);
-    expect(later, `${id(i)} ran after it was skipped`).toEqual([]);
+    const later = history.filter((e) => e.taskId === key && e.lamport > skipped.lamport);
+    expect(later, `${key} ran after it was skipped`).toEqual([]);
   }
 
   // causality: a task is claimed only after each dependency's checkpoint (or skip by its condition)
   for (let i = 0; i < n; i += 1) {
-    for (const claim of events('task.claimed', id(i))) {
+    // a map's items too: none is claimed before the map's dependencies ended
+    const claims = [id(i), ...(isMap(spec, i) ? workOf(spec, i) : [])].flatMap((key) =>
+      events('task.claimed', key),
+    );
+    for (const claim of claims) {
       for (const dep of depsOf(spec, i)) {
         const ended = [...events('task.succeeded', id(dep)), ...events('task.skipped', id(dep))][0];
         expect(ended, `${id(i)} claimed before ${id(dep)} succeeded or was skipped`).toBeDefined();
@@ -312,7 +350,9 @@ export function checkGuarantees(
     expect(trace.deadlinePassed).toBe(true);
   } else if (view.status === 'failed') {
     expect(fatal, 'a failed run had a task failing for good').toBe(true);
-    expect(view.error?.name).toBe('Broken');
+    // a map whose items fail for good fails with MapFailed, naming them
+    const fatalMap = spec.tasks.some((t, i) => t.behaviour === 'fatal' && isMap(spec, i));
+    expect(fatalMap ? ['Broken', 'MapFailed'] : ['Broken']).toContain(view.error?.name);
   } else {
     expect(view.status).toBe('cancelled');
     expect(trace.cancelRequested).toBe(true);
@@ -333,6 +373,25 @@ export function checkGuarantees(
     if (task.behaviour === 'fatal' && !trace.redriven) {
       expect(['failed', 'skipped', 'cancelled']).toContain(status);
     }
+    if (isMap(spec, i)) {
+      // a map's status is its own; its items are undone one by one, whether the map succeeded or not
+      expect(succeeded.has(i) ? ['succeeded'] : ['failed', 'skipped', 'cancelled'], id(i)).toContain(status);
+      for (const item of workOf(spec, i)) {
+        const done = events('task.succeeded', item).length === 1;
+        if (!done || !task.compensation) {
+          expect(trace.compCalls.has(item) && !done, `${item} was compensated without succeeding`).toBe(
+            false,
+          );
+          continue;
+        }
+        const finals = [...events('compensation.succeeded', item), ...events('compensation.failed', item)];
+        expect(finals, `${item}'s compensation outcomes`).toHaveLength(1);
+        if (task.compensation === 'fatal') compensationFailed += 1;
+        else compensated += 1;
+        checkReverseOrder(spec, trace, i, item);
+      }
+      continue;
+    }
     if (!succeeded.has(i)) {
       // a wait for a callback that the rollback ended is cancelled
       const ends = task.callback === 'none' ? ['failed', 'skipped'] : ['failed', 'skipped', 'cancelled'];
@@ -350,19 +409,27 @@ export function checkGuarantees(
     expect(status, id(i)).toBe(task.compensation === 'fatal' ? 'compensation_failed' : 'compensated');
     if (task.compensation === 'fatal') compensationFailed += 1;
     else compensated += 1;
-    // reverse order: it started after every succeeded dependent's compensation ended (its last call, the
-    // one recorded: an earlier call taken over from a frozen process may still be running, fenced off)
-    const first = Math.min(...(trace.compCalls.get(id(i)) ?? []).map((c) => c.start));
-    for (const d of descendants(spec, i)) {
-      const calls = trace.compCalls.get(id(d)) ?? [];
-      for (const call of calls) {
-        expect(call.start, `${id(i)}'s compensation started before ${id(d)}'s`).toBeLessThan(first);
-      }
-      const last = calls.at(-1);
-      if (last)
-        expect(last.end, `${id(i)}'s compensation started before ${id(d)}'s ended`).toBeLessThan(first);
-    }
+    checkReverseOrder(spec, trace, i, id(i));
   }
   const expected = compensationFailed > 0 ? 'incomplete' : compensated > 0 ? 'completed' : 'none';
   expect(view.rollback).toBe(expected);
+}
+
+/**
+ * Reverse order: the compensation of `key` (task `i`, or one of its map's items) started after every
+ * succeeded dependent's compensation ended (its last call, the one recorded: an earlier call taken over
+ * from a frozen process may still be running, fenced off).
+ */
+function checkReverseOrder(spec: ChaosCase, trace: Trace, i: number, key: string): void {
+  const first = Math.min(...(trace.compCalls.get(key) ?? []).map((c) => c.start));
+  for (const d of descendants(spec, i)) {
+    for (const work of workOf(spec, d)) {
+      const calls = trace.compCalls.get(work) ?? [];
+      for (const call of calls) {
+        expect(call.start, `${key}'s compensation started before ${work}'s`).toBeLessThan(first);
+      }
+      const last = calls.at(-1);
+      if (last) expect(last.end, `${key}'s compensation started before ${work}'s ended`).toBeLessThan(first);
+    }
+  }
 }

@@ -187,7 +187,9 @@ describe('run request builders', () => {
       lamport: 2,
       event,
     });
-    expect(stop.ConditionExpression).toBe('#st = :running OR #st = :paused');
+    expect(stop.ConditionExpression).toBe(
+      '(#st = :running OR #st = :paused) AND (attribute_not_exists(lamport) OR lamport < :l)',
+    );
     expect(stop.ExpressionAttributeNames).toMatchObject({ '#rollback': 'rollback', '#error': 'error' });
   });
 
