@@ -28,6 +28,8 @@ export const NON_RETRYABLE_ERRORS: ReadonlySet<string> = new Set([
   'ExpressionError',
   'ChildWorkflowMissingError',
   'ChildInputError',
+  // a typed handler's value against its schema: the same value fails the same way
+  'HandlerValidationError',
 ]);
 
 /**
