@@ -12,11 +12,13 @@ const REQUIRE_SHIM =
   "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
 
 export interface WeftFunctionProps {
-  /** Absolute path of the entry file in functions/. */
+  /** Absolute path of the entry file (see `functionEntry`). */
   readonly entry: string;
   readonly description: string;
-  /** The repository root: esbuild's working directory and the lock file's folder. */
-  readonly projectRoot: string;
+  /** esbuild's working directory. @default the folder of `depsLockFilePath` */
+  readonly projectRoot?: string;
+  /** The lock file. @default the nearest one above the current directory (`NodejsFunction`'s default) */
+  readonly depsLockFilePath?: string;
   /** The plans JSON written at synth time; copied next to the bundle as `plans.json`. */
   readonly plansFile: string;
   readonly environment: Record<string, string>;
@@ -67,8 +69,8 @@ export function weftFunction(scope: Construct, id: string, props: WeftFunctionPr
     // Stack traces point at the TypeScript sources through the bundled source maps.
     environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
     logGroup,
-    projectRoot: props.projectRoot,
-    depsLockFilePath: join(props.projectRoot, 'package-lock.json'),
+    ...(props.projectRoot === undefined ? {} : { projectRoot: props.projectRoot }),
+    ...(props.depsLockFilePath === undefined ? {} : { depsLockFilePath: props.depsLockFilePath }),
     bundling: {
       format: OutputFormat.ESM,
       target: 'node22',
