@@ -4,7 +4,16 @@
 // The install needs the npm registry; it takes the versions this repository has installed, so the local
 // npm cache (filled by `npm ci`) answers most of it.
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,16 +61,8 @@ function outcome(command: string, args: string[]) {
 }
 
 /** `npx weft run` of the fixture's workflow with its TypeScript handlers. */
-function weftRun(input: string) {
-  return outcome('npx', [
-    'weft',
-    'run',
-    'workflows/order.yaml',
-    '--handlers',
-    'handlers.ts',
-    '--input',
-    input,
-  ]);
+function weftRun(input: string, handlers = 'handlers.ts') {
+  return outcome('npx', ['weft', 'run', 'workflows/order.yaml', '--handlers', handlers, '--input', input]);
 }
 
 beforeAll(async () => {
@@ -116,7 +117,7 @@ describe('weft-run installed from its tarball into a fresh project', () => {
     });
   });
 
-  it("fails a run whose input does not match a typed handler's schema, not retried, rolled back", async () => {
+  it("fails a run whose input does not match a typed handler's schema, at the first attempt: exit 2", async () => {
     const failed = await weftRun('{"sku":"A1","quantity":"two"}');
     expect(failed.code).toBe(2);
     expect(JSON.parse(failed.stdout)).toMatchObject({
@@ -124,6 +125,18 @@ describe('weft-run installed from its tarball into a fresh project', () => {
       error: { taskId: 'reserve', name: 'HandlerValidationError' },
       tasks: { reserve: { attempts: 1 } },
     });
+  });
+
+  it('refuses a handlers module that loads as CommonJS, naming the fix: exit 1', async () => {
+    // a project whose package.json is not "type": "module" (npm init's default)
+    const cjs = join(project, 'commonjs');
+    mkdirSync(cjs);
+    writeFileSync(join(cjs, 'package.json'), '{ "name": "commonjs-user" }\n');
+    writeFileSync(join(cjs, 'handlers.ts'), readFileSync(join(project, 'handlers.ts')));
+    const refused = await weftRun('{"sku":"A1","quantity":2}', 'commonjs/handlers.ts');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('add "type": "module" to your package.json');
+    expect(refused.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('runs the programmatic API from a plain .mjs script', async () => {
@@ -147,9 +160,19 @@ describe('weft-run installed from its tarball into a fresh project', () => {
     expect(functions.length).toBeGreaterThanOrEqual(4);
     const bundles = readdirSync(out)
       .map((name) => join(out, name, 'index.mjs'))
-      .filter((bundle) => existsSync(bundle))
-      .map((bundle) => readFileSync(bundle, 'utf8'));
+      .filter((bundle) => existsSync(bundle));
     // the worker's bundle holds the user's handlers (aliased as weft-handlers), the others do not
-    expect(bundles.filter((code) => code.includes('charged'))).toHaveLength(1);
+    const workers = bundles.filter((bundle) => readFileSync(bundle, 'utf8').includes('charged'));
+    expect(workers).toHaveLength(1);
+    // and loads as Lambda loads it, with the function's environment and its plans.json beside it
+    const loaded = await exec(
+      process.execPath,
+      ['--input-type=module', '-e', 'const m = await import("./index.mjs"); console.log(typeof m.handler);'],
+      {
+        cwd: dirname(workers[0] ?? ''),
+        env: { ...cleanEnv(), TABLE_NAME: 't', QUEUE_URL: 'https://sqs.invalid/q', AWS_REGION: 'us-east-1' },
+      },
+    );
+    expect(loaded.stdout.trim()).toBe('function');
   });
 });
