@@ -150,6 +150,18 @@ describe('weft-run installed from its tarball into a fresh project', () => {
     expect(checked.code).toBe(0);
   });
 
+  it('refuses to synthesize with a handler missing, at the task that names it: exit 1, no stack trace', async () => {
+    writeFileSync(join(project, 'partial.ts'), 'export const reserve = () => ({ reservation: "r" });\n');
+    const app = readFileSync(join(project, 'app.ts'), 'utf8').replace("'handlers.ts'", "'partial.ts'");
+    writeFileSync(join(project, 'app-partial.ts'), app);
+    const refused = await outcome('npx', ['tsx', 'app-partial.ts']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      "workflows/order.yaml:6:21: missing handler 'release': export it from 'partial.ts'",
+    );
+    expect(refused.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('synthesizes a CDK app using weft-run/cdk, the worker bundling the handlers: cdk synth', async () => {
     await inProject('npx', ['cdk', 'synth', '--no-notices', '--quiet']);
     const out = join(project, 'cdk.out');
