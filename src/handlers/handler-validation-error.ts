@@ -42,13 +42,16 @@ function describe(
   const where = issues
     .map((issue) => `${[field, ...issue.path].map(String).join('.')}: ${issue.message}`)
     .join('; ');
-  // a compensation's `output` is the undone task's, and a handler's output is what it returned
-  const fix =
-    field === 'output' && role === 'handler'
-      ? "fix the handler's return value or its output schema"
-      : field === 'input'
-        ? `submit an input that matches the ${role}'s input schema, or change the schema`
-        : `make the tasks before it return what the ${role}'s ${field} schema expects, or change the schema`;
+  // a handler's output is what it returned; a compensation's is what the undone task returned
+  const fixes: Readonly<Record<ValidatedField, string>> = {
+    input: `submit an input that matches the ${role}'s input schema, or change the schema`,
+    deps: `make the tasks before it return what the ${role}'s deps schema expects, or change the schema`,
+    output:
+      role === 'handler'
+        ? "fix the handler's return value or its output schema"
+        : `make task '${taskId}' return what the compensation's output schema expects, or change the schema`,
+  };
+  const fix = fixes[field];
   const subject = role === 'compensation' && field === 'output' ? "the undone task's output" : SUBJECT[field];
   return `task '${taskId}': ${subject} does not match the ${role}'s ${field} schema (${where}); ${fix}`;
 }

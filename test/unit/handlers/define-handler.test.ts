@@ -121,7 +121,7 @@ describe('defineCompensation', () => {
     await expect(undo(compensationEvent({}), ctx)).rejects.toMatchObject({
       field: 'output',
       message: expect.stringMatching(
-        /^task 'credit_check': the undone task's output does not match the compensation's/,
+        /^task 'credit_check': the undone task's output does not match the compensation's .*; make task 'credit_check' return/,
       ),
     });
   });
