@@ -1,5 +1,8 @@
 #!/usr/bin/env node
-// The weft command. Sources are TypeScript, loaded through tsx so that `npx weft` needs no build step.
+// The weft command. In this repository it runs the TypeScript sources through tsx, so that `npx weft` and
+// `npm start` need no build step; installed from the package it runs the JavaScript built into dist/.
+import { existsSync } from 'node:fs';
+
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 22 || (major === 22 && minor < 13)) {
   process.stderr.write(
@@ -9,9 +12,11 @@ if (major < 22 || (major === 22 && minor < 13)) {
   process.exit(1);
 }
 
+// tsx is registered either way: it is what loads a user's TypeScript handlers module (`--handlers x.ts`).
 const { register } = await import('tsx/esm/api');
 register();
-const { main } = await import('../src/cli/main.ts');
+const source = new URL('../src/cli/main.ts', import.meta.url);
+const { main } = await import(existsSync(source) ? source.href : '../dist/src/cli/main.js');
 const code = await main(process.argv);
 // The command is done and its output written: exit now, so an attempt abandoned past its timeout (a handler
 // that ignores its signal) cannot keep the process alive after the run is final.

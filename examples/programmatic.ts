@@ -2,7 +2,7 @@
  * The programmatic API: run loan_approval in this process on the embedded SQLite store.
  * Run it with `npx tsx examples/programmatic.ts` from the repository root.
  */
-import { openLocal } from 'weft';
+import { openLocal } from 'weft-run';
 import * as handlers from './loan_approval/handlers.ts';
 
 const engine = await openLocal({

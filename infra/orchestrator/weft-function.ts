@@ -6,17 +6,20 @@ import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { BUNDLED_PLANS_FILE, ISOLATION_FILES } from '../../src/lambda/plans.ts';
+import { taskHostEntry } from './function-code.ts';
 
 /** ESM bundles still meet CommonJS dependencies that call `require` for Node built-ins. */
 const REQUIRE_SHIM =
   "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
 
 export interface WeftFunctionProps {
-  /** Absolute path of the entry file in functions/. */
+  /** Absolute path of the entry file (see `functionEntry`). */
   readonly entry: string;
   readonly description: string;
-  /** The repository root: esbuild's working directory and the lock file's folder. */
-  readonly projectRoot: string;
+  /** esbuild's working directory. @default the folder of `depsLockFilePath` */
+  readonly projectRoot?: string;
+  /** The lock file. @default the nearest one above the current directory (`NodejsFunction`'s default) */
+  readonly depsLockFilePath?: string;
   /** The plans JSON written at synth time; copied next to the bundle as `plans.json`. */
   readonly plansFile: string;
   readonly environment: Record<string, string>;
@@ -67,8 +70,8 @@ export function weftFunction(scope: Construct, id: string, props: WeftFunctionPr
     // Stack traces point at the TypeScript sources through the bundled source maps.
     environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
     logGroup,
-    projectRoot: props.projectRoot,
-    depsLockFilePath: join(props.projectRoot, 'package-lock.json'),
+    ...(props.projectRoot === undefined ? {} : { projectRoot: props.projectRoot }),
+    ...(props.depsLockFilePath === undefined ? {} : { depsLockFilePath: props.depsLockFilePath }),
     bundling: {
       format: OutputFormat.ESM,
       target: 'node22',
@@ -86,7 +89,7 @@ export function weftFunction(scope: Construct, id: string, props: WeftFunctionPr
         afterBundling: (_inputDir: string, outputDir: string) => [
           `cp ${shellQuote(plansFile)} ${shellQuote(join(outputDir, BUNDLED_PLANS_FILE))}`,
           ...(props.handlersModule
-            ? isolationBundles(props.projectRoot, props.handlersModule, outputDir)
+            ? isolationBundles(props.projectRoot ?? process.cwd(), props.handlersModule, outputDir)
             : []),
         ],
       },
@@ -116,10 +119,7 @@ function isolationBundles(projectRoot: string, handlersModule: string, outputDir
       '--log-level=warning',
       `--outfile=${shellQuote(join(outputDir, file))}`,
     ].join(' ');
-  return [
-    bundle(handlersModule, ISOLATION_FILES.handlers),
-    bundle(join(projectRoot, 'src', 'runtime', 'isolation', 'task-host.ts'), ISOLATION_FILES.host),
-  ];
+  return [bundle(handlersModule, ISOLATION_FILES.handlers), bundle(taskHostEntry(), ISOLATION_FILES.host)];
 }
 
 function shellQuote(value: string): string {

@@ -1,7 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type CfnElement, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { Dashboard, IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
@@ -19,6 +18,7 @@ import type { Plan } from '../../src/workflow/plan.ts';
 import { WeftAlarms } from './alarms.ts';
 import { type InvokeScope, invokeResources } from './api-grants.ts';
 import { weftDashboard } from './dashboard.ts';
+import { defaultProjectRoot, functionEntry } from './function-code.ts';
 import { grantKeyUse, grantLambdaTasks, grantQueueSend, grantTable } from './function-grants.ts';
 import { type WeftApiAuth, WeftHttpApi } from './http-api.ts';
 import { acknowledgeNagFindings } from './nag-acknowledgements.ts';
@@ -40,14 +40,16 @@ import { weftFunction } from './weft-function.ts';
  */
 export const API_TIMEOUT_SECONDS = MAX_SUBMIT_WAIT_SECONDS + 4;
 
-/** The repository root (functions/ and package-lock.json live there). */
-const PROJECT_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-
 export interface WeftOrchestratorProps {
   /** The workflows, compiled and checked against the handlers (see `readWeftDeployment`). Names must be unique. */
   readonly plans: readonly Plan[];
   /** The module whose named exports are the task and compensation handlers; bundled into the worker. */
   readonly handlersModule: string;
+  /**
+   * The folder esbuild bundles the functions from (the handlers module's imports resolve from there).
+   * @default the folder of the nearest lock file above the current directory, as for a `NodejsFunction`
+   */
+  readonly projectRoot?: string;
   /**
    * Longest run of one worker invocation (a batch of task attempts), whole seconds up to 15 minutes; every
    * task's `timeout` must fit in it, and the task queue's visibility timeout is 6 times it.
@@ -153,8 +155,9 @@ export class WeftOrchestrator extends Construct {
       QUEUE_URL: this.queue.queueUrl,
       RETENTION_DAYS: String(settings.retentionDays),
     };
-    const common = { projectRoot: PROJECT_ROOT, plansFile, environment, logRetention: settings.logRetention };
-    const entry = (name: string) => join(PROJECT_ROOT, 'functions', `${name}.ts`);
+    const bundleRoot =
+      props.projectRoot === undefined ? defaultProjectRoot() : { projectRoot: resolve(props.projectRoot) };
+    const common = { ...bundleRoot, plansFile, environment, logRetention: settings.logRetention };
     const reserved = (role: FunctionRole) => {
       const value = settings.reservedConcurrency[role];
       return value === undefined ? {} : { reservedConcurrency: value };
@@ -162,7 +165,7 @@ export class WeftOrchestrator extends Construct {
     this.apiFunction = weftFunction(this, 'ApiFunction', {
       ...common,
       ...reserved('api'),
-      entry: entry('api'),
+      entry: functionEntry('api'),
       description: 'weft: HTTP API',
       // jwt: the handler checks each route's scope; iam: API Gateway checked the route's ARN
       environment: { ...environment, API_AUTH: apiAuth.type },
@@ -172,7 +175,7 @@ export class WeftOrchestrator extends Construct {
     this.workerFunction = weftFunction(this, 'WorkerFunction', {
       ...common,
       ...reserved('worker'),
-      entry: entry('worker'),
+      entry: functionEntry('worker'),
       description: 'weft: runs task attempts from the task queue',
       timeout: settings.workerTimeout,
       memorySize: settings.workerMemorySize,
@@ -186,7 +189,7 @@ export class WeftOrchestrator extends Construct {
     this.reaperFunction = weftFunction(this, 'ReaperFunction', {
       ...common,
       ...reserved('reaper'),
-      entry: entry('reaper'),
+      entry: functionEntry('reaper'),
       description: 'weft: recovery pass (lost dispatches, expired leases)',
       timeout: Duration.minutes(1),
       memorySize: 512,
@@ -194,7 +197,7 @@ export class WeftOrchestrator extends Construct {
     this.triggerFunction = weftFunction(this, 'TriggerFunction', {
       ...common,
       ...reserved('trigger'),
-      entry: entry('trigger'),
+      entry: functionEntry('trigger'),
       description: 'weft: starts runs from EventBridge events and schedules',
       timeout: Duration.seconds(30),
       memorySize: 512,

@@ -216,7 +216,14 @@ export async function waitForRun(
   interrupted: AbortSignal,
   stateDir: string,
 ): Promise<RunView | undefined> {
-  const progress = new ProgressView(io);
+  const progress = new ProgressView(io, {
+    // the host's emulators may close between the view and this read: the view says what happened
+    history: () =>
+      stack.runtime.history(runId).catch((error: unknown) => {
+        if (stack.backend === 'emulators' && stack.attached && isConnectionError(error)) return undefined;
+        throw error;
+      }),
+  });
   for (;;) {
     let view: RunView | undefined;
     try {
@@ -228,7 +235,7 @@ export async function waitForRun(
       if (view === undefined || !isSettled(view)) throw hostGone(stack, runId);
     }
     if (view !== undefined) {
-      progress.update(view);
+      await progress.update(view);
       if (isSettled(view)) return view;
     }
     if (interrupted.aborted) return undefined;

@@ -6,7 +6,8 @@ import { WorkflowError } from '../workflow/diagnostic.ts';
 import { commands } from './commands/index.ts';
 import { type CliIo, processIo } from './io.ts';
 
-const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+// by the package's own name: the same from src/cli/ here and from dist/src/cli/ once installed
+const { version } = createRequire(import.meta.url)('weft-run/package.json') as { version: string };
 
 /**
  * Runs the weft command line and resolves to the process exit status. A user's mistake (a `UserInputError`,

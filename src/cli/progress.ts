@@ -1,5 +1,5 @@
 import { printable } from '../printable.ts';
-import type { RunView, TaskStatus, TaskView } from '../runtime/types.ts';
+import type { HistoryEvent, RunView, TaskStatus, TaskView } from '../runtime/types.ts';
 import type { CliIo } from './io.ts';
 
 const MARKS: Readonly<Record<TaskStatus, string>> = {
@@ -17,26 +17,33 @@ const MARKS: Readonly<Record<TaskStatus, string>> = {
 };
 
 /**
- * The lines that describe what changed between two snapshots of a run, for a log that is not a terminal:
- * one line per task state change and per finished compensation.
+ * One history event as a progress line, in full: the task (or the run), what happened, the attempt and the
+ * event's details, and an error's name and message.
+ *
+ * @example
+ * describeEvent({ lamport: 3, at: '…', type: 'task.failed', taskId: 'charge', attempt: 1,
+ *   detail: { name: 'CardDeclined', message: 'no funds' } }, 'r1');
+ * // 'charge: failed (attempt 1): CardDeclined: no funds'
  */
-export function describeChanges(previous: RunView | undefined, next: RunView): string[] {
-  const lines: string[] = [];
-  for (const [id, task] of Object.entries(next.tasks)) {
-    const before = previous?.tasks[id];
-    if (before?.status === task.status && before.attempts === task.attempts) continue;
-    if (before === undefined && task.status === 'pending') continue;
-    lines.push(`${id}: ${describeTask(task)}`);
-  }
-  for (const compensation of next.compensations.slice(previous?.compensations.length ?? 0)) {
-    const attempts = compensation.attempts === 1 ? '' : ` after ${compensation.attempts} attempts`;
-    const why = compensation.error ? `: ${compensation.error.name}: ${compensation.error.message}` : '';
-    lines.push(
-      `${compensation.task}: compensation ${compensation.handler} ${compensation.status}${attempts}${why}`,
-    );
-  }
-  if (previous?.status !== next.status) lines.push(`run ${next.runId}: ${next.status}`);
-  return lines;
+export function describeEvent(event: HistoryEvent, runId: string): string {
+  const subject = event.taskId ?? `run ${runId}`;
+  const [kind, ...rest] = event.type.split('.');
+  // a task's own events and the run's read as their verb; a compensation's keep their kind
+  const what = kind === 'task' || kind === 'run' ? rest.join('.') : event.type.replace('.', ' ');
+  const { name, message, ...others } = event.detail ?? {};
+  const facts = [
+    ...(event.attempt === undefined ? [] : [`attempt ${event.attempt}`]),
+    ...Object.entries(others).map(
+      ([key, value]) => `${key} ${typeof value === 'string' ? value : JSON.stringify(value)}`,
+    ),
+  ];
+  const why = typeof name === 'string' ? `: ${name}${typeof message === 'string' ? `: ${message}` : ''}` : '';
+  return `${subject}: ${what}${facts.length > 0 ? ` (${facts.join(', ')})` : ''}${why}`;
+}
+
+/** The line that tells how to complete a task waiting for its callback (its token is in no event). */
+function callbackLine(id: string, task: TaskView): string {
+  return `${id}: ${describeTask(task)}`;
 }
 
 /** The live view on a terminal: a header, then one line per task. */
@@ -72,30 +79,65 @@ function describeTask(task: TaskView): string {
   return `${task.status.replace('_', ' ')}${attempt}${error}`;
 }
 
-/** Shows a run's progress on stderr: a redrawn board on a terminal, plain lines otherwise. */
+/** Where the progress view reads a run's history from, and how wide the terminal is. */
+export interface ProgressOptions {
+  /** The run's history so far (plain lines are one per event); none: no event lines. */
+  readonly history?: () => Promise<readonly HistoryEvent[] | undefined>;
+  /** The terminal's width; unknown (undefined): plain lines even on a terminal, never cut. */
+  readonly columns?: number | undefined;
+}
+
+/**
+ * Shows a run's progress on stderr: a board redrawn in place on a terminal of known width, otherwise (a
+ * pipe, CI, a terminal that does not say its width) one full line per history event, none skipped or cut,
+ * and the command that completes each callback task waiting for one.
+ */
 export class ProgressView {
-  private previous: RunView | undefined;
   private drawnLines = 0;
   private readonly startedAt = Date.now();
+  /** The events printed so far, by identity: concurrent writes may land out of Lamport order. */
+  private readonly printed = new Set<string>();
+  private readonly announcedTokens = new Set<string>();
+  private readonly columns: number | undefined;
 
-  /** @param columns terminal width: longer lines are cut so that redrawing in place stays exact. */
   constructor(
     private readonly io: CliIo,
-    private readonly columns: number = process.stderr.columns ?? 80,
-  ) {}
+    private readonly options: ProgressOptions = {},
+  ) {
+    this.columns = 'columns' in options ? options.columns : process.stderr.columns;
+  }
 
   /** Shows the latest snapshot of the run. */
-  update(view: RunView): void {
-    if (this.io.errIsTty) {
-      const lines = renderBoard(view, Date.now() - this.startedAt).map((line) =>
-        fitToWidth(printable(line), this.columns),
-      );
-      const up = this.drawnLines > 0 ? `\x1b[${this.drawnLines}F` : '';
-      this.io.err(`${up}${lines.map((line) => `\x1b[2K${line}\n`).join('')}`);
-      this.drawnLines = lines.length;
-    } else {
-      for (const line of describeChanges(this.previous, view)) this.io.err(`weft: ${printable(line)}\n`);
+  async update(view: RunView): Promise<void> {
+    if (this.io.errIsTty && this.columns !== undefined && this.columns > 0) {
+      this.draw(view, this.columns);
+      return;
     }
-    this.previous = view;
+    for (const event of (await this.options.history?.()) ?? []) {
+      const key = `${event.lamport}/${event.taskId ?? ''}/${event.type}/${event.attempt ?? ''}`;
+      if (this.printed.has(key)) continue;
+      this.printed.add(key);
+      this.line(describeEvent(event, view.runId));
+    }
+    for (const [id, task] of Object.entries(view.tasks)) {
+      const token = task.callback?.token;
+      if (task.status !== 'waiting' || token === undefined || this.announcedTokens.has(token)) continue;
+      this.announcedTokens.add(token);
+      this.line(callbackLine(id, task));
+    }
+  }
+
+  private line(text: string): void {
+    this.io.err(`weft: ${printable(text)}\n`);
+  }
+
+  /** Redrawing in place is exact only if no line wraps: each is cut to the terminal's width. */
+  private draw(view: RunView, columns: number): void {
+    const lines = renderBoard(view, Date.now() - this.startedAt).map((line) =>
+      fitToWidth(printable(line), columns),
+    );
+    const up = this.drawnLines > 0 ? `\x1b[${this.drawnLines}F` : '';
+    this.io.err(`${up}${lines.map((line) => `\x1b[2K${line}\n`).join('')}`);
+    this.drawnLines = lines.length;
   }
 }

@@ -31,6 +31,8 @@ export const NON_RETRYABLE_ERRORS: ReadonlySet<string> = new Set([
   'MapItemsError',
   'MapFailed',
   'IsolationUnavailable',
+  // a typed handler's value against its schema: the same value fails the same way
+  'HandlerValidationError',
 ]);
 
 /**

@@ -55,7 +55,7 @@ export async function loadHandlers(modulePath: string): Promise<HandlerRegistry>
     const reason = error instanceof Error ? error.message : String(error);
     throw new UserInputError(
       'handlers.loadFailed',
-      `handlers module '${modulePath}' failed to load: ${reason}`,
+      `handlers module '${modulePath}' failed to load: ${reason}${commonJsHint(error)}`,
       { cause: error },
     );
   } finally {
@@ -66,6 +66,23 @@ export async function loadHandlers(modulePath: string): Promise<HandlerRegistry>
     if (typeof value === 'function') registry[name] = value as TaskHandler;
   }
   return withModulePath(registry, absolute);
+}
+
+/** How Node fails a CommonJS module (one whose package.json is not `"type": "module"`) importing ESM. */
+const REQUIRED_ESM = new Set([
+  'ERR_VM_MODULE_LINK_FAILURE',
+  'ERR_REQUIRE_ESM',
+  'ERR_REQUIRE_CYCLE_MODULE',
+  'ERR_REQUIRE_ASYNC_MODULE',
+]);
+
+function commonJsHint(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !REQUIRED_ESM.has(code)) return '';
+  return (
+    '; the module loads as CommonJS and imports ES modules (weft-run is one): add "type": "module" to ' +
+    'your package.json (npm pkg set type=module), or name the module .mts'
+  );
 }
 
 /** A handler a plan needs: the task that names it, and whether as the task's handler or its compensation. */

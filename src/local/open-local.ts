@@ -81,7 +81,7 @@ export interface LocalEngine {
  * Opens weft in this process: the same engine as `weft run`, on the embedded SQLite store by default.
  *
  * @example
- * import { openLocal } from 'weft';
+ * import { openLocal } from 'weft-run';
  * const engine = await openLocal({ workflows: 'workflows/', handlers: { credit_check }, stateDir: '.weft' });
  * const { runId } = await engine.submit('loan_approval', { applicant: { id: 'A-1' } });
  * const result = await engine.wait(runId, { timeoutMs: 30_000 });

@@ -5,6 +5,7 @@
  * process killed at once, whatever the handler is doing.
  */
 import { type ChildProcess, fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { toErrorView } from '../attempt.ts';
 import { IsolatedExitError } from '../errors.ts';
@@ -15,7 +16,12 @@ import type { FromHost, ToHost } from './protocol.ts';
 export type Isolation = 'thread' | 'process';
 
 /** The bootstrap that registers tsx, then runs the host (task-host.ts). */
-const HOST_SCRIPT = new URL('../../../bin/task-host.js', import.meta.url);
+const HOST_SCRIPT =
+  [
+    // from src/runtime/isolation/ in this repository, from dist/src/runtime/isolation/ once installed
+    new URL('../../../bin/task-host.js', import.meta.url),
+    new URL('../../../../bin/task-host.js', import.meta.url),
+  ].find((url) => existsSync(url)) ?? new URL('../../../bin/task-host.js', import.meta.url);
 
 /** What the isolated attempt runs: a handler of a module, by name. */
 export interface IsolatedHandler {

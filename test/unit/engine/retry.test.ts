@@ -69,6 +69,14 @@ describe('decideFailure', () => {
   it('never retries an output that is too large', () => {
     expect(decideFailure(policy(), 1, 'OutputTooLargeError', 0).kind).toBe('fail');
   });
+
+  it("never retries a typed handler's validation failure, even when retry_on lists it", () => {
+    const listed = policy({ maxAttempts: 5, retryOn: ['HandlerValidationError'] });
+    expect(decideFailure(listed, 1, 'HandlerValidationError', 0)).toEqual({
+      kind: 'fail',
+      reason: 'notRetryable',
+    });
+  });
 });
 
 describe('queueDelaySeconds', () => {
