@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isRunId, keyProblem, runIdProblem } from '../runtime/run-ids.ts';
+import { clientKeyProblem, isRunId, runIdProblem } from '../runtime/run-ids.ts';
 import type { Json } from '../runtime/types.ts';
 import type { Parsed } from './body-limits.ts';
 
@@ -70,7 +70,7 @@ function describeIssue(message: string): string {
 /** Validates the `Idempotency-Key` header, when present. */
 export function parseIdempotencyKey(value: string | undefined): Parsed<string | undefined> {
   if (value === undefined) return { ok: true, value: undefined };
-  const problem = keyProblem(value);
+  const problem = clientKeyProblem(value);
   if (problem === undefined) return { ok: true, value };
   return {
     ok: false,

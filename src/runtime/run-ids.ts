@@ -37,6 +37,21 @@ export function keyProblem(key: string): string | undefined {
   return KEY_PATTERN.test(key) ? undefined : `must be ${KEY_RULE}`;
 }
 
+/** The prefix of the keys the trigger function gives runs started by events and schedules. */
+export const EVENT_KEY_PREFIX = 'event:';
+
+/**
+ * Why an idempotency key a client sends is refused: the rule for keys, and not in the namespace of the runs
+ * events start (a client could otherwise take an event's run first, with its own input).
+ */
+export function clientKeyProblem(key: string): string | undefined {
+  const problem = keyProblem(key);
+  if (problem !== undefined) return problem;
+  return key.startsWith(EVENT_KEY_PREFIX)
+    ? `must not start with '${EVENT_KEY_PREFIX}': those keys belong to the runs events and schedules start`
+    : undefined;
+}
+
 /** Ids weft gives child runs: the parent's id, `~`, the task and the attempt's count (see child-run.ts). */
 const CHILD_RUN_ID_PATTERN = /^[A-Za-z0-9_.:~-]{1,256}$/;
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { MAX_BODY_DEPTH } from '../api/body-limits.ts';
 import { UserInputError } from '../errors.ts';
 import { sha256 } from '../runtime/canonical-json.ts';
-import { keyProblem } from '../runtime/run-ids.ts';
+import { EVENT_KEY_PREFIX, keyProblem } from '../runtime/run-ids.ts';
 import type { Json, PlanCatalog, Runtime } from '../runtime/types.ts';
 import { valueTooDeep } from '../workflow/json-depth.ts';
 import { matchesPattern } from './event-pattern.ts';
@@ -62,9 +62,9 @@ export type TriggerHandler = (payload: unknown) => Promise<readonly TriggeredRun
  * retries failed invocations with the same event id, and the same key always maps to the same run.
  */
 export function triggerIdempotencyKey(workflow: string, eventId: string): string {
-  const key = `event:${workflow}:${eventId}`;
+  const key = `${EVENT_KEY_PREFIX}${workflow}:${eventId}`;
   // within the one rule for keys; an event id long enough to break it is hashed (still one run per event)
-  return keyProblem(key) === undefined ? key : `event:${workflow}:sha256:${sha256(eventId)}`;
+  return keyProblem(key) === undefined ? key : `${EVENT_KEY_PREFIX}${workflow}:sha256:${sha256(eventId)}`;
 }
 
 /**

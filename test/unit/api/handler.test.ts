@@ -139,6 +139,17 @@ describe('createApiHandler', () => {
     expect(errorOf(result).field).toBe('Idempotency-Key');
   });
 
+  it("rejects an Idempotency-Key in the events' namespace: no client takes an event's run first", async () => {
+    const result = await handle(
+      request('POST', RUNS, JSON.stringify({ input: { junk: true } }), {
+        'idempotency-key': 'event:w:evt-1',
+      }),
+    );
+    expect(result.statusCode).toBe(400);
+    expect(errorOf(result).message).toMatch(/must not start with 'event:'/);
+    expect(runtime.submissions).toEqual([]);
+  });
+
   it('rejects a body over 256 KB with 413', async () => {
     const big = JSON.stringify({ input: { blob: 'x'.repeat(MAX_BODY_BYTES) } });
     const result = await handle(request('POST', RUNS, big));
