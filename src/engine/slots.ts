@@ -33,11 +33,10 @@ export interface ReleaseSlotOp {
   readonly holder: string;
 }
 
-/** Evicts holders the store shows dead, and takes waiters out of the line (one that waits elsewhere now). */
+/** Evicts holders the store shows dead. */
 export interface EvictSlotOp {
   readonly key: string;
   readonly holders: readonly string[];
-  readonly waiters?: readonly string[];
 }
 
 /** A waiter that has not asked again for this long is dropped from the queue (it re-queues if it asks). */
@@ -104,17 +103,13 @@ export function releaseSlot(current: SlotRecord | undefined, op: ReleaseSlotOp):
   return { ...current, holders, version: current.version + 1 };
 }
 
-/** Evicts dead holders and drops waiters; refused when none of them holds a slot or waits. */
+/** Evicts dead holders; refused when none of them holds a slot. */
 export function evictSlot(current: SlotRecord | undefined, op: EvictSlotOp): SlotRecord | undefined {
-  const waiters = op.waiters ?? [];
-  const holding = op.holders.some((holder) => holds(current, holder));
-  const waiting = current?.queue.some((waiter) => waiters.includes(waiter.id)) ?? false;
-  if (!current || (!holding && !waiting)) return undefined;
+  if (!current || !op.holders.some((holder) => holds(current, holder))) return undefined;
   const holders = Object.fromEntries(
     Object.entries(current.holders).filter(([holder]) => !op.holders.includes(holder)),
   );
-  const queue = current.queue.filter((waiter) => !waiters.includes(waiter.id));
-  return { ...current, holders, queue, version: current.version + 1 };
+  return { ...current, holders, version: current.version + 1 };
 }
 
 /**

@@ -23,7 +23,7 @@ import { planFor } from './plans.ts';
 import { freshContext, runContextFor, taskMessage } from './run-context.ts';
 import { skipAttempt } from './skip-attempt.ts';
 import { sleepOrWake } from './sleep-attempt.ts';
-import { giveBack, type Need, releaseHeld, takeSlots } from './slots.ts';
+import { giveBack, releaseTaskSlot, takeSlots } from './slots.ts';
 import type { Json, TaskErrorView, TaskHandler } from './types.ts';
 
 /**
@@ -53,13 +53,7 @@ export async function executeTask(
   const context = target.item && (await mapContext(deps, run.runId, target.item.map));
   if (target.item && !context) return;
   // a concurrency limit: its slot first, or the dispatch waits (nothing claimed, no worker held)
-  const gate = await takeSlots(
-    deps,
-    { run, plan },
-    planned,
-    message,
-    target.item && context ? { mapTaskId: target.item.map.id, deps: context.deps } : undefined,
-  );
+  const gate = await takeSlots(deps, { run, plan }, planned, message, target.item?.map.id);
   if (gate.kind === 'wait') return;
   const claimed = await claim(deps, { run, plan }, planned, message);
   if (!claimed) {
@@ -71,12 +65,7 @@ export async function executeTask(
   await continueFrom(
     deps,
     { run: current, plan, policy: continuation(deps, options) },
-    {
-      planned,
-      record: claimed,
-      ...item,
-      ...(gate.kind === 'failed' ? { gateError: gate.error } : { held: gate.held }),
-    },
+    { planned, record: claimed, ...item, ...(gate.kind === 'failed' ? { gateError: gate.error } : {}) },
   );
 }
 
@@ -93,7 +82,7 @@ async function continueFrom(deps: RuntimeDeps, scope: Scope, first: Claimed): Pr
       const ended = await attempt(deps, scope, current);
       // the attempt ended through this worker: its slot is given back (an abandoned one's is its taker's)
       if (ended !== 'abandoned') {
-        if (current.held) await releaseHeld(deps, current.held);
+        await releaseTaskSlot(deps, scope, current.planned, current.item?.context.mapTask.id);
       }
       const next = ended === 'abandoned' ? [] : ended;
       current = next[0];
@@ -262,8 +251,7 @@ async function succeed(
   if (checkpointed.stopping && (await stoppedAfterFlag(deps, run.runId))) return [];
   if (claimed.item) {
     // an item under a concurrency limit takes its slot through the queue, as any dispatch
-    const here = (task: PlannedTask) =>
-      task.concurrency === undefined && task.locks === undefined && scope.policy.fits(task);
+    const here = (task: PlannedTask) => task.concurrency === undefined && scope.policy.fits(task);
     return continueLane(deps, scope, claimed.item, lamport, here);
   }
   const next = await advance(deps, plan, run, planned.id, output, lamport, { continuation: scope.policy });
@@ -330,8 +318,6 @@ interface Claimed {
   readonly item?: MapItem;
   /** The task's concurrency key could not be evaluated: the attempt fails with this, not retried. */
   readonly gateError?: TaskErrorView;
-  /** The slots and locks the attempt holds, given back when it ends. */
-  readonly held?: readonly Need[];
 }
 
 /** What the attempts continued from one message share. */

@@ -6,19 +6,16 @@
  * on a growing back-off, unless a slot's release wakes it first. No worker is held while waiting, and
  * nothing is claimed: the task's attempts and timeout are untouched.
  */
-
-import { depOutputs } from '../engine/gate.ts';
 import {
   holderId,
   holds,
-  MAX_RECHECK_MS,
   nextWaiters,
   parseHolder,
   recheckDelayMs,
   type SlotHolder,
   type SlotRecord,
 } from '../engine/slots.ts';
-import { isActiveRun, newTask } from '../engine/transitions/index.ts';
+import { isActiveRun } from '../engine/transitions/index.ts';
 import type { RunContext, RunRecord, TaskMessage } from '../engine/types.ts';
 import { renderTemplate } from '../workflow/expression.ts';
 import type { Plan, PlannedConcurrency, PlannedTask } from '../workflow/plan.ts';
@@ -33,18 +30,15 @@ import type { Json, TaskErrorView } from './types.ts';
 const HOLDER_GRACE_MS = 30_000;
 
 /** One slot an attempt needs. */
-export interface Need {
+interface Need {
   readonly key: string;
   readonly limit: number;
   readonly holder: SlotHolder;
 }
 
-/**
- * What the slots say about a dispatch: go (with the slots this dispatch took, and those its attempt holds
- * and gives back when it ends: its task's slot and its locks), wait, or a bad key.
- */
+/** What the slots say about a dispatch: go (with the slots this dispatch took), wait, or a bad key. */
 export type SlotGate =
-  | { readonly kind: 'go'; readonly taken: readonly Need[]; readonly held: readonly Need[] }
+  | { readonly kind: 'go'; readonly taken: readonly Need[] }
   | { readonly kind: 'wait' }
   | { readonly kind: 'failed'; readonly error: TaskErrorView };
 
@@ -62,7 +56,6 @@ async function needsOf(
   run: RunContext,
   planned: PlannedTask,
   mapTaskId: string | undefined,
-  depsOf: () => Promise<Readonly<Record<string, Json>>>,
 ): Promise<Need[]> {
   const needs: Need[] = [];
   if (plan.concurrency && planned.deps.length === 0 && mapTaskId === undefined) {
@@ -78,18 +71,6 @@ async function needsOf(
       holder: { kind: 'task', runId: run.runId, taskId: planned.id },
     });
   }
-  if (planned.locks) {
-    const scope = { input: JSON.parse(run.input) as Json, deps: await depsOf() };
-    const names = await Promise.all(planned.locks.map((lock) => renderTemplate(lock, scope)));
-    // the same lock twice is one lock; every dispatch takes its locks in the order of their names
-    for (const name of [...new Set(names)].sort()) {
-      needs.push({
-        key: `lock:${name}`,
-        limit: 1,
-        holder: { kind: 'task', runId: run.runId, taskId: planned.id },
-      });
-    }
-  }
   return needs;
 }
 
@@ -102,19 +83,12 @@ export async function takeSlots(
   scope: { readonly run: RunContext; readonly plan: Plan },
   planned: PlannedTask,
   message: TaskMessage,
-  item?: { readonly mapTaskId: string; readonly deps: Readonly<Record<string, Json>> },
+  mapTaskId?: string,
 ): Promise<SlotGate> {
-  if (!scope.plan.concurrency && !planned.concurrency && !planned.locks) {
-    return { kind: 'go', taken: [], held: [] };
-  }
-  // a lock may name a dependency's output: the task's record has them (an item's are its map's)
-  const depsOf = async () =>
-    item
-      ? item.deps
-      : depOutputs(planned, (await deps.store.getTask(scope.run.runId, planned.id)) ?? newTask(planned.id));
+  if (!scope.plan.concurrency && !planned.concurrency) return { kind: 'go', taken: [] };
   let needs: Need[];
   try {
-    needs = await needsOf(scope.plan, scope.run, planned, item?.mapTaskId, depsOf);
+    needs = await needsOf(scope.plan, scope.run, planned, mapTaskId);
   } catch (error) {
     return { kind: 'failed', error: toErrorView(error) };
   }
@@ -129,7 +103,6 @@ export async function takeSlots(
     }
     if (!holds(record, id)) {
       const waits = (message.waits ?? 0) + 1;
-      // a release wakes the first in line at once; the waiter also asks again on its back-off
       const dueAt = deps.now() + recheckDelayMs(waits - 1);
       deps.logger.info('waiting for a concurrency slot', {
         runId: scope.run.runId,
@@ -137,28 +110,14 @@ export async function takeSlots(
         key: need.key,
       });
       await sendDispatches(deps, [{ ...message, waits }], dueAt);
-      // what this dispatch took is given back (it does not start), and it keeps a place in this line only:
-      // a place kept in a later one, from an earlier try, would hold that line up while it waits here
+      // a slot this dispatch took for the run is given back: it does not start
       await giveBack(deps, taken);
-      await leaveLines(deps, needs.slice(needs.indexOf(need) + 1));
       return { kind: 'wait' };
     }
     // taken by this very dispatch, not held from before (by an earlier copy of it, running now)
     if (took) taken.push(need);
   }
-  return { kind: 'go', taken, held: needs.filter((need) => need.holder.kind === 'task') };
-}
-
-/** Takes a waiting dispatch out of the lines of the slots it needs after the one it waits for. */
-async function leaveLines(deps: RuntimeDeps, later: readonly Need[]): Promise<void> {
-  for (const need of later) {
-    const id = holderId(need.holder);
-    const record = await deps.store.getSlot(need.key);
-    if (!record?.queue.some((waiter) => waiter.id === id)) continue;
-    const outcome = await deps.store.evictSlot({ key: need.key, holders: [], waiters: [id] });
-    // the first in line may be the next now
-    if (outcome.ok) await wake(deps, outcome.record);
-  }
+  return { kind: 'go', taken };
 }
 
 /** Gives back the slots a dispatch took when its claim was refused (a duplicate, an ended task). */
@@ -166,9 +125,22 @@ export async function giveBack(deps: RuntimeDeps, taken: readonly Need[]): Promi
   for (const need of taken) await release(deps, need.key, holderId(need.holder));
 }
 
-/** After an attempt ended through this worker: the slots it held (its task's slot, its locks) are given back. */
-export async function releaseHeld(deps: RuntimeDeps, held: readonly Need[]): Promise<void> {
-  for (const need of held) await release(deps, need.key, holderId(need.holder));
+/** After an attempt of `planned` ended through this worker: its task's slot is given back. */
+export async function releaseTaskSlot(
+  deps: RuntimeDeps,
+  scope: { readonly run: RunContext; readonly plan: Plan },
+  planned: PlannedTask,
+  mapTaskId?: string,
+): Promise<void> {
+  if (!planned.concurrency) return;
+  const taskId = mapTaskId ?? planned.id;
+  // a key that does not evaluate took no slot (its attempt failed on it)
+  const key = await keyOf(`task:${scope.plan.name}:${taskId}`, planned.concurrency, scope.run.input).catch(
+    () => undefined,
+  );
+  if (key !== undefined) {
+    await release(deps, key, holderId({ kind: 'task', runId: scope.run.runId, taskId: planned.id }));
+  }
 }
 
 /** After a run ended (its last write): its slot is given back, and the first waiting run woken. */

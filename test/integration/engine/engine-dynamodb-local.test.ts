@@ -10,7 +10,6 @@ import { conditionCases, sleepCases } from './cases-conditions.ts';
 import { deadlineCases } from './cases-deadline.ts';
 import { failureCases } from './cases-failure.ts';
 import { happyPathCases } from './cases-happy.ts';
-import { lockCases } from './cases-locks.ts';
 import { mapCases } from './cases-map.ts';
 import { pauseCases } from './cases-pause.ts';
 import { recoveryCases } from './cases-recovery.ts';
@@ -39,7 +38,6 @@ describe.runIf(hasJava())('engine on DynamoDB Local', () => {
   childCases(endpoints);
   mapCases(endpoints);
   concurrencyCases(endpoints);
-  lockCases(endpoints, { transfers: 12 });
   pauseCases(endpoints);
   wideCases(endpoints);
   boundedPassCases(endpoints);
