@@ -64,27 +64,10 @@ describe('concurrency', () => {
   it('rejects a bad limit, a bad key, and a run key that reads deps', () => {
     expect(errors(flowWith('{ limit: 0 }', '{ limit: 2, key: "${deps.x.y}" }'))).toEqual([
       'flow.yaml:3:25: workflow.concurrency.limit must be an integer from 1 to 1000, got 0',
-      "flow.yaml:8:45: task 'b': concurrency.key reads deps.x, but a concurrency slot is taken before the task starts: use input only",
+      "flow.yaml:8:45: task 'b': concurrency.key reads deps.x, which is not one of its dependencies (its deps: a); add 'x' to its deps",
     ]);
     expect(errors(flowWith('{ limit: 1, key: "${deps.a.t}" }', '{ limit: 2 }'))).toEqual([
       "flow.yaml:3:41: workflow concurrency.key reads deps.a, but a run's key is taken before any task has run: use input only",
-    ]);
-  });
-});
-
-describe('locks', () => {
-  const withLocks = (locks: string) =>
-    `workflow:\n  name: w\n  tasks:\n    - id: a\n    - id: b\n      deps: [a]\n      locks: ${locks}\n`;
-
-  it('compiles lock templates over input and deps', () => {
-    const plan = compiled(withLocks('["account:${input.from}", "account:${deps.a.to}"]'));
-    expect(plan.tasks.b?.locks).toEqual(['account:${input.from}', 'account:${deps.a.to}']);
-  });
-
-  it('rejects a lock that reads a task outside its deps, or one that does not parse, at its position', () => {
-    expect(errors(withLocks('["account:${deps.x.id}", "a:${input.("]'))).toEqual([
-      "flow.yaml:7:31: task 'b': locks[0] reads deps.x, which is not one of its dependencies (its deps: a); add 'x' to its deps",
-      "flow.yaml:7:42: task 'b': locks[1] is not a valid JSONata template: '${' is not closed by a matching '}'",
     ]);
   });
 });
