@@ -16,6 +16,9 @@ export const EXPRESSION_FIELDS: Readonly<Record<string, 'expression' | 'template
   'concurrency.key': 'template',
 };
 
+/** Fields evaluated before the task's record is read: over `{ input }` alone. */
+const INPUT_ONLY = new Set(['concurrency.key']);
+
 /**
  * Parses every expression of the file and checks what it reads: a syntax error, or `deps.<id>` naming a
  * task that is not a dependency, is reported at the character where it is (`file:line:col`).
@@ -49,6 +52,14 @@ export function checkExpressions(source: ParsedSource, text: string, file: strin
         continue;
       }
       for (const read of depReads(value, kind)) {
+        if (INPUT_ONLY.has(field)) {
+          diagnostics.push({
+            ...at(read.offset),
+            message: `${name}: ${field} reads deps.${read.id}, but a concurrency slot is taken before the task starts: use input only`,
+            code: 'workflow.unknownDependency',
+          });
+          continue;
+        }
         if (deps.includes(read.id)) continue;
         const listed = deps.length === 0 ? 'it has no deps' : `its deps: ${deps.join(', ')}`;
         const fix = didYouMean(read.id, deps) || `; add '${read.id}' to its deps`;

@@ -64,7 +64,7 @@ describe('concurrency', () => {
   it('rejects a bad limit, a bad key, and a run key that reads deps', () => {
     expect(errors(flowWith('{ limit: 0 }', '{ limit: 2, key: "${deps.x.y}" }'))).toEqual([
       'flow.yaml:3:25: workflow.concurrency.limit must be an integer from 1 to 1000, got 0',
-      "flow.yaml:8:45: task 'b': concurrency.key reads deps.x, which is not one of its dependencies (its deps: a); add 'x' to its deps",
+      "flow.yaml:8:45: task 'b': concurrency.key reads deps.x, but a concurrency slot is taken before the task starts: use input only",
     ]);
     expect(errors(flowWith('{ limit: 1, key: "${deps.a.t}" }', '{ limit: 2 }'))).toEqual([
       "flow.yaml:3:41: workflow concurrency.key reads deps.a, but a run's key is taken before any task has run: use input only",
