@@ -88,6 +88,7 @@ function recordingMetrics(observed: Observed): EngineMetrics {
     schedulingLatency: (ms) => {
       observed.latencies.push(ms);
     },
+    lockWait: () => {},
     taskFinished: () => {},
     runFinished: (status, durationMs) => {
       increment(observed.runsFinished, status);

@@ -49,6 +49,8 @@ export interface ClaimTaskOp extends TaskRefOp, Stamped {
   readonly leaseUntil: number;
   /** Number of dependencies: a pending task is claimable once all of them are counted. */
   readonly depCount: number;
+  /** History entries the claim records before its own: the locks its dispatch waited for and took. */
+  readonly before?: readonly StoredEvent[];
 }
 
 /** Extends the lease of the attempt that holds the claim. */

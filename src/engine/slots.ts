@@ -13,10 +13,29 @@ export interface SlotRecord {
   readonly limit: number;
   /** Holders by id, with when each took its slot (epoch ms). */
   readonly holders: Readonly<Record<string, number>>;
-  /** Waiters in arrival order, with when each last asked (epoch ms). */
-  readonly queue: readonly { readonly id: string; readonly seenAt: number }[];
+  /** Of the holders that waited in line: how long (ms) each waited before it took its slot. */
+  readonly waited?: Readonly<Record<string, number>>;
+  /** Waiters in arrival order, with when each last asked and when it first did (epoch ms). */
+  readonly queue: readonly Waiter[];
   /** Counts the record's writes: the DynamoDB adapter's compare-and-set is on it. */
   readonly version: number;
+}
+
+/** One waiter in a slot's line. */
+export interface Waiter {
+  readonly id: string;
+  /** When it last asked: a waiter that stops asking falls out of the line after {@link STALE_WAITER_MS}. */
+  readonly seenAt: number;
+  /** When it first asked: how long it waited, once admitted. */
+  readonly since?: number;
+}
+
+/** What one acquire did for its holder. */
+export interface Admission {
+  /** This very write took the slot (not held already). */
+  readonly taken: boolean;
+  /** This very write put the holder in line (it was not waiting before). */
+  readonly joined: boolean;
 }
 
 /** Takes a slot for `holder`, or queues it (or refreshes its place) when the slots are taken. */
@@ -33,10 +52,11 @@ export interface ReleaseSlotOp {
   readonly holder: string;
 }
 
-/** Evicts holders the store shows dead. */
+/** Evicts holders the store shows dead, and takes waiters out of the line (one that waits elsewhere now). */
 export interface EvictSlotOp {
   readonly key: string;
   readonly holders: readonly string[];
+  readonly waiters?: readonly string[];
 }
 
 /** A waiter that has not asked again for this long is dropped from the queue (it re-queues if it asks). */
@@ -79,37 +99,61 @@ export function acquireSlot(current: SlotRecord | undefined, op: AcquireSlotOp):
   const position = place === -1 ? queue.length : place;
   const version = base.version + 1;
   if (position < free) {
+    const since = place === -1 ? undefined : (queue[place]?.since ?? queue[place]?.seenAt);
     return {
       ...base,
       limit: op.limit,
       holders: { ...base.holders, [op.holder]: op.now },
+      ...(since === undefined
+        ? {}
+        : { waited: { ...base.waited, [op.holder]: Math.max(0, op.now - since) } }),
       queue: queue.filter((waiter) => waiter.id !== op.holder),
       version,
     };
   }
   const waiting =
     place !== -1
-      ? queue.map((waiter) => (waiter.id === op.holder ? { id: waiter.id, seenAt: op.now } : waiter))
+      ? queue.map((waiter) => (waiter.id === op.holder ? { ...waiter, seenAt: op.now } : waiter))
       : queue.length < MAX_WAITERS
-        ? [...queue, { id: op.holder, seenAt: op.now }]
+        ? [...queue, { id: op.holder, seenAt: op.now, since: op.now }]
         : queue;
   return { ...base, limit: op.limit, queue: waiting, version };
+}
+
+/** What the acquire from `before` to `after` did for `holder`. */
+export function admission(before: SlotRecord | undefined, after: SlotRecord, holder: string): Admission {
+  const held = holds(before, holder);
+  const waiting = before?.queue.find((waiter) => waiter.id === holder);
+  return {
+    taken: !held && holds(after, holder),
+    joined: !held && !waiting && after.queue.some((waiter) => waiter.id === holder),
+  };
 }
 
 /** Gives a slot back; refused (undefined) when `holder` holds none. */
 export function releaseSlot(current: SlotRecord | undefined, op: ReleaseSlotOp): SlotRecord | undefined {
   if (!current || !holds(current, op.holder)) return undefined;
   const { [op.holder]: _released, ...holders } = current.holders;
-  return { ...current, holders, version: current.version + 1 };
+  return { ...current, holders, ...withoutWaited(current, [op.holder]), version: current.version + 1 };
 }
 
-/** Evicts dead holders; refused when none of them holds a slot. */
+/** Evicts dead holders and drops waiters; refused when none of them holds a slot or waits. */
 export function evictSlot(current: SlotRecord | undefined, op: EvictSlotOp): SlotRecord | undefined {
-  if (!current || !op.holders.some((holder) => holds(current, holder))) return undefined;
+  const waiters = op.waiters ?? [];
+  const holding = op.holders.some((holder) => holds(current, holder));
+  const waiting = current?.queue.some((waiter) => waiters.includes(waiter.id)) ?? false;
+  if (!current || (!holding && !waiting)) return undefined;
   const holders = Object.fromEntries(
     Object.entries(current.holders).filter(([holder]) => !op.holders.includes(holder)),
   );
-  return { ...current, holders, version: current.version + 1 };
+  const queue = current.queue.filter((waiter) => !waiters.includes(waiter.id));
+  return { ...current, holders, queue, ...withoutWaited(current, op.holders), version: current.version + 1 };
+}
+
+/** The record's `waited` without those of `gone` holders. */
+function withoutWaited(current: SlotRecord, gone: readonly string[]): { waited?: Record<string, number> } {
+  if (current.waited === undefined) return {};
+  return { waited: Object.fromEntries(Object.entries(current.waited).filter(([h]) => !gone.includes(h))) };
 }
 
 /**

@@ -54,7 +54,35 @@ export function runView(plan: Plan, run: RunRecord, tasks: ReadonlyMap<string, T
     compensations: finished.map((f) => f.view),
     ...(run.error ? { error: run.error } : {}),
     ...(run.parent ? { parent: { ...run.parent } } : {}),
+    ...lockSummary(tasks),
   };
+}
+
+/** The lock waits of every attempt of the run (a `task.lockAcquired` entry each), as p99 and longest. */
+function lockSummary(tasks: ReadonlyMap<string, TaskRecord>): Pick<RunView, 'locks'> {
+  const waits: number[] = [];
+  for (const record of tasks.values()) {
+    for (const event of record.events) {
+      if (event.type === 'task.lockAcquired') waits.push(Number(event.detail?.waitedMs ?? 0));
+    }
+  }
+  if (waits.length === 0) return {};
+  waits.sort((a, b) => a - b);
+  const p99 = waits[Math.max(0, Math.ceil(waits.length * 0.99) - 1)] ?? 0;
+  return { locks: { acquired: waits.length, waitP99Ms: p99, waitMaxMs: waits.at(-1) ?? 0 } };
+}
+
+/** The locks the last attempt of a task took: the `task.lockAcquired` entries its last claim recorded. */
+function locksOf(record: TaskRecord): Pick<TaskView, 'locks'> {
+  const claim = record.events.findLastIndex((event) => event.type === 'task.claimed');
+  const locks: { key: string; waitedMs: number }[] = [];
+  for (let i = claim - 1; i >= 0; i -= 1) {
+    const event = record.events[i];
+    if (event?.type === 'task.lockAcquired') {
+      locks.unshift({ key: String(event.detail?.key), waitedMs: Number(event.detail?.waitedMs ?? 0) });
+    } else if (event?.type !== 'task.lockWaiting') break;
+  }
+  return locks.length === 0 ? {} : { locks };
 }
 
 function taskView(
@@ -79,6 +107,7 @@ function taskView(
     // a child workflow task's wait token is its child's id: the view links the child instead
     ...(planned.child ? childOf(record, planned.child.workflow) : callbackOf(record)),
     ...skipOf(record),
+    ...locksOf(record),
     ...(record.output !== undefined ? { output: JSON.parse(record.output) as Json } : {}),
     ...(record.error ? { error: record.error } : {}),
   };

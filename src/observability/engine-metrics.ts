@@ -25,6 +25,10 @@ export class PowertoolsEngineMetrics implements EngineMetrics {
     this.metrics.addMetric(METRIC.schedulingLatency, MetricUnit.Milliseconds, ms);
   }
 
+  lockWait(ms: number): void {
+    this.metrics.addMetric(METRIC.lockWait, MetricUnit.Milliseconds, ms);
+  }
+
   taskFinished(_taskId: string, status: 'succeeded' | 'failed', durationMs: number): void {
     this.metrics.addMetric(METRIC.taskDuration, MetricUnit.Milliseconds, durationMs);
     this.metrics.addMetric(

@@ -10,6 +10,8 @@ export const METRICS_SERVICE = 'weft';
 export const METRIC = {
   /** Milliseconds from a dependency's success (or the submission) until a dependent is claimed. */
   schedulingLatency: 'SchedulingLatency',
+  /** Milliseconds a task's dispatch waited in a lock's line before it took the lock (0 when free). */
+  lockWait: 'LockWait',
   /** Milliseconds of a task's last attempt. */
   taskDuration: 'TaskDuration',
   tasksSucceeded: 'TasksSucceeded',

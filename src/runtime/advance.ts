@@ -53,8 +53,8 @@ export async function advance(
   // never for one this process declines (it is left, dispatched, to a process that has its handler)
   const takeSlot = (dependent: PlannedTask): boolean => {
     if (slots <= 0 || !options.continuation?.fits(dependent)) return false;
-    // a task under a concurrency limit takes its slot through the queue, before its claim
-    if (dependent.concurrency) return false;
+    // a task under a concurrency limit or with locks takes them through the queue, before its claim
+    if (dependent.concurrency || dependent.locks) return false;
     if (deps.accepts && !deps.accepts(plan, dependent.id, 'task')) return false;
     slots -= 1;
     return true;

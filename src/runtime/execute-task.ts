@@ -3,7 +3,7 @@ import { explainTaskClaim } from '../engine/claim.ts';
 import { depOutputs, gate, type SkipDetail } from '../engine/gate.ts';
 import { formatBytes, leaseMs, MAX_TAKEOVERS, outputLimitBytes, utf8Bytes } from '../engine/limits.ts';
 import { decideFailure } from '../engine/retry.ts';
-import type { RunContext, TaskMessage, TaskRecord } from '../engine/types.ts';
+import type { RunContext, StoredEvent, TaskMessage, TaskRecord } from '../engine/types.ts';
 import { evaluateCondition } from '../workflow/expression.ts';
 import type { Plan, PlannedTask } from '../workflow/plan.ts';
 import { advance, type Continuation } from './advance.ts';
@@ -23,7 +23,7 @@ import { planFor } from './plans.ts';
 import { freshContext, runContextFor, taskMessage } from './run-context.ts';
 import { skipAttempt } from './skip-attempt.ts';
 import { sleepOrWake } from './sleep-attempt.ts';
-import { giveBack, releaseTaskSlot, takeSlots } from './slots.ts';
+import { giveBack, type Need, releaseHeld, takeSlots } from './slots.ts';
 import type { Json, TaskErrorView, TaskHandler } from './types.ts';
 
 /**
@@ -53,11 +53,18 @@ export async function executeTask(
   const context = target.item && (await mapContext(deps, run.runId, target.item.map));
   if (target.item && !context) return;
   // a concurrency limit: its slot first, or the dispatch waits (nothing claimed, no worker held)
-  const gate = await takeSlots(deps, { run, plan }, planned, message, target.item?.map.id);
-  if (gate.kind === 'wait') return;
-  const claimed = await claim(deps, { run, plan }, planned, message);
+  const gate = await takeSlots(
+    deps,
+    { run, plan },
+    planned,
+    message,
+    target.item && context ? { mapTaskId: target.item.map.id, deps: context.deps } : undefined,
+  );
+  if (gate.kind === 'wait' || gate.kind === 'ended') return;
+  const before = gate.kind === 'go' ? gate.events : [];
+  const claimed = await claim(deps, { run, plan }, planned, message, before);
   if (!claimed) {
-    if (gate.kind === 'go') await giveBack(deps, gate.taken);
+    if (gate.kind === 'go') await giveBack(deps, run.runId, planned.id, gate.taken);
     return;
   }
   const current = await freshContext(deps, run, claimed);
@@ -65,7 +72,12 @@ export async function executeTask(
   await continueFrom(
     deps,
     { run: current, plan, policy: continuation(deps, options) },
-    { planned, record: claimed, ...item, ...(gate.kind === 'failed' ? { gateError: gate.error } : {}) },
+    {
+      planned,
+      record: claimed,
+      ...item,
+      ...(gate.kind === 'failed' ? { gateError: gate.error } : { held: gate.held }),
+    },
   );
 }
 
@@ -82,7 +94,7 @@ async function continueFrom(deps: RuntimeDeps, scope: Scope, first: Claimed): Pr
       const ended = await attempt(deps, scope, current);
       // the attempt ended through this worker: its slot is given back (an abandoned one's is its taker's)
       if (ended !== 'abandoned') {
-        await releaseTaskSlot(deps, scope, current.planned, current.item?.context.mapTask.id);
+        if (current.held) await releaseHeld(deps, current.held);
       }
       const next = ended === 'abandoned' ? [] : ended;
       current = next[0];
@@ -251,7 +263,8 @@ async function succeed(
   if (checkpointed.stopping && (await stoppedAfterFlag(deps, run.runId))) return [];
   if (claimed.item) {
     // an item under a concurrency limit takes its slot through the queue, as any dispatch
-    const here = (task: PlannedTask) => task.concurrency === undefined && scope.policy.fits(task);
+    const here = (task: PlannedTask) =>
+      task.concurrency === undefined && task.locks === undefined && scope.policy.fits(task);
     return continueLane(deps, scope, claimed.item, lamport, here);
   }
   const next = await advance(deps, plan, run, planned.id, output, lamport, { continuation: scope.policy });
@@ -301,9 +314,14 @@ async function claim(
   scope: { readonly run: RunContext; readonly plan: Plan },
   planned: PlannedTask,
   message: TaskMessage,
+  before: readonly StoredEvent[],
 ): Promise<TaskRecord | undefined> {
   const claimed = await claimAttempt(deps, message, {
-    claim: (now, lamport) => deps.store.claimTask(taskClaim(deps, message.runId, planned, now, lamport)),
+    claim: (now, lamport) =>
+      deps.store.claimTask({
+        ...taskClaim(deps, message.runId, planned, now, lamport),
+        ...(before.length === 0 ? {} : { before: before.map((event) => ({ ...event, lamport })) }),
+      }),
     explain: (current, now, lamport) => explainTaskClaim(current, planned.deps.length, now, lamport),
     lapsed: (current) => lapseWait(deps, scope, planned, current),
   });
@@ -318,6 +336,8 @@ interface Claimed {
   readonly item?: MapItem;
   /** The task's concurrency key could not be evaluated: the attempt fails with this, not retried. */
   readonly gateError?: TaskErrorView;
+  /** The slots and locks the attempt holds, given back when it ends. */
+  readonly held?: readonly Need[];
 }
 
 /** What the attempts continued from one message share. */

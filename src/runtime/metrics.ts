@@ -9,6 +9,8 @@ export interface EngineMetrics {
   casConflict(kind: string): void;
   /** Dependency done (or submit) until the dependent was claimed. */
   schedulingLatency(ms: number): void;
+  /** A lock was taken, after waiting this long in its line (0: it was free). */
+  lockWait(ms: number): void;
   taskFinished(taskId: string, status: 'succeeded' | 'failed', durationMs: number): void;
   runFinished(status: 'succeeded' | 'failed' | 'cancelled', durationMs: number): void;
   rollbackFinished(outcome: 'completed' | 'incomplete'): void;
@@ -19,6 +21,7 @@ export const noopMetrics: EngineMetrics = {
   casAttempt: () => {},
   casConflict: () => {},
   schedulingLatency: () => {},
+  lockWait: () => {},
   taskFinished: () => {},
   runFinished: () => {},
   rollbackFinished: () => {},

@@ -6,17 +6,21 @@
  * on a growing back-off, unless a slot's release wakes it first. No worker is held while waiting, and
  * nothing is claimed: the task's attempts and timeout are untouched.
  */
+
+import { depOutputs } from '../engine/gate.ts';
 import {
   holderId,
   holds,
+  MAX_RECHECK_MS,
   nextWaiters,
   parseHolder,
   recheckDelayMs,
   type SlotHolder,
   type SlotRecord,
 } from '../engine/slots.ts';
-import { isActiveRun } from '../engine/transitions/index.ts';
-import type { RunContext, RunRecord, TaskMessage } from '../engine/types.ts';
+import { isActiveRun, newTask } from '../engine/transitions/index.ts';
+import type { RunContext, RunRecord, StoredEvent, TaskMessage } from '../engine/types.ts';
+import { WeftError } from '../errors.ts';
 import { renderTemplate } from '../workflow/expression.ts';
 import type { Plan, PlannedConcurrency, PlannedTask } from '../workflow/plan.ts';
 import { toErrorView } from './attempt.ts';
@@ -26,20 +30,35 @@ import { planFor } from './plans.ts';
 import { contextOf } from './run-context.ts';
 import type { Json, TaskErrorView } from './types.ts';
 
-/** A holder whose work has not shown in the store this long after it took its slot may be evicted. */
-const HOLDER_GRACE_MS = 30_000;
+/** Lock keys: `locks:` names, a slot of limit 1 each. */
+const LOCK_PREFIX = 'lock:';
+/** How soon a dispatch whose slot was too contended to write asks again. */
+const CONTENDED_RETRY_MS = 250;
+/** Waiters ahead of a blocked asker checked for dead ones, when a slot is free but they hold the line. */
+const MAX_AHEAD_CHECKED = 10;
 
 /** One slot an attempt needs. */
-interface Need {
+export interface Need {
   readonly key: string;
   readonly limit: number;
   readonly holder: SlotHolder;
 }
 
-/** What the slots say about a dispatch: go (with the slots this dispatch took), wait, or a bad key. */
+/**
+ * What the slots say about a dispatch: go (with the slots this dispatch took, and those its attempt holds
+ * and gives back when it ends: its task's slot and its locks), wait, or a bad key.
+ */
 export type SlotGate =
-  | { readonly kind: 'go'; readonly taken: readonly Need[] }
+  | {
+      readonly kind: 'go';
+      readonly taken: readonly Need[];
+      readonly held: readonly Need[];
+      /** The locks' history entries, for the claim to record. */
+      readonly events: readonly StoredEvent[];
+    }
   | { readonly kind: 'wait' }
+  /** The task ended: a late copy of its dispatch, dropped. */
+  | { readonly kind: 'ended' }
   | { readonly kind: 'failed'; readonly error: TaskErrorView };
 
 async function keyOf(scope: string, limit: PlannedConcurrency, input: string): Promise<string> {
@@ -56,6 +75,7 @@ async function needsOf(
   run: RunContext,
   planned: PlannedTask,
   mapTaskId: string | undefined,
+  depsOf: () => Promise<Readonly<Record<string, Json>>>,
 ): Promise<Need[]> {
   const needs: Need[] = [];
   if (plan.concurrency && planned.deps.length === 0 && mapTaskId === undefined) {
@@ -71,76 +91,138 @@ async function needsOf(
       holder: { kind: 'task', runId: run.runId, taskId: planned.id },
     });
   }
+  if (planned.locks) {
+    const scope = { input: JSON.parse(run.input) as Json, deps: await depsOf() };
+    const names = await Promise.all(planned.locks.map((lock) => renderTemplate(lock, scope)));
+    // the same lock twice is one lock; every dispatch takes its locks in the order of their names
+    for (const name of [...new Set(names)].sort()) {
+      needs.push({
+        key: `${LOCK_PREFIX}${name}`,
+        limit: 1,
+        holder: { kind: 'task', runId: run.runId, taskId: planned.id },
+      });
+    }
+  }
   return needs;
 }
 
+/** Task states after which a dispatch starts nothing: its slots and locks are nobody's. */
+const ENDED = new Set(['succeeded', 'failed', 'skipped', 'compensated', 'compensation_failed', 'cancelled']);
+
 /**
- * Takes the slots a dispatch needs before its claim. Full: the holders the store shows dead are evicted
- * and the slot asked for again; still full, the dispatch is queued and sent again after its back-off.
+ * Takes the slots a dispatch needs before its claim, one by one in one global order (the run's slot, the
+ * task's slot, then its locks by name). Full: the holders the store shows dead are evicted and the slot
+ * asked for again; still full, the dispatch is queued in that slot's line and sent again after its
+ * back-off, keeping what it took: every wait is for a slot later in the order than any its waiter holds,
+ * so no cycle of waits can form (no deadlock), and a waiter never gives up its place (no livelock).
  */
 export async function takeSlots(
   deps: RuntimeDeps,
   scope: { readonly run: RunContext; readonly plan: Plan },
   planned: PlannedTask,
   message: TaskMessage,
-  mapTaskId?: string,
+  item?: { readonly mapTaskId: string; readonly deps: Readonly<Record<string, Json>> },
 ): Promise<SlotGate> {
-  if (!scope.plan.concurrency && !planned.concurrency) return { kind: 'go', taken: [] };
+  if (!scope.plan.concurrency && !planned.concurrency && !planned.locks) {
+    return { kind: 'go', taken: [], held: [], events: [] };
+  }
+  const record = await deps.store.getTask(scope.run.runId, planned.id);
+  // a late copy of an ended task's dispatch takes nothing and waits in no line
+  if (record && ENDED.has(record.status)) return { kind: 'ended' };
+  // a lock may name a dependency's output: the task's record has them (an item's are its map's)
+  const depsOf = async () => (item ? item.deps : depOutputs(planned, record ?? newTask(planned.id)));
   let needs: Need[];
   try {
-    needs = await needsOf(scope.plan, scope.run, planned, mapTaskId);
+    needs = await needsOf(scope.plan, scope.run, planned, item?.mapTaskId, depsOf);
   } catch (error) {
     return { kind: 'failed', error: toErrorView(error) };
   }
   const taken: Need[] = [];
+  const locks: { need: Need; record: SlotRecord }[] = [];
   for (const need of needs) {
     const id = holderId(need.holder);
     const acquire = (now: number) =>
       deps.store.acquireSlot({ key: need.key, limit: need.limit, holder: id, now });
-    let { record, taken: took } = await acquire(deps.now());
-    if (!holds(record, id) && (await evictDead(deps, need.key, record))) {
-      ({ record, taken: took } = await acquire(deps.now()));
+    let outcome: Awaited<ReturnType<typeof acquire>> | undefined;
+    try {
+      outcome = await acquire(deps.now());
+      if (!holds(outcome.record, id) && (await evictDead(deps, need.key, outcome.record, id))) {
+        outcome = await acquire(deps.now());
+      }
+    } catch (error) {
+      // a key so hot that its compare-and-set kept losing: ask again soon, keeping what was taken
+      if (!(error instanceof WeftError && error.code === 'store.contention')) throw error;
+      deps.logger.warn('slot contended; asking again', { runId: scope.run.runId, key: need.key });
+      await sendDispatches(deps, [message], deps.now() + CONTENDED_RETRY_MS);
+      return { kind: 'wait' };
     }
-    if (!holds(record, id)) {
+    if (!holds(outcome.record, id)) {
       const waits = (message.waits ?? 0) + 1;
+      // a release wakes the first in line at once; the waiter also asks again on its back-off
       const dueAt = deps.now() + recheckDelayMs(waits - 1);
-      deps.logger.info('waiting for a concurrency slot', {
+      deps.logger.info(isLock(need) ? 'waiting for a lock' : 'waiting for a concurrency slot', {
         runId: scope.run.runId,
         taskId: planned.id,
         key: need.key,
       });
       await sendDispatches(deps, [{ ...message, waits }], dueAt);
-      // a slot this dispatch took for the run is given back: it does not start
-      await giveBack(deps, taken);
       return { kind: 'wait' };
     }
     // taken by this very dispatch, not held from before (by an earlier copy of it, running now)
-    if (took) taken.push(need);
+    if (outcome.taken) taken.push(need);
+    if (outcome.taken && isLock(need)) deps.metrics.lockWait(outcome.record.waited?.[id] ?? 0);
+    if (isLock(need)) locks.push({ need, record: outcome.record });
   }
-  return { kind: 'go', taken };
+  const held = needs.filter((need) => need.holder.kind === 'task');
+  return { kind: 'go', taken, held, events: lockEvents(locks) };
 }
 
-/** Gives back the slots a dispatch took when its claim was refused (a duplicate, an ended task). */
-export async function giveBack(deps: RuntimeDeps, taken: readonly Need[]): Promise<void> {
+function isLock(need: Need): boolean {
+  return need.key.startsWith(LOCK_PREFIX);
+}
+
+/**
+ * The history entries of the locks an attempt holds, for its claim to record (a wait costs no write of
+ * its own): per lock, `task.lockWaiting` from when its dispatch first found it held, if it waited, then
+ * `task.lockAcquired` with the wait. The lock-wait metric is counted when the lock is taken.
+ */
+function lockEvents(held: readonly { readonly need: Need; readonly record: SlotRecord }[]): StoredEvent[] {
+  return held.flatMap(({ need, record }): StoredEvent[] => {
+    const id = holderId(need.holder);
+    const takenAt = record.holders[id] ?? 0;
+    const waitedMs = record.waited?.[id] ?? 0;
+    const key = need.key.slice(LOCK_PREFIX.length);
+    const acquired: StoredEvent = {
+      type: 'task.lockAcquired',
+      lamport: 0,
+      at: new Date(takenAt).toISOString(),
+      detail: { key, waitedMs },
+    };
+    if (waitedMs === 0) return [acquired];
+    const since = new Date(takenAt - waitedMs).toISOString();
+    return [{ type: 'task.lockWaiting', lamport: 0, at: since, detail: { key } }, acquired];
+  });
+}
+
+/**
+ * A dispatch whose claim was refused gives back what it took, unless a copy of it runs the attempt now:
+ * that attempt holds them (the same holder) and gives them back when it ends.
+ */
+export async function giveBack(
+  deps: RuntimeDeps,
+  runId: string,
+  taskId: string,
+  taken: readonly Need[],
+): Promise<void> {
+  if (taken.length === 0) return;
+  const task = await deps.store.getTask(runId, taskId);
+  if (task?.status === 'running') return;
   for (const need of taken) await release(deps, need.key, holderId(need.holder));
 }
 
-/** After an attempt of `planned` ended through this worker: its task's slot is given back. */
-export async function releaseTaskSlot(
-  deps: RuntimeDeps,
-  scope: { readonly run: RunContext; readonly plan: Plan },
-  planned: PlannedTask,
-  mapTaskId?: string,
-): Promise<void> {
-  if (!planned.concurrency) return;
-  const taskId = mapTaskId ?? planned.id;
-  // a key that does not evaluate took no slot (its attempt failed on it)
-  const key = await keyOf(`task:${scope.plan.name}:${taskId}`, planned.concurrency, scope.run.input).catch(
-    () => undefined,
-  );
-  if (key !== undefined) {
-    await release(deps, key, holderId({ kind: 'task', runId: scope.run.runId, taskId: planned.id }));
-  }
+/** After an attempt ended through this worker: the slots it held (its task's slot, its locks) are given back. */
+export async function releaseHeld(deps: RuntimeDeps, held: readonly Need[]): Promise<void> {
+  for (const need of held) await release(deps, need.key, holderId(need.holder));
 }
 
 /** After a run ended (its last write): its slot is given back, and the first waiting run woken. */
@@ -158,32 +240,39 @@ async function release(deps: RuntimeDeps, key: string, holder: string): Promise<
 }
 
 /**
- * Evicts the holders the store shows dead: a run that ended (or is gone), an attempt whose task is not
- * running, taken more than {@link HOLDER_GRACE_MS} ago (so a dispatch between its slot and its claim is
- * not taken for dead). Returns whether any was evicted (the waiters it frees room for are woken).
+ * Evicts the holders the store shows dead: a run that ended (or is gone), a task that ended (or whose run
+ * did). A task still to run (pending, or waiting in a line) or running (its taker keeps what it holds) is
+ * alive. Drops the waiters ahead of `asker` that are dead the same way, when a slot is free but they
+ * hold the line. Returns whether any was evicted (the waiters it frees room for are woken).
  */
-async function evictDead(deps: RuntimeDeps, key: string, record: SlotRecord): Promise<boolean> {
+async function evictDead(
+  deps: RuntimeDeps,
+  key: string,
+  record: SlotRecord,
+  asker: string,
+): Promise<boolean> {
   const dead: string[] = [];
-  for (const [id, takenAt] of Object.entries(record.holders)) {
-    const holder = parseHolder(id);
-    if (!holder) {
-      dead.push(id);
-      continue;
-    }
-    if (holder.kind === 'run') {
-      const run = await deps.store.getRun(holder.runId);
-      if (!run || !isActiveRun(run)) dead.push(id);
-      continue;
-    }
-    if (takenAt > deps.now() - HOLDER_GRACE_MS) continue;
-    const task = await deps.store.getTask(holder.runId, holder.taskId);
-    if (task?.status !== 'running') dead.push(id);
-  }
-  if (dead.length === 0) return false;
-  const outcome = await deps.store.evictSlot({ key, holders: dead });
+  for (const id of Object.keys(record.holders)) if (!(await alive(deps, id))) dead.push(id);
+  const free = record.limit - Object.keys(record.holders).length + dead.length;
+  const ahead = free > 0 ? record.queue.slice(0, MAX_AHEAD_CHECKED).filter((w) => w.id !== asker) : [];
+  const gone: string[] = [];
+  for (const waiter of ahead) if (!(await alive(deps, waiter.id))) gone.push(waiter.id);
+  if (dead.length === 0 && gone.length === 0) return false;
+  const outcome = await deps.store.evictSlot({ key, holders: dead, waiters: gone });
   if (!outcome.ok) return false;
-  deps.logger.warn('concurrency slots of dead holders freed', { key, holders: dead });
+  deps.logger.warn('concurrency slots of dead holders freed', { key, holders: dead, waiters: gone });
   return true;
+}
+
+/** Whether a holder or waiter may still use its slot: its run active, and its task not ended. */
+async function alive(deps: RuntimeDeps, id: string): Promise<boolean> {
+  const holder = parseHolder(id);
+  if (!holder) return false;
+  const run = await deps.store.getRun(holder.runId);
+  if (!run || !isActiveRun(run)) return false;
+  if (holder.kind === 'run') return true;
+  const task = await deps.store.getTask(holder.runId, holder.taskId);
+  return !task || !ENDED.has(task.status);
 }
 
 /** Sends the dispatch of each waiter a freed slot admits: a run's roots, or a task. */

@@ -110,6 +110,8 @@ export interface TaskView {
     readonly running: number;
     readonly compensated: number;
   };
+  /** The locks its last attempt took (`locks:`), with how long it waited for each (ms). */
+  readonly locks?: readonly { readonly key: string; readonly waitedMs: number }[];
   /** Why a skipped task was skipped: its `when` was false, or every dependency was skipped. */
   readonly skip?:
     | { readonly reason: 'condition'; readonly when: string }
@@ -143,6 +145,8 @@ export interface RunView {
   readonly error?: TaskErrorView & { readonly taskId?: string };
   /** A child run's parent: the run and the `workflow:` task it answers to. */
   readonly parent?: { readonly runId: string; readonly taskId: string };
+  /** The run's tasks' lock waits (`locks:`): locks taken, and the p99 and longest wait (ms) before one. */
+  readonly locks?: { readonly acquired: number; readonly waitP99Ms: number; readonly waitMaxMs: number };
 }
 
 /** One state change of a run, as `weft history` prints it. */

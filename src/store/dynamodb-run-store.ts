@@ -49,7 +49,9 @@ import type {
 } from '../engine/operations.ts';
 import {
   type AcquireSlotOp,
+  type Admission,
   acquireSlot,
+  admission,
   type EvictSlotOp,
   evictSlot,
   holds,
@@ -58,6 +60,7 @@ import {
   type SlotRecord,
 } from '../engine/slots.ts';
 import type { RunRecord, TaskRecord } from '../engine/types.ts';
+import { WeftError } from '../errors.ts';
 import type { EngineMetrics } from '../runtime/metrics.ts';
 import type { Plan } from '../workflow/plan.ts';
 import { queryActiveRuns } from './active-runs.ts';
@@ -140,6 +143,8 @@ const PLAN_CHUNK_BYTES = 300 * 1024;
  */
 /** Compare-and-set attempts of one slot transition before a hot key is reported. */
 const SLOT_CAS_ATTEMPTS = 20;
+/** The longest pause (ms) between two of them: a random one up to 2^attempt ms, so racers spread out. */
+const SLOT_CAS_MAX_PAUSE_MS = 64;
 
 export class DynamoDbRunStore implements RunStore {
   private readonly doc: DynamoDBDocumentClient;
@@ -215,15 +220,15 @@ export class DynamoDbRunStore implements RunStore {
     return item ? toSlotRecord(item) : undefined;
   }
 
-  async acquireSlot(op: AcquireSlotOp): Promise<{ readonly record: SlotRecord; readonly taken: boolean }> {
-    let held = false;
+  async acquireSlot(op: AcquireSlotOp): Promise<{ readonly record: SlotRecord } & Admission> {
+    let before: SlotRecord | undefined;
     const outcome = await this.slot('acquireSlot', op.key, (current) => {
       // of the read the write is conditional on: the last try's is the one that counts
-      held = holds(current, op.holder);
+      before = current;
       return acquireSlot(current, op);
     });
     if (!outcome.ok) throw new Error(`acquiring a slot of '${op.key}' wrote nothing`);
-    return { record: outcome.record, taken: !held && holds(outcome.record, op.holder) };
+    return { record: outcome.record, ...admission(before, outcome.record, op.holder) };
   }
 
   releaseSlot(op: ReleaseSlotOp): Promise<CasOutcome<SlotRecord>> {
@@ -257,10 +262,16 @@ export class DynamoDbRunStore implements RunStore {
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
         this.metrics.casConflict(kind);
-        item = error.Item ? unmarshall(error.Item) : await this.getItem(pk, sk);
+        // a hot key: racers that retried at once would collide again; the pause is why the item is read anew
+        const pause = Math.random() * Math.min(SLOT_CAS_MAX_PAUSE_MS, 2 ** attempt);
+        await new Promise((resolve) => setTimeout(resolve, pause));
+        item = attempt < 2 && error.Item ? unmarshall(error.Item) : await this.getItem(pk, sk);
       }
     }
-    throw new Error(`the slots of '${key}' changed under ${SLOT_CAS_ATTEMPTS} attempts in a row; try again`);
+    throw new WeftError(
+      'store.contention',
+      `the slots of '${key}' changed under ${SLOT_CAS_ATTEMPTS} attempts in a row; try again`,
+    );
   }
 
   async getTask(runId: string, taskId: string): Promise<TaskRecord | undefined> {

@@ -38,7 +38,7 @@ import type {
   StopRunOp,
   TaskRefOp,
 } from '../engine/operations.ts';
-import type { AcquireSlotOp, EvictSlotOp, ReleaseSlotOp, SlotRecord } from '../engine/slots.ts';
+import type { AcquireSlotOp, Admission, EvictSlotOp, ReleaseSlotOp, SlotRecord } from '../engine/slots.ts';
 import type { RunRecord, TaskRecord } from '../engine/types.ts';
 import type { Plan } from '../workflow/plan.ts';
 
@@ -131,10 +131,10 @@ export interface RunStore {
   /** Concurrency slots (src/engine/slots.ts): one record per key, shared by every run. */
   getSlot(key: string): Promise<SlotRecord | undefined>;
   /**
-   * Takes a slot or queues for one: the record after the write, and whether this very write took the
-   * slot (`false` for a holder that held it already, or a waiter).
+   * Takes a slot or queues for one: the record after the write, and what this very write did for the
+   * holder (took the slot, put it in line, and since when it had waited).
    */
-  acquireSlot(op: AcquireSlotOp): Promise<{ readonly record: SlotRecord; readonly taken: boolean }>;
+  acquireSlot(op: AcquireSlotOp): Promise<{ readonly record: SlotRecord } & Admission>;
   releaseSlot(op: ReleaseSlotOp): Promise<CasOutcome<SlotRecord>>;
   evictSlot(op: EvictSlotOp): Promise<CasOutcome<SlotRecord>>;
 

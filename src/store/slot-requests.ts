@@ -4,7 +4,7 @@
  * is applied only if nobody wrote the item since (optimistic CAS: a lost race reads again and retries).
  */
 import type { PutCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { SlotRecord } from '../engine/slots.ts';
+import type { SlotRecord, Waiter } from '../engine/slots.ts';
 import type { Item } from './item-layout.ts';
 
 export const SLOT_PK_PREFIX = 'SLOT#';
@@ -17,12 +17,17 @@ export function slotKey(key: string): { pk: string; sk: string } {
 /** Maps a raw slot item to its record. */
 export function toSlotRecord(item: Item): SlotRecord {
   const holders = (item.holders ?? {}) as Record<string, number>;
-  const queue = Array.isArray(item.queue) ? (item.queue as { id: string; seenAt: number }[]) : [];
+  const queue = Array.isArray(item.queue) ? (item.queue as Waiter[]) : [];
   return {
     key: String(item.key),
     limit: Number(item.limit ?? 1),
     holders: { ...holders },
-    queue: queue.map((waiter) => ({ id: String(waiter.id), seenAt: Number(waiter.seenAt) })),
+    ...(item.waited === undefined ? {} : { waited: { ...(item.waited as Record<string, number>) } }),
+    queue: queue.map((waiter) => ({
+      id: String(waiter.id),
+      seenAt: Number(waiter.seenAt),
+      ...(waiter.since === undefined ? {} : { since: Number(waiter.since) }),
+    })),
     version: Number(item.version ?? 0),
   };
 }

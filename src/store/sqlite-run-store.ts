@@ -41,7 +41,9 @@ import type {
 } from '../engine/operations.ts';
 import {
   type AcquireSlotOp,
+  type Admission,
   acquireSlot,
+  admission,
   type EvictSlotOp,
   evictSlot,
   holds,
@@ -285,14 +287,14 @@ export class SqliteRunStore implements RunStore {
     return row ? SLOTS.decode('', '', row.record as string) : undefined;
   }
 
-  async acquireSlot(op: AcquireSlotOp): Promise<{ readonly record: SlotRecord; readonly taken: boolean }> {
-    let held = false;
+  async acquireSlot(op: AcquireSlotOp): Promise<{ readonly record: SlotRecord } & Admission> {
+    let before: SlotRecord | undefined;
     const outcome = this.change('acquireSlot', slotPartition(op.key), RUN_KEY, SLOTS, op, (current, o) => {
-      held = holds(current, o.holder);
+      before = current;
       return acquireSlot(current, o);
     });
     if (!outcome.ok) throw new WeftError('store.slot', `acquiring a slot of '${op.key}' wrote nothing`);
-    return { record: outcome.record, taken: !held && holds(outcome.record, op.holder) };
+    return { record: outcome.record, ...admission(before, outcome.record, op.holder) };
   }
 
   async releaseSlot(op: ReleaseSlotOp): Promise<CasOutcome<SlotRecord>> {

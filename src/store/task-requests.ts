@@ -71,7 +71,7 @@ export function claimTaskRequest(c: OnTable<ClaimTaskOp>): UpdateCommandInput {
       ':one': 1,
       ':l': c.lamport,
       ':taskId': c.taskId,
-      ...appendEventValues(c.event),
+      ...appendEventValues(c.event, c.before),
     },
   });
 }

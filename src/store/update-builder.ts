@@ -49,9 +49,12 @@ export function conditionalUpdate(
 /** `events = list_append(if_not_exists(events, :empty), :ev)`: appends the write's history entries. */
 export const APPEND_EVENTS = 'events = list_append(if_not_exists(events, :empty), :ev)';
 
-/** The values {@link APPEND_EVENTS} reads: the write's history entry. */
-export function appendEventValues(event: StoredEvent): { ':empty': []; ':ev': StoredEvent[] } {
-  return { ':empty': [], ':ev': [event] };
+/** The values {@link APPEND_EVENTS} reads: the write's history entry, after any it records `before` it. */
+export function appendEventValues(
+  event: StoredEvent,
+  before: readonly StoredEvent[] = [],
+): { ':empty': []; ':ev': StoredEvent[] } {
+  return { ':empty': [], ':ev': [...before, event] };
 }
 
 /** The clauses that record a write's dispatch time (`Dispatching`): SET when the write brings one, else REMOVE. */

@@ -142,6 +142,7 @@ function planTask(
   }
   if (task.map !== undefined) planned.map = plannedMap(task.map);
   if (task.concurrency !== undefined) planned.concurrency = plannedConcurrency(task.concurrency);
+  if (task.locks !== undefined && task.locks.length > 0) planned.locks = [...task.locks];
   if (task.isolation !== undefined && task.isolation !== 'none') planned.isolation = task.isolation;
   if (task.compensation !== undefined) {
     planned.compensation = {

@@ -14,6 +14,7 @@ export const EXPRESSION_FIELDS: Readonly<Record<string, 'expression' | 'template
   input: 'expression',
   'map.items': 'expression',
   'concurrency.key': 'template',
+  locks: 'template',
 };
 
 /** Fields evaluated before the task's record is read: over `{ input }` alone. */
@@ -34,40 +35,50 @@ export function checkExpressions(source: ParsedSource, text: string, file: strin
     const deps = Array.isArray(record.deps) ? record.deps.filter((d) => typeof d === 'string') : [];
     for (const [field, kind] of Object.entries(EXPRESSION_FIELDS)) {
       const keys = field.split('.');
-      const value = keys.reduce<unknown>(
+      const found = keys.reduce<unknown>(
         (at, key) =>
           typeof at === 'object' && at !== null ? (at as Record<string, unknown>)[key] : undefined,
         record,
       );
-      if (typeof value !== 'string') continue;
-      const path: PathSegment[] = ['workflow', 'tasks', index, ...keys];
-      const at = (offset: number) => ({ file, ...positionIn(source, text, path, value, offset) });
-      const problem = kind === 'expression' ? expressionProblem(value) : templateProblem(value);
-      if (problem) {
-        diagnostics.push({
-          ...at(problem.offset),
-          message: `${name}: ${field} is not a valid JSONata ${kind}: ${problem.message}`,
-          code: 'workflow.invalidExpression',
-        });
-        continue;
-      }
-      for (const read of depReads(value, kind)) {
-        if (INPUT_ONLY.has(field)) {
+      // a list (`locks`) holds one template per element
+      const values: [string, PathSegment[]][] = Array.isArray(found)
+        ? found.flatMap((element, i): [string, PathSegment[]][] =>
+            typeof element === 'string' ? [[element, [...keys, i]]] : [],
+          )
+        : typeof found === 'string'
+          ? [[found, keys]]
+          : [];
+      for (const [value, fieldPath] of values) {
+        const path: PathSegment[] = ['workflow', 'tasks', index, ...fieldPath];
+        const label = fieldPath.join('.').replace(/\.(\d+)/g, '[$1]');
+        const at = (offset: number) => ({ file, ...positionIn(source, text, path, value, offset) });
+        const problem = kind === 'expression' ? expressionProblem(value) : templateProblem(value);
+        if (problem) {
           diagnostics.push({
-            ...at(read.offset),
-            message: `${name}: ${field} reads deps.${read.id}, but a concurrency slot is taken before the task starts: use input only`,
-            code: 'workflow.unknownDependency',
+            ...at(problem.offset),
+            message: `${name}: ${label} is not a valid JSONata ${kind}: ${problem.message}`,
+            code: 'workflow.invalidExpression',
           });
           continue;
         }
-        if (deps.includes(read.id)) continue;
-        const listed = deps.length === 0 ? 'it has no deps' : `its deps: ${deps.join(', ')}`;
-        const fix = didYouMean(read.id, deps) || `; add '${read.id}' to its deps`;
-        diagnostics.push({
-          ...at(read.offset),
-          message: `${name}: ${field} reads deps.${read.id}, which is not one of its dependencies (${listed})${fix}`,
-          code: 'workflow.unknownDependency',
-        });
+        for (const read of depReads(value, kind)) {
+          if (INPUT_ONLY.has(field)) {
+            diagnostics.push({
+              ...at(read.offset),
+              message: `${name}: ${label} reads deps.${read.id}, but a concurrency slot is taken before the task starts: use input only`,
+              code: 'workflow.unknownDependency',
+            });
+            continue;
+          }
+          if (deps.includes(read.id)) continue;
+          const listed = deps.length === 0 ? 'it has no deps' : `its deps: ${deps.join(', ')}`;
+          const fix = didYouMean(read.id, deps) || `; add '${read.id}' to its deps`;
+          diagnostics.push({
+            ...at(read.offset),
+            message: `${name}: ${label} reads deps.${read.id}, which is not one of its dependencies (${listed})${fix}`,
+            code: 'workflow.unknownDependency',
+          });
+        }
       }
     }
   });

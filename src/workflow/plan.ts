@@ -63,6 +63,11 @@ export interface PlannedTask {
   readonly map?: PlannedMap;
   /** At most `limit` attempts of this task in flight at once across all runs (per key). */
   readonly concurrency?: PlannedConcurrency;
+  /**
+   * Pessimistic locks held for each attempt: `${ }` templates over `{ input, deps }` naming keys shared by
+   * every run of every workflow of the deployment; taken all at once, in one order, before the attempt.
+   */
+  readonly locks?: readonly string[];
 }
 
 /**

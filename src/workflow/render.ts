@@ -2,7 +2,7 @@ import type { Plan, PlannedTask } from './plan.ts';
 
 /**
  * The short notes under a task's id: attempts, compensation, external Lambda, isolation, sleep, callback,
- * child workflow, map, a root's condition.
+ * child workflow, map, concurrency, locks, a root's condition.
  */
 function notes(task: PlannedTask): string[] {
   const lines: string[] = [];
@@ -16,6 +16,8 @@ function notes(task: PlannedTask): string[] {
   if (task.callback !== undefined) lines.push(callbackNote(task.callback));
   if (task.child !== undefined) lines.push(`workflow: ${task.child.workflow}`);
   if (task.map !== undefined) lines.push(mapNote(task.map));
+  if (task.concurrency !== undefined) lines.push(concurrencyNote(task.concurrency));
+  if (task.locks !== undefined) lines.push(`locks: ${task.locks.join(', ')}`);
   // a condition on a root has no edge to carry it
   if (task.when !== undefined && task.deps.length === 0) lines.push(`when: ${task.when}`);
   return lines;
@@ -25,6 +27,10 @@ function mapNote(map: NonNullable<PlannedTask['map']>): string {
   const tolerated = 'count' in map.tolerated ? `${map.tolerated.count}` : `${map.tolerated.percent}%`;
   const tolerance = tolerated === '0' ? '' : `, tolerates ${tolerated} failed`;
   return `map: ${map.items} (${map.maxConcurrency} at once${tolerance})`;
+}
+
+function concurrencyNote(limit: NonNullable<PlannedTask['concurrency']>): string {
+  return `concurrency: ${limit.limit} at once${limit.key === undefined ? '' : ` per ${limit.key}`}`;
 }
 
 function callbackNote(callback: NonNullable<PlannedTask['callback']>): string {
@@ -60,7 +66,7 @@ function mermaidText(text: string): string {
 /**
  * A Mermaid flowchart of the plan, ready to paste into Markdown. Node ids are generated (`t0`, `t1`, ...)
  * so any task id is safe; labels are quoted. Tasks with retries and with a compensation get classes
- * (bold border, dashed border) and say so in their label; the edges into a task with `when` are dotted
+ * (bold border, dashed border), tasks with locks a red fill, and all say so in their label; the edges into a task with `when` are dotted
  * and carry the condition.
  *
  * @example
@@ -69,7 +75,10 @@ function mermaidText(text: string): string {
 export function renderMermaid(plan: Plan): string {
   const tasks = Object.values(plan.tasks);
   const node = new Map(tasks.map((task) => [task.id, `t${task.index}`]));
-  const lines = [`%% weft workflow ${plan.name} (version ${plan.version.slice(0, 12)})`, 'flowchart TD'];
+  const lines = [`%% weft workflow ${plan.name} (version ${plan.version.slice(0, 12)})`];
+  if (plan.concurrency)
+    lines.push(`%% ${concurrencyNote(plan.concurrency).replace('at once', 'runs at once')}`);
+  lines.push('flowchart TD');
   for (const task of tasks) {
     const label = [task.id, ...notes(task)].map(mermaidText).join('<br/>');
     lines.push(`  ${node.get(task.id)}["${label}"]`);
@@ -91,6 +100,8 @@ export function renderMermaid(plan: Plan): string {
   if (compensated.length > 0) {
     lines.push('  classDef compensated stroke-dasharray:6 3', `  class ${compensated.join(',')} compensated`);
   }
+  const locked = tasks.filter((task) => task.locks !== undefined).map((task) => node.get(task.id));
+  if (locked.length > 0) lines.push('  classDef locked fill:#fde8e8', `  class ${locked.join(',')} locked`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -101,7 +112,7 @@ function dotString(text: string): string {
 
 /**
  * A Graphviz DOT digraph of the plan (`dot -Tsvg`). Tasks with retries have a bold border, tasks with a
- * compensation a double border, and both say so in their label.
+ * compensation a double border, tasks with locks a red fill, and all say so in their label.
  *
  * @example
  * renderDot(plan); // 'digraph "loan_approval" {\n  rankdir=TB; ...'
@@ -118,6 +129,10 @@ export function renderDot(plan: Plan): string {
     const styles = ['rounded'];
     if (task.retry.maxAttempts > 1) styles.push('bold');
     if (task.compensation !== undefined) attributes.push('peripheries=2');
+    if (task.locks !== undefined) {
+      styles.push('filled');
+      attributes.push('fillcolor="#fde8e8"');
+    }
     attributes.push(`style=${dotString(styles.join(','))}`);
     lines.push(`  ${dotString(task.id)} [${attributes.join(', ')}];`);
   }

@@ -99,6 +99,7 @@ export const TASK_KEYS = [
   'isolation',
   'map',
   'concurrency',
+  'locks',
 ] as const;
 /** A heartbeat interval must be shorter than the timeout it sits in (a task's, or a callback wait's). */
 function heartbeatProblem(value: {
@@ -205,6 +206,15 @@ const task = z
         )
         .optional(),
       concurrency: concurrency.optional(),
+      locks: z
+        .array(
+          z
+            .string({ error: "a lock name such as 'account:${input.sender}'" })
+            .min(1, { error: "a lock name such as 'account:${input.sender}'" }),
+          { error: "a list of lock names such as ['account:${input.sender}']" },
+        )
+        .max(16, { error: 'a list of at most 16 lock names' })
+        .optional(),
     },
     { error: 'a task mapping (id, deps, ...)' },
   )

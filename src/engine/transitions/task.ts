@@ -59,7 +59,7 @@ export function claimTask(current: Current, op: ClaimTaskOp): TaskRecord | undef
     attempt: base.attempt + 1,
     lamport: op.lamport,
     startedAt: op.now,
-    events: [...base.events, op.event],
+    events: [...base.events, ...(op.before ?? []), op.event],
   };
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HandlerRegistry, TaskEvent } from '../../../src/runtime/types.ts';
-import { catalog, createBench, type Endpoints, pastGrace, plan } from './harness.ts';
+import { catalog, createBench, type Endpoints, plan, survive } from './harness.ts';
 
 const perTenant = plan(`workflow:
   name: per_tenant
@@ -133,18 +133,7 @@ export function concurrencyCases(endpoints: () => Endpoints): void {
       await doomed.submit({ workflow: 'one_at_a_time', input: null, runId: 'dead-2' });
       await doomed.submit({ workflow: 'one_at_a_time', input: null, runId: 'dead-3' });
       await b.drive(doomed, async () => crashed);
-      await b.purge();
-      await pastGrace();
-      const survivor = b.runtime({ owner: 'survivor', isOwnerAlive: (owner) => owner !== 'doomed' });
-      await survivor.recover();
-      await b.drive(
-        survivor,
-        async () =>
-          (await Promise.all(['dead-1', 'dead-2', 'dead-3'].map((id) => survivor.getRun(id)))).every(
-            (view) => view?.status === 'succeeded',
-          ),
-        { recoverEveryMs: 250 },
-      );
+      await survive(b, ['dead-1', 'dead-2', 'dead-3']);
       expect(rec.peak.get('solo')).toBe(1);
       expect(rec.starts).toHaveLength(3);
     });

@@ -10,6 +10,7 @@ import { conditionCases, sleepCases } from './cases-conditions.ts';
 import { deadlineCases } from './cases-deadline.ts';
 import { failureCases } from './cases-failure.ts';
 import { happyPathCases } from './cases-happy.ts';
+import { lockCases } from './cases-locks.ts';
 import { mapCases } from './cases-map.ts';
 import { pauseCases } from './cases-pause.ts';
 import { recoveryCases } from './cases-recovery.ts';
@@ -40,6 +41,7 @@ describe.runIf(hasJava())('engine on DynamoDB Local', () => {
   childCases(endpoints, { crashPoints: ['afterCheckpoint', 'afterChildEnd'] });
   mapCases(endpoints);
   concurrencyCases(endpoints);
+  lockCases(endpoints);
   pauseCases(endpoints);
   wideCases(endpoints);
   boundedPassCases(endpoints);

@@ -73,6 +73,24 @@ export interface DriveOptions {
   readonly recoverEveryMs?: number;
 }
 
+/**
+ * After a process `doomed` died: its messages gone, past the grace, a survivor that sees it dead recovers
+ * and drives until every run of `runIds` succeeded. Returns the survivor.
+ */
+export async function survive(b: Bench, runIds: readonly string[]): Promise<Runtime> {
+  await b.purge();
+  await pastGrace();
+  const survivor = b.runtime({ owner: 'survivor', isOwnerAlive: (owner) => owner !== 'doomed' });
+  await survivor.recover();
+  await b.drive(
+    survivor,
+    async () =>
+      (await Promise.all(runIds.map((id) => survivor.getRun(id)))).every((v) => v?.status === 'succeeded'),
+    { recoverEveryMs: 250 },
+  );
+  return survivor;
+}
+
 export async function createBench(
   endpoints: Endpoints,
   plans: PlanCatalog,

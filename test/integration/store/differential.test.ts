@@ -102,7 +102,11 @@ const slotStep = fc.oneof(
     now: fc.constantFrom(1_000, 2_000, 500_000),
   }),
   fc.record({ name: fc.constant('release' as const), holder: fc.constantFrom('h1', 'h2', 'h3') }),
-  fc.record({ name: fc.constant('evict' as const), holders: fc.subarray(['h1', 'h2', 'h3']) }),
+  fc.record({
+    name: fc.constant('evict' as const),
+    holders: fc.subarray(['h1', 'h2', 'h3']),
+    waiters: fc.subarray(['h1', 'h2', 'h3']),
+  }),
 );
 
 describe('the two stores on concurrency slots', () => {
@@ -121,7 +125,7 @@ describe('the two stores on concurrency slots', () => {
                 ? store.acquireSlot({ key, ...step })
                 : step.name === 'release'
                   ? store.releaseSlot({ key, holder: step.holder })
-                  : store.evictSlot({ key, holders: step.holders });
+                  : store.evictSlot({ key, holders: step.holders, waiters: step.waiters });
             expect(await apply(sqlite), `step ${index}: ${step.name}`).toStrictEqual(await apply(dynamo));
           }
           expect(await sqlite.getSlot(key)).toStrictEqual(await dynamo.getSlot(key));

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { renderDot, renderMermaid } from '../../../src/workflow/index.ts';
 import { compiled, errors } from './helpers.ts';
 
 const flow = (map: string, extra = '') =>
@@ -69,5 +70,38 @@ describe('concurrency', () => {
     expect(errors(flowWith('{ limit: 1, key: "${deps.a.t}" }', '{ limit: 2 }'))).toEqual([
       "flow.yaml:3:41: workflow concurrency.key reads deps.a, but a run's key is taken before any task has run: use input only",
     ]);
+  });
+});
+
+describe('locks', () => {
+  const withLocks = (locks: string) =>
+    `workflow:\n  name: w\n  tasks:\n    - id: a\n    - id: b\n      deps: [a]\n      locks: ${locks}\n`;
+
+  it('compiles lock templates over input and deps', () => {
+    const plan = compiled(withLocks('["account:${input.from}", "account:${deps.a.to}"]'));
+    expect(plan.tasks.b?.locks).toEqual(['account:${input.from}', 'account:${deps.a.to}']);
+  });
+
+  it('rejects a lock that reads a task outside its deps, or one that does not parse, at its position', () => {
+    expect(errors(withLocks('["account:${deps.x.id}", "a:${input.("]'))).toEqual([
+      "flow.yaml:7:31: task 'b': locks[0] reads deps.x, which is not one of its dependencies (its deps: a); add 'x' to its deps",
+      "flow.yaml:7:42: task 'b': locks[1] is not a valid JSONata template: '${' is not closed by a matching '}'",
+    ]);
+  });
+});
+
+describe('graph', () => {
+  it('notes and marks locks and concurrency limits', () => {
+    const plan = compiled(
+      'workflow:\n  name: w\n  concurrency: { limit: 5, key: "${input.tenant}" }\n  tasks:\n    - id: a\n      concurrency: { limit: 2 }\n    - id: b\n      deps: [a]\n      locks: ["account:${input.from}"]\n',
+    );
+    const mermaid = renderMermaid(plan);
+    expect(mermaid).toContain('%% concurrency: 5 runs at once per ${input.tenant}');
+    expect(mermaid).toContain('t0["a<br/>concurrency: 2 at once"]');
+    expect(mermaid).toContain('t1["b<br/>locks: account:${input.from}"]');
+    expect(mermaid).toContain('class t1 locked');
+    expect(renderDot(plan)).toContain(
+      '"b" [label="b\\nlocks: account:${input.from}", fillcolor="#fde8e8", style="rounded,filled"];',
+    );
   });
 });
