@@ -12,6 +12,7 @@ const benchmarks: Readonly<Record<string, Benchmark>> = {
   chaos: async (options) => (await import('./chaos.ts')).run(options),
   compile: async () => (await import('./compile.ts')).run(),
   engine: async (options) => (await import('./engine.ts')).run(options),
+  locks: async (options) => (await import('./locks.ts')).run(options),
   map: async (options) => (await import('./map.ts')).run(options),
   sleep: async (options) => (await import('./sleep.ts')).run(options),
   wide: async (options) => (await import('./wide.ts')).run(options),

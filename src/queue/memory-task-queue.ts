@@ -87,7 +87,11 @@ export class MemoryTaskQueue implements TaskQueue {
       if (message.kind !== 'deadline' && waiting.message.kind !== 'deadline') {
         if (message.lamport > waiting.message.lamport) waiting.message = message;
       }
-      if (dueAt < waiting.dueAt) this.schedule(waiting, dueAt);
+      // due now: at once, even if the waiting one's time has passed but its timer has not fired yet
+      // (a busy loop runs timers late; an unref'd one would not even keep the process alive for it)
+      if (dueAt < waiting.dueAt || (dueAt <= Date.now() && !waiting.due)) {
+        this.schedule(waiting, Math.min(dueAt, waiting.dueAt));
+      }
       return;
     }
     const entry: Waiting = { message, dueAt, due: false };

@@ -127,15 +127,20 @@ export async function takeSlots(
     return { kind: 'go', taken: [], held: [], events: [] };
   }
   const record = await deps.store.getTask(scope.run.runId, planned.id);
-  // a late copy of an ended task's dispatch takes nothing and waits in no line
-  if (record && ENDED.has(record.status)) return { kind: 'ended' };
   // a lock may name a dependency's output: the task's record has them (an item's are its map's)
   const depsOf = async () => (item ? item.deps : depOutputs(planned, record ?? newTask(planned.id)));
   let needs: Need[];
   try {
     needs = await needsOf(scope.plan, scope.run, planned, item?.mapTaskId, depsOf);
   } catch (error) {
+    if (record && ENDED.has(record.status)) return { kind: 'ended' };
     return { kind: 'failed', error: toErrorView(error) };
+  }
+  if (record && ENDED.has(record.status)) {
+    // a late copy of an ended task's dispatch takes nothing, and takes its task out of any line it was
+    // left in (a copy queued while the attempt ran): at the head of one, it would hold up everyone behind
+    await leaveAll(deps, needs);
+    return { kind: 'ended' };
   }
   const taken: Need[] = [];
   const locks: { need: Need; record: SlotRecord }[] = [];
@@ -175,6 +180,15 @@ export async function takeSlots(
   }
   const held = needs.filter((need) => need.holder.kind === 'task');
   return { kind: 'go', taken, held, events: lockEvents(locks) };
+}
+
+/** Takes an ended task out of the lines and holders of `needs`, waking whoever that lets in. */
+async function leaveAll(deps: RuntimeDeps, needs: readonly Need[]): Promise<void> {
+  for (const need of needs) {
+    const id = holderId(need.holder);
+    const outcome = await deps.store.evictSlot({ key: need.key, holders: [id], waiters: [id] });
+    if (outcome.ok) await wake(deps, outcome.record);
+  }
 }
 
 function isLock(need: Need): boolean {
@@ -261,6 +275,8 @@ async function evictDead(
   const outcome = await deps.store.evictSlot({ key, holders: dead, waiters: gone });
   if (!outcome.ok) return false;
   deps.logger.warn('concurrency slots of dead holders freed', { key, holders: dead, waiters: gone });
+  // the first in line may be let in now, the asker or not
+  await wake(deps, outcome.record);
   return true;
 }
 
