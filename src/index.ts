@@ -21,6 +21,7 @@ export type {
   HandlerRegistry,
   HistoryEvent,
   Json,
+  LockGrant,
   SubmitResult,
   TaskContext,
   TaskEvent,

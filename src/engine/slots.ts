@@ -15,6 +15,11 @@ export interface SlotRecord {
   readonly holders: Readonly<Record<string, number>>;
   /** Of the holders that waited in line: how long (ms) each waited before it took its slot. */
   readonly waited?: Readonly<Record<string, number>>;
+  /**
+   * Each holder's fencing token: the record's version when it took its slot, so a later holder's is
+   * always greater (for a lock, what a handler hands downstream to refuse a stale holder's writes).
+   */
+  readonly tokens?: Readonly<Record<string, number>>;
   /** Waiters in arrival order, with when each last asked and when it first did (epoch ms). */
   readonly queue: readonly Waiter[];
   /** Counts the record's writes: the DynamoDB adapter's compare-and-set is on it. */
@@ -104,6 +109,7 @@ export function acquireSlot(current: SlotRecord | undefined, op: AcquireSlotOp):
       ...base,
       limit: op.limit,
       holders: { ...base.holders, [op.holder]: op.now },
+      tokens: { ...base.tokens, [op.holder]: version },
       ...(since === undefined
         ? {}
         : { waited: { ...base.waited, [op.holder]: Math.max(0, op.now - since) } }),
@@ -150,10 +156,17 @@ export function evictSlot(current: SlotRecord | undefined, op: EvictSlotOp): Slo
   return { ...current, holders, queue, ...withoutWaited(current, op.holders), version: current.version + 1 };
 }
 
-/** The record's `waited` without those of `gone` holders. */
-function withoutWaited(current: SlotRecord, gone: readonly string[]): { waited?: Record<string, number> } {
-  if (current.waited === undefined) return {};
-  return { waited: Object.fromEntries(Object.entries(current.waited).filter(([h]) => !gone.includes(h))) };
+/** The record's `waited` and `tokens` without those of `gone` holders. */
+function withoutWaited(
+  current: SlotRecord,
+  gone: readonly string[],
+): { waited?: Record<string, number>; tokens?: Record<string, number> } {
+  const keep = (map: Readonly<Record<string, number>>) =>
+    Object.fromEntries(Object.entries(map).filter(([h]) => !gone.includes(h)));
+  return {
+    ...(current.waited === undefined ? {} : { waited: keep(current.waited) }),
+    ...(current.tokens === undefined ? {} : { tokens: keep(current.tokens) }),
+  };
 }
 
 /**

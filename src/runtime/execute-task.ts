@@ -24,7 +24,7 @@ import { freshContext, runContextFor, taskMessage } from './run-context.ts';
 import { skipAttempt } from './skip-attempt.ts';
 import { sleepOrWake } from './sleep-attempt.ts';
 import { giveBack, type Need, releaseHeld, takeSlots } from './slots.ts';
-import type { Json, TaskErrorView, TaskHandler } from './types.ts';
+import type { Json, LockGrant, TaskErrorView, TaskHandler } from './types.ts';
 
 /**
  * Runs one attempt of a task from its dispatch message: claim (one conditional write), run the handler,
@@ -76,7 +76,7 @@ export async function executeTask(
       planned,
       record: claimed,
       ...item,
-      ...(gate.kind === 'failed' ? { gateError: gate.error } : { held: gate.held }),
+      ...(gate.kind === 'failed' ? { gateError: gate.error } : { held: gate.held, locks: gate.locks }),
     },
   );
 }
@@ -182,6 +182,7 @@ async function attempt(deps: RuntimeDeps, scope: Scope, claimed: Claimed): Promi
           heartbeat,
           idempotencyKey: `${run.runId}:${planned.id}`,
           ...(token === undefined ? {} : { callback: { token } }),
+          ...(claimed.locks && claimed.locks.length > 0 ? { locks: claimed.locks } : {}),
         },
       ),
     ...(timeLimit === undefined ? {} : { timeoutMs: timeLimit.ms }),
@@ -338,6 +339,8 @@ interface Claimed {
   readonly gateError?: TaskErrorView;
   /** The slots and locks the attempt holds, given back when it ends. */
   readonly held?: readonly Need[];
+  /** Its locks with their fencing tokens, for the handler. */
+  readonly locks?: readonly LockGrant[];
 }
 
 /** What the attempts continued from one message share. */

@@ -28,7 +28,7 @@ import { fault, type RuntimeDeps } from './deps.ts';
 import { sendDispatches } from './dispatch.ts';
 import { planFor } from './plans.ts';
 import { contextOf } from './run-context.ts';
-import type { Json, TaskErrorView } from './types.ts';
+import type { Json, LockGrant, TaskErrorView } from './types.ts';
 
 /** Lock keys: `locks:` names, a slot of limit 1 each. */
 const LOCK_PREFIX = 'lock:';
@@ -55,6 +55,8 @@ export type SlotGate =
       readonly held: readonly Need[];
       /** The locks' history entries, for the claim to record. */
       readonly events: readonly StoredEvent[];
+      /** The locks held, with their fencing tokens, for the handler (`ctx.locks`). */
+      readonly locks: readonly LockGrant[];
     }
   | { readonly kind: 'wait' }
   /** The task ended: a late copy of its dispatch, dropped. */
@@ -124,7 +126,7 @@ export async function takeSlots(
   item?: { readonly mapTaskId: string; readonly deps: Readonly<Record<string, Json>> },
 ): Promise<SlotGate> {
   if (!scope.plan.concurrency && !planned.concurrency && !planned.locks) {
-    return { kind: 'go', taken: [], held: [], events: [] };
+    return { kind: 'go', taken: [], held: [], events: [], locks: [] };
   }
   const record = await deps.store.getTask(scope.run.runId, planned.id);
   // a lock may name a dependency's output: the task's record has them (an item's are its map's)
@@ -179,7 +181,11 @@ export async function takeSlots(
     if (isLock(need)) locks.push({ need, record: outcome.record });
   }
   const held = needs.filter((need) => need.holder.kind === 'task');
-  return { kind: 'go', taken, held, events: lockEvents(locks) };
+  const grants = locks.map(({ need, record }) => ({
+    key: need.key.slice(LOCK_PREFIX.length),
+    token: record.tokens?.[holderId(need.holder)] ?? 0,
+  }));
+  return { kind: 'go', taken, held, events: lockEvents(locks), locks: grants };
 }
 
 /** Takes an ended task out of the lines and holders of `needs`, waking whoever that lets in. */

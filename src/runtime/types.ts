@@ -37,6 +37,18 @@ export interface TaskContext {
    * `POST /callbacks/{token}` or `weft callback <token>`. Single-use; each attempt has its own.
    */
   readonly callback?: { readonly token: string };
+  /**
+   * The locks the attempt holds (`locks:`), each with its fencing token: greater for every later holder
+   * of that lock, so a store the handler writes to can refuse a write carrying an older token (from an
+   * attempt that was taken over). Absent on tasks without locks.
+   */
+  readonly locks?: readonly LockGrant[];
+}
+
+/** A lock an attempt holds, and its fencing token. */
+export interface LockGrant {
+  readonly key: string;
+  readonly token: number;
 }
 
 /** What a compensation handler receives. */

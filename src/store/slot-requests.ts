@@ -23,6 +23,7 @@ export function toSlotRecord(item: Item): SlotRecord {
     limit: Number(item.limit ?? 1),
     holders: { ...holders },
     ...(item.waited === undefined ? {} : { waited: { ...(item.waited as Record<string, number>) } }),
+    ...(item.tokens === undefined ? {} : { tokens: { ...(item.tokens as Record<string, number>) } }),
     queue: queue.map((waiter) => ({
       id: String(waiter.id),
       seenAt: Number(waiter.seenAt),

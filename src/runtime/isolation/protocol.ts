@@ -14,6 +14,7 @@ export type ToHost =
       readonly event: Json;
       readonly idempotencyKey: string;
       readonly callback?: { readonly token: string };
+      readonly locks?: readonly { readonly key: string; readonly token: number }[];
     }
   | { readonly type: 'heartbeatDone'; readonly id: number; readonly error?: TaskErrorView };
 

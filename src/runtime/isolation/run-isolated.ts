@@ -78,6 +78,7 @@ export function runIsolated(
       event: event as unknown as Json,
       idempotencyKey: ctx.idempotencyKey,
       ...(ctx.callback === undefined ? {} : { callback: ctx.callback }),
+      ...(ctx.locks === undefined ? {} : { locks: ctx.locks }),
     });
   });
 }

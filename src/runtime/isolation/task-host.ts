@@ -71,6 +71,7 @@ async function run(message: Extract<ToHost, { type: 'run' }>): Promise<FromHost>
       }),
     idempotencyKey: message.idempotencyKey,
     ...(message.callback === undefined ? {} : { callback: message.callback }),
+    ...(message.locks === undefined ? {} : { locks: message.locks }),
   };
   const value: unknown = await handler(message.event as unknown as TaskEvent, ctx);
   try {

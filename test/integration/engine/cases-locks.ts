@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { HandlerRegistry, TaskEvent } from '../../../src/runtime/types.ts';
+import type { HandlerRegistry, TaskContext, TaskEvent } from '../../../src/runtime/types.ts';
 import { catalog, createBench, type Endpoints, plan, survive } from './harness.ts';
 
 const transfer = (name: string, locks: string) =>
@@ -15,20 +15,31 @@ const unlocked = transfer('transfer_unlocked', '');
 interface Bank {
   readonly balances: Map<string, number>;
   readonly holding: Map<string, number>;
+  /** Per account, the fencing tokens of its lock in the order the handlers saw them. */
+  readonly tokens: Map<string, number[]>;
   overlaps: number;
 }
 
 const ACCOUNTS = ['a', 'b', 'c', 'd'];
 
 function bank(): Bank {
-  return { balances: new Map(ACCOUNTS.map((a) => [a, 1000])), holding: new Map(), overlaps: 0 };
+  return {
+    balances: new Map(ACCOUNTS.map((a) => [a, 1000])),
+    holding: new Map(),
+    tokens: new Map(),
+    overlaps: 0,
+  };
 }
 
 /** Reads both balances, waits 20 ms, writes both: a lost update whenever two transfers of an account overlap. */
 function handlers(state: Bank): HandlerRegistry {
   return {
-    transfer_funds: async (event: TaskEvent) => {
+    transfer_funds: async (event: TaskEvent, ctx: TaskContext) => {
       const { from, to, amount } = event.input as { from: string; to: string; amount: number };
+      for (const lock of ctx.locks ?? []) {
+        const account = lock.key.replace('account:', '');
+        state.tokens.set(account, [...(state.tokens.get(account) ?? []), lock.token]);
+      }
       for (const account of [from, to]) {
         const now = (state.holding.get(account) ?? 0) + 1;
         state.holding.set(account, now);
@@ -111,6 +122,12 @@ export function lockCases(endpoints: () => Endpoints, options: { readonly transf
           acquired.map((e) => e.detail?.key).sort(),
         );
         expect(views[i]?.locks?.acquired).toBe(2);
+      }
+      // each holder of an account's lock had a greater fencing token than the one before it
+      for (const account of ACCOUNTS) {
+        const seen = state.tokens.get(account) ?? [];
+        expect(seen.length).toBe(list.filter((t) => t.from === account || t.to === account).length);
+        expect(seen.every((token, i) => i === 0 || token > (seen[i - 1] ?? 0))).toBe(true);
       }
       // with 50 transfers among 4 accounts some waited: their waits are in the history and the views
       const waited = histories.flatMap((h) => (h ?? []).filter((e) => e.type === 'task.lockWaiting'));
