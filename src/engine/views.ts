@@ -142,8 +142,10 @@ function callbackOf(record: TaskRecord): Pick<TaskView, 'callback'> {
 
 /** The child run a `workflow:` task started last, from its `task.waiting` entry. */
 function childOf(record: TaskRecord, workflow: string): Pick<TaskView, 'child'> {
-  const detail = record.events.findLast((event) => event.type === 'task.waiting')?.detail;
-  const runId = detail?.childRunId;
+  // the wait's entry names the child, and so does the child's answer (which may come before the wait's
+  // entry is written: a child that ended while its parent's taken-over attempt started it again)
+  const runId = record.events.findLast((event) => typeof event.detail?.childRunId === 'string')?.detail
+    ?.childRunId;
   return typeof runId === 'string' ? { child: { runId, workflow } } : {};
 }
 

@@ -107,12 +107,15 @@ export async function settleCallback(
       : completion.status === 'ready'
         ? 'task.retrying'
         : 'task.failed';
+  // a child's answer names its child: the view links it even when the answer came before the wait's entry
+  const child: Record<string, Json> = planned.child ? { childRunId: token } : {};
   const detail =
     completion.status === 'succeeded'
-      ? { via: 'callback' }
+      ? { via: 'callback', ...child }
       : {
           ...completion.error,
           via: 'callback',
+          ...child,
           ...(completion.status === 'ready' ? { delayMs: completion.dueAt - deps.now() } : {}),
         };
   const outcome = await deps.store.completeCallback({

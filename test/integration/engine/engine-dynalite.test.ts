@@ -24,7 +24,7 @@ sleepCases(endpoints);
 callbackCases(endpoints);
 // the crash at the child's creation does not settle on dynalite under the full suite's load (it does alone,
 // and on SQLite and DynamoDB Local): under investigation, see the closing note of 2026-12-02
-childCases(endpoints, { crashPoints: ['afterCheckpoint', 'afterChildEnd'] });
+childCases(endpoints);
 mapCases(endpoints);
 concurrencyCases(endpoints);
 lockCases(endpoints);

@@ -38,7 +38,7 @@ describe.runIf(hasJava())('engine on DynamoDB Local', () => {
   callbackCases(endpoints);
   // the crash at the child's creation does not settle under the full suite's load here either (nor on
   // dynalite): left to investigate, see the closing note of 2026-12-03
-  childCases(endpoints, { crashPoints: ['afterCheckpoint', 'afterChildEnd'] });
+  childCases(endpoints);
   mapCases(endpoints);
   concurrencyCases(endpoints);
   lockCases(endpoints);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { StoredEvent } from '../../../src/engine/types.ts';
 import { runHistory, runView } from '../../../src/engine/views.ts';
 import { loadPlan } from '../../../src/workflow/index.ts';
 import { byId, run, task } from './records.ts';
@@ -52,6 +53,56 @@ describe('runView', () => {
       { task: 'b', handler: 'undo_b', status: 'failed', attempts: 3 },
       { task: 'a', handler: 'undo_a', status: 'succeeded', attempts: 1 },
     ]);
+  });
+});
+
+describe('runView of a child workflow task', () => {
+  const parent = loadPlan(
+    'workflow:\n  name: p\n  tasks:\n    - id: kyc\n      workflow: kyc_check\n',
+    'p.yaml',
+  );
+  const at = '2026-01-01T00:00:00.000Z';
+
+  it('links the child from the wait, or from its answer when that came before the wait was written', () => {
+    const waited = task('kyc', {
+      status: 'waiting',
+      attempt: 1,
+      events: [
+        { type: 'task.waiting', lamport: 3, at, detail: { childRunId: 'r~kyc~1', workflow: 'kyc_check' } },
+      ],
+    });
+    expect(runView(parent, run(), byId(waited)).tasks.kyc?.child).toEqual({
+      runId: 'r~kyc~1',
+      workflow: 'kyc_check',
+    });
+    // a taken-over attempt whose child ended between its open and its wait: only the answer names it
+    const answered = task('kyc', {
+      status: 'succeeded',
+      attempt: 2,
+      output: '1',
+      events: [
+        { type: 'task.succeeded', lamport: 6, at, detail: { via: 'callback', childRunId: 'r~kyc~1' } },
+      ],
+    });
+    expect(runView(parent, run(), byId(answered)).tasks.kyc?.child).toEqual({
+      runId: 'r~kyc~1',
+      workflow: 'kyc_check',
+    });
+  });
+
+  it('shows the locks of the last attempt and the run-wide lock waits', () => {
+    const locked = loadPlan('workflow:\n  name: l\n  tasks:\n    - id: t\n      locks: ["a"]\n', 'l.yaml');
+    const claimed = (n: number, waitedMs: number): StoredEvent[] => [
+      { type: 'task.lockAcquired', lamport: n, at, detail: { key: 'a', waitedMs } },
+      { type: 'task.claimed', lamport: n, at, detail: { owner: 'w' } },
+    ];
+    const view = runView(
+      locked,
+      run(),
+      byId(task('t', { status: 'running', attempt: 2, events: [...claimed(2, 40), ...claimed(5, 0)] })),
+    );
+    expect(view.tasks.t?.locks).toEqual([{ key: 'a', waitedMs: 0 }]);
+    expect(view.locks).toEqual({ acquired: 2, waitP99Ms: 40, waitMaxMs: 40 });
   });
 });
 
