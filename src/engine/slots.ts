@@ -39,8 +39,6 @@ export interface Waiter {
 export interface Admission {
   /** This very write took the slot (not held already). */
   readonly taken: boolean;
-  /** This very write put the holder in line (it was not waiting before). */
-  readonly joined: boolean;
 }
 
 /** Takes a slot for `holder`, or queues it (or refreshes its place) when the slots are taken. */
@@ -128,12 +126,7 @@ export function acquireSlot(current: SlotRecord | undefined, op: AcquireSlotOp):
 
 /** What the acquire from `before` to `after` did for `holder`. */
 export function admission(before: SlotRecord | undefined, after: SlotRecord, holder: string): Admission {
-  const held = holds(before, holder);
-  const waiting = before?.queue.find((waiter) => waiter.id === holder);
-  return {
-    taken: !held && holds(after, holder),
-    joined: !held && !waiting && after.queue.some((waiter) => waiter.id === holder),
-  };
+  return { taken: !holds(before, holder) && holds(after, holder) };
 }
 
 /** Gives a slot back; refused (undefined) when `holder` holds none. */

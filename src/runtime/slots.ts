@@ -11,7 +11,6 @@ import { depOutputs } from '../engine/gate.ts';
 import {
   holderId,
   holds,
-  MAX_RECHECK_MS,
   nextWaiters,
   parseHolder,
   recheckDelayMs,
@@ -182,7 +181,7 @@ export async function takeSlots(
   }
   const held = needs.filter((need) => need.holder.kind === 'task');
   const grants = locks.map(({ need, record }) => ({
-    key: need.key.slice(LOCK_PREFIX.length),
+    key: lockName(need),
     token: record.tokens?.[holderId(need.holder)] ?? 0,
   }));
   return { kind: 'go', taken, held, events: lockEvents(locks), locks: grants };
@@ -201,6 +200,11 @@ function isLock(need: Need): boolean {
   return need.key.startsWith(LOCK_PREFIX);
 }
 
+/** A lock's name as `locks:` rendered it (its slot key without the prefix). */
+function lockName(need: Need): string {
+  return need.key.slice(LOCK_PREFIX.length);
+}
+
 /**
  * The history entries of the locks an attempt holds, for its claim to record (a wait costs no write of
  * its own): per lock, `task.lockWaiting` from when its dispatch first found it held, if it waited, then
@@ -211,7 +215,7 @@ function lockEvents(held: readonly { readonly need: Need; readonly record: SlotR
     const id = holderId(need.holder);
     const takenAt = record.holders[id] ?? 0;
     const waitedMs = record.waited?.[id] ?? 0;
-    const key = need.key.slice(LOCK_PREFIX.length);
+    const key = lockName(need);
     const acquired: StoredEvent = {
       type: 'task.lockAcquired',
       lamport: 0,

@@ -54,7 +54,6 @@ import {
   admission,
   type EvictSlotOp,
   evictSlot,
-  holds,
   type ReleaseSlotOp,
   releaseSlot,
   type SlotRecord,
@@ -262,10 +261,10 @@ export class DynamoDbRunStore implements RunStore {
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
         this.metrics.casConflict(kind);
-        // a hot key: racers that retried at once would collide again; the pause is why the item is read anew
+        // a hot key: racers that retried at once would collide again
         const pause = Math.random() * Math.min(SLOT_CAS_MAX_PAUSE_MS, 2 ** attempt);
         await new Promise((resolve) => setTimeout(resolve, pause));
-        item = attempt < 2 && error.Item ? unmarshall(error.Item) : await this.getItem(pk, sk);
+        item = error.Item ? unmarshall(error.Item) : await this.getItem(pk, sk);
       }
     }
     throw new WeftError(

@@ -46,7 +46,6 @@ import {
   admission,
   type EvictSlotOp,
   evictSlot,
-  holds,
   type ReleaseSlotOp,
   releaseSlot,
   type SlotRecord,
