@@ -1,7 +1,7 @@
 import type { RollbackStatus } from '../runtime/types.ts';
 import { compensationOf, type Plan } from '../workflow/plan.ts';
 import { rollBackMap } from './map.ts';
-import type { TaskRecord } from './types.ts';
+import type { RunRecord, TaskRecord } from './types.ts';
 
 /** What the rollback must do next, given every task of a stopping run. */
 export interface RollbackStep {
@@ -17,6 +17,13 @@ export interface RollbackStep {
   readonly finished?: Exclude<RollbackStatus, 'running'>;
 }
 
+/** The tasks a sync run's early answer reported final (none for a run not answered early). */
+export function answeredPart(plan: Plan, run: Pick<RunRecord, 'answered'>): ReadonlySet<string> {
+  if (run.answered === undefined) return new Set();
+  const pending = new Set(run.answered.pending);
+  return new Set(plan.order.filter((taskId) => !pending.has(taskId)));
+}
+
 const SETTLED = new Set(['failed', 'cancelled', 'compensated', 'compensation_failed']);
 const UNSTARTED = new Set(['pending', 'ready']);
 
@@ -29,11 +36,18 @@ const UNSTARTED = new Set(['pending', 'ready']);
  * dependents are, and an ancestor is never compensated before a descendant behind a skip. Running tasks
  * are waited for; a wait for a callback is ended (no worker holds it, and it did not succeed).
  *
+ * A sync run answered before it ended keeps what its answer reported final (`kept`): those tasks are
+ * settled as they are, and only the tasks that still ran at the answer are rolled back.
+ *
  * @example
  * const step = decideRollback(plan, new Map(records.map((r) => [r.taskId, r])));
  * // step.compensate: start these; step.finished: finalise the run
  */
-export function decideRollback(plan: Plan, tasks: ReadonlyMap<string, TaskRecord>): RollbackStep {
+export function decideRollback(
+  plan: Plan,
+  tasks: ReadonlyMap<string, TaskRecord>,
+  kept: ReadonlySet<string> = new Set(),
+): RollbackStep {
   const done = new Set<string>();
   const skip: string[] = [];
   const flag: string[] = [];
@@ -45,6 +59,11 @@ export function decideRollback(plan: Plan, tasks: ReadonlyMap<string, TaskRecord
     const planned = plan.tasks[taskId];
     if (!planned) continue;
     const record = tasks.get(taskId);
+    // answered as final: a succeeded (or skipped) task stays as the caller was told
+    if (kept.has(taskId) && (record?.status === 'succeeded' || record?.status === 'skipped')) {
+      done.add(taskId);
+      continue;
+    }
     if (planned.map && record?.map) {
       // a map's items are rolled back item by item; the map is settled once they are
       const items = rollBackMap(taskId, { ...record, map: record.map }, tasks, {

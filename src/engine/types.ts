@@ -139,7 +139,16 @@ export interface RunRecord {
   readonly redrives?: number;
   /** The tasks the latest redrive runs again (their records are reset once, by it or by recovery). */
   readonly reset?: readonly string[];
+  /** A sync run answered before it ended: when, and the tasks that still ran (all a rollback undoes). */
+  readonly answered?: RunAnswered;
   readonly events: readonly StoredEvent[];
+}
+
+/** A sync run's early answer (`mode: async` tasks still running): see {@link RunRecord.answered}. */
+export interface RunAnswered {
+  /** Epoch ms. */
+  readonly at: number;
+  readonly pending: readonly string[];
 }
 
 export type { DeadlineMessage, QueueMessage, RunContext, RunContextHint, TaskMessage } from './messages.ts';

@@ -54,6 +54,9 @@ export function runView(plan: Plan, run: RunRecord, tasks: ReadonlyMap<string, T
     compensations: finished.map((f) => f.view),
     ...(run.error ? { error: run.error } : {}),
     ...(run.parent ? { parent: { ...run.parent } } : {}),
+    ...(run.answered
+      ? { answered: { at: new Date(run.answered.at).toISOString(), pending: [...run.answered.pending] } }
+      : {}),
     ...lockSummary(tasks),
   };
 }

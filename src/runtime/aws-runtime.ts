@@ -24,6 +24,7 @@ import { type RecoverySettings, recoverySettings } from './recovery-settings.ts'
 import { redriveRun, rollbackRun } from './redrive.ts';
 import { driveRollback, stopRun } from './rollback.ts';
 import { submitRun } from './submit.ts';
+import { runAndAnswer } from './sync-run.ts';
 import type { HandlerRegistry, PlanCatalog, Runtime, RunView } from './types.ts';
 
 /** The ceiling of an attempt of a task without `timeout`, unless a runtime says otherwise. */
@@ -140,6 +141,15 @@ export function createRuntime(
   return runtimeFromDeps(deps);
 }
 
+/** Handles one queue message with `deps` (the runtime's own, or a sync run's lane). */
+async function handleWith(deps: RuntimeDeps, message: QueueMessage, options: HandleOptions): Promise<void> {
+  // stopping: the message stays in the store's hands (its task claimable), for the next process
+  if (deps.draining?.aborted) return;
+  if (message.kind === 'deadline') await handleDeadline(deps, message);
+  else if (message.kind === 'compensate') await executeCompensation(deps, message);
+  else await executeTask(deps, message, options);
+}
+
 /** The runtime over any store and queue (the deps object); `createAwsRuntime` wires the AWS adapters. */
 export function runtimeFromDeps(deps: RuntimeDeps): Runtime {
   const view = async (runId: string): Promise<RunView | undefined> => {
@@ -148,15 +158,11 @@ export function runtimeFromDeps(deps: RuntimeDeps): Runtime {
     const plan = await planFor(deps, state.run.workflow, state.run.planVersion);
     return runView(plan, state.run, state.tasks);
   };
-  const handle = async (message: QueueMessage, options: HandleOptions = {}): Promise<void> => {
-    // stopping: the message stays in the store's hands (its task claimable), for the next process
-    if (deps.draining?.aborted) return;
-    if (message.kind === 'deadline') await handleDeadline(deps, message);
-    else if (message.kind === 'compensate') await executeCompensation(deps, message);
-    else await executeTask(deps, message, options);
-  };
+  const handle = (message: QueueMessage, options: HandleOptions = {}): Promise<void> =>
+    handleWith(deps, message, options);
   return {
     submit: (request) => submitRun(deps, request),
+    run: (request, options) => runAndAnswer(deps, handleWith, view, request, options),
     handleMessage: async (body, options) => {
       const message = parseTaskMessage(body);
       if (!message) {

@@ -306,6 +306,7 @@ function continuation(deps: RuntimeDeps, options: HandleOptions): Continuation {
     // a continued attempt must end (its timeout) before the invocation does, with a margin to record it
     fits: (task) =>
       !deps.draining?.aborted &&
+      (options.continues?.(task.id) ?? true) &&
       (deadlineAt === undefined || deps.now() + (task.timeoutMs ?? 0) + CONTINUATION_MARGIN_MS < deadlineAt),
   };
 }

@@ -1,5 +1,5 @@
 import { lamportAfter } from '../engine/claim.ts';
-import { decideRollback } from '../engine/saga.ts';
+import { answeredPart, decideRollback } from '../engine/saga.ts';
 import type { StopCause, TaskMessage } from '../engine/types.ts';
 import type { RunState } from '../store/run-store.ts';
 import { answerParent, stopChild } from './child-run.ts';
@@ -69,7 +69,7 @@ export async function driveRollback(deps: RuntimeDeps, runId: string): Promise<v
 async function rollbackPass(deps: RuntimeDeps, state: RunState): Promise<boolean> {
   const { run, tasks } = state;
   const plan = await planFor(deps, run.workflow, run.planVersion);
-  const step = decideRollback(plan, tasks);
+  const step = decideRollback(plan, tasks, answeredPart(plan, run));
   const lamport = lamportAfter(run, tasks.values());
   if (step.skip.length > 0 || step.flag.length > 0 || step.cancel.length > 0) {
     let deferred = 0;

@@ -159,6 +159,11 @@ export interface RunView {
   readonly parent?: { readonly runId: string; readonly taskId: string };
   /** The run's tasks' lock waits (`locks:`): locks taken, and the p99 and longest wait (ms) before one. */
   readonly locks?: { readonly acquired: number; readonly waitP99Ms: number; readonly waitMaxMs: number };
+  /**
+   * A sync run answered before it ended (`mode: async` tasks still ran): when (ISO), and those tasks. A
+   * later failure rolls back only them; what the answer reported final stays.
+   */
+  readonly answered?: { readonly at: string; readonly pending: readonly string[] };
 }
 
 /** One state change of a run, as `weft history` prints it. */
@@ -271,11 +276,39 @@ export interface HandleOptions {
   readonly deadlineAt?: number;
   /** Dependents one checkpoint continues in this worker at most; default 4; 0 sends them all to the queue. */
   readonly maxContinuations?: number;
+  /** Whether a ready dependent (a plan task or a map's item, by id) may be continued here; default: any. */
+  readonly continues?: (taskId: string) => boolean;
 }
+
+/** How long `Runtime.run` may wait, and how it learns the run may have changed. */
+export interface RunOptions {
+  /** The longest wait for the answer, in milliseconds (0: answer at once, the run goes on through the queue). */
+  readonly waitMs: number;
+  /** Resolves when the run may have changed, or after `ms` (a local backend's `changed`); default: polling. */
+  readonly changed?: (runId: string, ms: number) => Promise<void>;
+  /** Epoch ms by which this process must be done (a Lambda invocation's end). */
+  readonly deadlineAt?: number;
+}
+
+/**
+ * A submission's answer once its run is settled, or (a sync workflow) its critical path is final and only
+ * `mode: async` tasks still run (`pending`), or the wait ran out (the run goes on; poll it).
+ */
+export type RunAnswer = SubmitResult &
+  (
+    | { readonly kind: 'settled'; readonly view: RunView }
+    | { readonly kind: 'answered'; readonly view: RunView; readonly pending: readonly string[] }
+    | { readonly kind: 'pending'; readonly view?: RunView }
+  );
 
 /** The use cases every entry point calls. */
 export interface Runtime {
   submit(request: SubmitRequest): Promise<SubmitResult>;
+  /**
+   * Submits and waits for the answer (what `POST /runs?wait=` and `weft run` do): for a `mode: sync`
+   * workflow this process runs the run's critical path itself (and its Saga) before answering.
+   */
+  run(request: SubmitRequest, options: RunOptions): Promise<RunAnswer>;
   /**
    * Processes one task-queue message body, and the dependents it makes ready while `options` allow (eager
    * continuation); a throw leaves the message for redelivery.

@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type {
+  AnswerRunOp,
   AwaitCallbackOp,
   CancelWaitOp,
   CheckpointOp,
@@ -99,6 +100,7 @@ import {
   retainTaskRequest,
 } from './redrive-requests.ts';
 import {
+  answerRunRequest,
   countLastSinkRequest,
   countSinkRequest,
   createRunRequest,
@@ -431,6 +433,10 @@ export class DynamoDbRunStore implements RunStore {
 
   stopRun(op: StopRunOp): RunCas {
     return this.run('stopRun', stopRunRequest(this.on(op)));
+  }
+
+  answerRun(op: AnswerRunOp): RunCas {
+    return this.run('answerRun', answerRunRequest(this.on(op)));
   }
 
   revertRun(op: RevertRunOp): RunCas {

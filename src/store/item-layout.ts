@@ -159,6 +159,14 @@ function runParent(value: unknown): RunRecord['parent'] {
   return runId !== undefined && taskId !== undefined ? { runId, taskId } : undefined;
 }
 
+/** A sync run's early answer, when the item has a well-formed one. */
+function runAnswered(value: unknown): RunRecord['answered'] {
+  const answered = value as { at?: unknown; pending?: unknown } | undefined;
+  const at = num(answered?.at);
+  if (at === undefined || !Array.isArray(answered?.pending)) return undefined;
+  return { at, pending: answered.pending.map(String) };
+}
+
 /** Maps a raw run item to its record. */
 export function toRunRecord(item: Item): RunRecord {
   const error = errorView(item.error);
@@ -172,6 +180,7 @@ export function toRunRecord(item: Item): RunRecord {
     redrives: num(item.redrives),
     parent: runParent(item.parent),
     reset: Array.isArray(item.resetTasks) ? item.resetTasks.map(String) : undefined,
+    answered: runAnswered(item.answered),
   };
   const defined = Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined));
   return {

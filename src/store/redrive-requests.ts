@@ -107,6 +107,12 @@ const RESET_REMOVES = [
   'cerror',
   'cdispatched',
   'dispatchedAt',
+  // a map's items and counts: its next attempt records them anew
+  'mapItems',
+  'mapCount',
+  'mapLanes',
+  'lanesDone',
+  'mapFailed',
 ];
 
 /** Resets a task to run again, once per redrive, never while an attempt of it runs or waits. */

@@ -1,6 +1,7 @@
 /** Pure builders of the writes on a run's own item. */
 import type { PutCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import type {
+  AnswerRunOp,
   CountLastSinkOp,
   CountSinkOp,
   FinishRollbackOp,
@@ -166,6 +167,19 @@ export function revertRunRequest(k: OnTable<RevertRunOp>): UpdateCommandInput {
       ':shard': activeShard(k.runId),
       ':since': `${new Date(k.createdAt).toISOString()}#${k.runId}`,
       ':succeeded': 'succeeded',
+    },
+  });
+}
+
+/** A running sync run records its early answer, once (the rollback then undoes only what still ran). */
+export function answerRunRequest(k: OnTable<AnswerRunOp>): UpdateCommandInput {
+  return conditionalUpdate(k.tableName, runKey(k), {
+    set: ['answered = :answered', APPEND_EVENTS],
+    condition: '#st = :running AND attribute_not_exists(answered)',
+    values: {
+      ':running': 'running',
+      ':answered': { at: k.at, pending: [...k.pending] },
+      ...appendEventValues(k.event),
     },
   });
 }

@@ -4,6 +4,7 @@
  * terms: one conditional DynamoDB request (DynamoDbRunStore), one SQLite transaction (SqliteRunStore).
  */
 import type {
+  AnswerRunOp,
   AwaitCallbackOp,
   CancelWaitOp,
   CheckpointOp,
@@ -115,6 +116,8 @@ export interface RunStore {
   countLastSink(op: CountLastSinkOp): RunCas;
   finishRun(op: FinishRunOp): RunCas;
   stopRun(op: StopRunOp): RunCas;
+  /** A sync run's caller was answered while its `mode: async` tasks still run. */
+  answerRun(op: AnswerRunOp): RunCas;
   /** A succeeded child run rolls back with its parent. */
   revertRun(op: RevertRunOp): RunCas;
   finishRollback(op: FinishRollbackOp): RunCas;

@@ -5,6 +5,7 @@
  * preconditions DynamoDbRunStore's conditional requests restate, so the two stores agree write for write.
  */
 import type {
+  AnswerRunOp,
   AwaitCallbackOp,
   CancelWaitOp,
   CheckpointOp,
@@ -383,6 +384,10 @@ export class SqliteRunStore implements RunStore {
 
   async stopRun(op: StopRunOp): RunCas {
     return this.change('stopRun', op.runId, RUN_KEY, RUNS, op, next.stopRun);
+  }
+
+  async answerRun(op: AnswerRunOp): RunCas {
+    return this.change('answerRun', op.runId, RUN_KEY, RUNS, op, next.answerRun);
   }
 
   async revertRun(op: RevertRunOp): RunCas {

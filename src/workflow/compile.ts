@@ -3,6 +3,7 @@ import { type Diagnostic, sortDiagnostics, WorkflowError } from './diagnostic.ts
 import { parseDuration } from './duration.ts';
 import { checkExpressions } from './expression-checks.ts';
 import { checkGraph } from './graph-checks.ts';
+import { checkModes } from './mode-checks.ts';
 import type {
   Plan,
   PlannedCallback,
@@ -45,7 +46,7 @@ export function compileSource(text: string, file: string): CompileResult {
   const { source } = parsed;
   const checked = definitionSchema.safeParse(source.value);
   const { diagnostics, graph } = checkGraph(source, file);
-  diagnostics.push(...checkExpressions(source, text, file));
+  diagnostics.push(...checkExpressions(source, text, file), ...checkModes(source, file));
   if (!checked.success) diagnostics.push(...schemaDiagnostics(checked.error.issues, source, file));
   if (diagnostics.length > 0 || !checked.success)
     return { ok: false, diagnostics: sortDiagnostics(diagnostics) };
@@ -96,21 +97,40 @@ export function buildPlan(definition: Definition, graph: IndexedGraph): Plan {
     ...(workflow.description === undefined ? {} : { description: workflow.description }),
     ...msField('timeoutMs', workflow.timeout),
     ...(workflow.on_failure === 'pause' ? { onFailure: 'pause' as const } : {}),
+    ...(workflow.mode === 'sync' ? { mode: 'sync' as const } : {}),
     ...(workflow.concurrency === undefined ? {} : { concurrency: plannedConcurrency(workflow.concurrency) }),
   };
   const version = planVersion(body, Object.values(tasks), triggers, schedules);
+  const taskOrder = names(order);
   return {
     ...body,
     version,
+    ...(body.mode === 'sync' ? { offPath: offCriticalPath(tasks, taskOrder) } : {}),
     tasks,
     roots: ids.filter((_, index) => (graph.deps[index] ?? []).length === 0),
     sinks: ids.filter((_, index) => (graph.dependents[index] ?? []).length === 0),
-    order: names(order),
+    order: taskOrder,
     levels: byLevel,
     criticalPath: names(criticalPath(graph, levels)),
     triggers,
     schedules,
   };
+}
+
+/**
+ * A sync workflow's tasks off its critical path, in plan order: `mode: async` ones, and those whose deps
+ * are all off it (a task with one dep on the path is on it, and so waits for its async deps).
+ */
+function offCriticalPath(tasks: Readonly<Record<string, PlannedTask>>, order: readonly string[]): string[] {
+  const off = new Set<string>();
+  for (const taskId of order) {
+    const task = tasks[taskId];
+    if (!task) continue;
+    if (task.mode === 'async' || (task.deps.length > 0 && task.deps.every((dep) => off.has(dep)))) {
+      off.add(taskId);
+    }
+  }
+  return order.filter((taskId) => off.has(taskId));
 }
 
 function planTask(
@@ -144,6 +164,7 @@ function planTask(
   if (task.concurrency !== undefined) planned.concurrency = plannedConcurrency(task.concurrency);
   if (task.locks !== undefined && task.locks.length > 0) planned.locks = [...task.locks];
   if (task.isolation !== undefined && task.isolation !== 'none') planned.isolation = task.isolation;
+  if (task.mode === 'async') planned.mode = 'async';
   if (task.compensation !== undefined) {
     planned.compensation = {
       handler: task.compensation,
@@ -243,6 +264,7 @@ function taskTuple(task: PlannedTask): unknown[] {
     task.compensation === undefined ? null : [task.compensation.handler, retryTuple(task.compensation.retry)],
     // only when set, so that the versions of plans without it stay what they were
     ...(task.isolation === undefined ? [] : [task.isolation]),
+    ...(task.mode === undefined ? [] : [`mode:${task.mode}`]),
   ];
 }
 

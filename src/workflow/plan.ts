@@ -68,6 +68,8 @@ export interface PlannedTask {
    * every run of every workflow of the deployment; taken all at once, in one order, before the attempt.
    */
   readonly locks?: readonly string[];
+  /** `async` in a `mode: sync` workflow: off the critical path, run through the queue, not waited for. */
+  readonly mode?: 'async';
 }
 
 /**
@@ -174,6 +176,17 @@ export interface Plan {
    * absent: the run rolls back at once.
    */
   readonly onFailure?: 'pause';
+  /**
+   * `sync`: the process that accepts a submission runs the run's tasks itself and answers when they are
+   * final (the Saga included); absent: every task goes through the queue and the submission is answered
+   * at once.
+   */
+  readonly mode?: 'sync';
+  /**
+   * In a `sync` workflow, the tasks off its critical path: those with `mode: async` and those whose deps
+   * are all off it. They run through the queue; the answer does not wait for them.
+   */
+  readonly offPath?: readonly string[];
   /** At most `limit` runs of this workflow in flight at once per key; more wait, in order. */
   readonly concurrency?: PlannedConcurrency;
   /** Every task by id, in file order. */

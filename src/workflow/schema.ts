@@ -100,6 +100,7 @@ export const TASK_KEYS = [
   'map',
   'concurrency',
   'locks',
+  'mode',
 ] as const;
 /** A heartbeat interval must be shorter than the timeout it sits in (a task's, or a callback wait's). */
 function heartbeatProblem(value: {
@@ -214,6 +215,12 @@ const task = z
           { error: "a list of lock names such as ['account:${input.sender}']" },
         )
         .max(16, { error: 'a list of at most 16 lock names' })
+        .optional(),
+      mode: z
+        .enum(['async'], {
+          error:
+            "'async' (off a sync workflow's critical path: the answer does not wait for it); a task has no other mode",
+        })
         .optional(),
     },
     { error: 'a task mapping (id, deps, ...)' },
@@ -366,6 +373,7 @@ export const WORKFLOW_KEYS = [
   'description',
   'timeout',
   'on_failure',
+  'mode',
   'concurrency',
   'tasks',
   'on',
@@ -382,6 +390,12 @@ const workflow = z
       on_failure: z
         .enum(['rollback', 'pause'], {
           error: "'rollback' (compensate at once, the default) or 'pause' (wait for a redrive or a rollback)",
+        })
+        .optional(),
+      mode: z
+        .enum(['async', 'sync'], {
+          error:
+            "'async' (the default: tasks go through the queue, the submission is answered at once) or 'sync' (the accepting process runs the tasks and answers when the run is final)",
         })
         .optional(),
       concurrency: concurrency.optional(),

@@ -1,10 +1,13 @@
+import { awaitRun } from '../../src/runtime/await-run.ts';
 import { RunConflictError, UnknownWorkflowError } from '../../src/runtime/errors.ts';
 import type {
   CallbackAnswer,
   HistoryEvent,
   Json,
   PlanCatalog,
+  RunAnswer,
   RunControlAnswer,
+  RunOptions,
   Runtime,
   RunView,
   SubmitRequest,
@@ -96,6 +99,14 @@ export class FakeRuntime implements Runtime {
       compensations: [],
     });
     return { runId, created: true };
+  }
+
+  /** Submits, then waits as `awaitRun` does (no sync lane: a fake runs no task). */
+  async run(request: SubmitRequest, options: RunOptions): Promise<RunAnswer> {
+    const submitted = await this.submit(request);
+    const waited = await awaitRun(this, submitted.runId, { timeoutMs: options.waitMs });
+    if (waited.kind === 'settled') return { ...submitted, kind: 'settled', view: waited.view };
+    return { ...submitted, kind: 'pending', ...(waited.kind === 'pending' ? { view: waited.view } : {}) };
   }
 
   async handleMessage(): Promise<void> {}

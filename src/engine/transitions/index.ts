@@ -23,6 +23,7 @@ export {
 export { newTask } from './records.ts';
 export { holdTask, pauseRun, redriveRun, releaseHold, resetTask } from './redrive.ts';
 export {
+  answerRun,
   countLastSink,
   countSink,
   createRun,

@@ -2,6 +2,7 @@
  * The transitions of a run's own record. Restated as DynamoDB requests by src/store/run-requests.ts.
  */
 import type {
+  AnswerRunOp,
   CountLastSinkOp,
   CountSinkOp,
   FinishRollbackOp,
@@ -122,6 +123,16 @@ export function revertRun(current: Current, op: RevertRunOp): RunRecord | undefi
     cause: 'cancelled',
     error: { name, message, ...(taskId ? { taskId } : {}) },
     lamport: op.lamport,
+    events: [...current.events, op.event],
+  };
+}
+
+/** A running sync run records its early answer, once; a run that stopped first is answered as it ends. */
+export function answerRun(current: Current, op: AnswerRunOp): RunRecord | undefined {
+  if (current?.status !== 'running' || current.answered !== undefined) return undefined;
+  return {
+    ...current,
+    answered: { at: op.at, pending: [...op.pending] },
     events: [...current.events, op.event],
   };
 }

@@ -204,6 +204,7 @@ const steps = {
     ...stamped,
   }),
   revertRun: step('revertRun', { createdAt: instant, ...stamped }),
+  answerRun: step('answerRun', { at: instant, pending: fc.subarray(['a', 'b', 'c']), ...stamped }),
 };
 
 export type StepName = keyof typeof steps;
@@ -220,6 +221,7 @@ export const RUN_STEPS: ReadonlySet<StepName> = new Set([
   'stopRun',
   'revertRun',
   'finishRollback',
+  'answerRun',
 ]);
 
 /** Any step, the ones named drawn more often (weight 1 otherwise). */
@@ -245,6 +247,7 @@ const forward = phase({
   renewLease: 2,
   countSink: 3,
   pauseRun: 2,
+  answerRun: 2,
   holdTask: 2,
   redriveRun: 2,
   releaseHold: 2,
@@ -490,6 +493,10 @@ export function applyStep(
         now: s.now,
         expiresAt: EXPIRES_AT,
       });
+    case 'answerRun': {
+      const { event: answered } = stampedOf(s, runId, lamport);
+      return store.answerRun({ runId, at: s.at, pending: s.pending, event: answered });
+    }
     case 'stopRun': {
       const { taskId: failedTask, ...rest } = s.error;
       return store.stopRun({

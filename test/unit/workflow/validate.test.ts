@@ -37,7 +37,7 @@ describe('validation', () => {
 
   it('rejects an unknown key without a close match by listing the known ones', () => {
     expect(errors(workflow('{id: a, colour: red}'))).toEqual([
-      "flow.yaml:4:15: unknown field 'colour' in task 'a' (known fields: id, deps, handler, lambda, retry_policy, timeout, heartbeat, compensation, when, sleep, sleep_until, callback, workflow, input, isolation, map, concurrency, locks)",
+      "flow.yaml:4:15: unknown field 'colour' in task 'a' (known fields: id, deps, handler, lambda, retry_policy, timeout, heartbeat, compensation, when, sleep, sleep_until, callback, workflow, input, isolation, map, concurrency, locks, mode)",
     ]);
   });
 

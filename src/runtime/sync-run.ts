@@ -1,0 +1,131 @@
+import { decideEarlyAnswer } from '../engine/answer.ts';
+import { parseItemId } from '../engine/map.ts';
+import type { QueueMessage } from '../engine/types.ts';
+import type { Plan } from '../workflow/plan.ts';
+import { isoNow, type RuntimeDeps } from './deps.ts';
+import { isSettled } from './run-result.ts';
+import { submitRun } from './submit.ts';
+import { SyncLane } from './sync-lane.ts';
+import type { HandleOptions, RunAnswer, RunOptions, RunView, SubmitRequest } from './types.ts';
+
+/** Handles one message with the given deps (the runtime's, or a lane's). */
+export type HandleWith = (deps: RuntimeDeps, message: QueueMessage, options: HandleOptions) => Promise<void>;
+
+const FIRST_POLL_MS = 50;
+const MAX_POLL_MS = 1_000;
+
+/**
+ * Submits a run and answers once it is settled, within `options.waitMs`. For a `mode: sync` workflow this
+ * process runs the run's critical path itself, through a lane of its own (src/runtime/sync-lane.ts): every
+ * task becomes ready and is claimed, run and checkpointed exactly as through the queue, only without the
+ * hop; a failure's Saga runs here too, before the answer. Tasks off the critical path (`mode: async`, and
+ * what depends only on them) go to the queue; once everything else is final, the answer is recorded on
+ * the run (`run.answered`, naming the tasks still running) and given. If this process dies, nothing is
+ * lost: every dispatch the lane held is in the store, and the recovery pass sends it again.
+ *
+ * @example
+ * const answer = await runAndAnswer(deps, handleWith, view, { workflow: 'loan_approval', input }, { waitMs: 25_000 });
+ */
+export async function runAndAnswer(
+  deps: RuntimeDeps,
+  handleWith: HandleWith,
+  view: (runId: string) => Promise<RunView | undefined>,
+  request: SubmitRequest,
+  options: RunOptions,
+): Promise<RunAnswer> {
+  const plan = deps.plans.byName(request.workflow);
+  const lane =
+    plan?.mode === 'sync' && options.waitMs > 0 ? syncLane(deps, plan, handleWith, options) : undefined;
+  try {
+    const submitted = await submitRun(lane ? { ...deps, queue: lane } : deps, request);
+    const answer = await awaitAnswer(deps, view, plan, submitted.runId, options, lane);
+    return { ...submitted, ...answer };
+  } finally {
+    await lane?.close();
+  }
+}
+
+/** The lane of one sync run: its critical path, its Saga and its deadline run here. */
+function syncLane(deps: RuntimeDeps, plan: Plan, handleWith: HandleWith, options: RunOptions): SyncLane {
+  const off = new Set(plan.offPath ?? []);
+  const onPath = (taskId: string) => !off.has(parseItemId(taskId)?.taskId ?? taskId);
+  const handling: HandleOptions = {
+    maxContinuations: Number.POSITIVE_INFINITY,
+    continues: onPath,
+    ...(options.deadlineAt === undefined ? {} : { deadlineAt: options.deadlineAt }),
+  };
+  const lane: SyncLane = new SyncLane({
+    queue: deps.queue,
+    keeps: (message) => message.kind !== 'task' || onPath(message.taskId),
+    handle: (message) => handleWith({ ...deps, queue: lane }, message, handling),
+    now: deps.now,
+  });
+  return lane;
+}
+
+type Answer =
+  | { readonly kind: 'settled'; readonly view: RunView }
+  | { readonly kind: 'answered'; readonly view: RunView; readonly pending: readonly string[] }
+  | { readonly kind: 'pending'; readonly view?: RunView };
+
+/**
+ * Reads the run when it may have changed (the lane ended a handling, the backend says so, or a poll) until
+ * it is settled, a sync run's critical path is final, or the wait is over. A handling that raised is the
+ * process dying for this run: raised here, its dispatches left to the recovery pass.
+ */
+async function awaitAnswer(
+  deps: RuntimeDeps,
+  view: (runId: string) => Promise<RunView | undefined>,
+  plan: Plan | undefined,
+  runId: string,
+  options: RunOptions,
+  lane: SyncLane | undefined,
+): Promise<Answer> {
+  const deadline = Date.now() + options.waitMs;
+  let pollMs = FIRST_POLL_MS;
+  for (;;) {
+    if (lane?.failure) throw lane.failure.error;
+    const current = await view(runId);
+    if (current === undefined || isSettled(current)) {
+      return current === undefined ? { kind: 'pending' } : { kind: 'settled', view: current };
+    }
+    const early = plan && decideEarlyAnswer(plan, current.status, (taskId) => current.tasks[taskId]?.status);
+    if (early) {
+      const answered = await recordAnswer(deps, runId, early.pending);
+      const after = answered ? await view(runId) : undefined;
+      if (after?.answered) return { kind: 'answered', view: after, pending: after.answered.pending };
+      // the run stopped first (a failure, a cancel): it is answered once its Saga is done
+    }
+    const left = deadline - Date.now();
+    if (left <= 0) return { kind: 'pending', view: current };
+    const ms = Math.min(left, pollMs);
+    await Promise.race([
+      lane ? lane.settled(ms) : sleep(ms),
+      ...(options.changed ? [options.changed(runId, ms)] : []),
+    ]);
+    pollMs = Math.min(pollMs * 2, MAX_POLL_MS);
+  }
+}
+
+/** Records the early answer on the run (once; refused once the run has stopped). */
+async function recordAnswer(deps: RuntimeDeps, runId: string, pending: readonly string[]): Promise<boolean> {
+  const run = await deps.store.getRun(runId);
+  if (!run) return false;
+  const outcome = await deps.store.answerRun({
+    runId,
+    at: deps.now(),
+    pending,
+    event: {
+      type: 'run.answered',
+      lamport: run.lamport,
+      at: isoNow(deps),
+      detail: { pending: [...pending] },
+    },
+  });
+  if (outcome.ok) deps.logger.info('run answered', { runId, pending });
+  return outcome.ok || outcome.current?.answered !== undefined;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
