@@ -222,6 +222,17 @@ export class WeftOrchestrator extends Construct {
       }),
     );
     grantLambdaTasks(this.workerFunction, props.plans);
+    if (props.plans.some((plan) => plan.mode === 'sync')) {
+      // a sync workflow's submission is run by the worker (it has the handlers), invoked by the API
+      this.apiFunction.addEnvironment('WORKER_FUNCTION', this.workerFunction.functionName);
+      // the function itself, no version or alias (`grantInvoke` would add `:*`)
+      this.apiFunction.addToRolePolicy(
+        new PolicyStatement({
+          actions: ['lambda:InvokeFunction'],
+          resources: [this.workerFunction.functionArn],
+        }),
+      );
+    }
 
     new EventBridgeScheduleReaper(this, 'ReaperSchedule', { reaper: this.reaperFunction });
     this.httpApi = new WeftHttpApi(this, 'HttpApi', {

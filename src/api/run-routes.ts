@@ -1,9 +1,14 @@
-import { awaitRun } from '../runtime/await-run.ts';
 import type { PlanCatalog, Runtime } from '../runtime/types.ts';
 import { type ApiAuthorization, listsWorkflow, missingScope } from './authorization.ts';
 import { type Parsed, problemResult, readEventBody } from './body-limits.ts';
 import { type ApiEvent, type ApiResult, errorResult, header, json, queryParameters } from './http.ts';
-import { isValidId, parseIdempotencyKey, parseSubmitBody, parseWait } from './request.ts';
+import {
+  isValidId,
+  MAX_SUBMIT_WAIT_SECONDS,
+  parseIdempotencyKey,
+  parseSubmitBody,
+  parseWait,
+} from './request.ts';
 import { type RunRoute, runPath } from './routes.ts';
 import { redrive, rollback } from './run-control.ts';
 import { getHistory, getRun, getTaskOutput, runNotFound, runViewResult } from './run-reads.ts';
@@ -81,23 +86,33 @@ async function submit(deps: RunRouteDeps, workflow: string, event: ApiEvent): Pr
       { field: 'runId' },
     );
   }
-  if (deps.plans.byName(workflow) === undefined) return unknownWorkflow(deps, workflow, event);
-  const result = await deps.runtime.submit({
+  const plan = deps.plans.byName(workflow);
+  if (plan === undefined) return unknownWorkflow(deps, workflow, event);
+  const request = {
     workflow,
     input,
     ...(runId === undefined ? {} : { runId }),
     ...(key.value === undefined ? {} : { idempotencyKey: key.value }),
-  });
-  const location = runPath(workflow, result.runId);
-  const accepted = { runId: result.runId, workflow, created: result.created };
-  if (wait.value === undefined) return json(result.created ? 201 : 200, accepted, { location });
-  const waited = await awaitRun(deps.runtime, result.runId, {
-    timeoutMs: wait.value * 1000,
+  };
+  // a sync workflow's caller waits for its answer unless it asks otherwise (`?wait=0`: at once)
+  const waitSeconds = wait.value ?? (plan.mode === 'sync' ? MAX_SUBMIT_WAIT_SECONDS : undefined);
+  if (waitSeconds === undefined) {
+    const result = await deps.runtime.submit(request);
+    const location = runPath(workflow, result.runId);
+    return json(
+      result.created ? 201 : 200,
+      { runId: result.runId, workflow, created: result.created },
+      { location },
+    );
+  }
+  const answer = await deps.runtime.run(request, {
+    waitMs: waitSeconds * 1000,
     ...(deps.changed === undefined ? {} : { changed: deps.changed }),
   });
-  // settled within the wait: the run as GET answers it (bounded); otherwise the usual answer, as 202
-  if (waited.kind === 'settled') return json(200, boundRunView(waited.view), { location });
-  return json(202, accepted, { location });
+  const location = runPath(workflow, answer.runId);
+  // settled (or a sync run's critical path final): the run as GET answers it (bounded); else a 202
+  if (answer.kind !== 'pending') return json(200, boundRunView(answer.view), { location });
+  return json(202, { runId: answer.runId, workflow, created: answer.created }, { location });
 }
 
 /** 404 `workflow.unknown`, listing the workflows this caller may see (`GET /workflows`'s list). */

@@ -15,7 +15,9 @@ import { planCatalog } from '../runtime/catalog.ts';
 import { createAwsRuntime } from '../runtime/index.ts';
 import type { HandlerRegistry, PlanCatalog, Runtime } from '../runtime/types.ts';
 import type { Plan } from '../workflow/plan.ts';
+import { UserInputError } from '../errors.ts';
 import type { LambdaEnv } from './env.ts';
+import { runThroughWorker } from './sync-invoke.ts';
 
 /** What every weft function builds once per cold start. */
 export interface LambdaDeps {
@@ -46,10 +48,19 @@ export function createLambdaDeps(options: LambdaDepsOptions): LambdaDeps {
   const logger = structuredLogger(powertoolsLogger);
   const plans = planCatalog(options.plans);
   const invokesLambdas = options.plans.some((plan) => Object.values(plan.tasks).some((task) => task.lambda));
-  const runtime = createAwsRuntime({
+  // the API function has a sync workflow's submissions run by the worker (it has the handlers)
+  if (options.role === 'api' && !options.env.workerFunction && options.plans.some((p) => p.mode === 'sync')) {
+    throw new UserInputError(
+      'lambda.config',
+      'invalid function configuration: WORKER_FUNCTION must name the worker function, which runs the mode: sync workflows (set by the CDK construct)',
+    );
+  }
+  const runsThroughWorker = options.handlers === undefined ? options.env.workerFunction : undefined;
+  const lambda = invokesLambdas || runsThroughWorker ? new LambdaClient({}) : undefined;
+  const base = createAwsRuntime({
     dynamodb: new DynamoDBClient({}),
     sqs: new SQSClient({}),
-    ...(invokesLambdas ? { lambda: new LambdaClient({}) } : {}),
+    ...(invokesLambdas && lambda ? { lambda } : {}),
     tableName: options.env.tableName,
     queueUrl: options.env.queueUrl,
     plans,
@@ -59,6 +70,10 @@ export function createLambdaDeps(options: LambdaDepsOptions): LambdaDeps {
     retentionDays: options.env.retentionDays,
     ...(options.env.taskCeilingMs === undefined ? {} : { defaultTaskTimeoutMs: options.env.taskCeilingMs }),
   });
+  const runtime: Runtime =
+    runsThroughWorker && lambda
+      ? { ...base, run: runThroughWorker(base, plans, lambda, runsThroughWorker, logger) }
+      : base;
   return { runtime, plans, metrics, logger, powertoolsLogger };
 }
 

@@ -11,6 +11,8 @@ export interface LambdaEnv {
   readonly taskCeilingMs?: number;
   /** The API's authoriser (the API function only): `jwt` makes the handler check scopes. */
   readonly apiAuth?: 'iam' | 'jwt';
+  /** The worker function the API invokes to run a sync workflow's submission (set when one is deployed). */
+  readonly workerFunction?: string;
 }
 
 const schema = z.object({
@@ -19,6 +21,7 @@ const schema = z.object({
   RETENTION_DAYS: z.coerce.number().int().positive().default(30),
   TASK_CEILING_MS: z.coerce.number().int().positive().optional(),
   API_AUTH: z.enum(['iam', 'jwt'], "must be 'iam' or 'jwt'").optional(),
+  WORKER_FUNCTION: z.string().min(1, 'must name the worker function').optional(),
 });
 
 /**
@@ -52,5 +55,6 @@ export function readLambdaEnv(env: Readonly<Record<string, string | undefined>> 
     retentionDays: result.data.RETENTION_DAYS,
     ...(result.data.TASK_CEILING_MS === undefined ? {} : { taskCeilingMs: result.data.TASK_CEILING_MS }),
     ...(result.data.API_AUTH === undefined ? {} : { apiAuth: result.data.API_AUTH }),
+    ...(result.data.WORKER_FUNCTION === undefined ? {} : { workerFunction: result.data.WORKER_FUNCTION }),
   };
 }

@@ -2,6 +2,9 @@ import { queueDelaySeconds } from '../engine/retry.ts';
 import type { QueueMessage } from '../engine/types.ts';
 import type { QueueEntry, TaskQueue } from '../queue/task-queue.ts';
 
+/** The longest delay a timer takes. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** What a lane runs, and which messages it keeps. */
 export interface SyncLaneOptions {
   /** The queue everything else goes to (and what the lane still holds, once it closes). */
@@ -78,6 +81,11 @@ export class SyncLane implements TaskQueue {
     const due = entry.notBefore ?? now + (entry.delaySeconds ?? 0) * 1000;
     if (due <= now) {
       this.start(entry.message);
+      return;
+    }
+    // a timer only holds 2^31 - 1 ms: a wake further out is the real queue's (and the recovery pass's)
+    if (due - now > MAX_TIMER_MS) {
+      void this.options.queue.send([entry]).catch(() => {});
       return;
     }
     const timer = setTimeout(() => {

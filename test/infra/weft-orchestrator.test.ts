@@ -22,13 +22,18 @@ import { chainPlan } from '../support/fake-runtime.ts';
 
 const handlersModule = new URL('../fixtures/infra/handlers.ts', import.meta.url).pathname;
 const paymentArn = 'arn:aws:lambda:eu-west-1:123456789012:function:payments';
-const orders = chainPlan('orders', ['charge'], {
-  triggers: [
-    { pattern: { source: ['shop'], 'detail-type': [{ prefix: 'Order' }] }, input: { id: '$.detail.id' } },
-    { pattern: { $or: [{ source: ['a'] }, { source: ['b'] }] } },
-  ],
-  schedules: ['rate(1 hour)'],
-});
+const orders: Plan = {
+  ...chainPlan('orders', ['charge'], {
+    triggers: [
+      { pattern: { source: ['shop'], 'detail-type': [{ prefix: 'Order' }] }, input: { id: '$.detail.id' } },
+      { pattern: { $or: [{ source: ['a'] }, { source: ['b'] }] } },
+    ],
+    schedules: ['rate(1 hour)'],
+  }),
+  // a sync workflow: the API has the worker run its submissions
+  mode: 'sync',
+  offPath: [],
+};
 const paymentsBase = chainPlan('payments', ['pay']);
 const payments: Plan = {
   ...paymentsBase,
@@ -255,13 +260,22 @@ describe('WeftOrchestrator: the functions', () => {
     ]);
   });
 
-  it('lets only the worker invoke the functions tasks name with lambda:', () => {
-    const invokers = ofType('AWS::IAM::Policy').filter(([, policy]) =>
-      JSON.stringify(policy.Properties).includes('"lambda:InvokeFunction"'),
-    );
-    expect(invokers).toHaveLength(1);
-    expect(invokers[0]?.[0]).toMatch(/Worker/);
-    expect(JSON.stringify(invokers[0]?.[1].Properties)).toContain(paymentArn);
+  it('lets only the worker invoke the functions tasks name with lambda:, and the API only the worker', () => {
+    const invokes = (fn: string) =>
+      statementsOf(fn).filter((s) => [s.Action].flat().includes('lambda:InvokeFunction'));
+    expect(JSON.stringify(invokes('Worker'))).toContain(paymentArn);
+    // mode: sync: the API function invokes the worker, which runs the submission's critical path
+    const api = invokes('Api');
+    expect(api).toHaveLength(1);
+    expect(JSON.stringify(api[0]?.Resource)).toMatch(/WorkerFunction/);
+    expect(JSON.stringify(api)).not.toContain(paymentArn);
+    for (const fn of ['Reaper', 'Trigger']) expect(invokes(fn)).toEqual([]);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'weft: HTTP API',
+      Environment: {
+        Variables: Match.objectLike({ WORKER_FUNCTION: { Ref: Match.stringLikeRegexp('WorkerFunction') } }),
+      },
+    });
   });
 });
 

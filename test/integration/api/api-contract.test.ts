@@ -125,6 +125,7 @@ describe('weft dev: the HTTP API', () => {
       'greet',
       'on_order',
       'slow',
+      'sync_greet',
     ]);
   });
 

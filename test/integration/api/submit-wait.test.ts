@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { weft } from '../../support/weft-in-process.ts';
-import { call, type DevProcess, startWeftDev } from './dev-server.ts';
+import { call, type DevProcess, startWeftDev, waitForRun } from './dev-server.ts';
 
 let dev: DevProcess;
 
@@ -46,6 +46,32 @@ describe('weft dev: POST /workflows/{name}/runs?wait=', () => {
     });
     expect(status).toBe(200);
     expect(body).toMatchObject({ status: 'succeeded', tasks: { crunch: { output: { thread: true } } } });
+  });
+
+  it('answers a mode: sync workflow without ?wait= once its critical path is final, naming what still runs', async () => {
+    const { status, body } = await call(dev.url, 'POST', '/workflows/sync_greet/runs', {
+      input: { name: 'cy' },
+    });
+    expect(status).toBe(200);
+    expect(body).toMatchObject({
+      workflow: 'sync_greet',
+      tasks: { hello: { status: 'succeeded' }, world: { status: 'succeeded', output: 'hello cy!' } },
+      answered: { pending: ['later'] },
+    });
+    const done = await waitForRun(dev.url, 'sync_greet', String(body.runId));
+    expect(done).toMatchObject({
+      status: 'succeeded',
+      tasks: { later: { status: 'succeeded', output: 'waited' } },
+    });
+  });
+
+  it('answers a mode: sync workflow at once with ?wait=0: the run goes on through the queue', async () => {
+    const { status, body } = await call(dev.url, 'POST', '/workflows/sync_greet/runs?wait=0', { input: {} });
+    expect(status).toBe(202);
+    expect(body).toMatchObject({ workflow: 'sync_greet', created: true });
+    expect(await waitForRun(dev.url, 'sync_greet', String(body.runId))).toMatchObject({
+      status: 'succeeded',
+    });
   });
 
   it('refuses a wait over 25 s with a 400 naming the limit', async () => {

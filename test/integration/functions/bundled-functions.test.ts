@@ -1,4 +1,6 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -145,7 +147,11 @@ beforeAll(async () => {
     Resources: Record<string, { Type: string; Properties: { Code?: { S3Key?: string } } }>;
   };
 
+  // Lambda's Invoke route, as the API function calls it to have the worker run a sync submission
+  invokeEndpoint = await startInvokeEndpoint();
   Object.assign(process.env, {
+    WORKER_FUNCTION: 'WorkerFunction',
+    AWS_ENDPOINT_URL_LAMBDA: invokeEndpoint.url,
     TABLE_NAME: tableName,
     QUEUE_URL: queueUrl,
     API_AUTH: 'iam',
@@ -171,7 +177,52 @@ beforeAll(async () => {
 
 afterAll(() => {
   vi.restoreAllMocks();
+  invokeEndpoint?.server.close();
 });
+
+let invokeEndpoint: { readonly url: string; readonly server: Server } | undefined;
+/** Invocations of the worker through Lambda's Invoke route, by payload. */
+const invocations: unknown[] = [];
+
+/**
+ * Lambda's `POST /2015-03-31/functions/{name}/invocations` on 127.0.0.1, for the worker only: the payload
+ * goes to the bundled worker's handler, its result (or its error, as Lambda reports one) comes back.
+ */
+async function startInvokeEndpoint(): Promise<{ url: string; server: Server }> {
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const payload = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+      invocations.push(payload);
+      const worker = /\/functions\/WorkerFunction\/invocations$/.test(request.url ?? '')
+        ? bundles.worker
+        : undefined;
+      const answer = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+        response.writeHead(status, { 'content-type': 'application/json', ...headers });
+        response.end(JSON.stringify(body));
+      };
+      if (!worker)
+        return answer(
+          404,
+          { message: 'Function not found' },
+          { 'x-amzn-errortype': 'ResourceNotFoundException' },
+        );
+      worker(payload, context).then(
+        (result) => answer(200, result),
+        (error: Error) =>
+          answer(
+            200,
+            { errorType: error.name, errorMessage: error.message },
+            { 'x-amz-function-error': 'Unhandled' },
+          ),
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, server };
+}
 
 describe('the bundled Lambda functions', () => {
   it('run a workflow: API submission, worker batches from the queue, API result, EMF metrics', async () => {
@@ -211,6 +262,30 @@ describe('the bundled Lambda functions', () => {
       workflow: 'greet',
       status: 'succeeded',
       tasks: { world: { output: 'hello waiter!' } },
+    });
+  });
+
+  it('run a mode: sync submission in the worker, invoked by the API function, which answers at the critical path', async () => {
+    invocations.length = 0;
+    const answer = await api('POST', '/workflows/sync_greet/runs', { input: { name: 'sync' } });
+    expect(answer.statusCode).toBe(200);
+    const body = JSON.parse(answer.body) as { runId: string };
+    expect(body).toMatchObject({
+      status: 'running',
+      tasks: { world: { status: 'succeeded', output: 'hello sync!' } },
+      answered: { pending: ['later'] },
+    });
+    expect(invocations).toEqual([
+      {
+        weft: 'run',
+        request: { workflow: 'sync_greet', input: { name: 'sync' }, runId: body.runId },
+        waitMs: 25_000,
+      },
+    ]);
+    // the async task went to the queue, for the event source mapping
+    expect(await runToEnd('sync_greet', body.runId)).toMatchObject({
+      status: 'succeeded',
+      tasks: { later: { output: 'waited' } },
     });
   });
 
