@@ -7,6 +7,7 @@ export { UserInputError, WeftError } from './errors.ts';
 export type { BackendName, SqliteSynchronous } from './local/backend.ts';
 export {
   type LocalEngine,
+  type LocalRunAnswer,
   type OpenLocalOptions,
   openLocal,
   type SubmitOptions,

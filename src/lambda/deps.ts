@@ -4,6 +4,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
+import { UserInputError } from '../errors.ts';
 import {
   createLogger,
   createMetrics,
@@ -15,7 +16,6 @@ import { planCatalog } from '../runtime/catalog.ts';
 import { createAwsRuntime } from '../runtime/index.ts';
 import type { HandlerRegistry, PlanCatalog, Runtime } from '../runtime/types.ts';
 import type { Plan } from '../workflow/plan.ts';
-import { UserInputError } from '../errors.ts';
 import type { LambdaEnv } from './env.ts';
 import { runThroughWorker } from './sync-invoke.ts';
 

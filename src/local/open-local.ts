@@ -42,9 +42,31 @@ export interface SubmitOptions {
   readonly idempotencyKey?: string;
 }
 
+/** A submission's answer (`run`): the run settled, a sync run's critical path final, or the wait over. */
+export interface LocalRunAnswer extends SubmitResult {
+  /**
+   * `settled`: final (its rollback included) or paused; `answered`: a `mode: sync` run whose critical path
+   * is final while its `mode: async` tasks (`pending`) still run; `pending`: the wait ran out (the run goes on).
+   */
+  readonly kind: 'settled' | 'answered' | 'pending';
+  /** The run as `weft run` prints it (absent only for a run that vanished). */
+  readonly result?: RunResult;
+  readonly pending?: readonly string[];
+}
+
 /** A local engine: submit runs, wait for them, read them. */
 export interface LocalEngine {
   submit(workflow: string, input?: Json, options?: SubmitOptions): Promise<SubmitResult>;
+  /**
+   * Submits and waits for the answer, as `POST /workflows/{name}/runs?wait=` does: for a `mode: sync`
+   * workflow this process runs the critical path itself (and its Saga) before answering. `timeoutMs`
+   * (default: no limit) bounds the wait; the run goes on after it.
+   */
+  run(
+    workflow: string,
+    input?: Json,
+    options?: SubmitOptions & { readonly timeoutMs?: number },
+  ): Promise<LocalRunAnswer>;
   /**
    * Resolves with the run as `weft run` prints it once the run is final (its rollback included), or paused.
    * @throws UserInputError `run.notFound`, or `run.waitTimeout` after `timeoutMs` (the run goes on).
@@ -112,6 +134,19 @@ export async function openLocal(options: OpenLocalOptions): Promise<LocalEngine>
   };
   return {
     submit: (workflow, input = {}, submit = {}) => runtime.submit({ workflow, input, ...submit }),
+    async run(workflow, input = {}, { timeoutMs, ...submit } = {}) {
+      const answer = await runtime.run(
+        { workflow, input, ...submit },
+        { waitMs: timeoutMs ?? Number.POSITIVE_INFINITY, changed: (id, ms) => backend.changed(id, ms) },
+      );
+      return {
+        runId: answer.runId,
+        created: answer.created,
+        kind: answer.kind,
+        ...(answer.view === undefined ? {} : { result: toRunResult(answer.view) }),
+        ...(answer.kind === 'answered' ? { pending: answer.pending } : {}),
+      };
+    },
     async wait(runId, { timeoutMs } = {}) {
       const result = await awaitRun(runtime, runId, {
         timeoutMs: timeoutMs ?? Number.POSITIVE_INFINITY,

@@ -12,6 +12,8 @@ export interface RunResult {
   readonly error?: RunView['error'];
   /** A child run's parent run and task. */
   readonly parent?: RunView['parent'];
+  /** A sync run answered before it ended: when, and the `mode: async` tasks that still ran. */
+  readonly answered?: RunView['answered'];
 }
 
 /**
@@ -50,6 +52,7 @@ export function toRunResult(view: RunView): RunResult {
     })),
     ...(view.error === undefined ? {} : { error: view.error }),
     ...(view.parent === undefined ? {} : { parent: view.parent }),
+    ...(view.answered === undefined ? {} : { answered: view.answered }),
   };
 }
 

@@ -1,4 +1,5 @@
 import { decideEarlyAnswer } from '../engine/answer.ts';
+import { lamportAfter } from '../engine/claim.ts';
 import { parseItemId } from '../engine/map.ts';
 import type { QueueMessage } from '../engine/types.ts';
 import type { Plan } from '../workflow/plan.ts';
@@ -109,15 +110,17 @@ async function awaitAnswer(
 
 /** Records the early answer on the run (once; refused once the run has stopped). */
 async function recordAnswer(deps: RuntimeDeps, runId: string, pending: readonly string[]): Promise<boolean> {
-  const run = await deps.store.getRun(runId);
-  if (!run) return false;
+  const state = await deps.store.loadRun(runId);
+  if (!state) return false;
+  // after every entry so far in the history; the run's own clock is not moved (nothing is decided by it)
+  const lamport = lamportAfter(state.run, state.tasks.values());
   const outcome = await deps.store.answerRun({
     runId,
     at: deps.now(),
     pending,
     event: {
       type: 'run.answered',
-      lamport: run.lamport,
+      lamport,
       at: isoNow(deps),
       detail: { pending: [...pending] },
     },

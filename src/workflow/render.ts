@@ -41,6 +41,27 @@ function callbackNote(callback: NonNullable<PlannedTask['callback']>): string {
   return `callback${limits.length > 0 ? ` (${limits.join(', ')})` : ''}`;
 }
 
+/** A sync workflow's note on a task off its critical path (none on the path, none in an async workflow). */
+function modeNote(plan: Plan, task: PlannedTask): string | undefined {
+  if (!plan.offPath?.includes(task.id)) return undefined;
+  return task.mode === 'async' ? 'mode: async' : 'async (its deps are)';
+}
+
+/** The notes of a task in its plan: its own, then its mode. */
+function taskNotes(plan: Plan, task: PlannedTask): string[] {
+  const mode = modeNote(plan, task);
+  return mode === undefined ? notes(task) : [...notes(task), mode];
+}
+
+/** A sync workflow's header line: who runs what. */
+function syncNote(plan: Plan): string | undefined {
+  if (plan.mode !== 'sync') return undefined;
+  const off = plan.offPath ?? [];
+  return off.length === 0
+    ? 'mode: sync (the accepting process runs every task and answers when the run is final)'
+    : `mode: sync (the accepting process runs the critical path and answers; ${off.join(', ')} run async after)`;
+}
+
 /** An edge's label: the dependent's condition, drawn on each edge into it (dashed). */
 function edgeLabel(task: PlannedTask): string | undefined {
   return task.when === undefined ? undefined : `when: ${task.when}`;
@@ -66,8 +87,9 @@ function mermaidText(text: string): string {
 /**
  * A Mermaid flowchart of the plan, ready to paste into Markdown. Node ids are generated (`t0`, `t1`, ...)
  * so any task id is safe; labels are quoted. Tasks with retries and with a compensation get classes
- * (bold border, dashed border), tasks with locks a red fill, and all say so in their label; the edges into a task with `when` are dotted
- * and carry the condition.
+ * (bold border, dashed border), tasks with locks a red fill, a sync workflow's tasks off its critical path
+ * grey (its mode in a comment line), and all say so in their label; the edges into a task with `when` are
+ * dotted and carry the condition.
  *
  * @example
  * renderMermaid(plan); // 'flowchart TD\n  t0["credit_check<br/>retries: 3 attempts"] ...'
@@ -78,9 +100,11 @@ export function renderMermaid(plan: Plan): string {
   const lines = [`%% weft workflow ${plan.name} (version ${plan.version.slice(0, 12)})`];
   if (plan.concurrency)
     lines.push(`%% ${concurrencyNote(plan.concurrency).replace('at once', 'runs at once')}`);
+  const sync = syncNote(plan);
+  if (sync !== undefined) lines.push(`%% ${sync}`);
   lines.push('flowchart TD');
   for (const task of tasks) {
-    const label = [task.id, ...notes(task)].map(mermaidText).join('<br/>');
+    const label = [task.id, ...taskNotes(plan, task)].map(mermaidText).join('<br/>');
     lines.push(`  ${node.get(task.id)}["${label}"]`);
   }
   for (const task of tasks) {
@@ -102,6 +126,9 @@ export function renderMermaid(plan: Plan): string {
   }
   const locked = tasks.filter((task) => task.locks !== undefined).map((task) => node.get(task.id));
   if (locked.length > 0) lines.push('  classDef locked fill:#fde8e8', `  class ${locked.join(',')} locked`);
+  const offPath = (plan.offPath ?? []).map((taskId) => node.get(taskId));
+  if (offPath.length > 0)
+    lines.push('  classDef async color:#4b5563,stroke:#9ca3af', `  class ${offPath.join(',')} async`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -112,7 +139,8 @@ function dotString(text: string): string {
 
 /**
  * A Graphviz DOT digraph of the plan (`dot -Tsvg`). Tasks with retries have a bold border, tasks with a
- * compensation a double border, tasks with locks a red fill, and all say so in their label.
+ * compensation a double border, tasks with locks a red fill, a sync workflow's tasks off its critical
+ * path are grey (its mode is the graph's label), and all say so in their label.
  *
  * @example
  * renderDot(plan); // 'digraph "loan_approval" {\n  rankdir=TB; ...'
@@ -124,8 +152,12 @@ export function renderDot(plan: Plan): string {
     '  rankdir=TB;',
     '  node [shape=box, style=rounded, fontname="Helvetica"];',
   ];
+  const sync = syncNote(plan);
+  if (sync !== undefined) lines.push(`  label=${dotString(sync)};`, '  labelloc=t;');
   for (const task of tasks) {
-    const attributes = [`label=${dotString([task.id, ...notes(task)].join('\n'))}`];
+    const attributes = [`label=${dotString([task.id, ...taskNotes(plan, task)].join('\n'))}`];
+    // off a sync workflow's critical path: grey
+    if (modeNote(plan, task) !== undefined) attributes.push('color="#9ca3af"', 'fontcolor="#4b5563"');
     const styles = ['rounded'];
     if (task.retry.maxAttempts > 1) styles.push('bold');
     if (task.compensation !== undefined) attributes.push('peripheries=2');

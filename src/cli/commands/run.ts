@@ -61,12 +61,19 @@ async function runWorkflow(io: CliIo, workflowFile: string, options: RunOptions)
   const input = await parseInputOption(options.input);
   await withLocalStack(io, { ...options, plans, handlers }, async (stack, interrupted) => {
     stack.startWorker();
+    const request = {
+      workflow: plan.name,
+      input,
+      ...(options.runId === undefined ? {} : { runId: options.runId }),
+    };
+    // mode: sync: this process runs the critical path itself (no queue hop), then waits for the rest
     const { runId, created } = await submit(() =>
-      stack.runtime.submit({
-        workflow: plan.name,
-        input,
-        ...(options.runId === undefined ? {} : { runId: options.runId }),
-      }),
+      plan.mode === 'sync'
+        ? stack.runtime.run(request, {
+            waitMs: Number.POSITIVE_INFINITY,
+            changed: (id, ms) => stack.changed(id, ms),
+          })
+        : stack.runtime.submit(request),
     );
     if (stack.attached) io.err(`weft: process ${stack.hostPid} also works in '${options.stateDir}'\n`);
     if (!created) io.err(`weft: run ${runId} already exists; nothing new is started\n`);
