@@ -15,6 +15,7 @@ const benchmarks: Readonly<Record<string, Benchmark>> = {
   locks: async (options) => (await import('./locks.ts')).run(options),
   map: async (options) => (await import('./map.ts')).run(options),
   sleep: async (options) => (await import('./sleep.ts')).run(options),
+  sync: async (options) => (await import('./sync.ts')).run(options),
   wide: async (options) => (await import('./wide.ts')).run(options),
 };
 

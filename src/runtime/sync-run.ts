@@ -3,6 +3,7 @@ import { lamportAfter } from '../engine/claim.ts';
 import { parseItemId } from '../engine/map.ts';
 import type { QueueMessage } from '../engine/types.ts';
 import type { Plan } from '../workflow/plan.ts';
+import { awaitRun } from './await-run.ts';
 import { isoNow, type RuntimeDeps } from './deps.ts';
 import { isSettled } from './run-result.ts';
 import { submitRun } from './submit.ts';
@@ -39,6 +40,7 @@ export async function runAndAnswer(
     plan?.mode === 'sync' && options.waitMs > 0 ? syncLane(deps, plan, handleWith, options) : undefined;
   try {
     const submitted = await submitRun(lane ? { ...deps, queue: lane } : deps, request);
+    if (!lane) return { ...submitted, ...(await awaitSettled(view, submitted.runId, options)) };
     const answer = await awaitAnswer(deps, view, plan, submitted.runId, options, lane);
     return { ...submitted, ...answer };
   } finally {
@@ -64,6 +66,20 @@ function syncLane(deps: RuntimeDeps, plan: Plan, handleWith: HandleWith, options
   return lane;
 }
 
+/** An async run's answer: once it is settled (read when the backend says it changed, else polled). */
+async function awaitSettled(
+  view: (runId: string) => Promise<RunView | undefined>,
+  runId: string,
+  options: RunOptions,
+): Promise<Answer> {
+  const waited = await awaitRun({ getRun: view }, runId, {
+    timeoutMs: options.waitMs,
+    ...(options.changed ? { changed: options.changed } : {}),
+  });
+  if (waited.kind === 'settled') return { kind: 'settled', view: waited.view };
+  return { kind: 'pending', ...(waited.kind === 'pending' ? { view: waited.view } : {}) };
+}
+
 type Answer =
   | { readonly kind: 'settled'; readonly view: RunView }
   | { readonly kind: 'answered'; readonly view: RunView; readonly pending: readonly string[] }
@@ -80,12 +96,12 @@ async function awaitAnswer(
   plan: Plan | undefined,
   runId: string,
   options: RunOptions,
-  lane: SyncLane | undefined,
+  lane: SyncLane,
 ): Promise<Answer> {
   const deadline = Date.now() + options.waitMs;
   let pollMs = FIRST_POLL_MS;
   for (;;) {
-    if (lane?.failure) throw lane.failure.error;
+    if (lane.failure) throw lane.failure.error;
     const current = await view(runId);
     if (current === undefined || isSettled(current)) {
       return current === undefined ? { kind: 'pending' } : { kind: 'settled', view: current };
@@ -100,10 +116,7 @@ async function awaitAnswer(
     const left = deadline - Date.now();
     if (left <= 0) return { kind: 'pending', view: current };
     const ms = Math.min(left, pollMs);
-    await Promise.race([
-      lane ? lane.settled(ms) : sleep(ms),
-      ...(options.changed ? [options.changed(runId, ms)] : []),
-    ]);
+    await Promise.race([lane.settled(ms), ...(options.changed ? [options.changed(runId, ms)] : [])]);
     pollMs = Math.min(pollMs * 2, MAX_POLL_MS);
   }
 }
@@ -127,8 +140,4 @@ async function recordAnswer(deps: RuntimeDeps, runId: string, pending: readonly 
   });
   if (outcome.ok) deps.logger.info('run answered', { runId, pending });
   return outcome.ok || outcome.current?.answered !== undefined;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
