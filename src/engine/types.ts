@@ -49,6 +49,11 @@ export interface MapState {
   readonly lanesDone: readonly number[];
   /** Items that failed for good. */
   readonly failedItems: readonly number[];
+  /**
+   * Items a redrive kept (succeeded before, with the same item value): they do not run again, and their
+   * lanes skip them.
+   */
+  readonly kept: readonly number[];
 }
 
 /** A task of a run, as stored. Tasks that nothing has touched yet have no record. */
@@ -139,6 +144,11 @@ export interface RunRecord {
   readonly redrives?: number;
   /** The tasks the latest redrive runs again (their records are reset once, by it or by recovery). */
   readonly reset?: readonly string[];
+  /**
+   * The maps among `reset` whose every item runs again (at or after the redrive's `from`): their items'
+   * records are reset with them. The other maps in `reset` keep their succeeded items.
+   */
+  readonly rerunMaps?: readonly string[];
   readonly events: readonly StoredEvent[];
 }
 

@@ -112,6 +112,7 @@ function mapState(item: Item): TaskRecord['map'] {
     lanes,
     lanesDone: numberSet(item.lanesDone),
     failedItems: numberSet(item.mapFailed),
+    kept: numberSet(item.mapKept),
   };
 }
 
@@ -172,6 +173,7 @@ export function toRunRecord(item: Item): RunRecord {
     redrives: num(item.redrives),
     parent: runParent(item.parent),
     reset: Array.isArray(item.resetTasks) ? item.resetTasks.map(String) : undefined,
+    rerunMaps: Array.isArray(item.rerunMaps) ? item.rerunMaps.map(String) : undefined,
   };
   const defined = Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined));
   return {

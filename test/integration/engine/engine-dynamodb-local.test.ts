@@ -12,6 +12,7 @@ import { failureCases } from './cases-failure.ts';
 import { happyPathCases } from './cases-happy.ts';
 import { lockCases } from './cases-locks.ts';
 import { mapCases } from './cases-map.ts';
+import { mapPauseCases } from './cases-map-pause.ts';
 import { pauseCases } from './cases-pause.ts';
 import { recoveryCases } from './cases-recovery.ts';
 import { boundedPassCases, wideCases } from './cases-wide.ts';
@@ -43,6 +44,7 @@ describe.runIf(hasJava())('engine on DynamoDB Local', () => {
   concurrencyCases(endpoints);
   lockCases(endpoints);
   pauseCases(endpoints);
+  mapPauseCases(endpoints);
   wideCases(endpoints);
   boundedPassCases(endpoints);
 });
