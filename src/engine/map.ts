@@ -41,10 +41,40 @@ export function toleratedFailures(map: PlannedMap, count: number): number {
   return 'count' in tolerated ? tolerated.count : Math.floor((count * tolerated.percent) / 100);
 }
 
-/** The item after `index` in its lane, or undefined when `index` is the lane's last. */
-export function nextInLane(state: Pick<MapState, 'count' | 'lanes'>, index: number): number | undefined {
-  const next = index + state.lanes;
+/**
+ * The item after `index` in its lane that runs (a redrive's kept items are passed over), or undefined
+ * when there is none: `index` is the last of its lane to run.
+ */
+export function nextInLane(
+  state: Pick<MapState, 'count' | 'lanes'> & { readonly kept?: readonly number[] },
+  index: number,
+): number | undefined {
+  let next = index + state.lanes;
+  while (next < state.count && isKept(state, next)) next += state.lanes;
   return next < state.count ? next : undefined;
+}
+
+/** Whether a redrive kept item `index` (`kept` is sorted: a binary search, for maps of many items). */
+export function isKept(state: { readonly kept?: readonly number[] }, index: number): boolean {
+  const kept = state.kept ?? [];
+  let low = 0;
+  let high = kept.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    const value = kept[middle] ?? 0;
+    if (value === index) return true;
+    if (value < index) low = middle + 1;
+    else high = middle - 1;
+  }
+  return false;
+}
+
+/** The first item of lane `lane` that runs, or undefined when a redrive kept the whole lane. */
+export function firstInLane(
+  state: Pick<MapState, 'count' | 'lanes'> & { readonly kept?: readonly number[] },
+  lane: number,
+): number | undefined {
+  return isKept(state, lane) ? nextInLane(state, lane) : lane;
 }
 
 /** What a count on the map's record makes of the map: failed (too many failures), joined, or still open. */
@@ -205,11 +235,16 @@ export function repairMap(
   const failed: number[] = [];
   lanePositions(mapTaskId, state, tasks).forEach((position, lane) => {
     if (position.kind === 'ended' && !state.lanesDone.includes(lane)) lanes.push(lane);
-    if (position.kind !== 'at' || position.record !== undefined) return;
-    // released by the end of the one before it, or by the map's start for a lane's first item
+    if (position.kind !== 'at' || (position.record !== undefined && !unreleased(position.record))) return;
+    // released by the end of the one before it, or by the map's start for a lane's first item (or for
+    // the first after items a redrive kept, which ended before the start)
     const previous =
       position.previous === undefined ? undefined : tasks.get(itemId(mapTaskId, position.previous));
-    const since = previous ? endedAt(previous) : record.dispatchedAt;
+    const ended = previous ? endedAt(previous) : undefined;
+    const since =
+      ended === undefined || record.dispatchedAt === undefined
+        ? (ended ?? record.dispatchedAt)
+        : Math.max(ended, record.dispatchedAt);
     release.push({ index: position.index, ...(since === undefined ? {} : { since }) });
   });
   itemRecords(mapTaskId, state.count, tasks).forEach((item, index) => {
@@ -218,6 +253,19 @@ export function repairMap(
   const settle = lanes.length === 0 && failed.length === 0 && mapProgress(map, state) !== 'open';
   if (release.length === 0 && lanes.length === 0 && failed.length === 0 && !settle) return undefined;
   return { release, lanes, failed, settle };
+}
+
+/**
+ * Whether an item's record is one a redrive reset and nothing has claimed since: `ready`, with no dispatch
+ * or retry recorded. Its release is its lane's (it is dispatched as an item with no record).
+ */
+export function unreleased(record: TaskRecord): boolean {
+  return (
+    record.status === 'ready' &&
+    record.redriven !== undefined &&
+    record.dispatchedAt === undefined &&
+    record.dueAt === undefined
+  );
 }
 
 /** When an item's record last changed (its end, for an ended one), epoch ms. */

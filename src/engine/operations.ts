@@ -95,8 +95,17 @@ export interface AwaitCallbackOp extends TaskRefOp, Fence, Stamped, Dispatching 
   readonly token: string;
   readonly timeoutAt?: number;
   readonly dueAt?: number;
-  /** A map task waits for its items: they are recorded with the wait, nothing counted yet. */
-  readonly map?: { readonly items: string; readonly count: number; readonly lanes: number };
+  /**
+   * A map task waits for its items: they are recorded with the wait, nothing counted yet but the lanes a
+   * redrive kept whole (`lanesDone`); `kept` are the items it kept.
+   */
+  readonly map?: {
+    readonly items: string;
+    readonly count: number;
+    readonly lanes: number;
+    readonly kept: readonly number[];
+    readonly lanesDone: readonly number[];
+  };
 }
 
 /**
@@ -315,6 +324,8 @@ export interface RedriveRunOp extends Stamped {
   readonly runId: string;
   readonly redrive: number;
   readonly reset: readonly string[];
+  /** The maps among `reset` whose every item runs again. */
+  readonly rerunMaps: readonly string[];
   readonly dropSinks: readonly string[];
   readonly input?: string;
   readonly inputHash?: string;

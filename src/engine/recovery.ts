@@ -1,5 +1,5 @@
 import type { Plan, PlannedTask } from '../workflow/plan.ts';
-import { itemId, itemRecords, repairMap } from './map.ts';
+import { itemId, itemRecords, repairMap, unreleased } from './map.ts';
 import {
   type DispatchCandidate,
   type DispatchCommand,
@@ -95,7 +95,8 @@ export function decideRecovery(input: RecoveryInput): RecoveryCommand[] {
     attemptRepairs(input, taskId, record, commands, dispatch);
     if (planned.map && record?.map) {
       mapRepairs(input, planned, { ...record, map: record.map }, commands, dispatch);
-      continue;
+      // a redriven map keeps its items' records until it starts again: until then it is any task
+      if (record.status !== 'pending' && record.status !== 'ready') continue;
     }
     if (stopping) continue;
     const depsComplete = (record?.depsDone.length ?? 0) >= planned.deps.length;
@@ -187,10 +188,12 @@ function mapRepairs(
 ): void {
   const { tasks, run } = input;
   const running = run.status === 'running';
+  const waiting = running && record.status === 'waiting';
   itemRecords(planned.id, record.map.count, tasks).forEach((item) => {
     if (!item) return;
     attemptRepairs(input, item.taskId, item, commands, dispatch);
-    if (running && item.status === 'ready') {
+    // a retry, a released attempt (an item a redrive reset and no lane released yet is repairMap's)
+    if (waiting && item.status === 'ready' && !unreleased(item)) {
       dispatch(item.taskId, false, dispatchSince(item.dispatchedAt, item.dueAt), item.dueAt);
     }
   });
@@ -228,10 +231,18 @@ function redriveCommands(
   const commands: RecoveryCommand[] = [];
   const redrives = run.redrives ?? 0;
   const reset = new Set(run.reset ?? []);
+  const rerun = new Set(run.rerunMaps ?? []);
   for (const taskId of plan.order) {
     const record = tasks.get(taskId);
-    if (reset.has(taskId) && (record?.redriven ?? 0) < redrives) commands.push({ kind: 'reset', taskId });
-    else if (record?.held) {
+    if (reset.has(taskId) && (record?.redriven ?? 0) < redrives) {
+      // a map that runs every item again: its items' records first, the map's (which frees it) last
+      if (rerun.has(taskId) && record?.map) {
+        for (const item of itemRecords(taskId, record.map.count, tasks)) {
+          if (item && (item.redriven ?? 0) < redrives) commands.push({ kind: 'reset', taskId: item.taskId });
+        }
+      }
+      commands.push({ kind: 'reset', taskId });
+    } else if (record?.held) {
       const root = (plan.tasks[taskId]?.deps.length ?? 0) === 0;
       commands.push({ kind: 'unhold', taskId, ready: root && record.status === 'pending' });
     }

@@ -3,6 +3,7 @@
  * The runtime carries them out with one store operation per task (src/runtime/redrive.ts).
  */
 import type { Plan } from '../workflow/plan.ts';
+import { itemRecords } from './map.ts';
 import type { RunRecord, TaskRecord } from './types.ts';
 
 /** What the pause does next: hold the tasks that have not started, flag those that run or wait. */
@@ -11,15 +12,27 @@ export interface PauseStep {
   readonly flag: readonly string[];
 }
 
-/** The pause's next step over the run's tasks; empty once every task is held, flagged or ended. */
+/**
+ * The pause's next step over the run's tasks; empty once every task is held, flagged or ended. The items
+ * of a map that failed are flagged too while they run: their ends start no next item (a map that failed
+ * starts none from a message either, see src/runtime/execute-task.ts). A map that still waits runs its
+ * items on, as any task that runs or waits: its end advances nothing.
+ */
 export function decidePause(plan: Plan, tasks: ReadonlyMap<string, TaskRecord>): PauseStep {
   const hold: string[] = [];
   const flag: string[] = [];
+  const running = (record: TaskRecord | undefined) =>
+    (record?.status === 'running' || record?.status === 'waiting') && !record.stopping;
   for (const taskId of plan.order) {
     const record = tasks.get(taskId);
     const status = record?.status ?? 'pending';
     if ((status === 'pending' || status === 'ready') && !record?.held) hold.push(taskId);
-    if ((status === 'running' || status === 'waiting') && !record?.stopping) flag.push(taskId);
+    if (running(record)) flag.push(taskId);
+    if (record?.map && status === 'failed') {
+      for (const item of itemRecords(taskId, record.map.count, tasks)) {
+        if (item && running(item)) flag.push(item.taskId);
+      }
+    }
   }
   return { hold, flag };
 }
@@ -30,6 +43,8 @@ export type RedriveDecision =
       readonly kind: 'redrive';
       /** The tasks reset: the failed ones, and `from` with everything after it. */
       readonly reset: readonly string[];
+      /** The maps among them at or after `from`: every item runs again (the others keep what succeeded). */
+      readonly rerunMaps: readonly string[];
       /** The sinks among them: uncounted on the run. */
       readonly dropSinks: readonly string[];
     }
@@ -37,8 +52,11 @@ export type RedriveDecision =
 
 /**
  * A redrive of a paused run resets every task that failed for good and, with `from`, that task and every
- * task after it (their checkpoints are replaced), keeping every other checkpoint. Refused for a run that
- * is not paused, an unknown `from`, or a task to reset that still runs or waits.
+ * task after it (their checkpoints are replaced), keeping every other checkpoint. A map that failed keeps
+ * its items' records: its next start runs again only the items that did not succeed (or whose value
+ * changed, see src/engine/map-redrive.ts); a map at or after `from` runs every item again, its items'
+ * records reset with it. Refused for a run that is not paused, an unknown `from`, or a task to reset (or
+ * an item of a map to reset) that still runs or waits.
  *
  * @example
  * decideRedrive(plan, run, tasks, 'score'); // { kind: 'redrive', reset: ['score', 'decide'], ... }
@@ -64,11 +82,20 @@ export function decideRedrive(
     };
   }
   const reset = new Set(plan.order.filter((taskId) => tasks.get(taskId)?.status === 'failed'));
-  if (from !== undefined) for (const taskId of [from, ...after(plan, from)]) reset.add(taskId);
-  const busy = [...reset].filter((taskId) => {
-    const status = tasks.get(taskId)?.status;
-    return status === 'running' || status === 'waiting';
-  });
+  const rerun = from === undefined ? [] : [from, ...after(plan, from)];
+  for (const taskId of rerun) reset.add(taskId);
+  const busy = [...reset]
+    .flatMap((taskId) => {
+      const map = tasks.get(taskId)?.map;
+      return [
+        taskId,
+        ...(map ? itemRecords(taskId, map.count, tasks).map((item) => item?.taskId ?? '') : []),
+      ];
+    })
+    .filter((id) => {
+      const status = tasks.get(id)?.status;
+      return status === 'running' || status === 'waiting';
+    });
   if (busy.length > 0) {
     return {
       kind: 'refused',
@@ -77,7 +104,12 @@ export function decideRedrive(
     };
   }
   const ordered = plan.order.filter((taskId) => reset.has(taskId));
-  return { kind: 'redrive', reset: ordered, dropSinks: plan.sinks.filter((sink) => reset.has(sink)) };
+  return {
+    kind: 'redrive',
+    reset: ordered,
+    rerunMaps: rerun.filter((taskId) => plan.tasks[taskId]?.map !== undefined),
+    dropSinks: plan.sinks.filter((sink) => reset.has(sink)),
+  };
 }
 
 /** Every task reachable from `taskId` along its dependents, in plan order. */

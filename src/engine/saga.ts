@@ -72,6 +72,10 @@ export function decideRollback(
       });
       skip.push(...items.skip);
       flag.push(...items.flag);
+      // a redriven map keeps its items' records until it starts again: until then it is stopped as any
+      // task (skipped if not started, flagged while its start runs); its items are rolled back as above
+      if (UNSTARTED.has(record.status)) skip.push(taskId);
+      if (record.status === 'running' && !record.stopping) flag.push(taskId);
       if (items.cancel) cancel.push(taskId);
       compensate.push(...items.compensate);
       compensations += items.compensations;

@@ -49,6 +49,11 @@ export interface MapState {
   readonly lanesDone: readonly number[];
   /** Items that failed for good. */
   readonly failedItems: readonly number[];
+  /**
+   * Items a redrive kept (succeeded before, with the same item value): they do not run again, and their
+   * lanes skip them.
+   */
+  readonly kept: readonly number[];
 }
 
 /** A task of a run, as stored. Tasks that nothing has touched yet have no record. */
@@ -141,6 +146,11 @@ export interface RunRecord {
   readonly reset?: readonly string[];
   /** A sync run answered before it ended: when, and the tasks that still ran (all a rollback undoes). */
   readonly answered?: RunAnswered;
+  /**
+   * The maps among `reset` whose every item runs again (at or after the redrive's `from`): their items'
+   * records are reset with them. The other maps in `reset` keep their succeeded items.
+   */
+  readonly rerunMaps?: readonly string[];
   readonly events: readonly StoredEvent[];
 }
 

@@ -7,7 +7,7 @@ import type {
   TaskView,
 } from '../runtime/types.ts';
 import { compensationOf, type Plan, type PlannedTask } from '../workflow/plan.ts';
-import { itemRecords } from './map.ts';
+import { itemRecords, unreleased } from './map.ts';
 import type { MapState, RunRecord, TaskRecord } from './types.ts';
 
 /**
@@ -122,13 +122,19 @@ function mapView(record: TaskRecord, map: MapState, tasks: ReadonlyMap<string, T
   for (const item of itemRecords(record.taskId, map.count, tasks)) {
     if (item?.status === 'succeeded') tally.succeeded += 1;
     else if (item?.status === 'failed') tally.failed += 1;
-    else if (item?.status === 'running' || item?.status === 'ready') tally.running += 1;
+    else if (item?.status === 'running' || (item?.status === 'ready' && !unreleased(item)))
+      tally.running += 1;
     else if (item?.status === 'compensated' || item?.status === 'compensation_failed') tally.compensated += 1;
   }
   return {
     status: record.status === 'waiting' ? 'running' : record.status,
     attempts: record.attempt,
-    map: { items: map.count, lanes: map.lanes, ...tally },
+    map: {
+      items: map.count,
+      lanes: map.lanes,
+      ...tally,
+      ...(map.kept.length > 0 ? { kept: map.kept.length } : {}),
+    },
     ...(record.output !== undefined ? { output: JSON.parse(record.output) as Json } : {}),
     ...(record.error ? { error: record.error } : {}),
   };

@@ -9,6 +9,7 @@
 import { depOutputs } from '../engine/gate.ts';
 import { formatBytes, leaseMs, MAX_INPUT_BYTES, outputLimitBytes, utf8Bytes } from '../engine/limits.ts';
 import {
+  firstInLane,
   itemId,
   itemRecords,
   itemTask,
@@ -27,6 +28,7 @@ import { claimedEvent } from './claim-attempt.ts';
 import { fault, isoNow, type RuntimeDeps } from './deps.ts';
 import { ownDispatch, sendDispatches } from './dispatch.ts';
 import { MapFailedError, MapItemsError, OutputTooLargeError } from './errors.ts';
+import { restartItems } from './map-restart.ts';
 import { stoppedAfterFlag } from './pause.ts';
 import { taskMessage } from './run-context.ts';
 import type { Json, TaskErrorView } from './types.ts';
@@ -39,7 +41,7 @@ export interface MapContext {
   readonly items: readonly Json[];
   /** The map's dependencies' outputs, as its handler sees them for every item. */
   readonly deps: Readonly<Record<string, Json>>;
-  readonly state: Pick<MapState, 'count' | 'lanes'>;
+  readonly state: Pick<MapState, 'count' | 'lanes' | 'kept'>;
 }
 
 /** One item of a map, claimed (or to be claimed) by this worker. */
@@ -99,7 +101,14 @@ export async function startMap(
     const problem = `'${planned.map.items}' gave ${found}, not a list`;
     return { kind: 'failed', error: toErrorView(new MapItemsError(planned.id, problem)) };
   }
-  if (items.length === 0) return { kind: 'succeeded', output: '[]' };
+  const count = items.length;
+  const lanes = laneCount(planned.map, count);
+  // a map a redrive reset keeps the items that succeeded: compared, and the others' records reset
+  const restart = record.map
+    ? await restartItems(deps, run.runId, planned, { ...record, map: record.map }, items as Json[], lanes)
+    : { kind: 'start' as const, kept: [], lanesDone: [], lamport: record.lamport };
+  if (restart.kind === 'failed') return restart;
+  if (count === 0) return { kind: 'succeeded', output: '[]' };
   const text = JSON.stringify(items);
   const size = utf8Bytes(text);
   if (size > MAX_INPUT_BYTES) {
@@ -108,17 +117,16 @@ export async function startMap(
       'a map records; map over references (keys, ids) and let the handler fetch each item';
     return { kind: 'failed', error: toErrorView(new MapItemsError(planned.id, problem)) };
   }
-  const count = items.length;
-  const lanes = laneCount(planned.map, count);
   const token = mapToken(record.attempt);
-  const lamport = record.lamport + 1;
+  const lamport = Math.max(record.lamport, restart.lamport) + 1;
+  const { kept, lanesDone } = restart;
   const outcome = await deps.store.awaitCallback({
     runId: run.runId,
     taskId: planned.id,
     owner: deps.owner,
     attempt: record.attempt,
     token,
-    map: { items: text, count, lanes },
+    map: { items: text, count, lanes, kept, lanesDone },
     ...ownDispatch(deps, plan, planned.id, 'task'),
     lamport,
     event: {
@@ -126,15 +134,21 @@ export async function startMap(
       lamport,
       at: isoNow(deps),
       attempt: record.attempt,
-      detail: { items: count, lanes },
+      detail: { items: count, lanes, ...(kept.length > 0 ? { kept: kept.length } : {}) },
     },
   });
   if (!outcome.ok) return { kind: 'waiting' };
   fault(deps, 'afterMapStart', { runId: run.runId, taskId: planned.id });
   if (outcome.record.stopping && (await stoppedAfterFlag(deps, run.runId))) return { kind: 'waiting' };
-  const heads = Array.from({ length: lanes }, (_, index) =>
-    taskMessage(run, itemId(planned.id, index), lamport, deps.now()),
-  );
+  // every item kept: the map joins at once
+  if (lanesDone.length >= lanes) {
+    await settleMap(deps, scope, planned, outcome.record);
+    return { kind: 'waiting' };
+  }
+  const state = { count, lanes, kept };
+  const heads = Array.from({ length: lanes }, (_, lane) => firstInLane(state, lane))
+    .filter((index) => index !== undefined)
+    .map((index) => taskMessage(run, itemId(planned.id, index), lamport, deps.now()));
   await sendDispatches(deps, heads);
   return { kind: 'waiting' };
 }
@@ -169,7 +183,7 @@ export async function mapContext(
     token,
     items: JSON.parse(map.items) as Json[],
     deps: depOutputs(mapTask, record),
-    state: { count: map.count, lanes: map.lanes },
+    state: { count: map.count, lanes: map.lanes, kept: map.kept },
   };
   if (cache.size >= CONTEXTS_KEPT) cache.delete(cache.keys().next().value ?? '');
   cache.set(key, context);

@@ -10,7 +10,9 @@ import type { Json, RedriveRequest, RunControlAnswer } from './types.ts';
 
 /**
  * Redrives a paused run: the tasks that failed run again (and, with `from`, that task and everything after
- * it), every other checkpoint is kept, and `input` replaces the run's input if given. One conditional write
+ * it), every other checkpoint is kept, and `input` replaces the run's input if given. A map that failed
+ * runs again only its items that did not succeed (src/engine/map-redrive.ts); one at or after `from`
+ * runs every item again. One conditional write
  * on the run records the redrive (its number, who asked, what it resets, how the input changed); the resets
  * and releases follow from that record, here or in the recovery pass if this process dies first.
  */
@@ -43,6 +45,7 @@ export async function redriveRun(
     runId,
     redrive,
     reset: decision.reset,
+    rerunMaps: decision.rerunMaps,
     dropSinks: decision.dropSinks,
     ...(changed && input !== undefined && inputHash !== undefined ? { input, inputHash } : {}),
     lamport,

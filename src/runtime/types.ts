@@ -112,7 +112,8 @@ export interface TaskView {
   readonly child?: { readonly runId: string; readonly workflow: string };
   /**
    * A map task's items: how many, in how many lanes, and how many have succeeded, failed for good, run (or
-   * wait for a retry) and been compensated; items not counted have not started.
+   * wait for a retry) and been compensated; items not counted have not started. `kept`: of the succeeded,
+   * those a redrive kept from before (absent when it kept none).
    */
   readonly map?: {
     readonly items: number;
@@ -121,6 +122,7 @@ export interface TaskView {
     readonly failed: number;
     readonly running: number;
     readonly compensated: number;
+    readonly kept?: number;
   };
   /** The locks its last attempt took (`locks:`), with how long it waited for each (ms). */
   readonly locks?: readonly { readonly key: string; readonly waitedMs: number }[];

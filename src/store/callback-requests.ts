@@ -39,10 +39,16 @@ export function awaitCallbackRequest(op: OnTable<AwaitCallbackOp>): UpdateComman
   else set.push('dueAt = :due');
   if (op.timeoutAt === undefined) remove.push('cbTimeout');
   else set.push('cbTimeout = :timeout');
-  // a map's items are recorded with its wait, nothing counted yet
-  if (op.map !== undefined) {
+  // a map's items are recorded with its wait, nothing counted yet but the lanes a redrive kept whole
+  // (number sets: an empty one is no attribute)
+  const map = op.map;
+  if (map !== undefined) {
     set.push('mapItems = :items', 'mapCount = :count', 'mapLanes = :lanes');
-    remove.push('lanesDone', 'mapFailed');
+    remove.push('mapFailed');
+    if (map.lanesDone.length > 0) set.push('lanesDone = :lanesDone');
+    else remove.push('lanesDone');
+    if (map.kept.length > 0) set.push('mapKept = :kept');
+    else remove.push('mapKept');
   }
   return conditionalUpdate(op.tableName, taskItemKey(op), {
     set,
@@ -50,9 +56,9 @@ export function awaitCallbackRequest(op: OnTable<AwaitCallbackOp>): UpdateComman
     condition: FENCED,
     values: {
       ...dispatch.values,
-      ...(op.map === undefined
-        ? {}
-        : { ':items': op.map.items, ':count': op.map.count, ':lanes': op.map.lanes }),
+      ...(map === undefined ? {} : { ':items': map.items, ':count': map.count, ':lanes': map.lanes }),
+      ...(map === undefined || map.lanesDone.length === 0 ? {} : { ':lanesDone': new Set(map.lanesDone) }),
+      ...(map === undefined || map.kept.length === 0 ? {} : { ':kept': new Set(map.kept) }),
       ':waiting': 'waiting',
       ':token': op.token,
       ':l': op.lamport,

@@ -112,6 +112,7 @@ function mapState(item: Item): TaskRecord['map'] {
     lanes,
     lanesDone: numberSet(item.lanesDone),
     failedItems: numberSet(item.mapFailed),
+    kept: numberSet(item.mapKept),
   };
 }
 
@@ -181,6 +182,7 @@ export function toRunRecord(item: Item): RunRecord {
     parent: runParent(item.parent),
     reset: Array.isArray(item.resetTasks) ? item.resetTasks.map(String) : undefined,
     answered: runAnswered(item.answered),
+    rerunMaps: Array.isArray(item.rerunMaps) ? item.rerunMaps.map(String) : undefined,
   };
   const defined = Object.fromEntries(Object.entries(optional).filter(([, v]) => v !== undefined));
   return {

@@ -43,6 +43,8 @@ export function redriveRunRequest(op: OnTable<RedriveRunOp>): UpdateCommandInput
   });
   const set = ['#st = :running', 'redrives = :n', 'resetTasks = :reset', 'lamport = :l', APPEND_EVENTS];
   if (op.input !== undefined) set.push('#input = :input', 'inputHash = :hash');
+  if (op.rerunMaps.length > 0) set.push('rerunMaps = :rerun');
+  else remove.push('rerunMaps');
   return conditionalUpdate(op.tableName, runKey(op), {
     set,
     remove,
@@ -56,6 +58,7 @@ export function redriveRunRequest(op: OnTable<RedriveRunOp>): UpdateCommandInput
       ':n': op.redrive,
       ...(op.redrive === 1 ? {} : { ':previous': op.redrive - 1 }),
       ':reset': [...op.reset].sort(),
+      ...(op.rerunMaps.length > 0 ? { ':rerun': [...op.rerunMaps].sort() } : {}),
       ':l': op.lamport,
       ...(op.input === undefined ? {} : { ':input': op.input, ':hash': op.inputHash }),
       ...(op.dropSinks.length > 0 ? { ':drop': new Set(op.dropSinks) } : {}),
@@ -83,7 +86,10 @@ export function releaseHoldRequest(op: OnTable<ReleaseHoldOp>): UpdateCommandInp
   });
 }
 
-/** What a reset removes: everything an attempt, a wait, a checkpoint or a compensation wrote. */
+/**
+ * What a reset removes: everything an attempt, a wait, a checkpoint or a compensation wrote; not a map's
+ * items and counts (mapItems, mapCount, ...), which its next start compares and replaces.
+ */
 const RESET_REMOVES = [
   '#owner',
   'leaseUntil',
@@ -107,12 +113,6 @@ const RESET_REMOVES = [
   'cerror',
   'cdispatched',
   'dispatchedAt',
-  // a map's items and counts: its next attempt records them anew
-  'mapItems',
-  'mapCount',
-  'mapLanes',
-  'lanesDone',
-  'mapFailed',
 ];
 
 /** Resets a task to run again, once per redrive, never while an attempt of it runs or waits. */

@@ -379,50 +379,35 @@ export const WORKFLOW_KEYS = [
   'on',
   'schedule',
 ] as const;
-const workflow = z
-  .strictObject(
-    {
-      name: z
-        .string({ error: `a workflow name (${ID_RULE})` })
-        .regex(ID_PATTERN, { error: `a workflow name (${ID_RULE})` }),
-      description: z.string({ error: 'text' }).optional(),
-      timeout: duration(1).optional(),
-      on_failure: z
-        .enum(['rollback', 'pause'], {
-          error: "'rollback' (compensate at once, the default) or 'pause' (wait for a redrive or a rollback)",
-        })
-        .optional(),
-      mode: z
-        .enum(['async', 'sync'], {
-          error:
-            "'async' (the default: tasks go through the queue, the submission is answered at once) or 'sync' (the accepting process runs the tasks and answers when the run is final)",
-        })
-        .optional(),
-      concurrency: concurrency.optional(),
-      tasks: z.array(task, { error: 'a list of tasks' }).min(1, { error: 'a list of at least one task' }),
-      on: z.array(trigger, { error: 'a list of triggers ({ pattern, input? })' }).optional(),
-      schedule: z
-        .union([scheduleExpression, z.array(scheduleExpression)], {
-          error: "a schedule expression ('rate(5 minutes)', 'cron(0 12 * * ? *)') or a list of them",
-        })
-        .optional(),
-    },
-    { error: 'a mapping (name, tasks, ...)' },
-  )
-  .superRefine((value, ctx) => {
-    if (value.on_failure !== 'pause') return;
-    // a redrive resets a task's record, not a map's items: a paused map could not be run again
-    value.tasks.forEach((task, index) => {
-      if (task.map === undefined) return;
-      ctx.addIssue({
-        code: 'custom',
-        path: ['tasks', index, 'map'],
-        message:
-          "absent in a workflow with 'on_failure: pause' (a redrive cannot re-run a map's items yet): " +
-          "use 'on_failure: rollback', or move the map into a child workflow",
-      });
-    });
-  });
+const workflow = z.strictObject(
+  {
+    name: z
+      .string({ error: `a workflow name (${ID_RULE})` })
+      .regex(ID_PATTERN, { error: `a workflow name (${ID_RULE})` }),
+    description: z.string({ error: 'text' }).optional(),
+    timeout: duration(1).optional(),
+    on_failure: z
+      .enum(['rollback', 'pause'], {
+        error: "'rollback' (compensate at once, the default) or 'pause' (wait for a redrive or a rollback)",
+      })
+      .optional(),
+    mode: z
+      .enum(['async', 'sync'], {
+        error:
+          "'async' (the default: tasks go through the queue, the submission is answered at once) or 'sync' (the accepting process runs the tasks and answers when the run is final)",
+      })
+      .optional(),
+    concurrency: concurrency.optional(),
+    tasks: z.array(task, { error: 'a list of tasks' }).min(1, { error: 'a list of at least one task' }),
+    on: z.array(trigger, { error: 'a list of triggers ({ pattern, input? })' }).optional(),
+    schedule: z
+      .union([scheduleExpression, z.array(scheduleExpression)], {
+        error: "a schedule expression ('rate(5 minutes)', 'cron(0 12 * * ? *)') or a list of them",
+      })
+      .optional(),
+  },
+  { error: 'a mapping (name, tasks, ...)' },
+);
 
 export const ROOT_KEYS = ['workflow'] as const;
 /** The whole file: `workflow:` and nothing else. */

@@ -34,7 +34,8 @@ export function awaitCallback(current: Current, op: AwaitCallbackOp): TaskRecord
     status: 'waiting',
     ...(op.dueAt === undefined ? {} : { dueAt: op.dueAt }),
     callback: { token: op.token, ...(op.timeoutAt === undefined ? {} : { timeoutAt: op.timeoutAt }) },
-    ...(op.map === undefined ? {} : { map: { ...op.map, lanesDone: [], failedItems: [] } }),
+    // a map's items: the lanes a redrive kept whole are done at once, no item has failed yet
+    ...(op.map === undefined ? {} : { map: { ...op.map, failedItems: [] } }),
     lamport: op.lamport,
     events: [...current.events, op.event],
   };

@@ -30,7 +30,7 @@ export function redriveRun(current: RunRecord | undefined, op: RedriveRunOp): Ru
     Object.entries(current.sinkLamports).filter(([taskId]) => !dropped.has(taskId)),
   );
   return {
-    ...without(current, 'error', 'cause'),
+    ...without(current, 'error', 'cause', 'rerunMaps'),
     status: 'running',
     ...(op.input === undefined ? {} : { input: op.input }),
     ...(op.inputHash === undefined ? {} : { inputHash: op.inputHash }),
@@ -38,6 +38,8 @@ export function redriveRun(current: RunRecord | undefined, op: RedriveRunOp): Ru
     sinkLamports,
     redrives: op.redrive,
     reset: [...op.reset].sort(),
+    // none is no attribute on DynamoDB
+    ...(op.rerunMaps.length > 0 ? { rerunMaps: [...op.rerunMaps].sort() } : {}),
     lamport: op.lamport,
     events: [...current.events, op.event],
   };
@@ -62,7 +64,11 @@ export function releaseHold(current: TaskRecord | undefined, op: ReleaseHoldOp):
   };
 }
 
-/** Resets a task to run again, once per redrive; refused while an attempt of it runs or waits. */
+/**
+ * Resets a task to run again, once per redrive; refused while an attempt of it runs or waits. A map keeps
+ * its items as they were recorded (`map`): its next start compares them with the items it evaluates, to
+ * keep the items that succeeded (src/engine/map-redrive.ts).
+ */
 export function resetTask(current: TaskRecord | undefined, op: ResetTaskOp): TaskRecord | undefined {
   if (current?.status === 'running' || current?.status === 'waiting') return undefined;
   if ((current?.redriven ?? 0) >= op.redrive || !lamportGrows(current, op.lamport)) return undefined;
@@ -82,6 +88,7 @@ export function resetTask(current: TaskRecord | undefined, op: ResetTaskOp): Tas
     lamport: op.lamport,
     stopping: false,
     redriven: op.redrive,
+    ...(base.map === undefined ? {} : { map: base.map }),
     events: [...base.events, op.event],
   };
 }

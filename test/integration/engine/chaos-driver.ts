@@ -14,7 +14,7 @@ import type {
   TaskEvent,
 } from '../../../src/runtime/types.ts';
 import type { Plan } from '../../../src/workflow/plan.ts';
-import { type Behaviour, type ChaosCase, id, type Trace, workflowYaml } from './chaos-model.ts';
+import { type Behaviour, type ChaosCase, FATAL_ITEM, id, type Trace, workflowYaml } from './chaos-model.ts';
 import { type Bench, isFinal, plan } from './harness.ts';
 
 class Flaky extends Error {
@@ -96,7 +96,12 @@ export const handlers: HandlerRegistry = {
     const spec = trace.spec.tasks[Number(event.taskId.slice(1))];
     // a callback task's behaviour is its completions'; its handler only hands the token out
     const fixed = (event.input as { fixed?: boolean } | null)?.fixed === true;
-    if (spec?.callback === 'none') act(spec.behaviour, calls, key, fixed);
+    // a map's items: only one of a fatal map's fails for good, the others succeed (a redrive keeps them)
+    const behaviour =
+      spec?.behaviour === 'fatal' && event.index !== undefined && event.index !== FATAL_ITEM
+        ? 'ok'
+        : spec?.behaviour;
+    if (spec?.callback === 'none' && behaviour) act(behaviour, calls, key, fixed);
     return { task: event.taskId, deps: Object.keys(event.deps).sort() };
   },
   undo: async (event: CompensationEvent) => {

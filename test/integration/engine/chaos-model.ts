@@ -27,8 +27,9 @@ export interface TaskSpec {
    */
   readonly callback: 'none' | 'wait' | 'handler';
   /**
-   * A map over three items, two at once (not with a sleep, a callback or `on_failure: pause`): each item
-   * behaves as the task's behaviour says, and is compensated on its own.
+   * A map over three items, two at once (not with a sleep or a callback): each item behaves as the task's
+   * behaviour says, but only the middle one fails for good (so a redrive keeps the others), and each is
+   * compensated on its own.
    */
   readonly map: boolean;
 }
@@ -163,10 +164,13 @@ export const chaosCase: fc.Arbitrary<ChaosCase> = fc.record({
 /** The id of task `i`. */
 export const id = (i: number) => `t${i}`;
 
-/** Whether task `i` of a case is a map (never in a workflow that pauses: a map there is refused). */
+/** Whether task `i` of a case is a map. */
 export function isMap(spec: ChaosCase, i: number): boolean {
-  return spec.tasks[i]?.map === true && spec.pause === null;
+  return spec.tasks[i]?.map === true;
 }
+
+/** The item of a map that fails for good when its task's behaviour is `fatal`: the others succeed. */
+export const FATAL_ITEM = 1;
 
 /** The record ids of task `i`'s work: its own, or its map's items. */
 export function workOf(spec: ChaosCase, i: number): string[] {

@@ -42,6 +42,7 @@ describe.each(backends)('engine chaos on $name', ({ sqlite }) => {
     timedOut: 0,
     calledBack: 0,
     redriven: 0,
+    mapKept: 0,
   };
   let local: DynamoDbLocal | undefined;
   beforeAll(async () => {
@@ -86,6 +87,10 @@ describe.each(backends)('engine chaos on $name', ({ sqlite }) => {
           tally.timedOut += view.error?.name === 'WorkflowTimeout' ? 1 : 0;
           tally.calledBack += trace.acceptedTokens.size > 0 ? 1 : 0;
           tally.redriven += trace.redriven && view.status === 'succeeded' ? 1 : 0;
+          // a redrive kept the succeeded items of a map that failed
+          tally.mapKept += history.some((e) => e.type === 'task.waiting' && e.detail?.kept !== undefined)
+            ? 1
+            : 0;
         }),
         { seed, numRuns: runs, endOnFailure: true },
       );

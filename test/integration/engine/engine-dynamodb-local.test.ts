@@ -12,6 +12,7 @@ import { failureCases } from './cases-failure.ts';
 import { happyPathCases } from './cases-happy.ts';
 import { lockCases } from './cases-locks.ts';
 import { mapCases } from './cases-map.ts';
+import { mapPauseCases } from './cases-map-pause.ts';
 import { modeCases } from './cases-mode.ts';
 import { pauseCases } from './cases-pause.ts';
 import { recoveryCases } from './cases-recovery.ts';
@@ -45,6 +46,7 @@ describe.runIf(hasJava())('engine on DynamoDB Local', () => {
   lockCases(endpoints);
   pauseCases(endpoints);
   modeCases(endpoints);
+  mapPauseCases(endpoints);
   wideCases(endpoints);
   boundedPassCases(endpoints);
 });

@@ -114,6 +114,9 @@ const steps = {
         items: fc.constantFrom('[1,2,3]', '["a"]'),
         count: fc.constantFrom(1, 3),
         lanes: fc.constantFrom(1, 2),
+        // a redrive's kept items and the lanes they fill (number sets: none is no attribute)
+        kept: fc.constantFrom([], [0], [0, 2]),
+        lanesDone: fc.constantFrom([], [1]),
       }),
       { nil: undefined },
     ),
@@ -152,6 +155,7 @@ const steps = {
   redriveRun: step('redriveRun', {
     redrive: fc.integer({ min: 1, max: 2 }),
     reset: fc.subarray(['a', 'b', 'c']),
+    rerunMaps: fc.subarray(['a', 'b']),
     dropSinks: fc.subarray(['a', 'b', 'c']),
     input: fc.option(fc.constantFrom('{"n":2}', 'null'), { nil: undefined }),
     ...stamped,
@@ -420,7 +424,7 @@ export function applyStep(
     case 'redriveRun':
       return store.redriveRun({
         ...stampedOf(s, runId, lamport),
-        ...pick(s, 'redrive', 'reset', 'dropSinks'),
+        ...pick(s, 'redrive', 'reset', 'rerunMaps', 'dropSinks'),
         ...(s.input === undefined ? {} : { input: s.input, inputHash: `h-${s.input}` }),
       });
     case 'flagStopping':

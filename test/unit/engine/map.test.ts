@@ -4,7 +4,14 @@ import { newTask } from '../../../src/engine/transitions/index.ts';
 import type { MapState, TaskRecord } from '../../../src/engine/types.ts';
 import type { PlannedMap } from '../../../src/workflow/plan.ts';
 
-const state: MapState = { items: '[1,2,3,4,5]', count: 5, lanes: 2, lanesDone: [], failedItems: [] };
+const state: MapState = {
+  items: '[1,2,3,4,5]',
+  count: 5,
+  lanes: 2,
+  lanesDone: [],
+  failedItems: [],
+  kept: [],
+};
 const mapRecord = (over: Partial<TaskRecord> = {}, map: Partial<MapState> = {}) =>
   ({ ...newTask('m'), status: 'waiting', map: { ...state, ...map }, ...over }) as TaskRecord & {
     map: MapState;

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { awaitCallbackRequest } from '../../../src/store/callback-requests.ts';
+import { redriveRunRequest } from '../../../src/store/redrive-requests.ts';
 import {
   countLastSinkRequest,
   countSinkRequest,
@@ -209,5 +211,43 @@ describe('run request builders', () => {
     );
     expect(request.UpdateExpression).toContain('REMOVE gsi1pk, gsi1sk');
     expect(request.ExpressionAttributeValues).toMatchObject({ ':succeeded': 'succeeded', ':sl': 7, ':l': 8 });
+  });
+});
+
+describe('map redrive request builders', () => {
+  const wait = {
+    tableName: 't',
+    runId: 'r',
+    taskId: 'fan',
+    owner: 'w1',
+    attempt: 2,
+    token: 'map~2',
+    lamport: 9,
+    event,
+  };
+
+  it('records a redriven map’s kept items and the lanes they fill with its wait', () => {
+    const kept = awaitCallbackRequest({
+      ...wait,
+      map: { items: '[1,2,3]', count: 3, lanes: 2, kept: [0, 2], lanesDone: [0] },
+    });
+    expect(kept.UpdateExpression).toContain('lanesDone = :lanesDone');
+    expect(kept.UpdateExpression).toContain('mapKept = :kept');
+    expect(kept.ExpressionAttributeValues?.[':kept']).toEqual(new Set([0, 2]));
+    // a first start keeps nothing: no empty number set, the old counts removed
+    const fresh = awaitCallbackRequest({
+      ...wait,
+      map: { items: '[1,2,3]', count: 3, lanes: 2, kept: [], lanesDone: [] },
+    });
+    expect(fresh.UpdateExpression).toMatch(/REMOVE .*mapFailed.*lanesDone.*mapKept/);
+    expect(fresh.ExpressionAttributeValues).not.toHaveProperty(':kept');
+  });
+
+  it('records the maps a redrive runs again whole, and clears them on a redrive without any', () => {
+    const op = { tableName: 't', runId: 'r', redrive: 2, reset: ['fan'], dropSinks: [], lamport: 7, event };
+    const from = redriveRunRequest({ ...op, rerunMaps: ['fan'] });
+    expect(from.UpdateExpression).toContain('rerunMaps = :rerun');
+    expect(from.ConditionExpression).toContain('redrives = :previous');
+    expect(redriveRunRequest({ ...op, rerunMaps: [] }).UpdateExpression).toMatch(/REMOVE .*rerunMaps/);
   });
 });

@@ -44,11 +44,11 @@ describe('map', () => {
 });
 
 describe('map with on_failure: pause', () => {
-  it('rejects a map in a workflow that pauses, naming the way out', () => {
+  it('compiles a map in a workflow that pauses (a redrive runs again only its items that did not succeed)', () => {
     const text = `workflow:\n  name: w\n  on_failure: pause\n  tasks:\n    - id: load\n    - id: each\n      deps: [load]\n      map: { items: deps.load.rows }\n`;
-    expect(errors(text)).toEqual([
-      "flow.yaml:8:12: task 'each' map must be absent in a workflow with 'on_failure: pause' (a redrive cannot re-run a map's items yet): use 'on_failure: rollback', or move the map into a child workflow, got a mapping",
-    ]);
+    const plan = compiled(text);
+    expect(plan.onFailure).toBe('pause');
+    expect(plan.tasks.each?.map?.items).toBe('deps.load.rows');
   });
 });
 
