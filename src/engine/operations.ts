@@ -335,11 +335,10 @@ export interface RedriveRunOp extends Stamped {
  * A sync run's caller has been answered (its critical path is final) while the tasks in `pending` still
  * run: from now on a rollback undoes only those (see src/engine/saga.ts). Once, and only while running.
  */
-export interface AnswerRunOp {
+export interface AnswerRunOp extends Stamped {
   readonly runId: string;
   readonly at: number;
   readonly pending: readonly string[];
-  readonly event: StoredEvent;
 }
 
 /** Ends a stopped run once the Saga has settled every task. */

@@ -1,5 +1,5 @@
 import { leaseMs } from '../engine/limits.ts';
-import type { RunContext, TaskMessage, TaskRecord } from '../engine/types.ts';
+import type { RunContext, RunRecord, TaskMessage, TaskRecord } from '../engine/types.ts';
 import type { Plan, PlannedTask } from '../workflow/plan.ts';
 import { answerParent } from './child-run.ts';
 import { claimedEvent, taskClaim } from './claim-attempt.ts';
@@ -148,7 +148,12 @@ export async function countSink(
     return false;
   }
   if (run.status === 'running' && run.sinksDone.length === plan.sinks.length) {
-    return finishRun(deps, plan, runId, Math.max(lamport, ...Object.values(run.sinkLamports)) + 1);
+    return finishRun(
+      deps,
+      plan,
+      runId,
+      Math.max(lamport, run.lamport, ...Object.values(run.sinkLamports)) + 1,
+    );
   }
   return false;
 }
@@ -172,13 +177,16 @@ async function countOnlySink(
     event: { type: 'run.succeeded', lamport: finished, at: isoNow(deps) },
   });
   if (outcome.ok) {
-    deps.metrics.runFinished('succeeded', deps.now() - outcome.record.createdAt);
-    deps.logger.info('run succeeded', { runId, workflow: plan.name });
-    await answerParent(deps, outcome.record);
-    await releaseRunSlot(deps, outcome.record);
+    await succeeded(deps, plan, outcome.record);
     return true;
   }
-  if (outcome.current?.status === 'compensating') await driveRollback(deps, runId);
+  const current = outcome.current;
+  if (current?.status === 'compensating') await driveRollback(deps, runId);
+  // refused for its time alone (the run's clock passed it: an early answer): counted, then finished above
+  if (current?.status === 'running' && !current.sinksDone.includes(taskId)) {
+    const counted = await deps.store.countSink({ runId, taskId, lamport });
+    if (counted.ok) return finishRun(deps, plan, runId, Math.max(lamport, counted.record.lamport) + 1);
+  }
   return false;
 }
 
@@ -189,19 +197,36 @@ export async function finishRun(
   runId: string,
   lamport: number,
 ): Promise<boolean> {
-  const outcome = await deps.store.finishRun({
-    runId,
-    sinkCount: plan.sinks.length,
-    lamport,
-    now: deps.now(),
-    expiresAt: expiresAt(deps),
-    event: { type: 'run.succeeded', lamport, at: isoNow(deps) },
-  });
-  if (outcome.ok) {
-    deps.metrics.runFinished('succeeded', deps.now() - outcome.record.createdAt);
-    deps.logger.info('run succeeded', { runId, workflow: plan.name });
-    await answerParent(deps, outcome.record);
-    await releaseRunSlot(deps, outcome.record);
+  let at = lamport;
+  for (let attempt = 0; attempt < FINISH_TRIES; attempt += 1) {
+    const outcome = await deps.store.finishRun({
+      runId,
+      sinkCount: plan.sinks.length,
+      lamport: at,
+      now: deps.now(),
+      expiresAt: expiresAt(deps),
+      event: { type: 'run.succeeded', lamport: at, at: isoNow(deps) },
+    });
+    if (outcome.ok) {
+      await succeeded(deps, plan, outcome.record);
+      return true;
+    }
+    const current = outcome.current;
+    // refused for its time alone: the run's clock moved past it (an early answer); again, above it
+    const due = current?.status === 'running' && current.sinksDone.length === plan.sinks.length;
+    if (!due || current.lamport < at) return false;
+    at = current.lamport + 1;
   }
-  return outcome.ok;
+  return false;
+}
+
+/** Times a finish is sent again above a clock that moved meanwhile (one early answer can move it once). */
+const FINISH_TRIES = 3;
+
+/** What follows a run's success: its metric and log line, its parent's answer, its concurrency slot. */
+async function succeeded(deps: RuntimeDeps, plan: Plan, run: RunRecord): Promise<void> {
+  deps.metrics.runFinished('succeeded', deps.now() - run.createdAt);
+  deps.logger.info('run succeeded', { runId: run.runId, workflow: plan.name });
+  await answerParent(deps, run);
+  await releaseRunSlot(deps, run);
 }

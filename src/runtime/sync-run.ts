@@ -131,6 +131,7 @@ async function recordAnswer(deps: RuntimeDeps, runId: string, pending: readonly 
     runId,
     at: deps.now(),
     pending,
+    lamport,
     event: {
       type: 'run.answered',
       lamport,

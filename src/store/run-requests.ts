@@ -81,7 +81,7 @@ export function countLastSinkRequest(k: OnTable<CountLastSinkOp>): UpdateCommand
     ],
     add: ['sinksDone :sink'],
     remove: ['gsi1pk', 'gsi1sk'],
-    condition: '#st = :running AND (attribute_not_exists(sinksDone) OR NOT contains(sinksDone, :taskId))',
+    condition: `#st = :running AND (attribute_not_exists(sinksDone) OR NOT contains(sinksDone, :taskId)) AND ${LAMPORT_GROWS}`,
     names: { '#lam': sinkLamportAttr(k.taskId) },
     values: {
       ':sl': k.sinkLamport,
@@ -102,7 +102,7 @@ export function finishRunRequest(k: OnTable<FinishRunOp>): UpdateCommandInput {
   return conditionalUpdate(k.tableName, runKey(k), {
     set: ['#st = :succeeded', 'finishedAt = :now', 'expiresAt = :expires', 'lamport = :l', APPEND_EVENTS],
     remove: ['gsi1pk', 'gsi1sk'],
-    condition: '#st = :running AND size(sinksDone) = :sinks',
+    condition: `#st = :running AND size(sinksDone) = :sinks AND ${LAMPORT_GROWS}`,
     values: {
       ':succeeded': 'succeeded',
       ':running': 'running',
@@ -174,11 +174,12 @@ export function revertRunRequest(k: OnTable<RevertRunOp>): UpdateCommandInput {
 /** A running sync run records its early answer, once (the rollback then undoes only what still ran). */
 export function answerRunRequest(k: OnTable<AnswerRunOp>): UpdateCommandInput {
   return conditionalUpdate(k.tableName, runKey(k), {
-    set: ['answered = :answered', APPEND_EVENTS],
-    condition: '#st = :running AND attribute_not_exists(answered)',
+    set: ['answered = :answered', 'lamport = :l', APPEND_EVENTS],
+    condition: `#st = :running AND attribute_not_exists(answered) AND ${LAMPORT_GROWS}`,
     values: {
       ':running': 'running',
       ':answered': { at: k.at, pending: [...k.pending] },
+      ':l': k.lamport,
       ...appendEventValues(k.event),
     },
   });

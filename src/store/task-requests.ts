@@ -278,7 +278,7 @@ export function claimByEdgeRequest(e: OnTable<ClaimByEdgeOp>): UpdateCommandInpu
 export function skipTaskRequest(k: OnTable<SkipTaskOp>): UpdateCommandInput {
   return conditionalUpdate(k.tableName, key(k), {
     set: ['#st = :skipped', 'taskId = :taskId', 'lamport = :l', 'expiresAt = :expires', APPEND_EVENTS],
-    condition: 'attribute_not_exists(#st) OR #st = :pending OR #st = :ready',
+    condition: `(attribute_not_exists(#st) OR #st = :pending OR #st = :ready) AND ${LAMPORT_GROWS}`,
     values: {
       ':skipped': 'skipped',
       ':taskId': k.taskId,

@@ -63,8 +63,10 @@ export function countSink(current: Current, op: CountSinkOp): RunRecord | undefi
 
 /** The only sink of a plan succeeded: count it and mark the run succeeded in one write. */
 export function countLastSink(current: Current, op: CountLastSinkOp): RunRecord | undefined {
-  // a stopping run is left to its rollback; a replayed count must not finish the run twice
+  // a stopping run is left to its rollback; a replayed count must not finish the run twice; a run whose
+  // clock passed the sink's (an early answer's entry) is finished in two writes, above it
   if (current?.status !== 'running' || current.sinksDone.includes(op.taskId)) return undefined;
+  if (!lamportGrows(current, op.lamport)) return undefined;
   return {
     ...current,
     sinksDone: withMember(current.sinksDone, op.taskId),
@@ -82,8 +84,8 @@ export function finishRun(current: Current, op: FinishRunOp): RunRecord | undefi
   // every sink counted; a run with none counted never finishes (a plan has at least one sink, and
   // DynamoDB's size() of the absent, never empty, set is no number at all)
   const allSinks = sinks > 0 && sinks === op.sinkCount;
-  // a stopping run is left to its rollback
-  if (current?.status !== 'running' || !allSinks) return undefined;
+  // a stopping run is left to its rollback; its entry's time is after every other of the run's
+  if (current?.status !== 'running' || !allSinks || !lamportGrows(current, op.lamport)) return undefined;
   return {
     ...current,
     status: 'succeeded',
@@ -130,9 +132,12 @@ export function revertRun(current: Current, op: RevertRunOp): RunRecord | undefi
 /** A running sync run records its early answer, once; a run that stopped first is answered as it ends. */
 export function answerRun(current: Current, op: AnswerRunOp): RunRecord | undefined {
   if (current?.status !== 'running' || current.answered !== undefined) return undefined;
+  // a history entry of its own: no later write of the run may take its time
+  if (!lamportGrows(current, op.lamport)) return undefined;
   return {
     ...current,
     answered: { at: op.at, pending: [...op.pending] },
+    lamport: op.lamport,
     events: [...current.events, op.event],
   };
 }

@@ -175,8 +175,9 @@ export function claimByEdge(current: Current, op: ClaimByEdgeOp): TaskRecord | u
 /** The rollback marks a task that never started as `skipped`, creating its record if it has none. */
 export function skipTask(current: Current, op: SkipTaskOp): TaskRecord | undefined {
   const notStarted = current === undefined || current.status === 'pending' || current.status === 'ready';
-  // a claim that got there first owns the task: its attempt ends it
-  if (!notStarted) return undefined;
+  // a claim that got there first owns the task: its attempt ends it; a skip decided on an older read (a
+  // retry made the task ready since, at the same time) must not reuse a time the task has taken
+  if (!notStarted || !lamportGrows(current, op.lamport)) return undefined;
   const base = current ?? newTask(op.taskId);
   return {
     ...base,

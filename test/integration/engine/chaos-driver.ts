@@ -219,10 +219,17 @@ export async function runCase(bench: Bench, name: string, spec: ChaosCase): Prom
     cancel: () => alpha.cancel(runId),
     deadline: () => alpha.handleMessage(JSON.stringify({ runId, kind: 'deadline', deadlineAt: Date.now() })),
   });
-  try {
-    await doomed.submit({ workflow: name, input: { case: name }, runId });
-  } catch {
-    // the crash after the run was written: the recovery pass dispatches its roots
+  // a sync case's submitter runs the critical path itself, beside the queue the loop below handles; its
+  // crash (or the run's) ends its answer with an error, and the run goes on through recovery
+  let answering: Promise<unknown> = Promise.resolve();
+  const request = { workflow: name, input: { case: name }, runId };
+  if (spec.sync) answering = doomed.run(request, { waitMs: 30_000 }).catch(() => undefined);
+  else {
+    try {
+      await doomed.submit(request);
+    } catch {
+      // the crash after the run was written: the recovery pass dispatches its roots
+    }
   }
   let deliveries = 0;
   const handleOnce = async (runtime: Runtime, body: string, options?: HandleOptions): Promise<boolean> => {
@@ -284,13 +291,16 @@ export async function runCase(bench: Bench, name: string, spec: ChaosCase): Prom
     const runtime = crashed ? alpha : doomed;
     try {
       if (spec.pause === 'redrive' && !trace.redriven) {
+        const answer = await runtime.redrive(runId, { input: { case: name, fixed: true }, by: 'chaos' });
+        // refused while an item of the map to reset still runs: asked again at the next look
+        if (answer.kind === 'refused' && answer.code === 'redrive.taskBusy') return;
         trace.redriven = true;
-        await runtime.redrive(runId, { input: { case: name, fixed: true }, by: 'chaos' });
       } else {
         await runtime.rollback(view.runId);
       }
     } catch {
       // the process died after recording it (afterRedrive): the recovery pass goes on from the record
+      if (spec.pause === 'redrive') trace.redriven = true;
     }
   };
   let idle = 0;
@@ -302,7 +312,7 @@ export async function runCase(bench: Bench, name: string, spec: ChaosCase): Prom
   for (;;) {
     const view = await alpha.getRun(runId);
     if (isFinal(view) && view) {
-      await Promise.all(inFlight);
+      await Promise.all([...inFlight, answering]);
       return { view, history: (await alpha.history(runId)) ?? [], trace, crashed };
     }
     if (Date.now() > deadline) throw new Error(`${name} did not finish: ${JSON.stringify(view)}`);

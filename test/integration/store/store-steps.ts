@@ -498,8 +498,7 @@ export function applyStep(
         expiresAt: EXPIRES_AT,
       });
     case 'answerRun': {
-      const { event: answered } = stampedOf(s, runId, lamport);
-      return store.answerRun({ runId, at: s.at, pending: s.pending, event: answered });
+      return store.answerRun({ ...stampedOf(s, runId, lamport), at: s.at, pending: s.pending });
     }
     case 'stopRun': {
       const { taskId: failedTask, ...rest } = s.error;

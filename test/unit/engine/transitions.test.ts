@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  answerRun,
   checkpoint,
   claimByEdge,
   claimCompensation,
@@ -330,6 +331,12 @@ describe('skipTask and flagStopping', () => {
     expect(skipTask(running(), skip)).toBeUndefined();
   });
 
+  it('rejects a skip decided on an older read, at a time the task has taken since (a retry made it ready)', () => {
+    const retried = task('a', { status: 'ready', lamport: 7 });
+    expect(skipTask(retried, skip)).toBeUndefined();
+    expect(skipTask(retried, { ...skip, lamport: 8 })?.status).toBe('skipped');
+  });
+
   it('flags a running attempt', () => {
     expect(flagStopping(running(), ref)?.stopping).toBe(true);
   });
@@ -494,6 +501,23 @@ describe('run transitions', () => {
 
   it('rejects finishing a run with no sink counted, whatever the count', () => {
     expect(finishRun(run(), { ...final, sinkCount: 0 })).toBeUndefined();
+  });
+
+  it("finishes a run, or counts its last sink, only at a time after the run's own (an early answer moved it)", () => {
+    const answered = run({ lamport: 9, answered: { at: 1, pending: ['s'] } });
+    expect(countLastSink(answered, { ...final, taskId: 's', sinkLamport: 7, lamport: 8 })).toBeUndefined();
+    const counted = run({ lamport: 9, sinksDone: ['s'], sinkLamports: { s: 7 } });
+    expect(finishRun(counted, { ...final, sinkCount: 1, lamport: 8 })).toBeUndefined();
+    expect(finishRun(counted, { ...final, sinkCount: 1, lamport: 10 })?.status).toBe('succeeded');
+  });
+
+  it("records a sync run's early answer once, while it runs, at a later time", () => {
+    const answer = { runId: 'r1', at: 5, pending: ['b'], lamport: 4, event: ev('run.answered', 4) };
+    const next = answerRun(run({ lamport: 3 }), answer);
+    expect(next).toMatchObject({ answered: { at: 5, pending: ['b'] }, lamport: 4, status: 'running' });
+    expect(answerRun(next, { ...answer, lamport: 5 })).toBeUndefined();
+    expect(answerRun(run({ lamport: 4 }), answer)).toBeUndefined();
+    expect(answerRun(run({ status: 'compensating' }), answer)).toBeUndefined();
   });
 
   it('stops a running run, keeping only the error’s name, message and task', () => {

@@ -144,7 +144,7 @@ describe('task request builders', () => {
     expect(copyEdgeRequest(edge).UpdateExpression).toMatch(/REMOVE dispatchedAt$/);
   });
 
-  it('skips only a task that never started', () => {
+  it('skips only a task that never started, at a time later than its own', () => {
     const request = skipTaskRequest({
       tableName: 't',
       runId: 'r',
@@ -153,7 +153,9 @@ describe('task request builders', () => {
       expiresAt: 9,
       event,
     });
-    expect(request.ConditionExpression).toBe('attribute_not_exists(#st) OR #st = :pending OR #st = :ready');
+    expect(request.ConditionExpression).toBe(
+      '(attribute_not_exists(#st) OR #st = :pending OR #st = :ready) AND (attribute_not_exists(lamport) OR lamport < :l)',
+    );
   });
 });
 
@@ -195,7 +197,7 @@ describe('run request builders', () => {
     expect(stop.ExpressionAttributeNames).toMatchObject({ '#rollback': 'rollback', '#error': 'error' });
   });
 
-  it('finishes a single-sink run with the sink count, only while it is running', () => {
+  it('finishes a single-sink run with the sink count, only while it is running and at a later time', () => {
     const request = countLastSinkRequest({
       tableName: 't',
       runId: 'r',
@@ -207,7 +209,7 @@ describe('run request builders', () => {
       event,
     });
     expect(request.ConditionExpression).toBe(
-      '#st = :running AND (attribute_not_exists(sinksDone) OR NOT contains(sinksDone, :taskId))',
+      '#st = :running AND (attribute_not_exists(sinksDone) OR NOT contains(sinksDone, :taskId)) AND (attribute_not_exists(lamport) OR lamport < :l)',
     );
     expect(request.UpdateExpression).toContain('REMOVE gsi1pk, gsi1sk');
     expect(request.ExpressionAttributeValues).toMatchObject({ ':succeeded': 'succeeded', ':sl': 7, ':l': 8 });
