@@ -66,6 +66,20 @@ export interface RecoveryInput {
 }
 
 /**
+ * A recorded dispatch time this pass can vouch for: one further ahead than the grace and past its due time
+ * (none, or earlier) was written by a clock running ahead (a skewed reaper's release); waiting for it would
+ * leave a lost message unsent until that clock's time, so it counts as unrecorded and is sent now.
+ */
+function vouchedSince(
+  since: number,
+  dueAt: number | undefined,
+  bounds: Pick<RecoveryInput, 'now' | 'graceMs'>,
+): number | undefined {
+  const ahead = since > bounds.now + bounds.graceMs && (dueAt === undefined || since > dueAt);
+  return ahead ? undefined : since;
+}
+
+/**
  * What the recovery pass must do for one active run, from its records alone: resend every dispatch that
  * may have been lost (one whose recorded send is older than `graceMs`, or that has none recorded, at most
  * `maxDispatches`), take over lost attempts, redo edges whose write may have been lost, and finish what
@@ -80,7 +94,8 @@ export function decideRecovery(input: RecoveryInput): RecoveryCommand[] {
   const dispatches: DispatchCandidate[] = [];
   const dispatch = (taskId: string, compensation: boolean, since: number | undefined, dueAt?: number) => {
     const command = { kind: 'dispatch', taskId, compensation, ...due(dueAt) } as const;
-    dispatches.push(since === undefined ? { command } : { command, since });
+    const vouched = since === undefined ? undefined : vouchedSince(since, dueAt, input);
+    dispatches.push(vouched === undefined ? { command } : { command, since: vouched });
   };
   const stopping = run.status === 'compensating';
   if (run.status === 'paused') return [{ kind: 'pause' }];

@@ -306,9 +306,15 @@ export async function settleMap(
   const progress = mapProgress(mapTask.map, state);
   if (progress === 'open') return 'open';
   const { run, plan } = scope;
+  const loaded = await deps.store.loadRun(run.runId);
+  if (!loaded) return 'settled';
+  const items = itemRecords(mapTask.id, state.count, loaded.tasks);
+  // the map's end comes after its items' (Lamport): the wait's completion is stamped above every one
+  const after = Math.max(record.lamport, ...items.map((item) => item?.lamport ?? 0));
+  const stamped = { ...record, lamport: after };
   if (progress === 'failed') {
     const first = state.failedItems[0] ?? 0;
-    const failed = await deps.store.getTask(run.runId, itemId(mapTask.id, first));
+    const failed = items[first];
     const cause = failed?.error
       ? `item ${first}: ${failed.error.name}: ${failed.error.message}`
       : `item ${first}`;
@@ -319,22 +325,18 @@ export async function settleMap(
       toleratedFailures(mapTask.map, state.count),
       cause,
     );
-    await settleCallback(deps, scope, mapTask, record, { error: toErrorView(error) });
+    await settleCallback(deps, scope, mapTask, stamped, { error: toErrorView(error) });
     return 'settled';
   }
-  const loaded = await deps.store.loadRun(run.runId);
-  if (!loaded) return 'settled';
-  const outputs = itemRecords(mapTask.id, state.count, loaded.tasks).map((item) =>
-    item?.status === 'succeeded' ? (item.output ?? 'null') : 'null',
-  );
+  const outputs = items.map((item) => (item?.status === 'succeeded' ? (item.output ?? 'null') : 'null'));
   const output = `[${outputs.join(',')}]`;
   const limit = outputLimitBytes(plan, mapTask.id);
   const size = utf8Bytes(output);
   if (size > limit) {
     const error = new OutputTooLargeError(mapTask.id, size, limit, formatBytes(size), formatBytes(limit));
-    await settleCallback(deps, scope, mapTask, record, { error: toErrorView(error) });
+    await settleCallback(deps, scope, mapTask, stamped, { error: toErrorView(error) });
     return 'settled';
   }
-  await settleCallback(deps, scope, mapTask, record, { output });
+  await settleCallback(deps, scope, mapTask, stamped, { output });
   return 'settled';
 }

@@ -315,7 +315,10 @@ export async function runCase(bench: Bench, name: string, spec: ChaosCase): Prom
       await Promise.all([...inFlight, answering]);
       return { view, history: (await alpha.history(runId)) ?? [], trace, crashed };
     }
-    if (Date.now() > deadline) throw new Error(`${name} did not finish: ${JSON.stringify(view)}`);
+    if (Date.now() > deadline) {
+      if (process.env.CHAOS_DUMP) console.log(JSON.stringify(await alpha.history(runId), null, 1));
+      throw new Error(`${name} did not finish: ${JSON.stringify(view)}`);
+    }
     await complete(view);
     if (view?.status === 'paused') await settlePause(view);
     if (crashed && !recoveredAfterCrash) {

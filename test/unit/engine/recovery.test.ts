@@ -144,6 +144,18 @@ describe('decideRecovery', () => {
     expect(dispatched(decideRecovery({ ...input(byId(wait)), now: 12_000 }))).toEqual(['a']);
   });
 
+  it('does not wait for a release recorded by a clock far ahead (a skewed reaper): sent now', () => {
+    // released at the skewed reaper's "now", 10 minutes ahead: waiting for it would strand a lost message
+    const skewed = task('a', { status: 'ready', dispatchedAt: 610_000 });
+    expect(dispatched(decideRecovery(input(byId(skewed))))).toEqual(['a']);
+    // within the grace ahead (clocks a little apart), or a retry delayed that far: still waited for
+    expect(
+      dispatched(decideRecovery(input(byId(task('a', { status: 'ready', dispatchedAt: 14_000 }))))),
+    ).toEqual([]);
+    const delayed = task('a', { status: 'ready', dueAt: 610_000, dispatchedAt: 610_000 });
+    expect(dispatched(decideRecovery(input(byId(delayed))))).toEqual([]);
+  });
+
   it('re-sends a ready compensation only once its recorded dispatch is older than the grace', () => {
     const ready = (dispatchedAt: number) =>
       byId(
