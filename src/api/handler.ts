@@ -120,6 +120,9 @@ function describePlan(plan: Plan): Record<string, unknown> {
     name: plan.name,
     ...(plan.description === undefined ? {} : { description: plan.description }),
     version: plan.version,
+    // a sync workflow's submission is answered when its run is final; `asyncTasks` run after the answer
+    mode: plan.mode ?? 'async',
+    ...(plan.mode === 'sync' ? { asyncTasks: plan.offPath ?? [] } : {}),
     tasks: plan.order,
     triggers: plan.triggers.length,
     schedules: plan.schedules,

@@ -36,19 +36,24 @@ export async function runAndAnswer(
   options: RunOptions,
 ): Promise<RunAnswer> {
   const plan = deps.plans.byName(request.workflow);
-  const lane =
-    plan?.mode === 'sync' && options.waitMs > 0 ? syncLane(deps, plan, handleWith, options) : undefined;
+  if (plan?.mode !== 'sync' || options.waitMs <= 0) {
+    const submitted = await submitRun(deps, request);
+    return { ...submitted, ...(await awaitSettled(view, submitted.runId, options)) };
+  }
+  const lane = syncLane(deps, plan, handleWith, options);
   try {
-    const submitted = await submitRun(lane ? { ...deps, queue: lane } : deps, request);
-    if (!lane) return { ...submitted, ...(await awaitSettled(view, submitted.runId, options)) };
-    const answer = await awaitAnswer(deps, view, plan, submitted.runId, options, lane);
-    return { ...submitted, ...answer };
+    const submitted = await submitRun({ ...deps, queue: lane }, request);
+    return { ...submitted, ...(await awaitAnswer(deps, view, plan, submitted.runId, options, lane)) };
   } finally {
-    await lane?.close();
+    await lane.close();
   }
 }
 
-/** The lane of one sync run: its critical path, its Saga and its deadline run here. */
+/**
+ * The lane of one sync run: its critical path, its Saga and its deadline run here, and so does a child run
+ * its tasks start (its answer is part of theirs); a `mode: async` task, and what depends only on such
+ * tasks, goes to the queue.
+ */
 function syncLane(deps: RuntimeDeps, plan: Plan, handleWith: HandleWith, options: RunOptions): SyncLane {
   const off = new Set(plan.offPath ?? []);
   const onPath = (taskId: string) => !off.has(parseItemId(taskId)?.taskId ?? taskId);
@@ -93,7 +98,7 @@ type Answer =
 async function awaitAnswer(
   deps: RuntimeDeps,
   view: (runId: string) => Promise<RunView | undefined>,
-  plan: Plan | undefined,
+  plan: Plan,
   runId: string,
   options: RunOptions,
   lane: SyncLane,
@@ -106,7 +111,7 @@ async function awaitAnswer(
     if (current === undefined || isSettled(current)) {
       return current === undefined ? { kind: 'pending' } : { kind: 'settled', view: current };
     }
-    const early = plan && decideEarlyAnswer(plan, current.status, (taskId) => current.tasks[taskId]?.status);
+    const early = decideEarlyAnswer(plan, current.status, (taskId) => current.tasks[taskId]?.status);
     if (early) {
       const answered = await recordAnswer(deps, runId, early.pending);
       const after = answered ? await view(runId) : undefined;

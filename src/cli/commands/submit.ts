@@ -28,7 +28,8 @@ export type SubmitDeps = ApiDeps;
 /**
  * `weft submit <workflow> --endpoint <url>`: starts a run through a deployed weft API, signing the request
  * with SigV4 (credentials from the standard AWS chain: environment, SSO, profiles, instance roles). Prints
- * the API's answer (`{ runId, workflow, created }`); with `--wait`, asks the API to hold its answer until
+ * the API's answer (`{ runId, workflow, created }`, or the run itself for a `mode: sync` workflow, which the API
+ * answers when the run is final); with `--wait`, asks the API to hold its answer until
  * the run ends (`?wait=25`, the API's limit), polls the run if it has not by then, and prints its result,
  * whole (the outputs the API's view links are read through their routes), exiting like `weft run` (0
  * succeeded, 2 rolled back, 3 rollback incomplete, 4 paused).

@@ -276,11 +276,12 @@ describe('createApiHandler', () => {
         {
           name: 'loan_approval',
           version: 'v-loan_approval',
+          mode: 'async',
           tasks: ['credit_check', 'fraud_detection', 'final_decision'],
           triggers: 0,
           schedules: [],
         },
-        { name: 'payroll', version: 'v-payroll', tasks: ['pay'], triggers: 0, schedules: [] },
+        { name: 'payroll', version: 'v-payroll', mode: 'async', tasks: ['pay'], triggers: 0, schedules: [] },
       ],
     });
   });
