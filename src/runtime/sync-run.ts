@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { decideEarlyAnswer } from '../engine/answer.ts';
 import { lamportAfter } from '../engine/claim.ts';
 import { parseItemId } from '../engine/map.ts';
@@ -5,6 +6,7 @@ import type { QueueMessage } from '../engine/types.ts';
 import type { Plan } from '../workflow/plan.ts';
 import { awaitRun } from './await-run.ts';
 import { isoNow, type RuntimeDeps } from './deps.ts';
+import { runIdForKey } from './run-ids.ts';
 import { isSettled } from './run-result.ts';
 import { submitRun } from './submit.ts';
 import { SyncLane } from './sync-lane.ts';
@@ -40,9 +42,13 @@ export async function runAndAnswer(
     const submitted = await submitRun(deps, request);
     return { ...submitted, ...(await awaitSettled(view, submitted.runId, options)) };
   }
-  const lane = syncLane(deps, plan, handleWith, options);
+  // the run's id first: the lane keeps this run's dispatches only
+  const runId =
+    request.runId ??
+    (request.idempotencyKey ? runIdForKey(request.workflow, request.idempotencyKey) : randomUUID());
+  const lane = syncLane(deps, plan, runId, handleWith, options);
   try {
-    const submitted = await submitRun({ ...deps, queue: lane }, request);
+    const submitted = await submitRun({ ...deps, queue: lane }, { ...request, runId });
     return { ...submitted, ...(await awaitAnswer(deps, view, plan, submitted.runId, options, lane)) };
   } finally {
     await lane.close();
@@ -50,11 +56,17 @@ export async function runAndAnswer(
 }
 
 /**
- * The lane of one sync run: its critical path, its Saga and its deadline run here, and so does a child run
- * its tasks start (its answer is part of theirs); a `mode: async` task, and what depends only on such
- * tasks, goes to the queue.
+ * The lane of one sync run: its critical path, its Saga and its deadline run here; a `mode: async` task (and
+ * what depends only on such tasks) goes to the queue, and so does anything of another run that this run's
+ * writes dispatch (a child run's tasks, a lock's next holder).
  */
-function syncLane(deps: RuntimeDeps, plan: Plan, handleWith: HandleWith, options: RunOptions): SyncLane {
+function syncLane(
+  deps: RuntimeDeps,
+  plan: Plan,
+  runId: string,
+  handleWith: HandleWith,
+  options: RunOptions,
+): SyncLane {
   const off = new Set(plan.offPath ?? []);
   const onPath = (taskId: string) => !off.has(parseItemId(taskId)?.taskId ?? taskId);
   const handling: HandleOptions = {
@@ -64,7 +76,7 @@ function syncLane(deps: RuntimeDeps, plan: Plan, handleWith: HandleWith, options
   };
   const lane: SyncLane = new SyncLane({
     queue: deps.queue,
-    keeps: (message) => message.kind !== 'task' || onPath(message.taskId),
+    keeps: (message) => message.runId === runId && (message.kind !== 'task' || onPath(message.taskId)),
     handle: (message) => handleWith({ ...deps, queue: lane }, message, handling),
     now: deps.now,
   });
