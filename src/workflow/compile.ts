@@ -264,8 +264,28 @@ function taskTuple(task: PlannedTask): unknown[] {
     task.compensation === undefined ? null : [task.compensation.handler, retryTuple(task.compensation.retry)],
     // only when set, so that the versions of plans without it stay what they were
     ...(task.isolation === undefined ? [] : [task.isolation]),
-    ...(task.mode === undefined ? [] : [`mode:${task.mode}`]),
+    ...behaviourTuple(task),
   ];
+}
+
+/**
+ * What else a task does, as written: its condition, timer, callback, child, map, limits, locks and mode.
+ * Only when one is set (so the versions of plans with none stay what they were); before this, two plans
+ * differing only in these had one version, and a run pinned to it could meet the other's tasks.
+ */
+function behaviourTuple(task: PlannedTask): unknown[] {
+  const behaviour = {
+    when: task.when,
+    sleep: task.sleep,
+    callback: task.callback,
+    child: task.child,
+    map: task.map,
+    concurrency: task.concurrency,
+    locks: task.locks,
+    mode: task.mode,
+  };
+  const set = Object.fromEntries(Object.entries(behaviour).filter(([, value]) => value !== undefined));
+  return Object.keys(set).length === 0 ? [] : [canonicalJson(set)];
 }
 
 function canonicalJson(value: unknown): string {

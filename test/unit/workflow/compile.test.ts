@@ -156,6 +156,31 @@ describe('version', () => {
     expect(compiled(LOAN_APPROVAL.replace('revert_credit_query', 'undo')).version).not.toBe(a);
   });
 
+  it('changes when what a task does changes: its condition, timer, callback, child, map, limits, locks, mode', () => {
+    const flow = (extra: string) =>
+      compiled(
+        `workflow:\n  name: w\n  mode: sync\n  tasks:\n    - id: a\n    - id: b\n      deps: [a]\n${extra}`,
+      ).version;
+    const variants = [
+      '',
+      '      when: deps.a > 1\n',
+      '      when: deps.a > 2\n',
+      '      sleep: 2s\n',
+      '      sleep: 3s\n',
+      '      callback: {}\n',
+      '      callback: { timeout: 1h }\n',
+      '      workflow: other\n',
+      "      map: { items: 'deps.a' }\n",
+      "      map: { items: 'deps.a', max_concurrency: 2 }\n",
+      '      concurrency: { limit: 2 }\n',
+      '      locks: ["x"]\n',
+      '      locks: ["y"]\n',
+      '      mode: async\n',
+    ];
+    const versions = variants.map(flow);
+    expect(new Set(versions).size).toBe(variants.length);
+  });
+
   it('is the same for the JSON form of the same definition', () => {
     const plan = compiled(LOAN_APPROVAL);
     const json = JSON.stringify({
