@@ -11,7 +11,7 @@ import type { EmulatorHost } from './emulator-host.ts';
 import { type Percentiles, percentiles } from './engine-figures.ts';
 import { runScenario, type ScenarioMeasurement, type ScenarioSpec } from './engine-scenario.ts';
 import { type EngineStack, startEngineStack } from './engine-stack.ts';
-import { LOAN_INPUT, loanApprovalPlan } from './engine-workflows.ts';
+import { LOAN_INPUT, loanApprovalPlans } from './engine-workflows.ts';
 
 export interface PartitionOptions {
   /** Runs per phase, normal and delayed. */
@@ -25,6 +25,8 @@ export interface PartitionOptions {
   readonly repeats: number;
   /** Passed to every `handleMessage`; undefined: the engine's default. */
   readonly maxContinuations?: number;
+  /** `sync`: loan_approval with `mode: sync`, each run submitted with `Runtime.run`. */
+  readonly mode?: 'sync' | 'async';
 }
 
 /** One phase's figures. */
@@ -144,7 +146,8 @@ async function phase(
 
 /** The network_partition scenario for one handler duration: its repetitions on one stack. */
 export async function measurePartition(options: PartitionOptions): Promise<PartitionFigures> {
-  const plan = await loanApprovalPlan();
+  const plans = await loanApprovalPlans();
+  const plan = options.mode === 'sync' ? plans.sync : plans.async;
   let proxies: DelayProxy[] = [];
   const stack = await startEngineStack({
     plans: [plan],
@@ -165,6 +168,7 @@ export async function measurePartition(options: PartitionOptions): Promise<Parti
     concurrency: options.concurrency,
     input: LOAN_INPUT,
     saturates: false,
+    ...(options.mode === 'sync' ? { sync: true } : {}),
   };
   const repeats: { normal: PhaseFigures; delayed: PhaseFigures }[] = [];
   try {

@@ -18,7 +18,7 @@ import { formatTable, verdict } from './engine-report.ts';
 import { integerOption, type OptionValue, parseBenchOptions } from './options.ts';
 
 const USAGE = `usage: npm run bench -- chaos [--runs N] [--concurrency N] [--handler-ms N,N] [--repeats N]
-       [--delay-ms N] [--jitter-ms N] [--max-continuations N] [--skip-node-failure]
+       [--delay-ms N] [--jitter-ms N] [--max-continuations N] [--mode async|sync] [--skip-node-failure]
   --runs          loan_approval runs per phase, normal and delayed (default 10)
   --concurrency   runs in flight at a time (default 10)
   --handler-ms    how long each task's handler takes, one network_partition per value (default 1000,200)
@@ -27,6 +27,8 @@ const USAGE = `usage: npm run bench -- chaos [--runs N] [--concurrency N] [--han
   --jitter-ms     added latency, +/- uniform (default 500)
   --max-continuations  dependents a checkpoint continues in the worker (default: the engine's, 4; 0: every
                   ready dependent through SQS, the hop before eager continuation)
+  --mode          async (default: loan_approval as written) or sync (with mode: sync: the submitting
+                  process runs each run's tasks, no queue hop)
   --skip-node-failure  leave out the kill -9 scenario
   --help          this text`;
 
@@ -43,6 +45,7 @@ interface Options {
   readonly delayMs: number;
   readonly jitterMs: number;
   readonly maxContinuations?: number;
+  readonly mode: 'async' | 'sync';
   readonly nodeFailure: boolean;
   readonly help: boolean;
 }
@@ -63,6 +66,7 @@ export function parseOptions(args: readonly string[]): Options {
       'delay-ms': { type: 'string' },
       'jitter-ms': { type: 'string' },
       'max-continuations': { type: 'string' },
+      mode: { type: 'string' },
       'skip-node-failure': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -76,7 +80,11 @@ export function parseOptions(args: readonly string[]): Options {
     .filter((ms) => ms.trim() !== '')
     .map((ms) => whole('handler-ms', ms.trim(), 0, 0));
   const continuations = values['max-continuations'];
+  const mode = values.mode ?? 'async';
+  if (mode !== 'async' && mode !== 'sync')
+    throw new Error(`--mode async|sync, got '${String(mode)}'\n${USAGE}`);
   return {
+    mode,
     runs: whole('runs', values.runs, 10, 1),
     concurrency: whole('concurrency', values.concurrency, 10, 1),
     handlerMs,
@@ -172,10 +180,12 @@ export async function run(args: readonly string[] = []): Promise<void> {
     : undefined;
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   const load = loadavg().map((n) => n.toFixed(1));
-  const engine =
+  const engine = [
     options.maxContinuations === undefined
       ? 'the engine as it is (eager continuation)'
-      : `maxContinuations ${options.maxContinuations}`;
+      : `maxContinuations ${options.maxContinuations}`,
+    ...(options.mode === 'sync' ? ['mode: sync (the submitting process runs the tasks)'] : []),
+  ].join(', ');
   process.stdout.write(
     `chaos benchmark: loan_approval (3 tasks, credit_check -> fraud_detection -> final_decision), ${options.runs} runs per phase, ${options.concurrency} in flight, ${engine}; dynalite + fauxqs + engine + worker in one Node process (${process.version}), ${cpus().length} cores (${cpu}); load average ${loadBefore.join(' ')} before, ${loadPartition.join(' ')} after network_partition, ${load.join(' ')} at the end\n\n`,
   );

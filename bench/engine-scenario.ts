@@ -22,6 +22,8 @@ export interface ScenarioSpec {
    * is measured, and the latency target (which holds when not saturated) does not apply.
    */
   readonly saturates: boolean;
+  /** Submit through `Runtime.run` (a `mode: sync` plan: the submitting process runs the tasks). */
+  readonly sync?: boolean;
   /** Target: requests per task (DynamoDB and SQS, every kind) at most this many; none when absent. */
   readonly requestBudget?: number;
 }
@@ -148,6 +150,9 @@ export async function runScenario(
 }
 
 /** Submits the runs, keeping `concurrency` in flight, and resolves once all have finished. */
+/** The longest a sync submission waits for its answer in a scenario (then its run goes on through the queue). */
+const SYNC_WAIT_MS = 120_000;
+
 function submitAndWait(stack: EngineStack, spec: ScenarioSpec): Promise<string[]> {
   const runIds: string[] = [];
   return new Promise<string[]>((resolve, reject) => {
@@ -170,9 +175,10 @@ function submitAndWait(stack: EngineStack, spec: ScenarioSpec): Promise<string[]
     const submissions: Promise<unknown>[] = [];
     const submitOne = () => {
       submitted += 1;
-      const submission = stack.runtime
-        .submit({ workflow: spec.plan.name, input: spec.input })
-        .then(({ runId }) => runIds.push(runId));
+      const request = { workflow: spec.plan.name, input: spec.input };
+      const submission = (
+        spec.sync ? stack.runtime.run(request, { waitMs: SYNC_WAIT_MS }) : stack.runtime.submit(request)
+      ).then(({ runId }) => runIds.push(runId));
       submission.catch((error: unknown) => {
         stop();
         reject(error);

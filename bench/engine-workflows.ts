@@ -2,6 +2,7 @@
  * The engine benchmark's workflows: the request's `loan_approval` example, a 200-wide fan-in
  * (root -> 200 -> join) and a 100-deep chain, each with no-op handlers.
  */
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readPlanFile } from '../src/files/workflows.ts';
 import type { HandlerRegistry } from '../src/runtime/index.ts';
@@ -42,7 +43,18 @@ export const LOAN_INPUT = {
 
 /** The request's example workflow, as `npm start` runs it. */
 export function loanApprovalPlan(): Promise<Plan> {
-  return readPlanFile(join(import.meta.dirname, '..', 'examples', 'loan_approval', 'workflow.yaml'));
+  return readPlanFile(LOAN_APPROVAL_FILE);
+}
+
+const LOAN_APPROVAL_FILE = join(import.meta.dirname, '..', 'examples', 'loan_approval', 'workflow.yaml');
+
+/** loan_approval as written, and the same tasks with `mode: sync` (the accepting process runs them). */
+export async function loanApprovalPlans(): Promise<{ readonly async: Plan; readonly sync: Plan }> {
+  const text = await readFile(LOAN_APPROVAL_FILE, 'utf8');
+  const sync = text.replace(/^ {2}name: loan_approval$/m, '  name: loan_approval\n  mode: sync');
+  if (sync === text)
+    throw new Error(`${LOAN_APPROVAL_FILE}: no 'name: loan_approval' line to add 'mode: sync' after`);
+  return { async: loadPlan(text, LOAN_APPROVAL_FILE), sync: loadPlan(sync, LOAN_APPROVAL_FILE) };
 }
 
 /** A handler returning null for every task handler and compensation of `plans`. */

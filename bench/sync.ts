@@ -10,8 +10,8 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { loadPlan } from '../src/workflow/index.ts';
 import type { Plan } from '../src/workflow/plan.ts';
+import { loanApprovalPlans } from './engine-workflows.ts';
 import { integerOption, parseBenchOptions } from './options.ts';
 import { startEmulatorsWide, startSqliteWide, type WideStack } from './wide-backends.ts';
 
@@ -19,20 +19,12 @@ const USAGE = `usage: npm run bench -- sync [--backend sqlite|emulators] [--runs
   --backend  sqlite (default: the embedded store) or emulators (dynalite + fauxqs)
   --runs     runs of each mode, one after another (default 300)`;
 
-const WORKFLOW = join(import.meta.dirname, '..', 'examples', 'loan_approval', 'workflow.yaml');
 const HANDLERS = {
   credit_check: () => ({ score: 720 }),
   revert_credit_query: () => null,
   fraud_detection: () => ({ fraud: false }),
   final_decision: () => ({ approved: true }),
 };
-
-async function plans(): Promise<{ async: Plan; sync: Plan }> {
-  const text = await readFile(WORKFLOW, 'utf8');
-  const sync = text.replace(/^ {2}name: loan_approval$/m, '  name: loan_approval\n  mode: sync');
-  if (sync === text) throw new Error(`${WORKFLOW}: no 'name: loan_approval' line to add 'mode: sync' after`);
-  return { async: loadPlan(text, WORKFLOW), sync: loadPlan(sync, WORKFLOW) };
-}
 
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.max(0, Math.ceil(sorted.length * p) - 1)] ?? 0;
@@ -97,7 +89,7 @@ export async function run(args: readonly string[]): Promise<void> {
   if (backend !== 'sqlite' && backend !== 'emulators')
     throw new Error(`--backend sqlite|emulators\n${USAGE}`);
   const runs = integerOption('runs', values.runs, 300, 1, USAGE);
-  const { async: asyncPlan, sync: syncPlan } = await plans();
+  const { async: asyncPlan, sync: syncPlan } = await loanApprovalPlans();
   const loadBefore = loadavg().map((n) => n.toFixed(2));
   const queued = await measure(backend, asyncPlan, runs, 'write');
   const polled = await measure(backend, asyncPlan, runs, 'poll');

@@ -103,8 +103,9 @@ type Answer =
   | { readonly kind: 'pending'; readonly view?: RunView };
 
 /**
- * Reads the run when it may have changed (the lane ended a handling, the backend says so, or a poll) until
- * it is settled, a sync run's critical path is final, or the wait is over. A handling that raised is the
+ * Reads the run when it may have changed until it is settled, a sync run's critical path is final, or the
+ * wait is over: while the lane runs the run's work, at the end of each handling only; while it runs none (a
+ * timer, the queue, another process at work), when the backend says so, or on a back-off up to 1 s. A handling that raised is the
  * process dying for this run: raised here, its dispatches left to the recovery pass.
  */
 async function awaitAnswer(
@@ -118,6 +119,8 @@ async function awaitAnswer(
   const deadline = Date.now() + options.waitMs;
   let pollMs = FIRST_POLL_MS;
   for (;;) {
+    // this process is running the run's work: the end of a handling is the next news, no read before
+    while (!lane.idle && !lane.failure && Date.now() < deadline) await lane.settled(deadline - Date.now());
     if (lane.failure) throw lane.failure.error;
     const current = await view(runId);
     if (current === undefined || isSettled(current)) {
@@ -132,6 +135,8 @@ async function awaitAnswer(
     }
     const left = deadline - Date.now();
     if (left <= 0) return { kind: 'pending', view: current };
+    if (!lane.idle) continue;
+    // nothing of it runs here (a timer, the queue, another process): read on a change, else on a back-off
     const ms = Math.min(left, pollMs);
     await Promise.race([lane.settled(ms), ...(options.changed ? [options.changed(runId, ms)] : [])]);
     pollMs = Math.min(pollMs * 2, MAX_POLL_MS);
