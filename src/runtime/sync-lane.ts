@@ -48,7 +48,7 @@ export class SyncLane implements TaskQueue {
     return this.busy === 0;
   }
 
-  /** Resolves when a handling ends (or fails), or after `ms`. */
+  /** Resolves when a handling ends (or fails), or after `ms` (a wait without end: `Infinity`). */
   settled(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
@@ -56,7 +56,8 @@ export class SyncLane implements TaskQueue {
         this.listeners.delete(done);
         resolve();
       };
-      const timer = setTimeout(done, ms);
+      // past a timer's range Node fires at once: an unbounded wait would spin
+      const timer = setTimeout(done, Math.min(ms, MAX_TIMER_MS));
       this.listeners.add(done);
     });
   }
