@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import type { LambdaClient } from '@aws-sdk/client-lambda';
+import { lambdaInvoker } from '../runtime/lambda-invoker.ts';
 import type { EngineLogger } from '../runtime/metrics.ts';
-import { runIdForKey } from '../runtime/run-ids.ts';
-import type { PlanCatalog, RunAnswer, Runtime } from '../runtime/types.ts';
+import { runIdOf } from '../runtime/run-ids.ts';
+import type { Json, PlanCatalog, RunAnswer, Runtime } from '../runtime/types.ts';
 import type { SyncRunInvocation, SyncRunReply } from '../runtime/worker-handler.ts';
 
 /**
@@ -22,9 +22,7 @@ export function runThroughWorker(
     // an async workflow's wait, or a sync one's with no wait, runs no task: answered here
     if (plans.byName(request.workflow)?.mode !== 'sync' || options.waitMs <= 0)
       return runtime.run(request, options);
-    const runId =
-      request.runId ??
-      (request.idempotencyKey ? runIdForKey(request.workflow, request.idempotencyKey) : randomUUID());
+    const runId = runIdOf(request);
     const invocation: SyncRunInvocation = {
       weft: 'run',
       request: { ...request, runId },
@@ -45,23 +43,21 @@ export function runThroughWorker(
   };
 }
 
+/** Invokes the worker with the submission (the same synchronous Invoke as a `lambda:` task's) and checks its reply. */
 async function invoke(
   lambda: LambdaClient,
   functionName: string,
   payload: SyncRunInvocation,
 ): Promise<SyncRunReply> {
-  const result = await lambda.send(
-    new InvokeCommand({
-      FunctionName: functionName,
-      Payload: new TextEncoder().encode(JSON.stringify(payload)),
-    }),
+  // the API function's own timeout bounds the call: nothing aborts it sooner
+  const result = await lambdaInvoker(lambda)(
+    functionName,
+    payload as unknown as Json,
+    new AbortController().signal,
   );
-  const text = result.Payload ? new TextDecoder().decode(result.Payload) : '';
-  if (result.FunctionError)
-    throw new Error(`the worker failed (${result.FunctionError}): ${text.slice(0, 500)}`);
-  const reply = JSON.parse(text) as Partial<SyncRunReply>;
-  if (typeof reply.runId !== 'string' || typeof reply.kind !== 'string') {
-    throw new Error(`the worker's answer is not a sync run's: ${text.slice(0, 200)}`);
+  const reply = result as Partial<SyncRunReply> | null;
+  if (typeof reply?.runId !== 'string' || typeof reply.kind !== 'string') {
+    throw new Error(`the worker's answer is not a sync run's: ${JSON.stringify(result).slice(0, 200)}`);
   }
   return reply as SyncRunReply;
 }

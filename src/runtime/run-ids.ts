@@ -4,6 +4,7 @@
  * into run ids, so any visible ASCII will do. Run ids starting with `key-` are reserved for the runs keys
  * map to, so that no client-chosen run id can squat on an idempotency key.
  */
+import { randomUUID } from 'node:crypto';
 import { sha256 } from './canonical-json.ts';
 
 const RUN_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
@@ -21,6 +22,18 @@ const KEY_RUN_PREFIX = 'key-';
  */
 export function runIdForKey(workflow: string, key: string): string {
   return `${KEY_RUN_PREFIX}${sha256(`${workflow}\n${key}`).slice(0, 40)}`;
+}
+
+/** The id a submission's run gets: the one chosen, the one its idempotency key maps to, or a new one. */
+export function runIdOf(request: {
+  readonly workflow: string;
+  readonly runId?: string;
+  readonly idempotencyKey?: string;
+}): string {
+  return (
+    request.runId ??
+    (request.idempotencyKey ? runIdForKey(request.workflow, request.idempotencyKey) : randomUUID())
+  );
 }
 
 /** Why a client-chosen run id is refused, or undefined when it is fine. */

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { inputTooLarge } from '../engine/limits.ts';
 import type { RunParent, RunRecord } from '../engine/types.ts';
 import { UserInputError } from '../errors.ts';
@@ -10,7 +9,7 @@ import { ownDispatch, sendMessages } from './dispatch.ts';
 import { RunConflictError, UnknownWorkflowError } from './errors.ts';
 import { savePlanOnce } from './plans.ts';
 import { taskMessage } from './run-context.ts';
-import { keyProblem, runIdForKey, runIdProblem } from './run-ids.ts';
+import { keyProblem, runIdOf, runIdProblem } from './run-ids.ts';
 import type { SubmitRequest, SubmitResult } from './types.ts';
 
 export { runIdForKey } from './run-ids.ts';
@@ -40,9 +39,7 @@ export async function submitRun(deps: RuntimeDeps, request: SubmitRequest): Prom
       `invalid idempotency key ${JSON.stringify(request.idempotencyKey?.slice(0, 200))}: it ${keyIssue}`,
     );
   }
-  const runId =
-    request.runId ??
-    (request.idempotencyKey ? runIdForKey(request.workflow, request.idempotencyKey) : randomUUID());
+  const runId = runIdOf(request);
   const input = canonicalJson(request.input ?? null);
   const tooLarge = inputTooLarge(input);
   if (tooLarge !== undefined) throw new UserInputError('input.tooLarge', tooLarge);

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { decideEarlyAnswer } from '../engine/answer.ts';
 import { lamportAfter } from '../engine/claim.ts';
 import { parseItemId } from '../engine/map.ts';
@@ -6,7 +5,7 @@ import type { QueueMessage } from '../engine/types.ts';
 import type { Plan } from '../workflow/plan.ts';
 import { awaitRun } from './await-run.ts';
 import { isoNow, type RuntimeDeps } from './deps.ts';
-import { runIdForKey } from './run-ids.ts';
+import { runIdOf } from './run-ids.ts';
 import { isSettled } from './run-result.ts';
 import { submitRun } from './submit.ts';
 import { SyncLane } from './sync-lane.ts';
@@ -43,9 +42,7 @@ export async function runAndAnswer(
     return { ...submitted, ...(await awaitSettled(view, submitted.runId, options)) };
   }
   // the run's id first: the lane keeps this run's dispatches only
-  const runId =
-    request.runId ??
-    (request.idempotencyKey ? runIdForKey(request.workflow, request.idempotencyKey) : randomUUID());
+  const runId = runIdOf(request);
   const lane = syncLane(deps, plan, runId, handleWith, options);
   try {
     const submitted = await submitRun({ ...deps, queue: lane }, { ...request, runId });
