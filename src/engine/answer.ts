@@ -2,19 +2,9 @@
  * When a sync run's caller may be answered before the run ends (src/runtime/sync-run.ts carries it out):
  * pure, over the tasks' statuses.
  */
-
 import type { RunStatus, TaskStatus } from '../runtime/types.ts';
 import type { Plan } from '../workflow/plan.ts';
-
-/** Statuses after which a task does nothing more (unless a rollback compensates it). */
-const ENDED: ReadonlySet<TaskStatus> = new Set([
-  'succeeded',
-  'skipped',
-  'failed',
-  'cancelled',
-  'compensated',
-  'compensation_failed',
-]);
+import { hasEnded } from './task-status.ts';
 
 /**
  * A running sync run whose critical path (every task not in `plan.offPath`) has succeeded or was skipped
@@ -40,7 +30,7 @@ export function decideEarlyAnswer(
   if (!critical.every(final)) return undefined;
   const pending = plan.order.filter((taskId) => {
     const current = statusOf(taskId);
-    return current === undefined || !ENDED.has(current);
+    return current === undefined || !hasEnded(current);
   });
   return pending.length === 0 ? undefined : { pending };
 }

@@ -7,6 +7,7 @@
  * once. Pure: no clock, no I/O.
  */
 import type { PlannedMap, PlannedTask } from '../workflow/plan.ts';
+import { hasEnded } from './task-status.ts';
 import type { MapState, TaskRecord } from './types.ts';
 
 /** The record id of item `index` of map task `taskId`: outside the task id alphabet, so it clashes with none. */
@@ -83,18 +84,9 @@ export function mapProgress(map: PlannedMap, state: MapState): 'failed' | 'joine
   return state.lanesDone.length >= state.lanes ? 'joined' : 'open';
 }
 
-const ITEM_ENDED = new Set([
-  'succeeded',
-  'failed',
-  'skipped',
-  'cancelled',
-  'compensated',
-  'compensation_failed',
-]);
-
 /** Whether an item's record shows it ended (for its lane: the next item may start). */
 export function itemEnded(record: TaskRecord | undefined): boolean {
-  return record !== undefined && ITEM_ENDED.has(record.status);
+  return record !== undefined && hasEnded(record.status);
 }
 
 /**

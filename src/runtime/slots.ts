@@ -17,6 +17,7 @@ import {
   type SlotHolder,
   type SlotRecord,
 } from '../engine/slots.ts';
+import { hasEnded } from '../engine/task-status.ts';
 import { isActiveRun, newTask } from '../engine/transitions/index.ts';
 import type { RunContext, RunRecord, StoredEvent, TaskMessage } from '../engine/types.ts';
 import { WeftError } from '../errors.ts';
@@ -107,9 +108,6 @@ async function needsOf(
   return needs;
 }
 
-/** Task states after which a dispatch starts nothing: its slots and locks are nobody's. */
-const ENDED = new Set(['succeeded', 'failed', 'skipped', 'compensated', 'compensation_failed', 'cancelled']);
-
 /**
  * Takes the slots a dispatch needs before its claim, one by one in one global order (the run's slot, the
  * task's slot, then its locks by name). Full: the holders the store shows dead are evicted and the slot
@@ -134,10 +132,10 @@ export async function takeSlots(
   try {
     needs = await needsOf(scope.plan, scope.run, planned, item?.mapTaskId, depsOf);
   } catch (error) {
-    if (record && ENDED.has(record.status)) return { kind: 'ended' };
+    if (record && hasEnded(record.status)) return { kind: 'ended' };
     return { kind: 'failed', error: toErrorView(error) };
   }
-  if (record && ENDED.has(record.status)) {
+  if (record && hasEnded(record.status)) {
     // a late copy of an ended task's dispatch takes nothing, and takes its task out of any line it was
     // left in (a copy queued while the attempt ran): at the head of one, it would hold up everyone behind
     await leaveAll(deps, needs);
@@ -298,7 +296,7 @@ async function alive(deps: RuntimeDeps, id: string): Promise<boolean> {
   if (!run || !isActiveRun(run)) return false;
   if (holder.kind === 'run') return true;
   const task = await deps.store.getTask(holder.runId, holder.taskId);
-  return !task || !ENDED.has(task.status);
+  return !task || !hasEnded(task.status);
 }
 
 /** Sends the dispatch of each waiter a freed slot admits: a run's roots, or a task. */
