@@ -198,6 +198,13 @@ export interface SkipAttemptOp extends Omit<EndAttemptOp, 'error'>, Expiring {
   readonly error?: undefined;
 }
 
+/** One dependency's output as an edge copies it onto a dependent: its value and its checkpoint's time. */
+export interface EdgeCopy {
+  readonly from: string;
+  readonly output: string;
+  readonly lamport: number;
+}
+
 /** Copies a succeeded dependency's output onto its dependent and counts it, once. */
 export interface CopyEdgeOp extends Dispatching {
   readonly runId: string;
@@ -217,6 +224,12 @@ export interface CopyEdgeOp extends Dispatching {
 export interface ClaimByEdgeOp extends Omit<CopyEdgeOp, 'dispatchedAt'> {
   /** The dependent's number of dependencies. */
   readonly depCount: number;
+  /**
+   * Edges into the same join that this worker held back instead of writing them (the join's other
+   * dependencies were continued here), copied and counted with this one: the claim then expects that many
+   * fewer counted before it, none of them among them.
+   */
+  readonly carried?: readonly EdgeCopy[];
   readonly owner: string;
   readonly now: number;
   readonly leaseUntil: number;

@@ -15,6 +15,7 @@ export type FaultPoint =
   | 'afterSubmit'
   | 'afterClaim'
   | 'afterEdgeClaim'
+  | 'afterEdgeHeld'
   | 'afterHandler'
   | 'afterCheckpoint'
   | 'afterSkip'

@@ -6,7 +6,7 @@ import { decideFailure } from '../engine/retry.ts';
 import type { RunContext, StoredEvent, TaskMessage, TaskRecord } from '../engine/types.ts';
 import { evaluateCondition } from '../workflow/expression.ts';
 import type { Plan, PlannedTask } from '../workflow/plan.ts';
-import { advance, type Continuation } from './advance.ts';
+import { advance, type Continuation, writeHeldEdges } from './advance.ts';
 import { runAttempt, toErrorView, withAutoRenew } from './attempt.ts';
 import { newCallbackToken } from './callback-token.ts';
 import { awaitCompletion, lapseWait, openToken } from './callback-wait.ts';
@@ -69,9 +69,10 @@ export async function executeTask(
   }
   const current = await freshContext(deps, run, claimed);
   const item = context && target.item ? { item: { context, index: target.item.index } } : {};
+  const policy = continuation(deps, options);
   await continueFrom(
     deps,
-    { run: current, plan, policy: continuation(deps, options) },
+    { run: current, plan, policy },
     {
       planned,
       record: claimed,
@@ -79,6 +80,9 @@ export async function executeTask(
       ...(gate.kind === 'failed' ? { gateError: gate.error } : { held: gate.held, locks: gate.locks }),
     },
   );
+  // the joins an edge was held back for and that were not claimed here (if this process dies first, the
+  // recovery pass redoes the edges of succeeded tasks that their dependents have not counted)
+  if (policy.held.size > 0) await writeHeldEdges(deps, plan, current, policy);
 }
 
 /**
@@ -302,6 +306,7 @@ function continuation(deps: RuntimeDeps, options: HandleOptions): Continuation {
   const deadlineAt = options.deadlineAt;
   return {
     counted: new Map(),
+    held: new Map(),
     slots: options.maxContinuations ?? deps.continuations ?? DEFAULT_CONTINUATIONS,
     // a continued attempt must end (its timeout) before the invocation does, with a margin to record it
     fits: (task) =>

@@ -87,7 +87,7 @@ export interface RunStore {
   sleepTask(op: SleepTaskOp): TaskCas;
   endTask(op: EndTaskOp): TaskCas;
   copyEdge(op: CopyEdgeOp): TaskCas;
-  /** The edge into a one-dependency task, folded into its claim (see {@link ClaimByEdgeOp}). */
+  /** The last edge (or edges) into a dependent, folded into its claim (see {@link ClaimByEdgeOp}). */
   claimByEdge(op: ClaimByEdgeOp): TaskCas;
   skipTask(op: SkipTaskOp): TaskCas;
 

@@ -224,18 +224,35 @@ export function copyEdgeRequest(e: OnTable<CopyEdgeOp>): UpdateCommandInput {
 }
 
 /**
- * The last edge into a task that also claims it for the worker that will continue with it: a one-dependency
- * task's item must be untouched (a rollback's skip, or an earlier edge, wins) and is created running; a
- * join must be pending with every other dependency counted and not this one.
+ * The last edge into a task (with the edges its worker held back for it) that also claims it for the worker
+ * that will continue with it: a task none of whose dependencies is counted yet must be untouched (a
+ * rollback's skip, or an earlier edge, wins) and is created running; a join must be pending with every
+ * other dependency counted and none of these.
  */
 export function claimByEdgeRequest(e: OnTable<ClaimByEdgeOp>): UpdateCommandInput {
+  const edges = [e, ...(e.carried ?? [])];
+  const before = e.depCount - edges.length;
+  // one output and checkpoint time per edge, under names of their own: #o0/:o0 is this edge's
+  const copies = edges.map((_, i) => `#o${i} = :o${i}, #l${i} = :e${i}`);
+  const names = Object.fromEntries(
+    edges.flatMap((edge, i) => [
+      [`#o${i}`, depOutputAttr(edge.from)],
+      [`#l${i}`, depLamportAttr(edge.from)],
+    ]),
+  );
+  const copied = Object.fromEntries(
+    edges.flatMap((edge, i) => [
+      [`:o${i}`, edge.output],
+      [`:e${i}`, edge.lamport],
+    ]),
+  );
+  const uncounted = edges.map((_, i) => `NOT contains(depsDone, :d${i})`).join(' AND ');
   return conditionalUpdate(
     e.tableName,
     { pk: runPk(e.runId), sk: taskSk(e.to) },
     {
       set: [
-        '#out = :output',
-        '#lam = :el',
+        ...copies,
         '#st = :running',
         '#owner = :owner',
         'leaseUntil = :lease',
@@ -245,18 +262,17 @@ export function claimByEdgeRequest(e: OnTable<ClaimByEdgeOp>): UpdateCommandInpu
         'startedAt = :now',
         'events = list_append(if_not_exists(events, :empty), :ev)',
       ],
-      add: ['depsDone :dep'],
+      add: ['depsDone :deps'],
       remove: ['dispatchedAt'],
       condition:
-        e.depCount === 1
+        before === 0
           ? // untouched: nothing (skip, edge, claim) has written the item yet
             'attribute_not_exists(#st)'
-          : // the edge that completes a join: every other dependency counted, this one not
-            '#st = :pending AND size(depsDone) = :others AND NOT contains(depsDone, :depId) AND attribute_not_exists(held)',
-      names: { '#out': depOutputAttr(e.from), '#lam': depLamportAttr(e.from) },
+          : // the edges that complete a join: every other dependency counted, these not
+            `#st = :pending AND size(depsDone) = :others AND ${uncounted} AND attribute_not_exists(held)`,
+      names,
       values: {
-        ':output': e.output,
-        ':el': e.lamport,
+        ...copied,
         ':running': 'running',
         ':owner': e.owner,
         ':lease': e.leaseUntil,
@@ -267,8 +283,14 @@ export function claimByEdgeRequest(e: OnTable<ClaimByEdgeOp>): UpdateCommandInpu
         ':ev': [e.event],
         ':empty': [],
         ':zero': 0,
-        ':dep': new Set([e.from]),
-        ...(e.depCount === 1 ? {} : { ':pending': 'pending', ':others': e.depCount - 1, ':depId': e.from }),
+        ':deps': new Set(edges.map((edge) => edge.from)),
+        ...(before === 0
+          ? {}
+          : {
+              ':pending': 'pending',
+              ':others': before,
+              ...Object.fromEntries(edges.map((edge, i) => [`:d${i}`, edge.from])),
+            }),
       },
     },
   );

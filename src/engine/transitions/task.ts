@@ -145,15 +145,18 @@ export function copyEdge(current: Current, op: CopyEdgeOp): TaskRecord | undefin
  * that will continue with it, with this dependency's output beside the others'.
  */
 export function claimByEdge(current: Current, op: ClaimByEdgeOp): TaskRecord | undefined {
+  const edges = [op, ...(op.carried ?? [])];
+  const before = op.depCount - edges.length;
   const last =
-    // a one-dependency task nothing has touched: a rollback's skip, a replayed edge or a claim got there
-    // first otherwise, and the plain edge sorts those out
-    (op.depCount === 1 && current === undefined) ||
-    // a join whose every other dependency is counted, this one not yet: this edge completes it
-    (op.depCount > 1 &&
+    // a task none of whose dependencies is counted yet (one dependency, or a join whose others are all
+    // carried here): nothing may have touched it; a rollback's skip, a replayed edge or a claim got there
+    // first otherwise, and the plain edges sort those out
+    (before === 0 && current === undefined) ||
+    // a join whose every other dependency is counted, these not yet: these edges complete it
+    (before > 0 &&
       current?.status === 'pending' &&
-      current.depsDone.length === op.depCount - 1 &&
-      !current.depsDone.includes(op.from) &&
+      current.depsDone.length === before &&
+      edges.every((edge) => !current.depsDone.includes(edge.from)) &&
       !current.held);
   if (!last) return undefined;
   const base = current ? without(current, 'dispatchedAt') : newTask(op.to);
@@ -163,9 +166,9 @@ export function claimByEdge(current: Current, op: ClaimByEdgeOp): TaskRecord | u
     owner: op.owner,
     leaseUntil: op.leaseUntil,
     attempt: base.attempt + 1,
-    depsDone: withMember(base.depsDone, op.from),
-    depOutputs: { ...base.depOutputs, [op.from]: op.output },
-    depLamports: { ...base.depLamports, [op.from]: op.lamport },
+    depsDone: edges.reduce((done, edge) => withMember(done, edge.from), base.depsDone),
+    depOutputs: { ...base.depOutputs, ...Object.fromEntries(edges.map((e) => [e.from, e.output])) },
+    depLamports: { ...base.depLamports, ...Object.fromEntries(edges.map((e) => [e.from, e.lamport])) },
     lamport: op.claimLamport,
     startedAt: op.now,
     events: [...base.events, op.event],

@@ -108,6 +108,61 @@ export function happyPathCases(endpoints: () => Endpoints): void {
       expect(requests('GetItemCommand')).toBe(0);
     });
 
+    it('claims a join whose other dependency the checkpoint continues here with the edge it held back', async () => {
+      const loan = plan(loanYaml);
+      const bench = await createBench(endpoints(), catalog(loan), loanHandlers);
+      const writes: string[] = [];
+      const runtime = bench.runtime({ metrics: { ...noopMetrics, casAttempt: (kind) => writes.push(kind) } });
+      const { runId } = await runtime.submit({ workflow: 'loan_approval', input: loanInput });
+      const view = await bench.runToEnd(runtime, runId);
+      expect(view.status).toBe('succeeded');
+      // credit_check's edge to final_decision is not written on its own: fraud_detection's edge carries it
+      const count = (kind: string) => writes.filter((w) => w === kind).length;
+      expect({ claim: count('claim'), edgeClaim: count('edgeClaim'), edge: count('edge') }).toEqual({
+        claim: 1,
+        edgeClaim: 2,
+        edge: 0,
+      });
+      expect(writes).toHaveLength(8);
+      const run = await runtime.getRun(runId);
+      expect(run?.tasks.final_decision).toMatchObject({ status: 'succeeded', attempts: 1 });
+      expect(view.tasks.final_decision?.output).toMatchObject({ decision: expect.any(String) });
+    });
+
+    it('writes a held edge when the join is not claimed here: its other dependency was retried through the queue', async () => {
+      const diamond = plan(`workflow:
+  name: held
+  tasks:
+    - id: a
+    - id: b
+      deps: [a]
+      retry_policy: {max_attempts: 2, backoff: 50ms}
+    - id: c
+      deps: [a, b]
+`);
+      let bAttempts = 0;
+      const seen: string[][] = [];
+      const bench = await createBench(endpoints(), catalog(diamond), {
+        a: () => 'from a',
+        b: () => {
+          bAttempts += 1;
+          if (bAttempts === 1) throw new Error('b fails once');
+          return 'from b';
+        },
+        c: (event: TaskEvent) => {
+          seen.push(Object.keys(event.deps).sort());
+          return event.deps;
+        },
+      });
+      const runtime = bench.runtime();
+      const { runId } = await runtime.submit({ workflow: 'held', input: null });
+      const view = await bench.runToEnd(runtime, runId);
+      expect(view.status).toBe('succeeded');
+      expect(bAttempts).toBe(2);
+      expect(seen).toEqual([['a', 'b']]);
+      expect(view.tasks.c?.output).toEqual({ a: 'from a', b: 'from b' });
+    });
+
     it('continues a chain in the worker, and near the invocation deadline hands the next task to the queue', async () => {
       const chain = plan(
         'workflow:\n  name: chain3\n  tasks:\n    - id: a\n    - id: b\n      deps: [a]\n    - id: c\n      deps: [b]\n',

@@ -117,6 +117,29 @@ export function recoveryCases(endpoints: () => Endpoints): void {
       });
     }
 
+    it('redoes the edge a worker held back for a join when it dies before the join is claimed', async () => {
+      const diamond = plan(
+        'workflow:\n  name: held\n  tasks:\n    - id: a\n    - id: b\n      deps: [a]\n    - id: c\n      deps: [a, b]\n',
+      );
+      const calls = new Map<string, number>();
+      const bump = (name: string) => calls.set(name, (calls.get(name) ?? 0) + 1);
+      const handlers: HandlerRegistry = {
+        a: () => bump('a'),
+        b: () => bump('b'),
+        c: (event: TaskEvent) => {
+          bump('c');
+          return Object.keys(event.deps).sort();
+        },
+      };
+      const bench = await createBench(endpoints(), catalog(diamond), handlers);
+      const { report, view } = await crashAndRecover(bench, 'held', 'afterEdgeHeld', 'c');
+      expect(view.status).toBe('succeeded');
+      expect(report.runs).toBe(1);
+      // b was claimed by a's edge and never ran in the dead worker; a ran once
+      expect(Object.fromEntries(calls)).toEqual({ a: 1, b: 1, c: 1 });
+      expect(view.tasks.c?.output).toEqual(['a', 'b']);
+    });
+
     it('finalises a run whose last checkpoint was written but not counted on the run', async () => {
       const calls = new Map<string, number>();
       const bench = await createBench(endpoints(), catalog(chain), counting(calls));

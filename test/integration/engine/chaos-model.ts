@@ -87,6 +87,7 @@ const POINTS: readonly FaultPoint[] = [
   'afterSubmit',
   'afterClaim',
   'afterEdgeClaim',
+  'afterEdgeHeld',
   'afterHandler',
   'afterCheckpoint',
   'afterSkip',

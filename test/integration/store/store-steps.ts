@@ -20,7 +20,7 @@ const edge = fc.oneof(
 );
 /** `plan`: the task's dependency count in that plan (c has two), or a wrong one. */
 const PLAN = 'plan';
-const depCount = fc.oneof({ arbitrary: fc.constant(PLAN), weight: 4 }, fc.integer({ min: 0, max: 2 }));
+const depCount = fc.oneof({ arbitrary: fc.constant(PLAN), weight: 4 }, fc.integer({ min: 0, max: 3 }));
 /** `holder`: whoever holds the claim (of the task, or of its compensation) when the step is sent. */
 const HOLDER = 'holder';
 const owner = fc.oneof({ arbitrary: fc.constant(HOLDER), weight: 6 }, fc.constantFrom('w1', 'w2'));
@@ -100,6 +100,8 @@ const steps = {
     now: instant,
     leaseUntil: instant,
     depCount,
+    // with an edge into the same task held back by the worker (the join's other dependency), or none
+    carry: fc.option(anyTask, { nil: undefined }),
     ...stamped,
   }),
   skipTask: step('skipTask', { taskId, ...stamped }),
@@ -365,6 +367,9 @@ export function applyStep(
         ...pick(s, 'output', 'owner', 'now', 'leaseUntil', 'depCount'),
         lamport,
         claimLamport: lamport + 1,
+        ...(s.carry === undefined || s.carry === s.edge.from
+          ? {}
+          : { carried: [{ from: s.carry, output: '"held"', lamport: lamport - 1 }] }),
       });
     case 'skipTask':
       return store.skipTask({ ...stampedOf(s, runId, lamport), taskId: s.taskId, expiresAt: EXPIRES_AT });

@@ -312,6 +312,23 @@ describe('claimByEdge', () => {
     expect(claimByEdge(first, { ...edgeClaim, depCount: 3 })).toBeUndefined();
   });
 
+  it('claims a join with the edges carried beside its last one, if none of them was counted', () => {
+    const carried = [{ from: 'y', output: '"p"', lamport: 3 }];
+    const claimed = claimByEdge(undefined, { ...edgeClaim, depCount: 2, carried });
+    expect(claimed).toMatchObject({ status: 'running', attempt: 1, depsDone: ['x', 'y'] });
+    expect(claimed?.depLamports).toStrictEqual({ x: 4, y: 3 });
+    const third = copyEdge(undefined, { runId: 'r1', from: 'z', to: 'a', output: '"q"', lamport: 2 });
+    expect(claimByEdge(third, { ...edgeClaim, depCount: 3, carried })?.depsDone).toStrictEqual([
+      'x',
+      'y',
+      'z',
+    ]);
+    // a carried edge counted meanwhile (the recovery pass redid it): the plain edges sort it out
+    const redone = copyEdge(undefined, { runId: 'r1', from: 'y', to: 'a', output: '"p"', lamport: 3 });
+    expect(claimByEdge(redone, { ...edgeClaim, depCount: 2, carried })).toBeUndefined();
+    expect(claimByEdge(redone, { ...edgeClaim, depCount: 3, carried })).toBeUndefined();
+  });
+
   it('rejects a dependent an earlier edge reached (a replay goes through copyEdge)', () => {
     const reached = copyEdge(undefined, { runId: 'r1', from: 'x', to: 'a', output: '"o"', lamport: 4 });
     expect(claimByEdge(reached, edgeClaim)).toBeUndefined();

@@ -50,18 +50,38 @@ describe('task request builders', () => {
     expect(request.Key).toEqual({ pk: 'RUN#r', sk: 'TASK#b' });
     expect(request.ConditionExpression).toBe('attribute_not_exists(#st)');
     expect(request.UpdateExpression).toContain('#st = :running');
-    expect(request.UpdateExpression).toContain('ADD depsDone :dep');
+    expect(request.UpdateExpression).toContain('ADD depsDone :deps');
     expect(request.ExpressionAttributeNames).toMatchObject({
-      '#out': 'd:a',
-      '#lam': 'l:a',
+      '#o0': 'd:a',
+      '#l0': 'l:a',
       '#owner': 'owner',
     });
     expect(request.ReturnValuesOnConditionCheckFailure).toBe('ALL_OLD');
     const join = claimByEdgeRequest(joinEdge);
     expect(join.ConditionExpression).toBe(
-      '#st = :pending AND size(depsDone) = :others AND NOT contains(depsDone, :depId) AND attribute_not_exists(held)',
+      '#st = :pending AND size(depsDone) = :others AND NOT contains(depsDone, :d0) AND attribute_not_exists(held)',
     );
-    expect(join.ExpressionAttributeValues).toMatchObject({ ':others': 2, ':depId': 'a' });
+    expect(join.ExpressionAttributeValues).toMatchObject({ ':others': 2, ':d0': 'a' });
+  });
+
+  it('claims a join with the edges its worker held back, each copied and counted, none counted before', () => {
+    const carried = [{ from: 'c', output: '"c"', lamport: 2 }];
+    const join = claimByEdgeRequest({ ...joinEdge, carried });
+    expect(join.ConditionExpression).toBe(
+      '#st = :pending AND size(depsDone) = :others AND NOT contains(depsDone, :d0) AND ' +
+        'NOT contains(depsDone, :d1) AND attribute_not_exists(held)',
+    );
+    expect(join.ExpressionAttributeNames).toMatchObject({ '#o1': 'd:c', '#l1': 'l:c' });
+    expect(join.ExpressionAttributeValues).toMatchObject({
+      ':others': 1,
+      ':d1': 'c',
+      ':o1': '"c"',
+      ':e1': 2,
+      ':deps': new Set(['a', 'c']),
+    });
+    // every dependency carried here: the join is claimed only if nothing has touched it
+    const whole = claimByEdgeRequest({ ...joinEdge, depCount: 2, carried });
+    expect(whole.ConditionExpression).toBe('attribute_not_exists(#st)');
   });
 
   it('claims a root only if untouched, a retry only when due, a running task only past its lease', () => {
