@@ -7,7 +7,7 @@
  * Trivial handlers, so the figures are weft's own. Prints p50, p99 and mean, the conditional writes and the
  * queue deliveries per run, and the load they ran under; writes bench/results/sync-<backend>.json.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { Plan } from '../src/workflow/plan.ts';

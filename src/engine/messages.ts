@@ -1,3 +1,5 @@
+import type { EdgeCopy } from './operations.ts';
+
 /** What the task queue carries between workers: hints that work may be claimable, and run deadlines. */
 
 /** A task-queue message: a hint that a task or compensation may be claimable. DynamoDB decides. */
@@ -16,6 +18,12 @@ export interface TaskMessage {
   readonly run?: RunContextHint;
   /** Times this dispatch found its concurrency slot taken and came back later (its back-off grows). */
   readonly waits?: number;
+  /**
+   * The edge into a one-dependency task, carried by its dispatch instead of written on the task's item:
+   * the worker that takes the message copies it with its claim (`claimByEdge`). Absent when the edge was
+   * written (the task's item then records the dispatch).
+   */
+  readonly edge?: EdgeCopy;
 }
 
 /** A run's immutable facts, as a task message carries them. */

@@ -127,9 +127,13 @@ export function decideRecovery(input: RecoveryInput): RecoveryCommand[] {
     } else if (record?.status === 'waiting' && planned.child && record.callback) {
       commands.push({ kind: 'child', taskId, childRunId: record.callback.token });
     } else if (record?.status === 'succeeded' || record?.status === 'skipped') {
-      // in a running run a skip is a condition's (the rollback's skips happen in stopping runs only)
+      // in a running run a skip is a condition's (the rollback's skips happen in stopping runs only); an
+      // edge not counted yet may be on its way (carried by a dispatch in the queue, or held back by the
+      // worker that continues the join) until the task ended longer ago than the grace, or before the run's
+      // last redrive (its worker then found the run paused and left its edges to this pass)
+      const settled = edgesSettled(record, input);
       for (const dependent of planned.dependents) {
-        if (!tasks.get(dependent)?.depsDone.includes(taskId)) {
+        if (settled && !tasks.get(dependent)?.depsDone.includes(taskId)) {
           commands.push({ kind: 'edge', from: taskId, to: dependent });
         }
       }
@@ -143,7 +147,12 @@ export function decideRecovery(input: RecoveryInput): RecoveryCommand[] {
     graceMs: input.graceMs,
     ...(input.maxDispatches === undefined ? {} : { maxDispatches: input.maxDispatches }),
   };
-  commands.push(...selectDispatches(dispatches, bounds));
+  const selected = selectDispatches(dispatches, bounds);
+  // a redone edge sends its dependent's dispatch anew: it counts against the same bound, after the resends
+  const room = Math.max(0, (input.maxDispatches ?? Number.POSITIVE_INFINITY) - selected.length);
+  let edges = 0;
+  const bounded = commands.filter((command) => command.kind !== 'edge' || (edges += 1) <= room);
+  commands.splice(0, commands.length, ...bounded, ...selected);
   if (stopping) {
     commands.push({ kind: 'rollback' });
     return commands;
@@ -263,6 +272,26 @@ function redriveCommands(
     }
   }
   return commands;
+}
+
+/**
+ * Whether the edges of an ended task can no longer be on their way: its end (its last history entry) is
+ * older than the grace or than the run's last redrive. An end with no readable time, or one a clock
+ * running ahead wrote, counts as old.
+ */
+function edgesSettled(record: TaskRecord, input: RecoveryInput): boolean {
+  const ended = timeOf(record.events.at(-1)?.at);
+  if (ended === undefined) return true;
+  const redriven = input.run.events.findLast((event) => event.type === 'run.redriven');
+  const redrivenAt = timeOf(redriven?.at);
+  if (redrivenAt !== undefined && ended < redrivenAt) return true;
+  const since = vouchedSince(ended, undefined, input);
+  return since === undefined || input.now - since >= input.graceMs;
+}
+
+function timeOf(at: string | undefined): number | undefined {
+  const time = at === undefined ? Number.NaN : Date.parse(at);
+  return Number.isFinite(time) ? time : undefined;
 }
 
 function due(dueAt: number | undefined): { dueAt?: number } {

@@ -12,7 +12,8 @@ import type { MapState, RunRecord, TaskRecord } from './types.ts';
 
 /**
  * The run as callers see it, from its records: every task of the plan (untouched ones are `pending`, a
- * pending task whose dependencies are all done is `ready`), and compensations in the order they finished.
+ * pending task whose dependencies all succeeded or were skipped is `ready`, its edges written or not yet),
+ * and compensations in the order they finished.
  */
 export function runView(plan: Plan, run: RunRecord, tasks: ReadonlyMap<string, TaskRecord>): RunView {
   const views: Record<string, TaskView> = {};
@@ -93,12 +94,15 @@ function taskView(
   planned: PlannedTask,
   tasks: ReadonlyMap<string, TaskRecord>,
 ): TaskView {
-  if (!record) return { status: 'pending', attempts: 0 };
+  // dependencies all done: dispatched, whether its edges are written yet or still on their way (carried by
+  // its dispatch, held back by the worker that continues it)
+  const depsEnded =
+    planned.deps.length > 0 && planned.deps.every((dep) => hasSucceededOrSkipped(tasks.get(dep)));
+  if (!record) return { status: depsEnded ? 'ready' : 'pending', attempts: 0 };
   if (planned.map && record.map) return mapView(record, record.map, tasks);
-  const depCount = planned.deps.length;
   const wakeAt = sleepingUntil(record);
   const status: TaskStatus =
-    record.status === 'pending' && depCount > 0 && record.depsDone.length === depCount
+    record.status === 'pending' && (depsEnded || allCounted(record, planned))
       ? 'ready'
       : wakeAt !== undefined
         ? 'sleeping'
@@ -114,6 +118,14 @@ function taskView(
     ...(record.output !== undefined ? { output: JSON.parse(record.output) as Json } : {}),
     ...(record.error ? { error: record.error } : {}),
   };
+}
+
+function allCounted(record: TaskRecord, planned: PlannedTask): boolean {
+  return planned.deps.length > 0 && record.depsDone.length === planned.deps.length;
+}
+
+function hasSucceededOrSkipped(record: TaskRecord | undefined): boolean {
+  return record?.status === 'succeeded' || record?.status === 'skipped';
 }
 
 /** A map task: `running` while its items run (it waits, holding no worker), with its items' tally. */

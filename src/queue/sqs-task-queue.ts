@@ -5,6 +5,11 @@ import type { QueueEntry, TaskQueue } from './task-queue.ts';
 
 /** SQS takes at most 10 messages per batch request. */
 const BATCH = 10;
+/**
+ * Bytes of message bodies per batch request at most: SQS's limit for the whole batch was 256 KiB before
+ * it became 1 MiB, and the emulators keep the older one.
+ */
+const BATCH_BYTES = 256 * 1024;
 
 /**
  * The task queue on SQS. Sends in batches of ten; an entry SQS refuses is an error (the caller then
@@ -17,9 +22,7 @@ export class SqsTaskQueue implements TaskQueue {
   ) {}
 
   async send(messages: readonly QueueEntry[]): Promise<void> {
-    const batches: (readonly QueueEntry[])[] = [];
-    for (let start = 0; start < messages.length; start += BATCH)
-      batches.push(messages.slice(start, start + BATCH));
+    const batches = inBatches(messages);
     // the batches of one fan-out go out side by side: one round trip, not one per ten messages
     const refused = await Promise.all(batches.map((batch) => this.sendBatch(batch)));
     const failed = refused.flat();
@@ -44,6 +47,25 @@ export class SqsTaskQueue implements TaskQueue {
   }
 }
 
+/** The entries in send order, in batches of at most {@link BATCH} entries and {@link BATCH_BYTES}. */
+function inBatches(entries: readonly QueueEntry[]): QueueEntry[][] {
+  const batches: QueueEntry[][] = [];
+  let current: QueueEntry[] = [];
+  let bytes = 0;
+  for (const entry of entries) {
+    const size = Buffer.byteLength(JSON.stringify(entry.message), 'utf8');
+    if (current.length === BATCH || (current.length > 0 && bytes + size > BATCH_BYTES)) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(entry);
+    bytes += size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
 const messageSchema = z.union([
   z.object({
     runId: z.string().min(1),
@@ -60,6 +82,9 @@ const messageSchema = z.union([
       })
       .optional(),
     waits: z.number().int().nonnegative().optional(),
+    edge: z
+      .object({ from: z.string().min(1), output: z.string(), lamport: z.number().int().nonnegative() })
+      .optional(),
   }),
   z.object({ runId: z.string().min(1), kind: z.literal('deadline'), deadlineAt: z.number() }),
 ]);

@@ -1,4 +1,4 @@
-import { leaseMs } from '../engine/limits.ts';
+import { leaseMs, utf8Bytes } from '../engine/limits.ts';
 import type { EdgeCopy } from '../engine/operations.ts';
 import type { RunContext, RunRecord, TaskMessage, TaskRecord } from '../engine/types.ts';
 import type { Plan, PlannedTask } from '../workflow/plan.ts';
@@ -7,7 +7,7 @@ import { claimedEvent, taskClaim } from './claim-attempt.ts';
 import { expiresAt, fault, isoNow, type RuntimeDeps } from './deps.ts';
 import { ownDispatch, sendDispatches } from './dispatch.ts';
 import { driveRollback } from './rollback.ts';
-import { taskMessage } from './run-context.ts';
+import { MESSAGE_EDGE_BYTES, taskMessage } from './run-context.ts';
 import { releaseRunSlot } from './slots.ts';
 
 /** Whether, and how many, dependents a checkpoint may continue in this worker. */
@@ -101,6 +101,11 @@ export async function advance(
           return;
         }
       }
+      // a one-dependency task sent through the queue: its dispatch carries the edge, its claim copies it
+      if (continuation && !target.here && carriesEdge(deps, plan, dependent, own)) {
+        edges.ready.push({ ...taskMessage(run, to, lamport, deps.now()), edge: own });
+        return;
+      }
       // a plain edge: not the last one, or its claim refused (a rollback's skip, a replayed edge got there
       // first), which the plain edges sort out; the slot an edge claim took and did not use is this claim's
       const mayRunHere = () => target.here || takeSlot(dependent);
@@ -137,6 +142,19 @@ export async function writeHeldEdges(
   );
   continuation.held.clear();
   if (into.ready.length > 0) await sendDispatches(deps, into.ready);
+}
+
+/**
+ * Whether the edge into `dependent` may travel in its dispatch instead of being written: a one-dependency
+ * task (nothing to count), dispatched to this process's own queue (the recovery pass of another process
+ * sends a written edge's dispatch at once), taking no slot or lock before its claim, with an output small
+ * enough for a message. If the message is lost, the recovery pass redoes the edge once the dependency's
+ * checkpoint is older than the grace.
+ */
+function carriesEdge(deps: RuntimeDeps, plan: Plan, dependent: PlannedTask, edge: EdgeCopy): boolean {
+  if (dependent.deps.length !== 1 || dependent.concurrency || dependent.locks) return false;
+  if (ownDispatch(deps, plan, dependent.id, 'task').dispatchedAt === undefined) return false;
+  return utf8Bytes(edge.output) <= MESSAGE_EDGE_BYTES;
 }
 
 /** Whether a dependent made ready here may run here: a slot left, time for it, nothing to take first. */

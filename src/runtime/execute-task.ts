@@ -12,7 +12,7 @@ import { newCallbackToken } from './callback-token.ts';
 import { awaitCompletion, lapseWait, openToken } from './callback-wait.ts';
 import { checkpointTask } from './checkpoint.ts';
 import { startChild } from './child-run.ts';
-import { claimAttempt, taskClaim } from './claim-attempt.ts';
+import { claimAttempt, claimedEvent, taskClaim } from './claim-attempt.ts';
 import { expiresAt, fault, type HandleOptions, isoNow, type RuntimeDeps } from './deps.ts';
 import { sendDispatches } from './dispatch.ts';
 import { HandlerNotFoundError, OutputTooLargeError, TaskLostError, TaskTimeoutError } from './errors.ts';
@@ -323,6 +323,8 @@ async function claim(
   message: TaskMessage,
   before: readonly StoredEvent[],
 ): Promise<TaskRecord | undefined> {
+  const carried = before.length === 0 && (await claimCarried(deps, planned, message));
+  if (carried) return carried;
   const claimed = await claimAttempt(deps, message, {
     claim: (now, lamport) =>
       deps.store.claimTask({
@@ -334,6 +336,42 @@ async function claim(
   });
   if (claimed) deps.metrics.schedulingLatency(claimed.claimedAt - message.readyAt);
   return claimed?.record;
+}
+
+/**
+ * A dispatch that carries its task's only edge: the claim copies it (one write for both). Refused when the
+ * item exists (a duplicate claimed it, the recovery pass wrote the edge, the rollback skipped the task, a
+ * pause held it): the edge is then written as a plain one if the item has not counted it, and the usual
+ * claim decides.
+ */
+async function claimCarried(
+  deps: RuntimeDeps,
+  planned: PlannedTask,
+  message: TaskMessage,
+): Promise<TaskRecord | undefined> {
+  const edge = message.edge;
+  if (edge === undefined || planned.deps.length !== 1 || planned.deps[0] !== edge.from) return undefined;
+  const now = deps.now();
+  const claimLamport = Math.max(message.lamport, edge.lamport) + 1;
+  const outcome = await deps.store.claimByEdge({
+    depCount: 1,
+    runId: message.runId,
+    to: planned.id,
+    ...edge,
+    owner: deps.owner,
+    now,
+    leaseUntil: now + leaseMs(planned),
+    claimLamport,
+    event: claimedEvent(deps, claimLamport),
+  });
+  if (!outcome.ok) {
+    if (outcome.current && !outcome.current.depsDone.includes(edge.from)) {
+      await deps.store.copyEdge({ runId: message.runId, to: planned.id, ...edge, dispatchedAt: now });
+    }
+    return undefined;
+  }
+  deps.metrics.schedulingLatency(now - message.readyAt);
+  return outcome.record;
 }
 
 /** A task claimed for this worker, with its plan entry (and its map, for an item). */

@@ -156,6 +156,8 @@ async function apply(
       await advance(deps, plan, contextOf(state.run), command.from, output, from.lamport, {
         only: [command.to],
       });
+      // the dependent's dispatch, rebuilt with its edge
+      tally.redispatched += 1;
       return;
     }
     case 'sink': {

@@ -8,6 +8,12 @@ import type { RuntimeDeps } from './deps.ts';
  */
 export const MESSAGE_INPUT_BYTES = 64 * 1024;
 
+/**
+ * A dependency's output up to this size travels in the dispatch of a one-dependency task (the edge is then
+ * copied by the claim, not written on its own); a larger one is written as an edge first.
+ */
+export const MESSAGE_EDGE_BYTES = 32 * 1024;
+
 /** The immutable facts of a run, from its record. */
 export function contextOf(run: RunRecord): RunContext {
   return {

@@ -240,7 +240,7 @@ export type RunControlAnswer =
 export interface RecoveryReport {
   /** Active runs examined. */
   readonly runs: number;
-  /** Task and compensation dispatches rebuilt from DynamoDB. */
+  /** Task and compensation dispatches rebuilt from DynamoDB (a lost edge redone counts as one). */
   readonly redispatched: number;
   /** Attempts whose lease had expired (zombies) and were taken over. */
   readonly expiredLeases: number;

@@ -129,6 +129,42 @@ export function happyPathCases(endpoints: () => Endpoints): void {
       expect(view.tasks.final_decision?.output).toMatchObject({ decision: expect.any(String) });
     });
 
+    it('sends the dependents it does not continue with their edge in the message: their claim copies it', async () => {
+      const fan = plan(
+        [
+          'workflow:',
+          '  name: fan6',
+          '  tasks:',
+          '    - id: a',
+          ...['b1', 'b2', 'b3', 'b4', 'b5', 'b6'].flatMap((id) => [`    - id: ${id}`, '      deps: [a]']),
+        ].join('\n'),
+      );
+      const seen = new Map<string, unknown>();
+      const handlers: HandlerRegistry = {
+        a: () => ({ from: 'a' }),
+        ...Object.fromEntries(
+          ['b1', 'b2', 'b3', 'b4', 'b5', 'b6'].map((id) => [
+            id,
+            (event: TaskEvent) => seen.set(id, event.deps.a),
+          ]),
+        ),
+      };
+      const bench = await createBench(endpoints(), catalog(fan), handlers);
+      const writes: string[] = [];
+      const runtime = bench.runtime({ metrics: { ...noopMetrics, casAttempt: (kind) => writes.push(kind) } });
+      const { runId } = await runtime.submit({ workflow: 'fan6', input: null });
+      const view = await bench.runToEnd(runtime, runId);
+      expect(view.status).toBe('succeeded');
+      // 4 continued here (claimed by their edge), 2 through the queue (claimed with the edge they carry)
+      const count = (kind: string) => writes.filter((w) => w === kind).length;
+      expect({ claim: count('claim'), edgeClaim: count('edgeClaim'), edge: count('edge') }).toEqual({
+        claim: 1,
+        edgeClaim: 6,
+        edge: 0,
+      });
+      expect([...seen.values()]).toEqual(Array.from({ length: 6 }, () => ({ from: 'a' })));
+    });
+
     it('writes a held edge when the join is not claimed here: its other dependency was retried through the queue', async () => {
       const diamond = plan(`workflow:
   name: held

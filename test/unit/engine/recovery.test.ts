@@ -51,6 +51,27 @@ describe('decideRecovery', () => {
     ]);
   });
 
+  it('leaves an edge that may be on its way until its task ended longer ago than the grace', () => {
+    const ended = (ms: number) => ({ type: 'task.succeeded', lamport: 2, at: new Date(ms).toISOString() });
+    const edges = (at: number) =>
+      decideRecovery(input(byId(task('a', { status: 'succeeded', output: '1', events: [ended(at)] }))))
+        .filter((c) => c.kind === 'edge')
+        .map((c) => (c.kind === 'edge' ? c.to : ''));
+    // ended at 6,000: a dispatch carrying the edge, or a worker holding it back, may still deliver it
+    expect(edges(6_000)).toEqual([]);
+    expect(edges(5_000)).toEqual(['b', 'c']);
+    // written by a clock running further ahead than the grace: not waited for
+    expect(edges(16_000)).toEqual(['b', 'c']);
+    // ended before the run's last redrive: its worker found the run paused and left the edges to recovery
+    const redriven = { type: 'run.redriven', lamport: 3, at: new Date(7_000).toISOString() };
+    const after = decideRecovery(
+      input(byId(task('a', { status: 'succeeded', output: '1', events: [ended(6_000)] })), {
+        events: [redriven],
+      }),
+    );
+    expect(after.filter((c) => c.kind === 'edge')).toHaveLength(2);
+  });
+
   it('releases attempts of dead owners and expired leases, not live ones', () => {
     const commands = decideRecovery(
       input(

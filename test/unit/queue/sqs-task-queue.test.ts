@@ -21,6 +21,23 @@ describe('SqsTaskQueue', () => {
     });
   });
 
+  it('keeps a batch under 256 KiB of bodies: large inputs go out in more, smaller batches', async () => {
+    sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
+    const queue = new SqsTaskQueue(new SQSClient({ region: 'us-east-1' }), 'https://q');
+    const input = 'x'.repeat(60 * 1024);
+    const big = (taskId: string) => ({
+      ...message(taskId),
+      run: { workflow: 'w', planVersion: 'v', input },
+    });
+    await queue.send(Array.from({ length: 10 }, (_, i) => ({ message: big(`t${i}`) })));
+    const calls = sqs.commandCalls(SendMessageBatchCommand).map((c) => c.args[0].input);
+    expect(calls.map((c) => c.Entries?.length)).toEqual([4, 4, 2]);
+    for (const call of calls) {
+      const bytes = (call.Entries ?? []).reduce((sum, e) => sum + Buffer.byteLength(e.MessageBody ?? ''), 0);
+      expect(bytes).toBeLessThanOrEqual(256 * 1024);
+    }
+  });
+
   it('raises when SQS refuses an entry', async () => {
     sqs.on(SendMessageBatchCommand).resolves({
       Successful: [],
@@ -36,6 +53,13 @@ describe('parseTaskMessage', () => {
     expect(parseTaskMessage(JSON.stringify(message('a')))).toEqual(message('a'));
     expect(parseTaskMessage('not json')).toBeUndefined();
     expect(parseTaskMessage(JSON.stringify({ runId: 'r' }))).toBeUndefined();
+  });
+
+  it('keeps the edge a dispatch carries, and rejects a malformed one', () => {
+    const carrying = { ...message('b'), edge: { from: 'a', output: '{"k":1}', lamport: 3 } };
+    expect(parseTaskMessage(JSON.stringify(carrying))).toEqual(carrying);
+    const broken = { ...message('b'), edge: { from: 'a', lamport: 3 } };
+    expect(parseTaskMessage(JSON.stringify(broken))).toBeUndefined();
   });
 
   it('accepts a run deadline and rejects one without its time', () => {
