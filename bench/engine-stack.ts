@@ -56,6 +56,12 @@ export interface EngineStackOptions {
   readonly handlers: HandlerRegistry;
   /** Messages the poller processes at once. */
   readonly workers: number;
+  /**
+   * Messages per batch, as the deployed event source mapping's `batchSize` (default 10): the poller receives
+   * that many at a time, runs `workers / batchSize` batches at once and deletes each batch's successes
+   * together. 0: one message per slot, each deleted on its own (the poller's default outside the benches).
+   */
+  readonly batchSize?: number;
   /** Where dynalite and fauxqs run: this process (as `weft run` does), or a child process of their own. */
   readonly emulators: 'process' | 'child';
   /**
@@ -75,6 +81,15 @@ export interface RoutedHost extends EmulatorHost {
 }
 
 const credentials = { accessKeyId: 'bench', secretAccessKey: 'bench' };
+
+/** The deployed worker's event source mapping: batches of ten (infra/orchestrator/settings.ts). */
+const ESM_BATCH_SIZE = 10;
+
+/** The poller's settings for `workers` messages at once in batches of `batchSize` (0: no batches). */
+function pollerBatches(workers: number, batchSize: number): { concurrency: number; batchSize?: number } {
+  if (batchSize <= 0) return { concurrency: workers };
+  return { concurrency: Math.max(1, Math.ceil(workers / batchSize)), batchSize };
+}
 
 function increment(counts: Map<string, number>, key: string): void {
   counts.set(key, (counts.get(key) ?? 0) + 1);
@@ -174,7 +189,7 @@ export async function startEngineStack(options: EngineStackOptions): Promise<Eng
         body,
         stack.maxContinuations === undefined ? {} : { maxContinuations: stack.maxContinuations },
       ),
-    concurrency: options.workers,
+    ...pollerBatches(options.workers, options.batchSize ?? ESM_BATCH_SIZE),
     onError: (error) => errors.push(error),
   });
   return stack;

@@ -29,7 +29,7 @@ const BACKENDS = ['sqlite', 'emulators'] as const;
 const USAGE = `usage: npm run bench -- engine [--backend sqlite|emulators] [--synchronous normal|full] [--runs N]
        [--concurrency N] [--fan-in-runs N] [--chain-runs N] [--workers N] [--scenarios ${SCENARIOS.join(',')}]
        [--emulators process|child] [--profile] [--skip-max0] [--skip-hops] [--hop-delay-ms N]
-       [--hop-chain-runs N] [--modelled-runs N]
+       [--hop-chain-runs N] [--modelled-runs N] [--batch-size N]
   --backend       run the embedded backend's workloads on sqlite or emulators instead of the scenarios: W1
                   loan_approval with --concurrency runs in flight, W2 the 100-deep chain and W3 the
                   1 -> 200 -> 1 fan-in one run at a time, with the issue's targets; writes
@@ -42,6 +42,9 @@ const USAGE = `usage: npm run bench -- engine [--backend sqlite|emulators] [--sy
   --chain-runs    runs of the 100-deep chain, one at a time (default 3; with --backend sqlite 20, emulators 3)
   --workers       messages the worker processes at once, as the event source mapping's concurrency (default 50;
                   with --backend sqlite 32: the in-process queue's concurrency)
+  --batch-size    the scenarios' poller takes messages in batches of N, as the deployed event source mapping
+                  (default 10: --workers / N batches at once, a batch's successes deleted together); 0: one
+                  message per worker slot, each deleted on its own
   --emulators     where dynalite and fauxqs run: process (default, as weft run does) or child (their own
                   process: their CPU is measured apart from the engine's)
   --help          this text
@@ -67,6 +70,8 @@ interface Options {
   readonly fanInRuns: number;
   readonly chainRuns: number;
   readonly workers: number;
+  /** The scenarios' poller batch size (0: none). */
+  readonly batchSize: number;
   readonly scenarios: readonly (typeof SCENARIOS)[number][];
   readonly profile: boolean;
   readonly help: boolean;
@@ -107,6 +112,7 @@ export function parseOptions(args: readonly string[]): Options {
       'fan-in-runs': { type: 'string' },
       'chain-runs': { type: 'string' },
       workers: { type: 'string' },
+      'batch-size': { type: 'string' },
       scenarios: { type: 'string' },
       profile: { type: 'boolean' },
       emulators: { type: 'string' },
@@ -153,6 +159,7 @@ export function parseOptions(args: readonly string[]): Options {
     fanInRuns: positive('fan-in-runs', values['fan-in-runs'], defaults.fanInRuns),
     chainRuns: positive('chain-runs', values['chain-runs'], defaults.chainRuns),
     workers: positive('workers', values.workers, defaults.workers),
+    batchSize: integerOption('batch-size', values['batch-size'], 10, 0, USAGE),
     scenarios: scenarios as Options['scenarios'],
     profile: values.profile === true,
     help: values.help === true,
@@ -240,6 +247,7 @@ export async function run(args: readonly string[] = []): Promise<void> {
     plans: [loan, plans.fan_in, plans.chain],
     handlers: noopHandlers([loan, plans.fan_in, plans.chain]),
     workers: options.workers,
+    batchSize: options.batchSize,
     emulators: options.emulators,
   });
   const rows: ScenarioFigures[] = [];

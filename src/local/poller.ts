@@ -11,8 +11,15 @@ export interface PollerOptions {
   readonly queueUrl: string;
   /** Processes one message body; a throw leaves the message for redelivery after its visibility timeout. */
   readonly handle: (body: string) => Promise<void>;
-  /** Messages processed at once, at most. Default 10. */
+  /** Messages processed at once, at most (with `batchSize`: batches). Default 10. */
   readonly concurrency?: number;
+  /**
+   * Lambda's way, as the deployed event source mapping does it: each receive takes up to this many
+   * messages (1-10) as one batch, `concurrency` counts batches (invocations), a batch's messages run side by
+   * side and the ones that succeeded are deleted together once all have ended. Absent: `concurrency` counts
+   * messages, each deleted as soon as it succeeds.
+   */
+  readonly batchSize?: number;
   /** Long-poll wait per ReceiveMessage, 0-20 s. Default 1: also bounds how long `stop()` waits for a poll. */
   readonly waitTimeSeconds?: number;
   /** Told about handler throws and failed queue calls; the poller carries on either way. */
@@ -44,21 +51,40 @@ export function startPoller(options: PollerOptions): Poller {
   let slotFreed: (() => void) | undefined;
 
   const deleter = batchDeleter(options.sqs, options.queueUrl, onError);
-  const processMessage = (message: Message): void => {
-    const done = (async () => {
-      try {
-        await options.handle(message.Body ?? '');
-      } catch (error) {
-        onError(error);
-        return;
-      }
-      await deleter.delete(message.ReceiptHandle ?? '');
-    })().finally(() => {
+  const handled = async (message: Message): Promise<boolean> => {
+    try {
+      await options.handle(message.Body ?? '');
+      return true;
+    } catch (error) {
+      onError(error);
+      return false;
+    }
+  };
+  const track = (work: Promise<void>): void => {
+    const done = work.finally(() => {
       inFlight.delete(done);
       slotFreed?.();
     });
     inFlight.add(done);
   };
+  const processMessage = (message: Message): void => {
+    track(
+      (async () => {
+        if (await handled(message)) await deleter.delete(message.ReceiptHandle ?? '');
+      })(),
+    );
+  };
+  // one invocation: its messages side by side, the ones that succeeded deleted together at its end
+  const processBatch = (messages: readonly Message[]): void => {
+    track(
+      (async () => {
+        const outcomes = await Promise.all(messages.map(handled));
+        const succeeded = messages.filter((_, i) => outcomes[i]);
+        await Promise.all(succeeded.map((message) => deleter.delete(message.ReceiptHandle ?? '')));
+      })(),
+    );
+  };
+  const batchSize = options.batchSize === undefined ? undefined : Math.min(10, Math.max(1, options.batchSize));
 
   const loop = async (): Promise<void> => {
     while (!stopping.signal.aborted) {
@@ -73,12 +99,14 @@ export function startPoller(options: PollerOptions): Poller {
         const received = await options.sqs.send(
           new ReceiveMessageCommand({
             QueueUrl: options.queueUrl,
-            MaxNumberOfMessages: Math.min(10, concurrency - inFlight.size),
+            MaxNumberOfMessages: batchSize ?? Math.min(10, concurrency - inFlight.size),
             WaitTimeSeconds: waitTimeSeconds,
           }),
           { abortSignal: stopping.signal },
         );
-        for (const message of received.Messages ?? []) processMessage(message);
+        const messages = received.Messages ?? [];
+        if (batchSize === undefined) for (const message of messages) processMessage(message);
+        else if (messages.length > 0) processBatch(messages);
       } catch (error) {
         if (stopping.signal.aborted) break;
         onError(error);

@@ -89,6 +89,63 @@ describe('poller', () => {
     expect(peak).toBeGreaterThan(1);
   });
 
+  it('with batchSize, as Lambda: up to that many messages per batch, concurrency counts batches, deletes together', async () => {
+    const queueUrl = await queue('poller-batches', '1');
+    await send(
+      queueUrl,
+      Array.from({ length: 20 }, (_, i) => `m${i}`),
+    );
+    const calls: string[] = [];
+    const counting = new SQSClient({
+      endpoint: inject('sqsEndpoint'),
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    counting.middlewareStack.add(
+      (next, context) => async (args) => {
+        calls.push(context.commandName ?? '?');
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    let running = 0;
+    let peak = 0;
+    const seen: string[] = [];
+    let tries = 0;
+    const poller = startPoller({
+      sqs: counting,
+      queueUrl,
+      concurrency: 2,
+      batchSize: 10,
+      onError: () => {},
+      handle: async (body) => {
+        running += 1;
+        peak = Math.max(peak, running);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        running -= 1;
+        tries += 1;
+        // one message of a batch fails once: only it comes back, the rest of its batch is deleted
+        if (body === 'm3' && !seen.includes('m3!')) {
+          seen.push('m3!');
+          throw new Error('m3 fails once');
+        }
+        seen.push(body);
+      },
+    });
+    await until(() => seen.filter((body) => !body.endsWith('!')).length === 20);
+    await poller.stop();
+    counting.destroy();
+    // two batches at once, up to ten messages each: more than one message at a time, no more than 20
+    expect(peak).toBeGreaterThan(2);
+    expect(peak).toBeLessThanOrEqual(20);
+    expect(tries).toBe(21);
+    // far fewer deletes than messages: one request per batch that had successes
+    const deletes = calls.filter((c) => c === 'DeleteMessageBatchCommand').length;
+    expect(deletes).toBeGreaterThan(0);
+    expect(deletes).toBeLessThan(10);
+    expect(await counts(queueUrl)).toEqual({ visible: 0, inFlight: 0 });
+  });
+
   it('leaves a message whose handler throws for redelivery', async () => {
     const queueUrl = await queue('poller-throws', '1');
     await send(queueUrl, ['flaky']);
