@@ -150,8 +150,9 @@ export function decideRecovery(input: RecoveryInput): RecoveryCommand[] {
   const selected = selectDispatches(dispatches, bounds);
   // a redone edge sends its dependent's dispatch anew: it counts against the same bound, after the resends
   const room = Math.max(0, (input.maxDispatches ?? Number.POSITIVE_INFINITY) - selected.length);
-  let edges = 0;
-  const bounded = commands.filter((command) => command.kind !== 'edge' || (edges += 1) <= room);
+  const edgeIndexes = commands.flatMap((command, i) => (command.kind === 'edge' ? [i] : []));
+  const dropped = new Set(edgeIndexes.slice(room));
+  const bounded = commands.filter((_, i) => !dropped.has(i));
   commands.splice(0, commands.length, ...bounded, ...selected);
   if (stopping) {
     commands.push({ kind: 'rollback' });

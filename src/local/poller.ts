@@ -84,7 +84,8 @@ export function startPoller(options: PollerOptions): Poller {
       })(),
     );
   };
-  const batchSize = options.batchSize === undefined ? undefined : Math.min(10, Math.max(1, options.batchSize));
+  const batchSize =
+    options.batchSize === undefined ? undefined : Math.min(10, Math.max(1, options.batchSize));
 
   const loop = async (): Promise<void> => {
     while (!stopping.signal.aborted) {
