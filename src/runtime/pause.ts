@@ -20,12 +20,17 @@ export async function stopOnFailure(
     await stopRun(deps, runId, 'failed', error, lamport);
     return;
   }
-  const outcome = await deps.store.pauseRun({
-    runId,
-    error,
-    lamport,
-    event: { type: 'run.paused', lamport, at: isoNow(deps), detail: { ...error } },
-  });
+  const pause = (at: number) =>
+    deps.store.pauseRun({
+      runId,
+      error,
+      lamport: at,
+      event: { type: 'run.paused', lamport: at, at: isoNow(deps), detail: { ...error } },
+    });
+  let outcome = await pause(lamport);
+  const current = outcome.ok ? undefined : outcome.current;
+  // the run's clock moved since the failure was stamped (an early answer): the pause comes after it
+  if (current?.status === 'running' && current.lamport >= lamport) outcome = await pause(current.lamport + 1);
   if (outcome.ok) deps.logger.warn('run paused', { runId, error });
   fault(deps, 'afterStop', { runId });
   await drivePause(deps, runId);

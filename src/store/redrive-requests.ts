@@ -21,7 +21,7 @@ export function pauseRunRequest(op: OnTable<PauseRunOp>): UpdateCommandInput {
   return conditionalUpdate(op.tableName, runKey(op), {
     set: ['#st = :paused', '#error = :error', 'lamport = :l', APPEND_EVENTS],
     remove: ['cause'],
-    condition: '#st = :running',
+    condition: `#st = :running AND ${LAMPORT_GROWS}`,
     names: { '#error': 'error' },
     values: {
       ':paused': 'paused',

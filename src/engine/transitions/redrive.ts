@@ -10,6 +10,8 @@ import { lamportGrows, newTask, without } from './records.ts';
 export function pauseRun(current: RunRecord | undefined, op: PauseRunOp): RunRecord | undefined {
   // the first failure pauses; a later one (another branch) finds the run paused already
   if (current?.status !== 'running') return undefined;
+  // its own history entry: never at a time the run has taken since the caller read it (an early answer)
+  if (!lamportGrows(current, op.lamport)) return undefined;
   const { name, message, taskId } = op.error;
   return {
     ...without(current, 'cause'),

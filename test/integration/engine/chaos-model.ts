@@ -350,8 +350,13 @@ export function checkGuarantees(
     expect(succeeded.has(i), `${id(i)} succeeded though its conditions skip it`).toBe(false);
   }
 
-  // a redrive with the fixed input makes a Broken task succeed: the run then goes on as if none was
-  const fatal = !trace.redriven && spec.tasks.some((t, i) => t.behaviour === 'fatal' && !bySkip.has(i));
+  // a redrive with the fixed input makes a Broken task succeed: the run then goes on as if none was;
+  // unless an attempt that was already running with the broken input when the run paused fails after the
+  // redrive (a new failure: the run pauses again, and the driver, which redrives once, rolls it back)
+  const redriven = history.findLastIndex((e) => e.type === 'run.redriven');
+  const pausedAgain = redriven >= 0 && history.slice(redriven).some((e) => e.type === 'run.paused');
+  const fatal =
+    (!trace.redriven || pausedAgain) && spec.tasks.some((t, i) => t.behaviour === 'fatal' && !bySkip.has(i));
   // nothing stopped the run: every task ran (or was skipped by its conditions), nothing was undone
   if (!fatal && !trace.cancelRequested && !trace.deadlinePassed) expect(view.status).toBe('succeeded');
   if (view.status === 'succeeded') {

@@ -24,10 +24,145 @@ const endpoints = () => ({ dynamodb: inject('dynamodbEndpoint'), sqs: inject('sq
  * of one item at one time); a skip now needs a later time than the task's. stuckSyncMaps: a reaper with its
  * clock 10 minutes ahead released map items, recording their dispatch at its time; the messages were purged,
  * and the recovery pass waited for that time (the run stalled); a recorded dispatch further ahead than the
- * grace and past its due time is now sent again at once. `CHAOS_DUMP=1` prints a regression case's view and
- * history (and a stalled case's history).
+ * grace and past its due time is now sent again at once. answeredThenPaused (seed 33): a sync run answered
+ * early, then a task failed for good and the run paused at the answer's Lamport time; a pause now needs a
+ * later time than the run's and is sent again above it. pausedAgainAfterRedrive: a map's failure recorded
+ * while the run was paused came after the redrive had read the run, so the run paused again (a new failure)
+ * and the driver, which redrives once, rolled it back; the model expected success (a model bug).
+ * `CHAOS_DUMP=1` prints a regression case's view and history (and a stalled case's history).
  */
 const regressions: Readonly<Record<string, ChaosCase>> = {
+  answeredThenPaused: {
+    tasks: [
+      {
+        depBits: 169,
+        behaviour: 'ok',
+        compensation: null,
+        retriesBroken: false,
+        when: false,
+        sleep: false,
+        callback: 'none',
+        map: true,
+        async: false,
+      },
+      {
+        depBits: 171,
+        behaviour: 'fatal',
+        compensation: null,
+        retriesBroken: false,
+        when: null,
+        sleep: false,
+        callback: 'none',
+        map: false,
+        async: false,
+      },
+      {
+        depBits: 200,
+        behaviour: 'fatal',
+        compensation: null,
+        retriesBroken: true,
+        when: null,
+        sleep: false,
+        callback: 'none',
+        map: false,
+        async: true,
+      },
+      {
+        depBits: 100,
+        behaviour: 'ok',
+        compensation: null,
+        retriesBroken: true,
+        when: null,
+        sleep: false,
+        callback: 'none',
+        map: false,
+        async: false,
+      },
+    ],
+    crash: { point: 'afterCheckpoint', task: 6, occurrence: 2 },
+    purge: true,
+    race: false,
+    duplicates: [true, false, false, true, false, false, false, false],
+    lambdaDeadlines: [false, false, true, false, false],
+    zombie: false,
+    skewAt: null,
+    eagerReaper: false,
+    cancelAt: null,
+    deadlineAt: null,
+    pause: 'redrive',
+    sync: true,
+  },
+  pausedAgainAfterRedrive: {
+    tasks: [
+      {
+        depBits: 255,
+        behaviour: 'ok',
+        compensation: null,
+        retriesBroken: true,
+        when: null,
+        sleep: true,
+        callback: 'none',
+        map: false,
+        async: false,
+      },
+      {
+        depBits: 3,
+        behaviour: 'fatal',
+        compensation: null,
+        retriesBroken: true,
+        when: null,
+        sleep: false,
+        callback: 'none',
+        map: true,
+        async: true,
+      },
+      {
+        depBits: 9,
+        behaviour: 'ok',
+        compensation: null,
+        retriesBroken: false,
+        when: null,
+        sleep: false,
+        callback: 'none',
+        map: false,
+        async: false,
+      },
+      {
+        depBits: 21,
+        behaviour: 'fatal',
+        compensation: null,
+        retriesBroken: true,
+        when: null,
+        sleep: false,
+        callback: 'none',
+        map: false,
+        async: false,
+      },
+      {
+        depBits: 72,
+        behaviour: 'transient',
+        compensation: null,
+        retriesBroken: true,
+        when: null,
+        sleep: false,
+        callback: 'none',
+        map: false,
+        async: false,
+      },
+    ],
+    crash: { point: 'afterCompensationHandler', task: 0, occurrence: 2 },
+    purge: true,
+    race: false,
+    duplicates: [false, true, true, false, false, false, true, false],
+    lambdaDeadlines: [false, true, true, false, false],
+    zombie: true,
+    skewAt: null,
+    eagerReaper: false,
+    cancelAt: null,
+    deadlineAt: null,
+    pause: 'redrive',
+    sync: false,
+  },
   stuckSyncMaps: {
     tasks: [
       {

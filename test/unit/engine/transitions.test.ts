@@ -15,6 +15,7 @@ import {
   finishRollback,
   finishRun,
   flagStopping,
+  pauseRun,
   releaseCompensation,
   releaseTask,
   renewCompensationLease,
@@ -535,6 +536,12 @@ describe('run transitions', () => {
     expect(answerRun(next, { ...answer, lamport: 5 })).toBeUndefined();
     expect(answerRun(run({ lamport: 4 }), answer)).toBeUndefined();
     expect(answerRun(run({ status: 'compensating' }), answer)).toBeUndefined();
+  });
+
+  it("pauses a running run only at a time after the run's own (an early answer moved it)", () => {
+    const pause = { runId: 'r1', error: boom, lamport: 6, event: ev('run.paused', 6) };
+    expect(pauseRun(run({ lamport: 6, answered: { at: 1, pending: ['b'] } }), pause)).toBeUndefined();
+    expect(pauseRun(run({ lamport: 5 }), pause)).toMatchObject({ status: 'paused', lamport: 6 });
   });
 
   it('stops a running run, keeping only the error’s name, message and task', () => {
