@@ -98,7 +98,7 @@ export function decideRecovery(input: RecoveryInput): RecoveryCommand[] {
     dispatches.push(vouched === undefined ? { command } : { command, since: vouched });
   };
   const stopping = run.status === 'compensating';
-  if (run.status === 'paused') return [{ kind: 'pause' }];
+  if (run.status === 'paused') return [...pausedReleases(input), { kind: 'pause' }];
   if (run.status !== 'running' && !stopping) return commands;
   // a redrive first resets and releases its tasks; what they make claimable is the next pass's
   const redrive = stopping ? [] : redriveCommands(plan, run, tasks);
@@ -245,6 +245,19 @@ function mapRepairs(
   if (repair.lanes.length > 0 || repair.failed.length > 0 || repair.settle) {
     commands.push({ kind: 'map', taskId: planned.id, lanes: repair.lanes, failed: repair.failed });
   }
+}
+
+/**
+ * A paused run's lost attempts (a map's items included): released, not sent again (the pause then holds
+ * what it can), so that a redrive is not refused forever for a task that a dead process left running.
+ */
+function pausedReleases(input: RecoveryInput): RecoveryCommand[] {
+  const commands: RecoveryCommand[] = [];
+  for (const [taskId, record] of input.tasks) {
+    const lost = lostAttempt(input, record);
+    if (lost) commands.push({ kind: 'release', taskId, compensation: false, ...lost });
+  }
+  return commands;
 }
 
 /** The resets and releases a redriven run still needs, from its record and its tasks'. */

@@ -29,9 +29,116 @@ const endpoints = () => ({ dynamodb: inject('dynamodbEndpoint'), sqs: inject('sq
  * later time than the run's and is sent again above it. pausedAgainAfterRedrive: a map's failure recorded
  * while the run was paused came after the redrive had read the run, so the run paused again (a new failure)
  * and the driver, which redrives once, rolled it back; the model expected success (a model bug).
+ * pausedWithLostItem (seed 909): a map item's process died while the run was paused; the recovery pass
+ * only drove the pause, so the item stayed running and every redrive was refused (`redrive.taskBusy`): the
+ * run stalled. A paused run's lost attempts are now released (not sent again).
  * `CHAOS_DUMP=1` prints a regression case's view and history (and a stalled case's history).
  */
 const regressions: Readonly<Record<string, ChaosCase>> = {
+  pausedWithLostItem: {
+    tasks: [
+      {
+        depBits: 177,
+        behaviour: 'transient',
+        compensation: null,
+        retriesBroken: true,
+        when: null,
+        sleep: false,
+        callback: 'none',
+        map: false,
+        async: false,
+      },
+      {
+        depBits: 91,
+        behaviour: 'ok',
+        compensation: 'ok',
+        retriesBroken: false,
+        when: true,
+        sleep: false,
+        callback: 'handler',
+        map: false,
+        async: false,
+      },
+      {
+        depBits: 6,
+        behaviour: 'fatal',
+        compensation: null,
+        retriesBroken: false,
+        when: null,
+        sleep: false,
+        callback: 'handler',
+        map: false,
+        async: false,
+      },
+      {
+        depBits: 213,
+        behaviour: 'ok',
+        compensation: null,
+        retriesBroken: true,
+        when: false,
+        sleep: true,
+        callback: 'none',
+        map: false,
+        async: false,
+      },
+      {
+        depBits: 128,
+        behaviour: 'fatal',
+        compensation: null,
+        retriesBroken: false,
+        when: null,
+        sleep: false,
+        callback: 'none',
+        map: true,
+        async: false,
+      },
+      {
+        depBits: 96,
+        behaviour: 'transient',
+        compensation: 'transient',
+        retriesBroken: true,
+        when: null,
+        sleep: false,
+        callback: 'none',
+        map: false,
+        async: true,
+      },
+      {
+        depBits: 114,
+        behaviour: 'ok',
+        compensation: null,
+        retriesBroken: true,
+        when: false,
+        sleep: true,
+        callback: 'none',
+        map: false,
+        async: false,
+      },
+      {
+        depBits: 132,
+        behaviour: 'ok',
+        compensation: null,
+        retriesBroken: true,
+        when: null,
+        sleep: false,
+        callback: 'none',
+        map: false,
+        async: false,
+      },
+    ],
+    crash: { point: 'afterHandler', task: 4, occurrence: 2 },
+    purge: true,
+    race: false,
+    duplicates: [true, true, false, true, true, false, true, true],
+    lambdaDeadlines: [false, false, true, true, false],
+    zombie: false,
+    skewAt: null,
+    eagerReaper: true,
+    cancelAt: null,
+    deadlineAt: null,
+    pause: 'redrive',
+    sync: true,
+  },
   answeredThenPaused: {
     tasks: [
       {
@@ -499,8 +606,14 @@ describe.each(backends)('engine chaos on $name', ({ sqlite }) => {
         { seed, numRuns: runs, endOnFailure: true },
       );
       if (process.env.CHAOS_VERBOSE) console.log(cases, tally);
-      // the generator's schedule really was adverse: each kind of trouble happened in some case
-      for (const [what, count] of Object.entries(tally)) expect(count, what).toBeGreaterThan(0);
+      // the generator's schedule really was adverse: each kind of trouble happened in some case (asserted
+      // for the fixed seed; a hunt with another seed checks the guarantees and names what it never hit)
+      const missed = Object.entries(tally).filter(([, count]) => count === 0);
+      if (process.env.CHAOS_SEED === undefined) {
+        for (const [what, count] of missed) expect(count, what).toBeGreaterThan(0);
+      } else if (missed.length > 0) {
+        console.warn(`seed ${seed}: no case with ${missed.map(([what]) => what).join(', ')}`);
+      }
     },
     Math.max(120_000, runs * 1_000),
   );

@@ -72,6 +72,23 @@ describe('decideRecovery', () => {
     expect(after.filter((c) => c.kind === 'edge')).toHaveLength(2);
   });
 
+  it('releases the lost attempts of a paused run without sending them, then drives its pause', () => {
+    const commands = decideRecovery(
+      input(
+        byId(
+          task('a', { status: 'succeeded', output: '1' }),
+          task('b', { status: 'running', owner: 'dead', attempt: 1, leaseUntil: 99_999, depsDone: ['a'] }),
+          task('c', { status: 'running', owner: 'alive', attempt: 1, leaseUntil: 99_999, depsDone: ['a'] }),
+        ),
+        { status: 'paused' },
+      ),
+    );
+    expect(commands).toEqual([
+      { kind: 'release', taskId: 'b', compensation: false, owner: 'dead', attempt: 1, reason: 'ownerDead' },
+      { kind: 'pause' },
+    ]);
+  });
+
   it('releases attempts of dead owners and expired leases, not live ones', () => {
     const commands = decideRecovery(
       input(
